@@ -1,0 +1,71 @@
+// Package apperr defines the kinds of application error. Each carries the
+// i18n key of the message a person sees; the web layer maps a kind to an
+// HTTP status once (wtf error.go) and logs only internal errors.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error.
+type Kind string
+
+const (
+	NotFound    Kind = "not_found"
+	Invalid     Kind = "invalid"
+	Conflict    Kind = "conflict"
+	Forbidden   Kind = "forbidden"
+	RateLimited Kind = "rate_limited"
+	Unavailable Kind = "unavailable"
+	Internal    Kind = "internal"
+)
+
+// Error is an application error with a translation key.
+type Error struct {
+	Kind Kind
+	// Key is the i18n message ID shown to the person.
+	Key string
+	// Args fill the message's template.
+	Args map[string]any
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Kind, e.Key, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Kind, e.Key)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New makes an error of a kind with a message key.
+func New(kind Kind, key string) *Error { return &Error{Kind: kind, Key: key} }
+
+// Wrap makes an error of a kind around a cause.
+func Wrap(kind Kind, key string, err error) *Error { return &Error{Kind: kind, Key: key, Err: err} }
+
+// With adds template arguments.
+func (e *Error) With(args map[string]any) *Error { e.Args = args; return e }
+
+// KindOf returns the kind of err, Internal when it is not an *Error.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return Internal
+}
+
+// KeyOf returns the message key of err, or the generic internal one.
+func KeyOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Key != "" {
+		return e.Key
+	}
+	return "error.internal"
+}
+
+// Is reports whether err is of kind k.
+func Is(err error, k Kind) bool { return err != nil && KindOf(err) == k }

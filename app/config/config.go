@@ -1,0 +1,202 @@
+// Package config reads Lantern's settings from the environment once, at start.
+// Every error names the variable at fault so that a bad deployment stops with
+// one clear line (miniflux internal/config/parser.go does the same).
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultDatabaseURL is the embedded database a newcomer gets with `go run ./app`.
+const DefaultDatabaseURL = "sqlite:data/lantern.db"
+
+// Config holds every setting. It is passed explicitly; there is no global.
+type Config struct {
+	Port        int
+	ListenAddr  string
+	DatabaseURL string
+	// Demo seeds the demo programme and demo staff accounts on start.
+	Demo bool
+	// BaseURL is the public origin used in SMS links and tickets.
+	BaseURL string
+	// SecretKey signs ticket QR codes and other tokens. Must be stable across
+	// instances that share one database.
+	SecretKey string
+	// CookieSecure marks cookies Secure (on behind HTTPS).
+	CookieSecure bool
+	// TrustedProxies lists proxy addresses whose X-Forwarded-For is believed.
+	TrustedProxies []string
+	LogLevel       string
+
+	SMSDriver       string // "outbox" (default) or "http"
+	SMSGatewayURL   string
+	SMSGatewayToken string
+	SMSInboundToken string
+	// SMSCostPerSegment is the price of one SMS segment in VND, for cost previews.
+	SMSCostPerSegment int
+
+	SessionIdle    time.Duration
+	RetentionDays  int
+	MetricsToken   string
+	ShutdownGrace  time.Duration
+	RequestTimeout time.Duration
+}
+
+// Getenv is os.Getenv's shape, so that tests pass a map.
+type Getenv func(string) string
+
+// Load reads and validates the configuration.
+func Load(getenv Getenv) (*Config, error) {
+	c := &Config{}
+	var err error
+	str := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	integer := func(name string, def, min, max int) int {
+		if err != nil {
+			return def
+		}
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return def
+		}
+		n, e := strconv.Atoi(v)
+		if e != nil || n < min || n > max {
+			err = fmt.Errorf("%s: %q is not a whole number between %d and %d", name, v, min, max)
+			return def
+		}
+		return n
+	}
+	boolean := func(name string, def bool) bool {
+		if err != nil {
+			return def
+		}
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return def
+		}
+		b, e := strconv.ParseBool(v)
+		if e != nil {
+			err = fmt.Errorf("%s: %q is not true or false", name, v)
+			return def
+		}
+		return b
+	}
+	duration := func(name string, def time.Duration) time.Duration {
+		if err != nil {
+			return def
+		}
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return def
+		}
+		d, e := time.ParseDuration(v)
+		if e != nil || d <= 0 {
+			err = fmt.Errorf("%s: %q is not a positive duration such as 30m or 12h", name, v)
+			return def
+		}
+		return d
+	}
+
+	c.Port = integer("PORT", 8080, 1, 65535)
+	c.ListenAddr = str("LISTEN_ADDR", "")
+	c.DatabaseURL = str("DATABASE_URL", DefaultDatabaseURL)
+	// Demo data is on by default only for the embedded default database, so a
+	// production PostgreSQL never receives demo accounts by accident.
+	c.Demo = boolean("LANTERN_DEMO", c.DatabaseURL == DefaultDatabaseURL)
+	c.BaseURL = strings.TrimRight(str("BASE_URL", ""), "/")
+	c.SecretKey = str("SECRET_KEY", "")
+	c.CookieSecure = boolean("COOKIE_SECURE", false)
+	if p := str("TRUSTED_PROXIES", ""); p != "" {
+		for _, s := range strings.Split(p, ",") {
+			c.TrustedProxies = append(c.TrustedProxies, strings.TrimSpace(s))
+		}
+	}
+	c.LogLevel = strings.ToLower(str("LOG_LEVEL", "info"))
+	c.SMSDriver = strings.ToLower(str("SMS_DRIVER", "outbox"))
+	c.SMSGatewayURL = str("SMS_GATEWAY_URL", "")
+	c.SMSGatewayToken = str("SMS_GATEWAY_TOKEN", "")
+	c.SMSInboundToken = str("SMS_INBOUND_TOKEN", "")
+	c.SMSCostPerSegment = integer("SMS_COST_PER_SEGMENT", 850, 0, 1_000_000)
+	c.SessionIdle = duration("SESSION_IDLE", 2*time.Hour)
+	c.RetentionDays = integer("RETENTION_DAYS", 365, 1, 36500)
+	c.MetricsToken = str("METRICS_TOKEN", "")
+	c.ShutdownGrace = duration("SHUTDOWN_GRACE", 15*time.Second)
+	c.RequestTimeout = duration("REQUEST_TIMEOUT", 15*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = fmt.Sprintf("http://localhost:%d", c.Port)
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the settings that depend on each other.
+func (c *Config) Validate() error {
+	if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+		return err
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("BASE_URL: %q is not an http(s) URL such as https://lantern.example.org", c.BaseURL)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	switch c.SMSDriver {
+	case "outbox":
+	case "http":
+		if u, err := url.Parse(c.SMSGatewayURL); err != nil || u.Host == "" {
+			return fmt.Errorf("SMS_GATEWAY_URL: must be an http(s) URL when SMS_DRIVER=http")
+		}
+	default:
+		return fmt.Errorf("SMS_DRIVER: %q is not one of outbox, http", c.SMSDriver)
+	}
+	if c.SecretKey == "" {
+		if !c.Demo && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+			return fmt.Errorf("SECRET_KEY: must be set (32 characters or more) when running on PostgreSQL")
+		}
+		// The embedded demo gets a fixed, clearly non-secret key.
+		c.SecretKey = "lantern-demo-secret-key-not-for-production"
+	}
+	if len(c.SecretKey) < 32 {
+		return fmt.Errorf("SECRET_KEY: must be at least 32 characters long")
+	}
+	return nil
+}
+
+// ParseDatabaseURL tells the dialect ("postgres" or "sqlite") and the driver DSN.
+func ParseDatabaseURL(raw string) (dialect, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		if _, e := url.Parse(raw); e != nil {
+			return "", "", fmt.Errorf("DATABASE_URL: not a valid postgres:// URL")
+		}
+		return "postgres", raw, nil
+	case strings.HasPrefix(raw, "sqlite:"):
+		path := strings.TrimPrefix(raw, "sqlite:")
+		if path == "" {
+			return "", "", fmt.Errorf("DATABASE_URL: sqlite: needs a file path, e.g. sqlite:data/lantern.db")
+		}
+		return "sqlite", path, nil
+	default:
+		return "", "", fmt.Errorf("DATABASE_URL: must start with postgres:// or sqlite: (got a value of another kind)")
+	}
+}
+
+// Addr is the address the server listens on.
+func (c *Config) Addr() string {
+	if c.ListenAddr != "" {
+		return c.ListenAddr
+	}
+	return fmt.Sprintf(":%d", c.Port)
+}

@@ -1,0 +1,47 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 || c.DatabaseURL != "sqlite:data/lantern.db" || !c.Demo || c.BaseURL != "http://localhost:8080" {
+		t.Errorf("defaults = %+v", c)
+	}
+	c, err = Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "SECRET_KEY": strings.Repeat("k", 32)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Demo {
+		t.Errorf("demo data must be off by default on PostgreSQL")
+	}
+}
+
+func TestBadSettingsNameTheVariable(t *testing.T) {
+	cases := map[string]map[string]string{
+		"PORT":                 {"PORT": "eighty"},
+		"DATABASE_URL":         {"DATABASE_URL": "mysql://x"},
+		"LANTERN_DEMO":         {"LANTERN_DEMO": "perhaps"},
+		"SECRET_KEY":           {"DATABASE_URL": "postgres://u@h/db"},
+		"SMS_DRIVER":           {"SMS_DRIVER": "pigeon"},
+		"SMS_GATEWAY_URL":      {"SMS_DRIVER": "http"},
+		"BASE_URL":             {"BASE_URL": "ftp://x"},
+		"SESSION_IDLE":         {"SESSION_IDLE": "soon"},
+		"RETENTION_DAYS":       {"RETENTION_DAYS": "-1"},
+		"LOG_LEVEL":            {"LOG_LEVEL": "loud"},
+		"SMS_COST_PER_SEGMENT": {"SMS_COST_PER_SEGMENT": "x"},
+	}
+	for name, m := range cases {
+		_, err := Load(env(m))
+		if err == nil || !strings.HasPrefix(err.Error(), name+":") {
+			t.Errorf("%v: error %v, want one naming %s", m, err, name)
+		}
+	}
+}

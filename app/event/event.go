@@ -1,0 +1,167 @@
+// Package event holds the programme: cities, partners, venues and the events
+// (sessions) that carry the awareness work. It never imports Fiber.
+package event
+
+import (
+	"time"
+
+	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/locale"
+)
+
+// Kind is a session kind of the programme.
+type Kind string
+
+const (
+	KindFilmDebate        Kind = "film_debate"
+	KindAuthorityWorkshop Kind = "authority_workshop"
+	KindInfoSession       Kind = "info_session"
+	KindLifeSkills        Kind = "life_skills"
+)
+
+// Kinds lists the kinds in display order.
+var Kinds = []Kind{KindFilmDebate, KindAuthorityWorkshop, KindInfoSession, KindLifeSkills}
+
+// ValidKind whitelists a kind.
+func ValidKind(k string) bool {
+	for _, x := range Kinds {
+		if string(x) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Status is where an event is in its life.
+type Status string
+
+const (
+	StatusDraft     Status = "draft"
+	StatusPublished Status = "published"
+	StatusCancelled Status = "cancelled"
+)
+
+// Audiences an event is meant for.
+var Audiences = []string{"families", "children_youth", "authorities", "partner_staff", "general"}
+
+// City is a programme city with its time zone.
+type City struct {
+	ID       uint
+	Code     string
+	Country  string
+	TimeZone string
+	Name     content.Text
+}
+
+// Partner is an organisation the programme works with.
+type Partner struct {
+	ID          uint
+	Code        string
+	Name        content.Text
+	Description content.Text
+	CityID      *uint
+	City        *City
+	Active      bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Venue is where events take place.
+type Venue struct {
+	ID        uint
+	Code      string
+	Name      content.Text
+	Address   string
+	CityID    uint
+	City      City
+	PartnerID *uint
+	Active    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Translation is an event's title and description in one language.
+type Translation struct {
+	ID          uint
+	EventID     uint
+	Lang        string
+	Title       string
+	Description string
+	UpdatedAt   time.Time
+}
+
+// TableName keeps GORM on the migrated table.
+func (Translation) TableName() string { return "event_translations" }
+
+// Event is one session: a film-and-debate, a workshop, ….
+type Event struct {
+	ID                   uint
+	Code                 string
+	Kind                 Kind
+	Status               Status
+	Lang                 string // the language the organiser wrote it in
+	StartsAt             time.Time
+	EndsAt               time.Time
+	TimeZone             string
+	VenueID              uint
+	Venue                Venue
+	PartnerID            *uint
+	Partner              *Partner
+	Capacity             int
+	SeatsTaken           int
+	RegistrationDeadline *time.Time
+	Audience             string
+	Film                 string
+	PublishedAt          *time.Time
+	CancelledAt          *time.Time
+	CreatedByID          *uint
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+	Translations         []Translation
+}
+
+// Content returns the title and description in lang, falling back to the
+// event's own language, then Vietnamese; Lang on the result says which.
+func (e *Event) Content(lang string) Translation {
+	byLang := map[string]Translation{}
+	for _, t := range e.Translations {
+		if t.Title != "" {
+			byLang[t.Lang] = t
+		}
+	}
+	_, got := content.Pick(lang, e.Lang, func(l string) (string, bool) {
+		t, ok := byLang[l]
+		return t.Title, ok
+	})
+	return byLang[got]
+}
+
+// SeatsLeft is never negative.
+func (e *Event) SeatsLeft() int {
+	if n := e.Capacity - e.SeatsTaken; n > 0 {
+		return n
+	}
+	return 0
+}
+
+// Location is the event's time zone.
+func (e *Event) Location() *time.Location {
+	if loc, err := locale.LoadLocation(e.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// RegistrationOpen tells whether people may still register at now.
+func (e *Event) RegistrationOpen(now time.Time) bool {
+	if e.Status != StatusPublished || !now.Before(e.StartsAt) {
+		return false
+	}
+	if e.RegistrationDeadline != nil && !now.Before(*e.RegistrationDeadline) {
+		return false
+	}
+	return true
+}
+
+// Past tells whether the event has ended.
+func (e *Event) Past(now time.Time) bool { return !now.Before(e.EndsAt) }

@@ -1,0 +1,115 @@
+package event
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+)
+
+// ListFilter narrows the public list. Zero values mean "all".
+type ListFilter struct {
+	CityID uint
+	Kind   Kind
+	// Limit and Offset page the list; Limit 0 means the default page size.
+	Limit  int
+	Offset int
+}
+
+// DefaultPageSize keeps a page light on a slow phone network.
+const DefaultPageSize = 30
+
+// ListPublished returns published and cancelled-after-publication events:
+// upcoming first (soonest first), then past ones (latest first). It runs a
+// fixed number of queries whatever the number of rows (no N+1).
+func ListPublished(ctx context.Context, db *gorm.DB, f ListFilter, now time.Time) ([]Event, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = DefaultPageSize
+	}
+	q := db.WithContext(ctx).Model(&Event{}).
+		Where("events.status = ?", StatusPublished)
+	if f.Kind != "" {
+		q = q.Where("events.kind = ?", f.Kind)
+	}
+	if f.CityID != 0 {
+		q = q.Where("events.venue_id IN (?)", db.Model(&Venue{}).Select("id").Where("city_id = ?", f.CityID))
+	}
+	var events []Event
+	// Upcoming (ends after now) sort before past ones; within each group the
+	// order is by start time, ascending for upcoming and descending for past.
+	err := q.
+		Order(clause.OrderBy{Expression: clause.Expr{
+			SQL: "CASE WHEN events.ends_at > ? THEN 0 ELSE 1 END, " +
+				"CASE WHEN events.ends_at > ? THEN events.starts_at END ASC, events.starts_at DESC, events.id",
+			Vars:               []any{now, now},
+			WithoutParentheses: true,
+		}}).
+		Limit(limit).Offset(f.Offset).
+		Preload("Translations").Preload("Venue").Preload("Venue.City").
+		Find(&events).Error
+	return events, err
+}
+
+// Get returns one event with its content, venue and city.
+func Get(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {
+	var e Event
+	err := db.WithContext(ctx).Preload("Translations").Preload("Venue").Preload("Venue.City").Preload("Partner").
+		First(&e, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.Wrap(apperr.NotFound, "error.event.not_found", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// GetPublic returns an event the public may see (published, or cancelled after
+// publication, so that people who registered learn it was cancelled).
+func GetPublic(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {
+	e, err := Get(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status == StatusDraft {
+		return nil, apperr.New(apperr.NotFound, "error.event.not_found")
+	}
+	return e, nil
+}
+
+// GetByCode finds an event by its short public code (used in SMS keywords).
+func GetByCode(ctx context.Context, db *gorm.DB, code string) (*Event, error) {
+	var e Event
+	err := db.WithContext(ctx).Preload("Translations").Preload("Venue").Preload("Venue.City").
+		Where("code = ?", code).First(&e).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.Wrap(apperr.NotFound, "error.event.not_found", err)
+	}
+	return &e, err
+}
+
+// Cities lists the programme's cities.
+func Cities(ctx context.Context, db *gorm.DB) ([]City, error) {
+	var cs []City
+	err := db.WithContext(ctx).Order("id").Find(&cs).Error
+	return cs, err
+}
+
+// Partners lists the partners.
+func Partners(ctx context.Context, db *gorm.DB) ([]Partner, error) {
+	var ps []Partner
+	err := db.WithContext(ctx).Order("code").Find(&ps).Error
+	return ps, err
+}
+
+// Venues lists the venues with their city.
+func Venues(ctx context.Context, db *gorm.DB) ([]Venue, error) {
+	var vs []Venue
+	err := db.WithContext(ctx).Preload("City").Order("code").Find(&vs).Error
+	return vs, err
+}

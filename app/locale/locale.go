@@ -1,0 +1,200 @@
+// Package locale loads the go-i18n bundle once at start and gives each
+// request a Translator for its language, with CLDR date and number formats.
+package locale
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/go-playground/locales"
+	"github.com/go-playground/locales/en"
+	"github.com/go-playground/locales/fr"
+	"github.com/go-playground/locales/vi"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+	"gopkg.in/yaml.v3"
+)
+
+// Default is the language of the programme and of most participants.
+const Default = "vi"
+
+// Supported lists the interface languages, default first.
+var Supported = []string{"vi", "fr", "en"}
+
+// IsSupported whitelists a language code.
+func IsSupported(lang string) bool {
+	for _, l := range Supported {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// Bundle holds all messages and one Translator per language; it is built once
+// and read concurrently, never mutated after Load.
+type Bundle struct {
+	bundle      *i18n.Bundle
+	translators map[string]*Translator
+	// IDs per language, for the parity test and template checks.
+	ids map[string]map[string]bool
+}
+
+// Load reads locales/<lang>.yaml for every supported language from fsys.
+func Load(fsys fs.FS, dir string) (*Bundle, error) {
+	b := &Bundle{
+		bundle:      i18n.NewBundle(language.Vietnamese),
+		translators: map[string]*Translator{},
+		ids:         map[string]map[string]bool{},
+	}
+	b.bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
+	for _, lang := range Supported {
+		name := path.Join(dir, lang+".yaml")
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("locale %s: %w", lang, err)
+		}
+		mf, err := b.bundle.ParseMessageFileBytes(data, name)
+		if err != nil {
+			return nil, fmt.Errorf("locale %s: %w", name, err)
+		}
+		b.ids[lang] = map[string]bool{}
+		for _, m := range mf.Messages {
+			b.ids[lang][m.ID] = true
+		}
+	}
+	for _, lang := range Supported {
+		b.translators[lang] = &Translator{
+			Lang:      lang,
+			localizer: i18n.NewLocalizer(b.bundle, lang),
+			cldr:      cldrFor(lang),
+		}
+	}
+	return b, nil
+}
+
+// IDs returns the message IDs defined for lang.
+func (b *Bundle) IDs(lang string) map[string]bool { return b.ids[lang] }
+
+// Messages returns every message of lang with its "other" text.
+func (b *Bundle) Messages(lang string) map[string]string {
+	out := map[string]string{}
+	t := b.For(lang)
+	for id := range b.ids[lang] {
+		out[id] = t.T(id)
+	}
+	return out
+}
+
+// For returns the Translator of lang, or of the default language.
+func (b *Bundle) For(lang string) *Translator {
+	if t, ok := b.translators[lang]; ok {
+		return t
+	}
+	return b.translators[Default]
+}
+
+func cldrFor(lang string) locales.Translator {
+	switch lang {
+	case "fr":
+		return fr.New()
+	case "en":
+		return en.New()
+	default:
+		return vi.New()
+	}
+}
+
+// Translator translates for one language. It is safe for concurrent use.
+type Translator struct {
+	Lang      string
+	localizer *i18n.Localizer
+	cldr      locales.Translator
+}
+
+// T translates id; args are pairs of name and value for the template
+// ({{.Name}} in the message). A missing message shows its ID, so that the
+// gap is visible (and the locale tests catch it).
+func (t *Translator) T(id string, args ...any) string {
+	cfg := &i18n.LocalizeConfig{MessageID: id}
+	if len(args) > 0 {
+		cfg.TemplateData = pairs(args)
+	}
+	s, err := t.localizer.Localize(cfg)
+	if err != nil && s == "" {
+		return id
+	}
+	return s
+}
+
+// TN translates a message with plural forms for count. Vietnamese has only
+// the "other" form.
+func (t *Translator) TN(id string, count int, args ...any) string {
+	data := pairs(args)
+	data["Count"] = count
+	s, err := t.localizer.Localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: count, TemplateData: data})
+	if err != nil && s == "" {
+		return id
+	}
+	return s
+}
+
+// TMap translates with a prepared template map.
+func (t *Translator) TMap(id string, data map[string]any) string {
+	s, err := t.localizer.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil && s == "" {
+		return id
+	}
+	return s
+}
+
+func pairs(args []any) map[string]any {
+	m := make(map[string]any, len(args)/2+1)
+	for i := 0; i+1 < len(args); i += 2 {
+		if k, ok := args[i].(string); ok {
+			m[k] = args[i+1]
+		}
+	}
+	return m
+}
+
+// DateFull formats a date as the language writes it in full:
+// "Thứ Tư, 25 tháng 11, 2026", "mercredi 25 novembre 2026".
+func (t *Translator) DateFull(tm time.Time) string { return t.cldr.FmtDateFull(tm) }
+
+// DateShort formats a short date: "25 thg 11, 2026", "25 nov. 2026", "Nov 25, 2026".
+func (t *Translator) DateShort(tm time.Time) string { return t.cldr.FmtDateMedium(tm) }
+
+// Time formats a time of day: "18:30", "6:30 pm".
+func (t *Translator) Time(tm time.Time) string {
+	s := t.cldr.FmtTimeShort(tm)
+	if t.Lang == "en" {
+		s = strings.NewReplacer(" PM", " pm", " AM", " am").Replace(s)
+	}
+	return s
+}
+
+// DateTime formats a full date and time: "Thứ Tư, 25 tháng 11, 2026 · 18:30".
+func (t *Translator) DateTime(tm time.Time) string { return t.DateFull(tm) + " · " + t.Time(tm) }
+
+// Number formats a number with the language's separators.
+func (t *Translator) Number(n float64, decimals int) string {
+	return t.cldr.FmtNumber(n, uint64(decimals))
+}
+
+// Percent formats a percentage given as 0–100.
+func (t *Translator) Percent(p float64, decimals int) string {
+	return t.cldr.FmtPercent(p, uint64(decimals))
+}
+
+// In converts t to the time zone name, falling back to Asia/Ho_Chi_Minh.
+func In(tm time.Time, tz string) time.Time {
+	loc, err := LoadLocation(tz)
+	if err != nil {
+		return tm
+	}
+	return tm.In(loc)
+}

@@ -1,0 +1,98 @@
+package phone
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	cases := []struct {
+		in         string
+		want       string
+		err        error
+		renumbered bool
+	}{
+		// Valid Vietnamese mobiles, as people write them.
+		{"0912 345 678", "+84912345678", nil, false},
+		{"091.234.5678", "+84912345678", nil, false},
+		{"+84 91 234 5678", "+84912345678", nil, false},
+		{"84912345678", "+84912345678", nil, false},
+		{"0912345678", "+84912345678", nil, false},
+		{"912345678", "+84912345678", nil, false},
+		{"(091) 234-5678", "+84912345678", nil, false},
+		{"0084 912 345 678", "+84912345678", nil, false},
+		{" 0987654321 ", "+84987654321", nil, false},
+		{"0389123456", "+84389123456", nil, false},
+		{"0703123456", "+84703123456", nil, false},
+		{"0836123456", "+84836123456", nil, false},
+		// Old 11-digit numbers from before the 2018 renumbering.
+		{"01689123456", "+84389123456", nil, true},
+		{"0121 912 3456", "+84799123456", nil, true},
+		{"+84 168 912 3456", "+84389123456", nil, true},
+		{"841239123456", "+84839123456", nil, true},
+		{"01869123456", "+84569123456", nil, true},
+		{"01999123456", "+84599123456", nil, true},
+		// Foreign numbers with their + prefix.
+		{"+33 6 12 34 56 78", "+33612345678", nil, false},
+		{"+855 12 345 678", "+85512345678", nil, false},
+		{"+63 917 123 4567", "+639171234567", nil, false},
+		{"+856 20 5512 3456", "+8562055123456", nil, false},
+		// Numbers that cannot exist.
+		{"", "", ErrRequired, false},
+		{"   ", "", ErrRequired, false},
+		{"12345", "", ErrInvalid, false},
+		{"0912", "", ErrInvalid, false},
+		{"09123456789012", "", ErrInvalid, false},
+		{"abc", "", ErrInvalid, false},
+		{"0912abc678", "", ErrInvalid, false},
+		{"+", "", ErrInvalid, false},
+		{"<script>", "", ErrInvalid, false},
+		{"0112345678", "", ErrInvalid, false},
+		{strings.Repeat("9", 60), "", ErrInvalid, false},
+		// A Hanoi landline cannot receive an SMS.
+		{"024 3825 1234", "", ErrNotMobile, false},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			got, err := Parse(c.in)
+			if !errors.Is(err, c.err) {
+				t.Fatalf("Parse(%q) error = %v, want %v", c.in, err, c.err)
+			}
+			if got.E164 != c.want {
+				t.Errorf("Parse(%q) = %q, want %q", c.in, got.E164, c.want)
+			}
+			if got.Renumbered != c.renumbered {
+				t.Errorf("Parse(%q).Renumbered = %v, want %v", c.in, got.Renumbered, c.renumbered)
+			}
+		})
+	}
+}
+
+func TestNationalAndMask(t *testing.T) {
+	if got := National("+84912345678"); got != "0912 345 678" {
+		t.Errorf("National = %q", got)
+	}
+	if got := Mask("+84912345678"); got != "••••678" {
+		t.Errorf("Mask = %q", got)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"0912 345 678", "+84 91 234 5678", "01689123456", "+33612345678", "", "++", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := Parse(s)
+		if err != nil {
+			return
+		}
+		if !strings.HasPrefix(n.E164, "+") || len(n.E164) > 16 {
+			t.Fatalf("Parse(%q) gave %q, not E.164", s, n.E164)
+		}
+		again, err := Parse(n.E164)
+		if err != nil || again.E164 != n.E164 {
+			t.Fatalf("E.164 %q does not parse back to itself: %q %v", n.E164, again.E164, err)
+		}
+	})
+}

@@ -1,0 +1,66 @@
+package seed_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	lantern "github.com/lantern-ngo/lantern"
+	"github.com/lantern-ngo/lantern/app/database"
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/seed"
+	"github.com/lantern-ngo/lantern/app/testutil"
+)
+
+func TestMain(m *testing.M) { os.Exit(testutil.Main(m)) }
+
+func TestSeedIsIdempotentAndMatchesTheProgramme(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+		for i := 0; i < 2; i++ {
+			if err := seed.Run(ctx, db, lantern.Assets, seed.Options{Demo: true, Now: now}); err != nil {
+				t.Fatalf("run %d: %v", i+1, err)
+			}
+		}
+		count := func(table, where string, args ...any) int64 {
+			var n int64
+			q := db.Table(table)
+			if where != "" {
+				q = q.Where(where, args...)
+			}
+			q.Count(&n)
+			return n
+		}
+		if n := count("events", "kind = ?", event.KindFilmDebate); n != 15 {
+			t.Errorf("film-and-debate events = %d, want 15", n)
+		}
+		if n := count("events", "kind = ?", event.KindAuthorityWorkshop); n < 6 {
+			t.Errorf("authority workshops = %d, want at least 6", n)
+		}
+		var seats int
+		db.Table("events").Where("kind = ?", event.KindAuthorityWorkshop).Select("COALESCE(SUM(capacity), 0)").Scan(&seats)
+		if seats < 180 {
+			t.Errorf("workshop capacity = %d, want 180 or more", seats)
+		}
+		if n := count("events", "starts_at > ? AND kind = ?", now, event.KindFilmDebate); n == 0 || n == 15 {
+			t.Errorf("upcoming film events = %d: want some past and some upcoming", n)
+		}
+		for _, code := range []string{"CSWC", "CTSE", "LANSAN", "BINHAN", "SUNRISE", "DOLISA"} {
+			if count("partners", "code = ?", code) != 1 {
+				t.Errorf("partner %s missing", code)
+			}
+		}
+		if n := count("users", ""); n != 6 {
+			t.Errorf("demo users = %d, want 6", n)
+		}
+		if n := count("event_translations", ""); n < 60 {
+			t.Errorf("translations = %d", n)
+		}
+		if n, _ := database.PendingMigrations(ctx, db); n != 0 {
+			t.Errorf("pending migrations = %d", n)
+		}
+	})
+}

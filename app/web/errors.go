@@ -1,0 +1,102 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/locale"
+)
+
+var statusOf = map[apperr.Kind]int{
+	apperr.NotFound:    fiber.StatusNotFound,
+	apperr.Invalid:     fiber.StatusUnprocessableEntity,
+	apperr.Conflict:    fiber.StatusConflict,
+	apperr.Forbidden:   fiber.StatusForbidden,
+	apperr.RateLimited: fiber.StatusTooManyRequests,
+	apperr.Unavailable: fiber.StatusServiceUnavailable,
+	apperr.Internal:    fiber.StatusInternalServerError,
+}
+
+type errorPage struct {
+	Page
+	Status  int
+	Message string
+}
+
+// handleError maps an error to a status once, logs only internal errors
+// (with the request id, never the query string or form), and shows a
+// translated page — or JSON under /api/.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status := fiber.StatusInternalServerError
+	key := "error.internal"
+	var args map[string]any
+	var fe *fiber.Error
+	var ae *apperr.Error
+	switch {
+	case errors.As(err, &ae):
+		status, key, args = statusOf[ae.Kind], ae.Key, ae.Args
+	case errors.As(err, &fe):
+		status = fe.Code
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			key = "error.not_found"
+		case fiber.StatusMethodNotAllowed:
+			key = "error.method_not_allowed"
+		case fiber.StatusRequestEntityTooLarge:
+			key = "error.too_large"
+		case fiber.StatusRequestTimeout:
+			key = "error.timeout"
+		default:
+			if fe.Code < 500 {
+				key = "error.bad_request"
+			}
+		}
+	}
+	if status == fiber.StatusInternalServerError {
+		if s.isDBDown(c.UserContext(), err) {
+			status, key = fiber.StatusServiceUnavailable, "error.unavailable"
+			c.Set(fiber.HeaderRetryAfter, "10")
+		}
+		s.log.Error("request failed",
+			slog.String("request_id", requestIDOf(c)),
+			slog.String("method", c.Method()),
+			slog.String("route", c.Route().Path),
+			slog.Int("status", status),
+			slog.String("error", err.Error()))
+	}
+	t := translator(c)
+	if t == nil {
+		lang := negotiateLang(c)
+		// Errors raised before the /{lang} group ran (CSRF, body limit)
+		// still speak the language of the URL.
+		if p := c.Path(); len(p) >= 3 && p[0] == '/' && (len(p) == 3 || p[3] == '/') && locale.IsSupported(p[1:3]) {
+			lang = p[1:3]
+		}
+		t = s.bundle.For(lang)
+		c.Locals(localsTranslator, t)
+	}
+	msg := t.TMap(key, args)
+	if isAPI(c) {
+		return c.Status(status).JSON(fiber.Map{"error": fiber.Map{"status": status, "code": key, "message": msg}})
+	}
+	p := s.page(c, "")
+	p.Title = msg
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if rerr := s.render(c, status, "errors/error", errorPage{Page: p, Status: status, Message: msg}); rerr != nil {
+		return c.Status(status).SendString(msg)
+	}
+	return nil
+}
+
+func requestIDOf(c *fiber.Ctx) string {
+	id, _ := c.Locals(localsRequestID).(string)
+	return id
+}
+
+func isAPI(c *fiber.Ctx) bool {
+	p := c.Path()
+	return len(p) >= 5 && p[:5] == "/api/"
+}

@@ -1,0 +1,41 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+
+	ics "github.com/arran4/golang-ical"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/event"
+)
+
+// eventICS is the "add to calendar" download (RFC 5545, written by golang-ical).
+func (s *Server) eventICS(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	e, err := event.GetPublic(c.UserContext(), s.db, id)
+	if err != nil {
+		return err
+	}
+	t := translator(c)
+	content := e.Content(t.Lang)
+	cal := ics.NewCalendarFor("Lantern")
+	cal.SetMethod(ics.MethodPublish)
+	ev := cal.AddEvent(fmt.Sprintf("event-%d@lantern", e.ID))
+	ev.SetDtStampTime(e.UpdatedAt.UTC())
+	ev.SetStartAt(e.StartsAt.UTC())
+	ev.SetEndAt(e.EndsAt.UTC())
+	ev.SetSummary(content.Title)
+	ev.SetDescription(content.Description)
+	ev.SetLocation(strings.TrimSuffix(e.Venue.Name.String(t.Lang)+", "+e.Venue.Address, ", "))
+	ev.SetURL(fmt.Sprintf("%s/%s/events/%d", s.cfg.BaseURL, t.Lang, e.ID))
+	if e.Status == event.StatusCancelled {
+		ev.SetStatus(ics.ObjectStatusCancelled)
+	}
+	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="lantern-%s.ics"`, e.Code))
+	return c.SendString(cal.Serialize())
+}

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"strings"
+	"time"
+
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/locale"
+)
+
+// eventView is an event as a page shows it, in one language and in the
+// event's time zone.
+type eventView struct {
+	ID          uint
+	Code        string
+	Kind        string
+	KindLabel   string
+	Status      string
+	Title       string
+	Paragraphs  []string
+	ContentLang string // the language the content is really in
+	FellBack    bool   // content shown in another language than asked
+	Starts      time.Time
+	Ends        time.Time
+	When        string // "Thứ Tư, 25 tháng 11, 2026 · 18:30–20:30"
+	DateShort   string
+	Venue       string
+	Address     string
+	City        string
+	Partner     string
+	Audience    string
+	Film        string
+	Capacity    int
+	SeatsLeft   int
+	Full        bool
+	Past        bool
+	Cancelled   bool
+	Open        bool
+	Deadline    string
+}
+
+func viewEvent(t *locale.Translator, e *event.Event, now time.Time) eventView {
+	loc := e.Location()
+	c := e.Content(t.Lang)
+	v := eventView{
+		ID: e.ID, Code: e.Code, Kind: string(e.Kind), Status: string(e.Status),
+		KindLabel:   t.T("kind." + string(e.Kind)),
+		Title:       c.Title,
+		Paragraphs:  paragraphs(c.Description),
+		ContentLang: c.Lang,
+		FellBack:    c.Lang != "" && c.Lang != t.Lang,
+		Starts:      e.StartsAt.In(loc),
+		Ends:        e.EndsAt.In(loc),
+		Venue:       e.Venue.Name.String(t.Lang),
+		Address:     e.Venue.Address,
+		City:        e.Venue.City.Name.String(t.Lang),
+		Film:        e.Film,
+		Capacity:    e.Capacity,
+		SeatsLeft:   e.SeatsLeft(),
+		Past:        e.Past(now),
+		Cancelled:   e.Status == event.StatusCancelled,
+		Open:        e.RegistrationOpen(now),
+	}
+	if e.Audience != "" {
+		v.Audience = t.T("audience." + e.Audience)
+	}
+	if e.Partner != nil {
+		v.Partner = e.Partner.Name.String(t.Lang)
+	}
+	v.Full = v.SeatsLeft == 0
+	v.When = t.DateFull(v.Starts) + " · " + t.Time(v.Starts) + "–" + t.Time(v.Ends)
+	v.DateShort = t.DateShort(v.Starts)
+	if e.RegistrationDeadline != nil {
+		d := e.RegistrationDeadline.In(loc)
+		v.Deadline = t.DateFull(d) + " · " + t.Time(d)
+	}
+	return v
+}
+
+// paragraphs splits organiser text on blank lines; templates escape each.
+func paragraphs(s string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,202 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/dbstate"
+	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/user"
+)
+
+const (
+	localsTranslator = "lantern.tr"
+	localsUser       = "lantern.user"
+	localsRequestID  = "lantern.reqid"
+	csrfContextKey   = "lantern.csrf"
+	sessionCookie    = "lantern_session"
+	langCookie       = "lang"
+)
+
+// requestID gives each request an id, echoed in X-Request-Id and in logs.
+func requestID(c *fiber.Ctx) error {
+	id := c.Get("X-Request-Id")
+	if id == "" || len(id) > 64 || strings.ContainsAny(id, " \r\n") {
+		id = user.RandomToken(9)
+	} else {
+		id = utils.CopyString(id)
+	}
+	c.Locals(localsRequestID, id)
+	c.Set("X-Request-Id", id)
+	return c.Next()
+}
+
+// contentSecurityPolicy allows no inline script or style and no other origin.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", contentSecurityPolicy)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	return c.Next()
+}
+
+// withLang fixes the language of a /{lang}/… group and remembers it.
+func (s *Server) withLang(lang string) fiber.Handler {
+	t := s.bundle.For(lang)
+	return func(c *fiber.Ctx) error {
+		c.Locals(localsTranslator, t)
+		if c.Cookies(langCookie) != lang {
+			c.Cookie(&fiber.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+				SameSite: fiber.CookieSameSiteLaxMode, Secure: s.cfg.CookieSecure, HTTPOnly: true})
+		}
+		return c.Next()
+	}
+}
+
+// translator returns the request's translator (Vietnamese outside /{lang}).
+func translator(c *fiber.Ctx) *locale.Translator {
+	if t, ok := c.Locals(localsTranslator).(*locale.Translator); ok {
+		return t
+	}
+	return nil
+}
+
+// langOf returns the request's language.
+func langOf(c *fiber.Ctx) string {
+	if t := translator(c); t != nil {
+		return t.Lang
+	}
+	return locale.Default
+}
+
+// negotiateLang picks a language for "/" by cookie, then Accept-Language,
+// then Vietnamese (gitea modules/web/middleware/locale.go).
+func negotiateLang(c *fiber.Ctx) string {
+	if l := c.Cookies(langCookie); locale.IsSupported(l) {
+		return l
+	}
+	for _, part := range strings.Split(c.Get(fiber.HeaderAcceptLanguage), ",") {
+		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+		base := strings.ToLower(strings.SplitN(tag, "-", 2)[0])
+		if locale.IsSupported(base) {
+			return base
+		}
+	}
+	return locale.Default
+}
+
+// loadSession resolves the staff session cookie, if any.
+func (s *Server) loadSession(c *fiber.Ctx) error {
+	if tok := c.Cookies(sessionCookie); tok != "" {
+		u, err := user.Resolve(c.UserContext(), s.db, tok, s.cfg.SessionIdle, s.now())
+		if err != nil {
+			return err
+		}
+		if u != nil {
+			c.Locals(localsUser, u)
+			// Staff pages carry personal data: never cache them.
+			c.Set(fiber.HeaderCacheControl, "no-store")
+		}
+	}
+	return c.Next()
+}
+
+// currentUser returns the signed-in staff member or nil.
+func currentUser(c *fiber.Ctx) *user.User {
+	u, _ := c.Locals(localsUser).(*user.User)
+	return u
+}
+
+// requireRole lets through staff holding any of roles; others go to the
+// login page (no session) or get 403.
+func (s *Server) requireRole(roles ...user.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u := currentUser(c)
+		if u == nil {
+			if strings.HasPrefix(c.Path(), "/api/") {
+				return apperr.New(apperr.Forbidden, "error.login_required")
+			}
+			next := c.OriginalURL()
+			return c.Redirect("/"+langOf(c)+"/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
+		}
+		if len(roles) > 0 && !u.Has(roles...) {
+			return apperr.New(apperr.Forbidden, "error.forbidden")
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.Next()
+	}
+}
+
+// csrfProtection keeps CSRF tokens in the database (shared by instances) and
+// reads the token from the form field _csrf or the X-CSRF-Token header.
+func (s *Server) csrfProtection() fiber.Handler {
+	return csrf.New(csrf.Config{
+		Next: func(c *fiber.Ctx) bool {
+			// The SMS gateway authenticates with a shared secret, and read-only
+			// API calls change nothing.
+			p := c.Path()
+			return p == "/api/v1/sms/inbound" || (strings.HasPrefix(p, "/api/") && c.Method() == fiber.MethodGet)
+		},
+		CookieName:     "lantern_csrf",
+		CookieSameSite: fiber.CookieSameSiteLaxMode,
+		CookieHTTPOnly: true,
+		CookieSecure:   s.cfg.CookieSecure,
+		Expiration:     12 * time.Hour,
+		Storage:        dbstate.NewKV(s.db),
+		ContextKey:     csrfContextKey,
+		Extractor: func(c *fiber.Ctx) (string, error) {
+			if t := c.FormValue("_csrf"); t != "" {
+				return t, nil
+			}
+			if t := c.Get("X-CSRF-Token"); t != "" {
+				return t, nil
+			}
+			return "", csrf.ErrTokenNotFound
+		},
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			return apperr.Wrap(apperr.Forbidden, "error.csrf", err)
+		},
+	})
+}
+
+// rateLimit counts a hit on key in the database and refuses with 429 when
+// over the limit.
+func (s *Server) rateLimit(ctx context.Context, c *fiber.Ctx, key string, l dbstate.Limit) error {
+	ok, retry, err := dbstate.Hit(ctx, s.db, key, l, s.now())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds())+1))
+		return apperr.New(apperr.RateLimited, "error.rate_limited")
+	}
+	return nil
+}
+
+// isDBDown tells whether err comes from an unreachable database.
+func (s *Server) isDBDown(ctx context.Context, err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	sqlDB, e := s.db.DB()
+	if e != nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 500*time.Millisecond)
+	defer cancel()
+	return sqlDB.PingContext(ctx) != nil
+}

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/user"
+)
+
+// Page is what every template receives: the translator (so templates call
+// {{.T "id"}}), the language, the CSRF token, the signed-in staff member and
+// the current path for the language switcher. Page types embed it.
+type Page struct {
+	*locale.Translator
+	Title     string
+	Path      string // the path after /{lang}, with its query, for the switcher
+	CSRF      string
+	User      *user.User
+	Flash     string
+	FlashKind string // "ok" or "error"
+	Langs     []string
+	Now       time.Time
+	// NoIndex keeps personal pages (tickets) out of search engines.
+	NoIndex bool
+	BaseURL string
+}
+
+// URL prefixes a path with the page's language: {{.URL "/events"}} → /vi/events.
+func (p Page) URL(path string) string { return "/" + p.Lang + path }
+
+// SwitchURL is the current page in another language.
+func (p Page) SwitchURL(lang string) string { return "/" + lang + p.Path }
+
+// AbsURL is an absolute URL of a path in the page's language.
+func (p Page) AbsURL(path string) string { return p.BaseURL + "/" + p.Lang + path }
+
+// LangName is a language's name in that language, for the switcher.
+func (p Page) LangName(lang string) string {
+	switch lang {
+	case "vi":
+		return "Tiếng Việt"
+	case "fr":
+		return "Français"
+	default:
+		return "English"
+	}
+}
+
+// Local converts a UTC time to the programme's time zone for display.
+func (p Page) Local(t time.Time, tz string) time.Time { return locale.In(t, tz) }
+
+// HasRole tells a template whether the staff member holds a role.
+func (p Page) HasRole(roles ...string) bool {
+	if p.User == nil {
+		return false
+	}
+	rs := make([]user.Role, len(roles))
+	for i, r := range roles {
+		rs[i] = user.Role(r)
+	}
+	return p.User.Has(rs...)
+}
+
+// page builds the Page of the current request.
+func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
+	t := translator(c)
+	p := Page{
+		Translator: t,
+		Langs:      locale.Supported,
+		User:       currentUser(c),
+		Now:        s.now(),
+		BaseURL:    s.cfg.BaseURL,
+	}
+	if tok, ok := c.Locals(csrfContextKey).(string); ok {
+		p.CSRF = tok
+	}
+	if titleKey != "" {
+		p.Title = t.T(titleKey)
+	}
+	rest := c.Path()
+	if len(rest) >= 3 {
+		rest = rest[3:]
+	}
+	if q := string(c.Request().URI().QueryString()); q != "" {
+		rest += "?" + q
+	}
+	p.Path = rest
+	if f := c.Query("flash"); f != "" && len(f) < 80 && s.bundle.IDs(t.Lang)["flash."+f] {
+		// Flash messages travel as an i18n key in the redirect, never as text.
+		p.Flash = t.T("flash." + f)
+		p.FlashKind = "ok"
+	}
+	return p
+}
+
+// render writes a page with a status.
+func (s *Server) render(c *fiber.Ctx, status int, name string, data any) error {
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return s.renderer.Render(c, name, data)
+}

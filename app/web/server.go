@@ -1,0 +1,150 @@
+// Package web is the only package that knows Fiber: the server, its routes,
+// middleware, renderer, error handler, forms, and one file per page or action.
+package web
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/config"
+	"github.com/lantern-ngo/lantern/app/locale"
+)
+
+// Server holds what handlers need. It is built once in main and passed
+// explicitly; there are no package-level globals.
+type Server struct {
+	cfg      *config.Config
+	db       *gorm.DB
+	log      *slog.Logger
+	bundle   *locale.Bundle
+	renderer *Renderer
+	assets   *Assets
+	validate *validator.Validate
+	now      func() time.Time
+	// background work started by the server (SMS sender, janitor); stopped on shutdown.
+	stopBackground context.CancelFunc
+}
+
+// Options are the dependencies of a Server.
+type Options struct {
+	Config *config.Config
+	DB     *gorm.DB
+	Logger *slog.Logger
+	// Assets is the embedded file system with views/, locales/, static/.
+	Assets fs.FS
+	// Now replaces the clock in tests.
+	Now func() time.Time
+}
+
+// New builds the server: bundle, templates and static files are loaded once
+// and fail loudly.
+func New(o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = func() time.Time { return time.Now().UTC() }
+	}
+	bundle, err := locale.Load(o.Assets, "locales")
+	if err != nil {
+		return nil, err
+	}
+	assets, err := LoadAssets(o.Assets)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: o.Config, db: o.DB, log: o.Logger, bundle: bundle, assets: assets, now: o.Now}
+	s.renderer, err = NewRenderer(o.Assets, s.templateFuncs())
+	if err != nil {
+		return nil, err
+	}
+	s.validate = newValidator()
+	return s, nil
+}
+
+// Bundle exposes the messages (for tests and the CLI).
+func (s *Server) Bundle() *locale.Bundle { return s.bundle }
+
+// Renderer exposes the templates (for tests).
+func (s *Server) Renderer() *Renderer { return s.renderer }
+
+// App builds the Fiber application with every route.
+func (s *Server) App() *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:                 "Lantern",
+		ErrorHandler:            s.handleError,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            30 * time.Second,
+		IdleTimeout:             60 * time.Second,
+		BodyLimit:               1 << 20, // 1 MiB: forms are small; CSV imports set their own limit
+		ReadBufferSize:          8192,
+		DisableStartupMessage:   true,
+		EnableTrustedProxyCheck: len(s.cfg.TrustedProxies) > 0,
+		TrustedProxies:          s.cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(s.cfg),
+		StrictRouting:           false,
+		CaseSensitive:           true,
+	})
+	s.routes(app)
+	return app
+}
+
+func proxyHeader(cfg *config.Config) string {
+	if len(cfg.TrustedProxies) > 0 {
+		return fiber.HeaderXForwardedFor
+	}
+	return ""
+}
+
+// Start launches the background workers (SMS sender, janitor). Call Stop on
+// shutdown.
+func (s *Server) Start(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	s.stopBackground = cancel
+	for _, w := range s.workers() {
+		go w(ctx)
+	}
+}
+
+// Stop ends the background workers.
+func (s *Server) Stop() {
+	if s.stopBackground != nil {
+		s.stopBackground()
+	}
+}
+
+func (s *Server) templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"asset": s.assets.URL,
+		"add":   func(a, b int) int { return a + b },
+		"sub":   func(a, b int) int { return a - b },
+		"lower": strings.ToLower,
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, errors.New("dict needs pairs")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, _ := kv[i].(string)
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"seq": func(n int) []int {
+			out := make([]int, n)
+			for i := range out {
+				out[i] = i
+			}
+			return out
+		},
+	}
+}

@@ -1,0 +1,33 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/lantern-ngo/lantern/app/dbstate"
+)
+
+// workers lists the background loops the server runs. Each must be safe to
+// run on several instances at once (they coordinate through the database).
+func (s *Server) workers() []func(context.Context) {
+	return []func(context.Context){
+		s.janitor,
+	}
+}
+
+// janitor deletes expired CSRF tokens, rate-limit windows and sessions.
+func (s *Server) janitor(ctx context.Context) {
+	tick := time.NewTicker(10 * time.Minute)
+	defer tick.Stop()
+	for {
+		if err := dbstate.Sweep(ctx, s.db, s.now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("janitor", slog.String("error", err.Error()))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

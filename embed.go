@@ -1,0 +1,11 @@
+// Package lantern embeds the asset folders into the binary, so that one file
+// is all a deployment needs. go:embed cannot reach parent folders, which is
+// why this file sits at the top of the module and not in app/.
+package lantern
+
+import "embed"
+
+// Assets holds views/, locales/, static/ and seed/.
+//
+//go:embed views locales static seed
+var Assets embed.FS
