@@ -37,6 +37,14 @@ func (s *Server) routes(app *fiber.App) {
 
 	app.Get("/", s.rootRedirect)
 
+	// ---- JSON API behind the session (or a shared secret) -----------------
+	apiIn := app.Group("/api/v1")
+	// -- registration (issue 3): SMS gateway webhook --
+	// -- attendance (issue 5): offline check-in batches --
+	// -- quizzes (issue 6): knowledge gain --
+	// -- dashboard (issue 8): indicators --
+	_ = apiIn
+
 	for _, lang := range locale.Supported {
 		g := app.Group("/"+lang, s.withLang(lang))
 
@@ -51,9 +59,27 @@ func (s *Server) routes(app *fiber.App) {
 		g.Post("/login", s.loginSubmit)
 		g.Post("/logout", s.logout)
 
+		// ---- Public: registration and tickets (issue 3) ---------------
+
+		// ---- Public: quizzes on the participant's phone (issue 6) ----
+
+		// ---- Public: certificates verification (issue 5) --------------
+
 		// ---- Staff: every signed-in role ---------------------------
 		staff := g.Group("/staff", s.requireRole(user.AllRoles...))
 		staff.Get("/", s.staffHome)
+
+		// ---- Staff: accounts, partners, venues, targets, audit, personal data (issue 4)
+
+		// ---- Staff: events, registrations, schedule, messages (issues 3 and 4)
+
+		// ---- Staff: attendance and check-in (issue 5) -----------------
+
+		// ---- Staff: quizzes and knowledge gain (issue 6) --------------
+
+		// ---- Staff: session reports and coaching (issue 7) ------------
+
+		// ---- Staff: programme dashboard and donor reports (issue 8) ---
 	}
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

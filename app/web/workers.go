@@ -13,6 +13,10 @@ import (
 func (s *Server) workers() []func(context.Context) {
 	return []func(context.Context){
 		s.janitor,
+		// registration (issue 3): SMS sender and reminders
+
+		// personal data (issue 4): retention
+
 	}
 }
 
