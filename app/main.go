@@ -187,4 +187,3 @@ func readPassword(prompt string) (string, error) {
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }
-

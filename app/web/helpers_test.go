@@ -70,7 +70,9 @@ type client struct {
 	ip      string
 }
 
-func (ta *testApp) client() *client { return &client{ta: ta, cookies: map[string]string{}, ip: "10.0.0.1"} }
+func (ta *testApp) client() *client {
+	return &client{ta: ta, cookies: map[string]string{}, ip: "10.0.0.1"}
+}
 
 func (c *client) do(req *http.Request) *http.Response {
 	c.ta.t.Helper()

@@ -22,10 +22,10 @@ func TestEventListInThreeLanguages(t *testing.T) {
 		now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC) // 10:00 in Ho Chi Minh City
 		ta.setNow(now)
 		// Starts 2026-12-02 18:30 local = 11:30 UTC.
-		soon := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: 7*24*time.Hour+8*time.Hour+30*time.Minute, Capacity: 40})
-		later := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: 30*24*time.Hour, Capacity: 10})
-		past := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -30*24*time.Hour, Capacity: 10})
-		draft := testutil.Event(t, db, testutil.EventOpts{Status: event.StatusDraft, Now: now, StartsIn: 3*24*time.Hour, Capacity: 10})
+		soon := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: 7*24*time.Hour + 8*time.Hour + 30*time.Minute, Capacity: 40})
+		later := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: 30 * 24 * time.Hour, Capacity: 10})
+		past := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -30 * 24 * time.Hour, Capacity: 10})
+		draft := testutil.Event(t, db, testutil.EventOpts{Status: event.StatusDraft, Now: now, StartsIn: 3 * 24 * time.Hour, Capacity: 10})
 		db.Model(&event.Event{}).Where("id = ?", soon.ID).Update("seats_taken", 39)
 
 		cases := []struct{ lang, title, date, seats string }{
@@ -83,8 +83,8 @@ func TestEventListFilters(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
 		ta := newTestApp(t, db)
 		now := time.Now().UTC()
-		film := testutil.Event(t, db, testutil.EventOpts{Kind: event.KindFilmDebate, Now: now, StartsIn: 48*time.Hour, Capacity: 10})
-		ws := testutil.Event(t, db, testutil.EventOpts{Kind: event.KindAuthorityWorkshop, Now: now, StartsIn: 72*time.Hour, Capacity: 30})
+		film := testutil.Event(t, db, testutil.EventOpts{Kind: event.KindFilmDebate, Now: now, StartsIn: 48 * time.Hour, Capacity: 10})
+		ws := testutil.Event(t, db, testutil.EventOpts{Kind: event.KindAuthorityWorkshop, Now: now, StartsIn: 72 * time.Hour, Capacity: 30})
 		var city event.City
 		db.Joins("JOIN venues ON venues.city_id = cities.id").Where("venues.id = ?", ws.VenueID).First(&city)
 
@@ -112,7 +112,7 @@ func TestEventPageFallbackAndCalendar(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
 		ta := newTestApp(t, db)
 		now := time.Now().UTC()
-		e := testutil.Event(t, db, testutil.EventOpts{Titles: map[string]string{"vi": "Quyền trẻ em", "en": "Children's rights"}, Now: now, StartsIn: 48*time.Hour, Capacity: 20})
+		e := testutil.Event(t, db, testutil.EventOpts{Titles: map[string]string{"vi": "Quyền trẻ em", "en": "Children's rights"}, Now: now, StartsIn: 48 * time.Hour, Capacity: 20})
 		c := ta.client()
 
 		doc := c.page("/fr/events/"+itoa(int(e.ID)), http.StatusOK)
@@ -142,7 +142,7 @@ func TestEventPageFallbackAndCalendar(t *testing.T) {
 		}
 
 		// Drafts and unknown ids are a translated 404.
-		draft := testutil.Event(t, db, testutil.EventOpts{Status: event.StatusDraft, Now: now, StartsIn: 48*time.Hour, Capacity: 20})
+		draft := testutil.Event(t, db, testutil.EventOpts{Status: event.StatusDraft, Now: now, StartsIn: 48 * time.Hour, Capacity: 20})
 		doc = c.page("/vi/events/"+itoa(int(draft.ID)), http.StatusNotFound)
 		if got := text(doc, "h1"); got != "Sự kiện này không tồn tại hoặc không còn được công bố." {
 			t.Errorf("404 message = %q", got)
@@ -159,9 +159,9 @@ func TestEventsAPI(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
 		ta := newTestApp(t, db)
 		now := time.Now().UTC()
-		e := testutil.Event(t, db, testutil.EventOpts{Kind: event.KindAuthorityWorkshop, Now: now, StartsIn: 48*time.Hour, Capacity: 30})
+		e := testutil.Event(t, db, testutil.EventOpts{Kind: event.KindAuthorityWorkshop, Now: now, StartsIn: 48 * time.Hour, Capacity: 30})
 		db.Model(&event.Event{}).Where("id = ?", e.ID).Update("seats_taken", 12)
-		testutil.Event(t, db, testutil.EventOpts{Status: event.StatusDraft, Now: now, StartsIn: 48*time.Hour, Capacity: 30})
+		testutil.Event(t, db, testutil.EventOpts{Status: event.StatusDraft, Now: now, StartsIn: 48 * time.Hour, Capacity: 30})
 		c := ta.client()
 
 		resp := c.get("/api/v1/events?lang=fr")

@@ -24,8 +24,12 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
 	app.Get("/static/*", s.assets.Handler)
-	app.Get("/favicon.ico", func(c *fiber.Ctx) error { return c.Redirect(s.assets.URL("img/favicon.svg"), fiber.StatusMovedPermanently) })
-	app.Get("/robots.txt", func(c *fiber.Ctx) error { return c.SendString("User-agent: *\nDisallow: /vi/r/\nDisallow: /fr/r/\nDisallow: /en/r/\n") })
+	app.Get("/favicon.ico", func(c *fiber.Ctx) error {
+		return c.Redirect(s.assets.URL("img/favicon.svg"), fiber.StatusMovedPermanently)
+	})
+	app.Get("/robots.txt", func(c *fiber.Ctx) error {
+		return c.SendString("User-agent: *\nDisallow: /vi/r/\nDisallow: /fr/r/\nDisallow: /en/r/\n")
+	})
 
 	// ---- Public JSON API (partners' sites) ------------------------------
 	api := app.Group("/api/v1")
