@@ -10,6 +10,8 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/content"
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/registration"
+	"github.com/lantern-ngo/lantern/app/textnorm"
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
@@ -112,4 +114,64 @@ func AssignTrainer(t testing.TB, db *gorm.DB, eventID, userID uint) {
 	if err := db.Exec("INSERT INTO event_trainers (event_id, user_id) VALUES (?, ?)", eventID, userID).Error; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// RegistrationOpts describes a test registration; zero values give a
+// confirmed individual registration with a Vietnamese name and a phone.
+type RegistrationOpts struct {
+	Name    string
+	Phone   string // E.164; "" gives a generated number, "-" none
+	Status  registration.Status
+	Kind    string
+	Sex     string
+	AgeBand string
+	Role    string
+	Size    int
+	Lang    string
+}
+
+// Registration inserts a registration directly (it does not take a seat:
+// tests of seat accounting go through the registration service).
+func Registration(t testing.TB, db *gorm.DB, eventID uint, o RegistrationOpts) *registration.Registration {
+	t.Helper()
+	n := seq.Add(1)
+	if o.Name == "" {
+		o.Name = fmt.Sprintf("Nguyễn Văn Đức %d", n)
+	}
+	var phone *string
+	switch o.Phone {
+	case "-":
+	case "":
+		p := fmt.Sprintf("+8491%07d", n)
+		phone = &p
+	default:
+		p := o.Phone
+		phone = &p
+	}
+	if o.Status == "" {
+		o.Status = registration.StatusConfirmed
+	}
+	if o.Kind == "" {
+		o.Kind = registration.KindIndividual
+	}
+	if o.Size == 0 {
+		o.Size = 1
+	}
+	if o.Lang == "" {
+		o.Lang = "vi"
+	}
+	now := time.Now().UTC()
+	r := &registration.Registration{
+		EventID: eventID, Code: fmt.Sprintf("T%07d", n), Kind: o.Kind, Status: o.Status,
+		Name: o.Name, NameFolded: textnorm.Fold(o.Name), Phone: phone, Sex: o.Sex, AgeBand: o.AgeBand, Role: o.Role,
+		GroupSize: o.Size, GroupBreakdown: "{}", Lang: o.Lang, Source: registration.SourceWeb,
+		ConsentVersion: "2026-01", ConsentAt: &now, CreatedAt: now, UpdatedAt: now,
+	}
+	if o.Status == registration.StatusConfirmed {
+		r.ConfirmedAt = &now
+	}
+	if err := db.Create(r).Error; err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

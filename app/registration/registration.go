@@ -1,0 +1,72 @@
+// Package registration holds participants' registrations: seats, waiting
+// list, confirmation codes. A participant has no account: their mobile
+// number (E.164) is their identity for an event.
+package registration
+
+import (
+	"time"
+)
+
+// Status of a registration.
+type Status string
+
+const (
+	StatusConfirmed  Status = "confirmed"
+	StatusWaitlisted Status = "waitlisted"
+	StatusCancelled  Status = "cancelled"
+)
+
+// Kind of registration.
+const (
+	KindIndividual = "individual"
+	// KindGroup: partner staff register a group (e.g. 20 children of a home)
+	// under one contact number, with counts and no personal data.
+	KindGroup = "group"
+	// KindWalkIn: someone who came without registering, added at the venue.
+	KindWalkIn = "walk_in"
+)
+
+// Sources of a registration.
+const (
+	SourceWeb    = "web"
+	SourceSMS    = "sms"
+	SourceStaff  = "staff"
+	SourceWalkIn = "walk_in"
+)
+
+// Sexes, age bands and roles: the programme's disaggregations.
+var (
+	Sexes    = []string{"female", "male", "other", "not_stated"}
+	AgeBands = []string{"under_16", "16_17", "18_24", "25_59", "60_plus"}
+	Roles    = []string{"parent", "youth", "social_worker", "teacher", "police", "dolisa", "local_official", "partner_staff", "health_worker", "other"}
+)
+
+// Registration is one person (or one group) registered for an event.
+type Registration struct {
+	ID             uint
+	EventID        uint
+	Code           string // short, unguessable confirmation code
+	Kind           string
+	Status         Status
+	Name           string
+	NameFolded     string // lowercase, no diacritics, for search
+	Phone          *string
+	Sex            string
+	AgeBand        string
+	Role           string
+	Organisation   string
+	PartnerID      *uint
+	GroupSize      int    // seats taken: 1, or the group's size
+	GroupBreakdown string // JSON counts by sex and age band for groups
+	Lang           string
+	Source         string
+	ConsentVersion string
+	ConsentAt      *time.Time
+	WaitlistedAt   *time.Time
+	ConfirmedAt    *time.Time
+	CancelledAt    *time.Time
+	AnonymisedAt   *time.Time
+	CreatedByID    *uint
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
