@@ -20,6 +20,7 @@ func migrations() []*gormigrate.Migration {
 		m0005Quiz(),
 		m0006Coaching(),
 		m0007Reports(),
+		m0008Events(),
 	}
 }
 
