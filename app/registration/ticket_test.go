@@ -10,7 +10,7 @@ func TestTicketSignature(t *testing.T) {
 		t.Fatalf("ParseTicket(%q) = %d %q %v", text, id, code, ok)
 	}
 	for _, bad := range []string{
-		text[:len(text)-1] + "A",             // altered signature
+		text[:len(text)-1] + "A",              // altered signature
 		"L1.43.K7M2QX." + text[len(text)-16:], // another event
 		"L1.42.K7M2QY." + text[len(text)-16:], // another code
 		"", "L1", "L2.42.K7M2QX.x", "L1.x.K7M2QX.y",
