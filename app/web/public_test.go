@@ -375,3 +375,29 @@ func TestCSRFRefused(t *testing.T) {
 		}
 	})
 }
+
+// Reading the events list writes nothing: the CSRF token is made only when a
+// page renders a form.
+func TestCSRFTokenOnlyForForms(t *testing.T) {
+	ta := newTestApp(t, testutil.New(t, "sqlite").DB)
+	c := ta.client()
+	c.get("/vi/events")
+	if c.cookies["lantern_csrf"] != "" {
+		t.Errorf("the events list set a CSRF cookie")
+	}
+	doc := c.page("/vi/login", http.StatusOK)
+	tok := doc.Find(`input[name=_csrf]`).AttrOr("value", "")
+	if tok == "" || tok != c.cookies["lantern_csrf"] {
+		t.Fatalf("form token %q, cookie %q", tok, c.cookies["lantern_csrf"])
+	}
+	// The same token is reused on the next form.
+	doc = c.page("/fr/login", http.StatusOK)
+	if got := doc.Find(`input[name=_csrf]`).AttrOr("value", ""); got != tok {
+		t.Errorf("a new token on every form: %q then %q", tok, got)
+	}
+	var n int64
+	ta.db.Table("kv_entries").Count(&n)
+	if n != 1 {
+		t.Errorf("kv_entries = %d, want 1", n)
+	}
+}
