@@ -50,7 +50,9 @@ func ListPublished(ctx context.Context, db *gorm.DB, f ListFilter, now time.Time
 			WithoutParentheses: true,
 		}}).
 		Limit(limit).Offset(f.Offset).
-		Preload("Translations").Preload("Venue").Preload("Venue.City").
+		// Venue and city come in the same query; translations in one more.
+		Joins("Venue").Joins("Venue.City").
+		Preload("Translations").
 		Find(&events).Error
 	return events, err
 }
@@ -58,8 +60,8 @@ func ListPublished(ctx context.Context, db *gorm.DB, f ListFilter, now time.Time
 // Get returns one event with its content, venue and city.
 func Get(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {
 	var e Event
-	err := db.WithContext(ctx).Preload("Translations").Preload("Venue").Preload("Venue.City").Preload("Partner").
-		First(&e, id).Error
+	err := db.WithContext(ctx).Joins("Venue").Joins("Venue.City").Joins("Partner").Preload("Translations").
+		First(&e, "events.id = ?", id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, apperr.Wrap(apperr.NotFound, "error.event.not_found", err)
 	}
