@@ -401,3 +401,34 @@ func TestCSRFTokenOnlyForForms(t *testing.T) {
 		t.Errorf("kv_entries = %d, want 1", n)
 	}
 }
+
+func TestMetricsNeedTheToken(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{})
+		testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{})
+		c := ta.client()
+		c.get("/vi/events")
+		if resp := c.get("/metrics"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("metrics without a configured token: %d", resp.StatusCode)
+		}
+		ta.srv.cfg.MetricsToken = "metrics-secret"
+		if resp := c.get("/metrics"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("metrics without the token: %d", resp.StatusCode)
+		}
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		req.Header.Set("Authorization", "Bearer metrics-secret")
+		resp := c.do(req)
+		body, _ := io.ReadAll(resp.Body)
+		for _, want := range []string{
+			`lantern_http_request_duration_seconds_count{method="GET",route="/vi/events",status="2xx"} 1`,
+			`lantern_registrations{status="confirmed"} 1`,
+			`lantern_metrics_db_errors 0`,
+			`go_sql_max_open_connections{db_name="lantern"}`,
+		} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("metrics lack %q", want)
+			}
+		}
+	})
+}
