@@ -39,6 +39,15 @@ func requestID(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// deadline bounds the database work of a request, so that a stuck database
+// turns into a quick 503 instead of piling up requests.
+func (s *Server) deadline(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
+}
+
 // contentSecurityPolicy allows no inline script or style and no other origin.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
