@@ -33,9 +33,9 @@ type registerForm struct {
 type registerState struct {
 	Open           bool
 	Full           bool
-	AskOrg         bool // workshops for authorities ask organisation and role first
-	Form           registerForm // the individual form
-	GroupForm      registerForm // the group form
+	AskOrg         bool              // workshops for authorities ask organisation and role first
+	Form           registerForm      // the individual form
+	GroupForm      registerForm      // the group form
 	Counts         map[string]string // group counts as typed, by field name
 	Errors         FieldErrors
 	GroupOpen      bool // the group form comes back with errors
@@ -139,7 +139,7 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 	in := registration.Input{
 		EventID: e.ID, Name: f.Name, Phone: f.Phone, Sex: f.Sex, AgeBand: f.AgeBand, Role: f.Role,
 		Organisation: f.Organisation, Lang: p.Lang, Source: registration.SourceWeb, ConsentVersion: st.ConsentVersion,
-		Kind: registration.KindIndividual,
+		Kind:   registration.KindIndividual,
 		Notify: s.notifier(),
 	}
 	if u := currentUser(c); u != nil {
