@@ -46,8 +46,8 @@ func TestRemindersAndEventCancelled(t *testing.T) {
 			return res.Registration
 		}
 		a := reg(e.ID, "Người A", "0912000001", "vi", now.Add(-48*time.Hour))
-		reg(e.ID, "Người B", "0912000002", "en", now.Add(-time.Hour)) // after the 24-hour mark
-		reg(e.ID, "Người C", "0912000003", "fr", now.Add(-47*time.Hour))  // waitlisted
+		reg(e.ID, "Người B", "0912000002", "en", now.Add(-time.Hour))    // after the 24-hour mark
+		reg(e.ID, "Người C", "0912000003", "fr", now.Add(-47*time.Hour)) // waitlisted
 		reg(later.ID, "Người D", "0912000004", "vi", now.Add(-48*time.Hour))
 
 		got, err := n.ScheduleReminders(ctx, db, now)
