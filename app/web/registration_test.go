@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -103,10 +104,17 @@ func TestRegisterAndTicketInThreeLanguages(t *testing.T) {
 		if seats != 3 {
 			t.Errorf("seats_taken = %d, want 3", seats)
 		}
-		// The event page says so.
+		// The event page and the JSON API say so.
 		doc := ta.client().page("/en/events/"+itoa(int(e.ID)), http.StatusOK)
-		if got := text(doc, ".facts dd:nth-of-type(4)"); !strings.Contains(doc.Find(".facts").Text(), "37 seats left") {
-			t.Errorf("seats on the page: %q", got)
+		if !strings.Contains(doc.Find(".facts").Text(), "37 seats left") {
+			t.Errorf("seats on the page: %q", doc.Find(".facts").Text())
+		}
+		resp := ta.client().get("/api/v1/events/" + itoa(int(e.ID)))
+		var api struct {
+			SeatsLeft int `json:"seats_left"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&api); err != nil || api.SeatsLeft != 37 {
+			t.Errorf("API seats_left = %d (%v), want 37", api.SeatsLeft, err)
 		}
 	})
 }
