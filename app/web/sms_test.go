@@ -173,7 +173,7 @@ func TestOutboxPage(t *testing.T) {
 			t.Errorf("rows = %d, want 3", got)
 		}
 		// 4 segments at 850 VND.
-		if got := text(doc, ".totals"); got != "3 messages, 4 SMS segments, about 3,400 VND." {
+		if got := text(doc, ".totals"); got != "Messages: 3 · SMS segments: 4 · cost about 3,400 VND." {
 			t.Errorf("totals = %q", got)
 		}
 		if strings.Contains(doc.Text(), "+84912345678") {
@@ -183,7 +183,7 @@ func TestOutboxPage(t *testing.T) {
 		if got := doc.Find("table.outbox tbody tr").Length(); got != 1 {
 			t.Errorf("filtered rows = %d, want 1", got)
 		}
-		if got := text(doc, ".totals"); got != "1 tin nhắn, 2 tin SMS, khoảng 1.700 đồng." {
+		if got := text(doc, ".totals"); got != "Số tin nhắn: 1 · số tin SMS tính cước: 2 · chi phí khoảng 1.700 đồng." {
 			t.Errorf("filtered totals = %q", got)
 		}
 		if got := text(doc, "td.segments"); got != "2 UCS-2" {
