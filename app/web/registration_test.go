@@ -323,3 +323,53 @@ func TestGroupRegistration(t *testing.T) {
 		}
 	})
 }
+
+// TestRegistrationRuntimeIDs checks the message IDs the registration pages
+// build at run time.
+func TestRegistrationRuntimeIDs(t *testing.T) {
+	ta := newTestApp(t, testutil.New(t, "sqlite").DB)
+	var ids []string
+	for _, x := range registration.Sexes {
+		ids = append(ids, "register.sex."+x)
+	}
+	for _, x := range registration.AgeBands {
+		ids = append(ids, "register.age."+x)
+	}
+	for _, x := range registration.Roles {
+		ids = append(ids, "register.role."+x)
+	}
+	for _, x := range []registration.Status{registration.StatusConfirmed, registration.StatusWaitlisted, registration.StatusCancelled} {
+		ids = append(ids, "ticket.status."+string(x))
+	}
+	for _, x := range outboxStatuses {
+		ids = append(ids, "outbox.status."+x)
+	}
+	for _, x := range []string{registration.SMSConfirmation, registration.SMSWaitlisted, registration.SMSPromotion,
+		registration.SMSReminder, registration.SMSEventCancelled, registration.SMSReply} {
+		ids = append(ids, "outbox.kind."+x)
+	}
+	for _, x := range []string{"confirmation", "waitlisted", "promotion", "reminder", "event_cancelled", "help", "closed", "unknown_event", "bad_name"} {
+		ids = append(ids, "sms."+x)
+	}
+	for _, lang := range []string{"vi", "fr", "en"} {
+		for _, id := range ids {
+			if !ta.srv.bundle.IDs(lang)[id] {
+				t.Errorf("%s: %s missing", lang, id)
+			}
+		}
+	}
+}
+
+func TestAuthorityWorkshopAsksOrganisationFirst(t *testing.T) {
+	ta := newTestApp(t, testutil.New(t, "sqlite").DB)
+	e := testutil.Event(t, ta.db, testutil.EventOpts{Kind: event.KindAuthorityWorkshop})
+	doc := ta.client().page("/en/events/"+itoa(int(e.ID)), http.StatusOK)
+	if doc.Find("#reg-org").Length() != 1 || doc.Find("details.more #reg-org").Length() != 0 || doc.Find("#reg-role option").Length() != len(registration.Roles)+1 {
+		t.Error("an authority workshop must ask organisation and role outside the optional details")
+	}
+	e2 := testutil.Event(t, ta.db, testutil.EventOpts{})
+	doc = ta.client().page("/en/events/"+itoa(int(e2.ID)), http.StatusOK)
+	if doc.Find("details.more #reg-org").Length() != 1 {
+		t.Error("a film-and-debate keeps organisation among the optional details")
+	}
+}
