@@ -54,7 +54,7 @@ func TestRegisterAndTicketInThreeLanguages(t *testing.T) {
 			t.Run(c.lang, func(t *testing.T) {
 				cl := ta.client()
 				doc := cl.page("/"+c.lang+"/events/"+itoa(int(e.ID)), http.StatusOK)
-				form := doc.Find(`form[action="/` + c.lang + `/events/` + itoa(int(e.ID)) + `/register"]`).First()
+				form := doc.Find(`form[action="/` + c.lang + `/events/` + itoa(int(e.ID)) + `/register#register"]`).First()
 				if form.Length() == 0 || form.Find(`input[name=phone][type=tel][inputmode=tel][autocomplete=tel]`).Length() != 1 ||
 					form.Find(`input[name=consent][type=checkbox]`).Length() != 1 || form.Find(`input[name=_csrf]`).Length() != 1 {
 					t.Fatalf("registration form incomplete")
@@ -140,6 +140,9 @@ func TestRegisterErrorsKeepInput(t *testing.T) {
 			cl := ta.client()
 			resp := cl.post("/"+c.lang+"/events/"+itoa(int(e.ID))+"/register", c.form)
 			doc := ta.parse(resp, http.StatusUnprocessableEntity, c.lang+" "+c.field)
+			if doc.Find(`.register [role=alert]`).Length() != 1 {
+				t.Errorf("%s %s: no error summary above the form", c.lang, c.field)
+			}
 			in := doc.Find(`#reg-` + c.field)
 			if in.AttrOr("aria-invalid", "") != "true" {
 				t.Errorf("%s %s: not marked invalid", c.lang, c.field)
