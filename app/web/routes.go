@@ -45,6 +45,7 @@ func (s *Server) routes(app *fiber.App) {
 	// ---- JSON API behind the session (or a shared secret) -----------------
 	apiIn := app.Group("/api/v1")
 	// -- registration (issue 3): SMS gateway webhook --
+	apiIn.Post("/sms/inbound", s.smsInbound)
 	// -- attendance (issue 5): offline check-in batches --
 	// -- quizzes (issue 6): knowledge gain --
 	// -- dashboard (issue 8): indicators --
@@ -65,6 +66,10 @@ func (s *Server) routes(app *fiber.App) {
 		g.Post("/logout", s.logout)
 
 		// ---- Public: registration and tickets (issue 3) ---------------
+		g.Post("/events/:id<int>/register", s.registrationCreate)
+		g.Get("/r/:code", s.ticketShow)
+		g.Get("/r/:code/cancel", s.ticketCancelConfirm)
+		g.Post("/r/:code/cancel", s.ticketCancel)
 
 		// ---- Public: quizzes on the participant's phone (issue 6) ----
 
@@ -77,6 +82,7 @@ func (s *Server) routes(app *fiber.App) {
 		// ---- Staff: accounts, partners, venues, targets, audit, personal data (issue 4)
 
 		// ---- Staff: events, registrations, schedule, messages (issues 3 and 4)
+		staff.Get("/messages", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.messageList)
 
 		// ---- Staff: attendance and check-in (issue 5) -----------------
 
