@@ -62,6 +62,9 @@ func (s *Server) routes(app *fiber.App) {
 		g.Get("/login", s.loginForm)
 		g.Post("/login", s.loginSubmit)
 		g.Post("/logout", s.logout)
+		// One-time set-password links that admins give to new staff (issue 4).
+		g.Get("/set-password/:token", s.passwordSetForm)
+		g.Post("/set-password/:token", s.passwordSetSubmit)
 
 		// ---- Public: registration and tickets (issue 3) ---------------
 
@@ -74,6 +77,40 @@ func (s *Server) routes(app *fiber.App) {
 		staff.Get("/", s.staffHome)
 
 		// ---- Staff: accounts, partners, venues, targets, audit, personal data (issue 4)
+		staff.Get("/profile", s.profile)
+		staff.Post("/profile/lang", s.profileLang)
+		staff.Post("/profile/password", s.profilePassword)
+		adm := staff.Group("/admin", s.requireRole(user.RoleAdmin))
+		adm.Get("/accounts", s.accountList)
+		adm.Get("/accounts/new", s.accountNew)
+		adm.Post("/accounts", s.accountCreate)
+		adm.Get("/accounts/:id<int>/edit", s.accountEdit)
+		adm.Post("/accounts/:id<int>", s.accountUpdate)
+		adm.Post("/accounts/:id<int>/active", s.accountActive)
+		adm.Post("/accounts/:id<int>/link", s.accountLink)
+		adm.Get("/partners", s.partnerList)
+		adm.Get("/partners/new", s.partnerNew)
+		adm.Post("/partners", s.partnerSave)
+		adm.Get("/partners/:id<int>/edit", s.partnerEdit)
+		adm.Post("/partners/:id<int>", s.partnerSave)
+		adm.Get("/venues", s.venueList)
+		adm.Get("/venues/new", s.venueNew)
+		adm.Post("/venues", s.venueSave)
+		adm.Get("/venues/:id<int>/edit", s.venueEdit)
+		adm.Post("/venues/:id<int>", s.venueSave)
+		adm.Get("/targets", s.targetList)
+		adm.Get("/targets/new", s.targetNew)
+		adm.Post("/targets", s.targetSave)
+		adm.Get("/targets/:id<int>/edit", s.targetEdit)
+		adm.Post("/targets/:id<int>", s.targetSave)
+		adm.Get("/audit", s.auditList)
+		// Personal data: the person is named in the form body, never in the URL.
+		adm.Get("/privacy", s.privacyForm)
+		adm.Post("/privacy", s.privacyShow)
+		adm.Post("/privacy/export", s.privacyExport)
+		adm.Post("/privacy/erase", s.privacyErase)
+		adm.Get("/consent", s.consentList)
+		adm.Post("/consent", s.consentPublish)
 
 		// ---- Staff: events, registrations, schedule, messages (issues 3 and 4)
 

@@ -16,7 +16,7 @@ func (s *Server) workers() []func(context.Context) {
 		// registration (issue 3): SMS sender and reminders
 
 		// personal data (issue 4): retention
-
+		s.retention,
 	}
 }
 
