@@ -1,0 +1,77 @@
+package privacy_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/audit"
+	"github.com/lantern-ngo/lantern/app/privacy"
+	"github.com/lantern-ngo/lantern/app/registration"
+	"github.com/lantern-ngo/lantern/app/testutil"
+)
+
+func TestMain(m *testing.M) { os.Exit(testutil.Main(m)) }
+
+func TestRetentionAnonymisesOldRegistrationsInBatches(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+		day := 24 * time.Hour
+		old := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -400 * day})
+		edge := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -364 * day})
+		recent := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -100 * day})
+		var oldRegs []*registration.Registration
+		for _, o := range []testutil.RegistrationOpts{
+			{Sex: "female", AgeBand: "18_24", Role: "parent"},
+			{Sex: "male", AgeBand: "25_59", Role: "local_official"},
+			{Sex: "female", AgeBand: "under_16", Role: "youth", Phone: "-"},
+		} {
+			oldRegs = append(oldRegs, testutil.Registration(t, db, old.ID, o))
+		}
+		keepEdge := testutil.Registration(t, db, edge.ID, testutil.RegistrationOpts{Sex: "male", AgeBand: "60_plus"})
+		keepRecent := testutil.Registration(t, db, recent.ID, testutil.RegistrationOpts{Sex: "female", AgeBand: "16_17"})
+
+		// One batch of 2, then the rest.
+		n, err := privacy.RetentionBatch(ctx, db, 365, 2, now)
+		if err != nil || n != 2 {
+			t.Fatalf("first batch: %d, %v", n, err)
+		}
+		total, err := privacy.RunRetention(ctx, db, 365, now)
+		if err != nil || total != 1 {
+			t.Fatalf("run: %d, %v", total, err)
+		}
+		// Nothing left: a second instance running now changes nothing.
+		if n, err := privacy.RetentionBatch(ctx, db, 365, 200, now); err != nil || n != 0 {
+			t.Fatalf("again: %d, %v", n, err)
+		}
+		for i, r := range oldRegs {
+			var got registration.Registration
+			db.First(&got, r.ID)
+			if got.Name != "" || got.NameFolded != "" || got.Phone != nil || got.AnonymisedAt == nil || !got.AnonymisedAt.Equal(now) {
+				t.Errorf("old registration %d not anonymised: %+v", i, got)
+			}
+			if got.Sex != r.Sex || got.AgeBand != r.AgeBand || got.Role != r.Role || got.EventID != old.ID || got.Status != registration.StatusConfirmed {
+				t.Errorf("old registration %d lost its aggregates: %+v", i, got)
+			}
+		}
+		for _, r := range []*registration.Registration{keepEdge, keepRecent} {
+			var got registration.Registration
+			db.First(&got, r.ID)
+			if got.Name != r.Name || got.Phone == nil || got.AnonymisedAt != nil {
+				t.Errorf("registration of a recent event anonymised: %+v", got)
+			}
+		}
+		var entries []audit.Entry
+		db.Where("action = ?", "retention").Order("id").Find(&entries)
+		if len(entries) != 2 || entries[0].ActorID != nil || entries[0].After != `{"older_than_days":365,"registrations":2}` {
+			t.Errorf("audit = %+v", entries)
+		}
+		// A shorter retention reaches the edge event too.
+		if n, err := privacy.RunRetention(ctx, db, 300, now); err != nil || n != 1 {
+			t.Errorf("300 days: %d, %v", n, err)
+		}
+	})
+}
