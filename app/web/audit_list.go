@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"html/template"
 	"net/url"
 	"sort"
 	"strconv"
@@ -39,7 +40,8 @@ type auditListPage struct {
 	PageNo   int
 	Pages    int
 	Total    int
-	Query    string // the filter as a query string, for the pager
+	PrevURL  template.URL // the pager's links, filter kept
+	NextURL  template.URL
 }
 
 const auditPerPage = 50
@@ -101,7 +103,17 @@ func (s *Server) auditList(c *fiber.Ctx) error {
 	if data.ActorID != 0 {
 		q.Set("actor", strconv.FormatUint(uint64(data.ActorID), 10))
 	}
-	data.Query = q.Encode()
+	pageURL := func(n int) template.URL {
+		q.Set("page", strconv.Itoa(n))
+		// Built from url.Values: safe to put in an href as it is.
+		return template.URL(p.URL("/staff/admin/audit") + "?" + q.Encode())
+	}
+	if data.PageNo > 1 {
+		data.PrevURL = pageURL(data.PageNo - 1)
+	}
+	if data.PageNo < data.Pages {
+		data.NextURL = pageURL(data.PageNo + 1)
+	}
 	return s.render(c, fiber.StatusOK, "admin/audit", data)
 }
 
@@ -118,7 +130,8 @@ func changes(before, after string) []auditChange {
 	}
 	var out []auditChange
 	for k := range keys {
-		out = append(out, auditChange{Field: k, Before: b[k], After: a[k], Changed: b[k] != a[k]})
+		// Only an entry with both sides has changes; a creation shows its values.
+		out = append(out, auditChange{Field: k, Before: b[k], After: a[k], Changed: len(b) > 0 && len(a) > 0 && b[k] != a[k]})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
