@@ -332,3 +332,35 @@ func TestLoginRateLimitPerIP(t *testing.T) {
 		c2.login(u)
 	})
 }
+
+func TestSessionIdleTimeoutAndMenu(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		admin := testutil.Staff(t, db, user.RoleAdmin)
+		org := testutil.Staff(t, db, user.RoleOrganiser)
+		a, o := ta.client(), ta.client()
+		a.login(admin)
+		o.login(org)
+
+		// The back-office menu shows admin links to admins only; everyone has a profile.
+		doc := a.page("/en/staff/", http.StatusOK)
+		if doc.Find(`a[href="/en/staff/admin/accounts"]`).Length() != 1 || doc.Find(`a[href="/en/staff/admin/audit"]`).Length() != 1 {
+			t.Errorf("admin menu lacks links")
+		}
+		doc = o.page("/en/staff/", http.StatusOK)
+		if doc.Find(`a[href^="/en/staff/admin/"]`).Length() != 0 || doc.Find(`a[href="/en/staff/profile"]`).Length() != 1 {
+			t.Errorf("organiser menu is wrong")
+		}
+
+		// Idle longer than SESSION_IDLE (2 h by default): the session ends.
+		ta.setNow(time.Now().UTC().Add(ta.srv.cfg.SessionIdle + time.Minute))
+		if resp := a.get("/en/staff/"); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("an idle session still works: %d", resp.StatusCode)
+		}
+		var n int64
+		db.Model(&user.Session{}).Where("user_id = ?", admin.ID).Count(&n)
+		if n != 0 {
+			t.Errorf("the idle session was not deleted")
+		}
+	})
+}
