@@ -379,3 +379,13 @@ func PublishConsent(ctx context.Context, db *gorm.DB, actorID uint, version stri
 	}
 	return cv, nil
 }
+
+// ScrubOldMessages blanks the number and text of SMS messages (sent, kept
+// or failed; never one still waiting to be sent) created more than days ago:
+// the outbox must not keep phone numbers longer than the registrations do.
+func ScrubOldMessages(ctx context.Context, db *gorm.DB, days int, now time.Time) (int64, error) {
+	cutoff := now.UTC().AddDate(0, 0, -days)
+	res := db.WithContext(ctx).Exec(`UPDATE sms_messages SET to_phone = '', body = ''
+		WHERE created_at < ? AND (to_phone <> '' OR body <> '') AND status NOT IN ('queued', 'sending')`, cutoff)
+	return res.RowsAffected, res.Error
+}

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/audit"
+	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/privacy"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/testutil"
@@ -68,6 +69,23 @@ func TestRetentionAnonymisesOldRegistrationsInBatches(t *testing.T) {
 		db.Where("action = ?", "retention").Order("id").Find(&entries)
 		if len(entries) != 2 || entries[0].ActorID != nil || entries[0].After != `{"older_than_days":365,"registrations":2}` {
 			t.Errorf("audit = %+v", entries)
+		}
+		// Old SMS lose their number and text; queued ones are left to the sender.
+		oldSent := message.Message{To: "+84912000999", Body: "Lantern: Nguyễn Văn Đức", Kind: "confirmation", Status: message.StatusSent, CreatedAt: now.AddDate(0, 0, -400)}
+		oldQueued := message.Message{To: "+84912000998", Body: "x", Kind: "reminder", Status: message.StatusQueued, CreatedAt: now.AddDate(0, 0, -400)}
+		fresh := message.Message{To: "+84912000997", Body: "y", Kind: "confirmation", Status: message.StatusSent, CreatedAt: now.AddDate(0, 0, -10)}
+		for _, m := range []*message.Message{&oldSent, &oldQueued, &fresh} {
+			if err := message.Enqueue(db, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := privacy.ScrubOldMessages(ctx, db, 365, now); err != nil || n != 1 {
+			t.Errorf("scrub: %d, %v", n, err)
+		}
+		var msgs []message.Message
+		db.Order("id").Find(&msgs)
+		if len(msgs) != 3 || msgs[0].To != "" || msgs[0].Body != "" || msgs[1].To == "" || msgs[2].To == "" {
+			t.Errorf("messages after scrub = %+v", msgs)
 		}
 		// A shorter retention reaches the edge event too.
 		if n, err := privacy.RunRetention(ctx, db, 300, now); err != nil || n != 1 {

@@ -9,7 +9,15 @@ import (
 type accountListPage struct {
 	Page
 	Accounts []user.User
-	Names    map[uint]string // coach names by id
+	Names    map[uint]string // names by id, for coaches
+}
+
+// CoachName is the name of an account's coach ("" when none).
+func (p accountListPage) CoachName(id *uint) string {
+	if id == nil {
+		return ""
+	}
+	return p.Names[*id]
 }
 
 // accountList shows every staff account (admins only).

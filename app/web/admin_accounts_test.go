@@ -100,6 +100,10 @@ func TestAccountsCreateEditAndSetPasswordLink(t *testing.T) {
 			u.Phone != "+84912345678" || u.Lang != "vi" || u.PasswordHash != "" || !u.Active || u.CoachID == nil || *u.CoachID != coach.ID {
 			t.Errorf("account = %+v", u)
 		}
+		doc = c.page("/en/staff/admin/accounts", http.StatusOK)
+		if !strings.Contains(text(doc, "main"), "Coach: "+coach.Name) {
+			t.Errorf("the list does not show the coach")
+		}
 		// The same e-mail again is refused on the e-mail field.
 		doc = ta.parse(c.post("/en/staff/admin/accounts", form), http.StatusUnprocessableEntity, "duplicate")
 		if got := text(doc, "#f-email-err"); got != "An account with this e-mail address already exists." {

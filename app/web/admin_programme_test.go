@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/audit"
@@ -88,7 +89,8 @@ func TestPartnersVenuesTargetsAreAudited(t *testing.T) {
 		target.Set("period_end", "2028-12-31")
 		c.post("/en/staff/admin/targets/"+itoa(int(ts[0].ID)), target)
 		tg, _ := programme.GetTarget(t.Context(), db, ts[0].ID)
-		if tg.Value != 18 || tg.PeriodStart.Format("2006-01-02") != "2026-01-01" {
+		// Period days are local (Asia/Ho_Chi_Minh, UTC+7) midnights.
+		if tg.Value != 18 || tg.PeriodStart.UTC().Format(time.RFC3339) != "2025-12-31T17:00:00Z" || tg.PeriodEnd.UTC().Format(time.RFC3339) != "2028-12-30T17:00:00Z" {
 			t.Errorf("target = %+v", tg)
 		}
 
@@ -102,9 +104,19 @@ func TestPartnersVenuesTargetsAreAudited(t *testing.T) {
 		if got := doc.Find("ol.audit > li").Length(); got != 2 {
 			t.Errorf("%d target entries shown, want 2", got)
 		}
+		doc2 := c.page("/en/staff/admin/targets/"+itoa(int(tg.ID))+"/edit", http.StatusOK)
+		if doc2.Find("#f-period_start").AttrOr("value", "") != "2026-01-01" || doc2.Find("#f-period_end").AttrOr("value", "") != "2028-12-31" {
+			t.Errorf("the form does not show the local days")
+		}
 		changed := doc.Find("tr.changed")
 		if changed.Length() != 1 || !strings.Contains(changed.Text(), "15") || !strings.Contains(changed.Text(), "18") {
 			t.Errorf("the change 15 → 18 is not shown: %q", changed.Text())
+		}
+		doc = c.page("/en/staff/admin/audit?entity=partner", http.StatusOK)
+		var fields []string
+		doc.Find("tr.changed th").Each(func(_ int, sel *goquery.Selection) { fields = append(fields, sel.Text()) })
+		if strings.Join(fields, ",") != "active,name.fr" {
+			t.Errorf("partner changes shown = %v, want active and name.fr", fields)
 		}
 		doc = c.page("/en/staff/admin/audit?actor="+itoa(int(admin.ID))+"&from=2000-01-01&to=2000-01-02", http.StatusOK)
 		if doc.Find("ol.audit > li.card").Length() != 0 {

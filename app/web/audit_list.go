@@ -147,16 +147,24 @@ func flat(js string) map[string]string {
 		out["-"] = js
 		return out
 	}
+	flatInto(out, "", m)
+	return out
+}
+
+// flatInto writes nested objects (such as a name per language) as dotted
+// fields: name.vi, name.fr, name.en.
+func flatInto(out map[string]string, prefix string, m map[string]any) {
 	for k, v := range m {
 		switch x := v.(type) {
 		case string:
-			out[k] = x
+			out[prefix+k] = x
 		case nil:
-			out[k] = ""
+			out[prefix+k] = ""
+		case map[string]any:
+			flatInto(out, prefix+k+".", x)
 		default:
 			b, _ := json.Marshal(x)
-			out[k] = string(b)
+			out[prefix+k] = string(b)
 		}
 	}
-	return out
 }

@@ -21,6 +21,9 @@ func (s *Server) retention(ctx context.Context) {
 		} else if n > 0 {
 			s.log.Info("retention: registrations anonymised", slog.Int64("count", n))
 		}
+		if _, err := privacy.ScrubOldMessages(ctx, s.db, s.cfg.RetentionDays, s.now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("retention: sms", slog.String("error", err.Error()))
+		}
 		select {
 		case <-ctx.Done():
 			return

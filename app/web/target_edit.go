@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/programme"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 )
@@ -51,7 +52,7 @@ func (s *Server) targetFormPage(c *fiber.Ctx, status int, id uint, f targetForm,
 }
 
 func (s *Server) targetNew(c *fiber.Ctx) error {
-	now := s.now()
+	now := locale.In(s.now(), "")
 	return s.targetFormPage(c, fiber.StatusOK, 0, targetForm{Unit: "count",
 		PeriodStart: now.Format(dateLayout), PeriodEnd: now.AddDate(3, 0, 0).Format(dateLayout)}, FieldErrors{})
 }
@@ -65,8 +66,10 @@ func (s *Server) targetEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Period dates are days in the programme's time zone, stored as their
+	// local midnight in UTC (as the seed does).
 	f := targetForm{Code: t.Code, trilingual: trilingualOf(t.Name), Value: strconv.FormatFloat(t.Value, 'f', -1, 64),
-		Unit: t.Unit, PeriodStart: t.PeriodStart.Format(dateLayout), PeriodEnd: t.PeriodEnd.Format(dateLayout)}
+		Unit: t.Unit, PeriodStart: locale.In(t.PeriodStart, "").Format(dateLayout), PeriodEnd: locale.In(t.PeriodEnd, "").Format(dateLayout)}
 	return s.targetFormPage(c, fiber.StatusOK, id, f, FieldErrors{})
 }
 
@@ -94,9 +97,13 @@ func (s *Server) targetSave(c *fiber.Ctx) error {
 	if errs.Any() {
 		return s.targetFormPage(c, fiber.StatusUnprocessableEntity, id, f, errs)
 	}
-	start, _ := time.Parse(dateLayout, f.PeriodStart)
-	end, _ := time.Parse(dateLayout, f.PeriodEnd)
-	row := &programme.Target{ID: id, Code: f.Code, Name: f.text(), Value: value, Unit: f.Unit, PeriodStart: start, PeriodEnd: end}
+	loc, err := locale.LoadLocation(locale.DefaultTimeZone)
+	if err != nil {
+		return err
+	}
+	start, _ := time.ParseInLocation(dateLayout, f.PeriodStart, loc)
+	end, _ := time.ParseInLocation(dateLayout, f.PeriodEnd, loc)
+	row := &programme.Target{ID: id, Code: f.Code, Name: f.text(), Value: value, Unit: f.Unit, PeriodStart: start.UTC(), PeriodEnd: end.UTC()}
 	if err := programme.SaveTarget(c.UserContext(), s.db, currentUser(c).ID, row); err != nil {
 		if codeFieldError(err, t, errs) {
 			return s.targetFormPage(c, fiber.StatusUnprocessableEntity, id, f, errs)
