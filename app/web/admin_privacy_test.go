@@ -48,7 +48,7 @@ func ensureAttendances(t *testing.T, db *gorm.DB) {
 		return
 	}
 	if err := db.Exec(`CREATE TABLE attendances (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, registration_id INTEGER NOT NULL UNIQUE,
-		checked_in_at TIMESTAMP NOT NULL, checked_in_by_id INTEGER, source VARCHAR(16) NOT NULL DEFAULT 'roster', client_id VARCHAR(64))`).Error; err != nil {
+		checked_in_at TIMESTAMP NOT NULL, checked_in_by_id INTEGER, source VARCHAR(16) NOT NULL, client_id VARCHAR(64), created_at TIMESTAMP NOT NULL)`).Error; err != nil {
 		t.Fatal(err)
 	}
 }
@@ -75,7 +75,8 @@ func TestPersonalDataExportAndErasure(t *testing.T) {
 			t.Fatal(err)
 		}
 		ensureAttendances(t, db)
-		if err := db.Exec("INSERT INTO attendances (id, event_id, registration_id, checked_in_at) VALUES (?, ?, ?, ?)", 9001, past.ID, x1.ID, past.StartsAt.Add(5*time.Minute)).Error; err != nil {
+		if err := db.Exec("INSERT INTO attendances (id, event_id, registration_id, checked_in_at, source, created_at) VALUES (?, ?, ?, ?, 'roster', ?)",
+			9001, past.ID, x1.ID, past.StartsAt.Add(5*time.Minute), now).Error; err != nil {
 			t.Fatal(err)
 		}
 
