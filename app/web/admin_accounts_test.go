@@ -316,8 +316,10 @@ func TestLoginRateLimitPerIP(t *testing.T) {
 		c := ta.client()
 		c.ip = "10.9.9.9"
 		// 20 attempts on 20 different accounts from one address (a password spray).
+		// (Real accounts: an unknown address costs a full-strength bcrypt on purpose.)
 		for i := 0; i < 20; i++ {
-			resp := c.post("/en/login", url.Values{"email": {"nobody" + itoa(i) + "@lantern.test"}, "password": {"wrong-password-123"}})
+			other := testutil.Staff(t, db, user.RoleTrainer)
+			resp := c.post("/en/login", url.Values{"email": {other.Email}, "password": {"wrong-password-123"}})
 			if resp.StatusCode != http.StatusUnprocessableEntity {
 				t.Fatalf("attempt %d: %d", i+1, resp.StatusCode)
 			}
@@ -367,4 +369,21 @@ func TestSessionIdleTimeoutAndMenu(t *testing.T) {
 			t.Errorf("the idle session was not deleted")
 		}
 	})
+}
+
+func TestSafeNextRefusesOtherSites(t *testing.T) {
+	for in, want := range map[string]string{
+		"/en/staff/admin/audit":      "/en/staff/admin/audit",
+		"/vi/staff/?flash=x":         "/vi/staff/?flash=x",
+		"//evil.example/":            "",
+		"/\t/evil.example/":          "",
+		"/\\evil.example":            "",
+		"https://evil.example/vi/x":  "",
+		"/vi/staff/\r\nSet-Cookie:x": "",
+		"/ /evil.example":            "",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
