@@ -29,6 +29,18 @@ type privacyPage struct {
 	Confirm bool // the erasure confirmation step
 }
 
+// Label translates a code (sex, age band, role …) with the messages of
+// the area that owns them, or shows the code when there is none.
+func (p privacyPage) Label(prefix, code string) string {
+	if code == "" {
+		return ""
+	}
+	if s := p.T(prefix + code); s != prefix+code {
+		return s
+	}
+	return code
+}
+
 var codeRE = regexp.MustCompile(`^[A-Za-z0-9]{4,16}$`)
 
 // subjectOf reads a phone number (as people write it) or a confirmation code.
