@@ -193,7 +193,7 @@ func TestPersonalDataExportAndErasure(t *testing.T) {
 		// The person is gone: nothing is found any more.
 		ta.parse(c.post("/en/staff/admin/privacy", url.Values{"subject": {"0912000111"}}), http.StatusNotFound, "after erasure")
 		// A group registration is found by its code.
-		doc = ta.parse(c.post("/en/staff/admin/privacy", url.Values{"subject": {strings.ToLower(group.Code)}}), http.StatusOK, "by code")
+		doc = ta.parse(c.post("/en/staff/admin/privacy", url.Values{"subject": {strings.ToLower(group.Code[:3]) + "-" + group.Code[3:]}}), http.StatusOK, "by code")
 		if doc.Find("tbody tr").Length() != 1 || !strings.Contains(text(doc, "tbody"), "CTSE") || !strings.Contains(text(doc, "tbody"), "group of 12") {
 			t.Errorf("lookup by code failed")
 		}

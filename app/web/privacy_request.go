@@ -49,8 +49,9 @@ func subjectOf(raw string) (privacy.Subject, bool) {
 	if n, err := phone.Parse(raw); err == nil {
 		return privacy.Subject{Phone: n.E164}, true
 	}
-	if codeRE.MatchString(raw) {
-		return privacy.Subject{Code: strings.ToUpper(raw)}, true
+	// Codes are read aloud and typed with spaces or dashes.
+	if code := strings.NewReplacer(" ", "", "-", "").Replace(raw); codeRE.MatchString(code) {
+		return privacy.Subject{Code: strings.ToUpper(code)}, true
 	}
 	return privacy.Subject{}, false
 }
