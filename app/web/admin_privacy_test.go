@@ -129,7 +129,7 @@ func TestPersonalDataExportAndErasure(t *testing.T) {
 			t.Errorf("second registration = %+v", ex.Registrations[1])
 		}
 		// Bad input, nothing found: on the form.
-		doc = ta.parse(c.post("/en/staff/admin/privacy", url.Values{"subject": {"hello there"}}), http.StatusUnprocessableEntity, "bad subject")
+		doc = ta.parse(c.post("/en/staff/admin/privacy", url.Values{"subject": {"hello, there!"}}), http.StatusUnprocessableEntity, "bad subject")
 		if got := text(doc, "#f-subject-err"); got != "This is neither a phone number nor a confirmation code." {
 			t.Errorf("bad subject = %q", got)
 		}

@@ -41,7 +41,7 @@ func (p privacyPage) Label(prefix, code string) string {
 	return code
 }
 
-var codeRE = regexp.MustCompile(`^[A-Za-z0-9]{4,16}$`)
+var codeRE = regexp.MustCompile(`^[A-Za-z0-9]{6,16}$`)
 
 // subjectOf reads a phone number (as people write it) or a confirmation code.
 func subjectOf(raw string) (privacy.Subject, bool) {
