@@ -77,6 +77,16 @@ func TestAccountsCreateEditAndSetPasswordLink(t *testing.T) {
 		c := ta.client()
 		c.login(admin)
 
+		// A forged CSRF token is refused, even for a signed-in admin.
+		forged := url.Values{"name": {"X"}, "email": {"forged@lantern.test"}, "lang": {"en"}, "roles": {"admin"}, "_csrf": {"forged"}}
+		if resp := c.post("/en/staff/admin/accounts", forged); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("forged CSRF: %d", resp.StatusCode)
+		}
+		var forgedN int64
+		db.Model(&user.User{}).Where("email = ?", "forged@lantern.test").Count(&forgedN)
+		if forgedN != 0 {
+			t.Errorf("an account was created without a valid CSRF token")
+		}
 		// No role ticked: the form comes back with the input kept and the message.
 		form := url.Values{"name": {"Trần Thị  Mai"}, "email": {"Mai.Tran@Lantern.test"}, "lang": {"vi"}, "phone": {"0912 345 678"}}
 		doc := ta.parse(c.post("/en/staff/admin/accounts", form), http.StatusUnprocessableEntity, "no role")
