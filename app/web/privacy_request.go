@@ -60,11 +60,11 @@ func (s *Server) privacyForm(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "admin/privacy", privacyPage{Page: s.page(c, "admin.page.privacy.title"), Errors: FieldErrors{}})
 }
 
-// readSubject binds the form; it re-renders the search form on bad input.
-func (s *Server) readSubject(c *fiber.Ctx, p Page) (privacyForm, privacy.Subject, error, bool) {
-	var f privacyForm
+// readSubject binds the form. On bad input it renders the search form again
+// and returns rendered=true: the handler then returns err as it is.
+func (s *Server) readSubject(c *fiber.Ctx, p Page) (f privacyForm, sub privacy.Subject, rendered bool, err error) {
 	if err := bindForm(c, &f); err != nil {
-		return f, privacy.Subject{}, err, false
+		return f, sub, true, err
 	}
 	f.Subject = textnorm.Clean(f.Subject)
 	errs := s.check(p.Translator, &f)
@@ -73,12 +73,12 @@ func (s *Server) readSubject(c *fiber.Ctx, p Page) (privacyForm, privacy.Subject
 		errs.Add("subject", p.T("error.account.subject_invalid"))
 	}
 	if errs.Any() {
-		return f, sub, s.render(c, fiber.StatusUnprocessableEntity, "admin/privacy", privacyPage{Page: p, Form: f, Errors: errs}), false
+		return f, sub, true, s.render(c, fiber.StatusUnprocessableEntity, "admin/privacy", privacyPage{Page: p, Form: f, Errors: errs})
 	}
-	return f, sub, nil, true
+	return f, sub, false, nil
 }
 
-// notFoundHere shows "nothing found" on the search form itself.
+// privacyNothing shows "nothing found" on the search form itself.
 func (s *Server) privacyNothing(c *fiber.Ctx, p Page, f privacyForm, err error) error {
 	if apperr.Is(err, apperr.NotFound) {
 		errs := FieldErrors{}
@@ -91,8 +91,8 @@ func (s *Server) privacyNothing(c *fiber.Ctx, p Page, f privacyForm, err error) 
 // privacyShow is the readable export: every registration of the person.
 func (s *Server) privacyShow(c *fiber.Ctx) error {
 	p := s.page(c, "admin.page.privacy.title")
-	f, sub, err, ok := s.readSubject(c, p)
-	if !ok {
+	f, sub, rendered, err := s.readSubject(c, p)
+	if rendered {
 		return err
 	}
 	ex, err := privacy.BuildExport(c.UserContext(), s.db, currentUser(c).ID, sub, p.Lang, s.now())
@@ -105,8 +105,8 @@ func (s *Server) privacyShow(c *fiber.Ctx) error {
 // privacyExport downloads the person's data as JSON.
 func (s *Server) privacyExport(c *fiber.Ctx) error {
 	p := s.page(c, "admin.page.privacy.title")
-	f, sub, err, ok := s.readSubject(c, p)
-	if !ok {
+	f, sub, rendered, err := s.readSubject(c, p)
+	if rendered {
 		return err
 	}
 	ex, err := privacy.BuildExport(c.UserContext(), s.db, currentUser(c).ID, sub, p.Lang, s.now())
@@ -127,8 +127,8 @@ func (s *Server) privacyExport(c *fiber.Ctx) error {
 // confirmation step (confirm=yes).
 func (s *Server) privacyErase(c *fiber.Ctx) error {
 	p := s.page(c, "admin.page.privacy.erase")
-	f, sub, err, ok := s.readSubject(c, p)
-	if !ok {
+	f, sub, rendered, err := s.readSubject(c, p)
+	if rendered {
 		return err
 	}
 	ctx := c.UserContext()
