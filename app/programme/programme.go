@@ -114,6 +114,15 @@ func GetTarget(ctx context.Context, db *gorm.DB, tid uint) (*Target, error) {
 // SavePartner creates (p.ID == 0) or updates a partner.
 func SavePartner(ctx context.Context, db *gorm.DB, actorID uint, p *event.Partner) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if p.CityID != nil {
+			var n int64
+			if err := tx.Model(&event.City{}).Where("id = ?", *p.CityID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return apperr.New(apperr.Invalid, "error.account.venue_city")
+			}
+		}
 		after := snapPartner(p)
 		if p.ID == 0 {
 			if err := tx.Omit("City").Create(p).Error; err != nil {
@@ -145,6 +154,14 @@ func SaveVenue(ctx context.Context, db *gorm.DB, actorID uint, v *event.Venue) e
 		}
 		if n == 0 {
 			return apperr.New(apperr.Invalid, "error.account.venue_city")
+		}
+		if v.PartnerID != nil {
+			if err := tx.Model(&event.Partner{}).Where("id = ?", *v.PartnerID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return apperr.New(apperr.Invalid, "error.account.venue_partner")
+			}
 		}
 		after := snapVenue(v)
 		if v.ID == 0 {

@@ -65,6 +65,12 @@ func TestPartnersVenuesTargetsAreAudited(t *testing.T) {
 			t.Errorf("city error = %q", got)
 		}
 		venue.Set("city_id", itoa(int(v.CityID)))
+		venue.Set("partner_id", "99999")
+		doc = ta.parse(c.post("/en/staff/admin/venues", venue), http.StatusUnprocessableEntity, "unknown partner")
+		if got := text(doc, "#f-partner_id-err"); got != "Please choose a partner from the list." {
+			t.Errorf("partner error = %q", got)
+		}
+		venue.Set("partner_id", itoa(int(p.ID)))
 		if resp := c.post("/en/staff/admin/venues", venue); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("venue: %d", resp.StatusCode)
 		}

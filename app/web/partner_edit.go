@@ -66,6 +66,8 @@ func codeFieldError(err error, t *locale.Translator, errs FieldErrors) bool {
 			field = "code"
 		case "error.account.venue_city":
 			field = "city_id"
+		case "error.account.venue_partner":
+			field = "partner_id"
 		case "error.account.target_period":
 			field = "period_end"
 		}
