@@ -19,6 +19,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/database"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
 
@@ -126,6 +127,10 @@ func BuildExport(ctx context.Context, db *gorm.DB, actorID uint, s Subject, lang
 		out.Subject = strings.ToUpper(s.Code)
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The export ends with an audit entry: write first (see database.LockRow).
+		if err := database.LockRow(tx, "audit_logs", 0); err != nil {
+			return err
+		}
 		rows, err := find(tx, s)
 		if err != nil {
 			return err
@@ -273,6 +278,9 @@ func Erase(ctx context.Context, db *gorm.DB, actorID uint, s Subject, now time.T
 	}
 	var n int64
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "registrations", 0); err != nil {
+			return err
+		}
 		var ids []uint
 		if err := s.where(tx.Table("registrations")).Where("anonymised_at IS NULL").Order("id").Pluck("id", &ids).Error; err != nil {
 			return err
@@ -296,6 +304,9 @@ func RetentionBatch(ctx context.Context, db *gorm.DB, days, limit int, now time.
 	cutoff := now.UTC().AddDate(0, 0, -days)
 	var n int64
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "registrations", 0); err != nil {
+			return err
+		}
 		var ids []uint
 		err := tx.Table("registrations").
 			Joins("JOIN events ON events.id = registrations.event_id").

@@ -2,6 +2,7 @@ package privacy_test
 
 import (
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,6 +91,49 @@ func TestRetentionAnonymisesOldRegistrationsInBatches(t *testing.T) {
 		// A shorter retention reaches the edge event too.
 		if n, err := privacy.RunRetention(ctx, db, 300, now); err != nil || n != 1 {
 			t.Errorf("300 days: %d, %v", n, err)
+		}
+	})
+}
+
+// Three instances run the retention at once: every old registration is
+// anonymised once, none fails, and the counts add up.
+func TestRetentionOnSeveralInstances(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+		old := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -500 * 24 * time.Hour})
+		for range 30 {
+			testutil.Registration(t, db, old.ID, testutil.RegistrationOpts{Sex: "female", AgeBand: "18_24"})
+		}
+		var wg sync.WaitGroup
+		counts := make([]int64, 3)
+		errs := make([]error, 3)
+		for i := range counts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					n, err := privacy.RetentionBatch(t.Context(), db, 365, 7, now)
+					counts[i] += n
+					if err != nil || n == 0 {
+						errs[i] = err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("instance %d: %v", i, err)
+			}
+		}
+		if total := counts[0] + counts[1] + counts[2]; total != 30 {
+			t.Errorf("anonymised %v = %d in all, want 30", counts, total)
+		}
+		var left int64
+		db.Model(&registration.Registration{}).Where("anonymised_at IS NULL").Count(&left)
+		if left != 0 {
+			t.Errorf("%d left", left)
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/database"
 	"github.com/lantern-ngo/lantern/app/event"
 )
 
@@ -114,6 +115,9 @@ func GetTarget(ctx context.Context, db *gorm.DB, tid uint) (*Target, error) {
 // SavePartner creates (p.ID == 0) or updates a partner.
 func SavePartner(ctx context.Context, db *gorm.DB, actorID uint, p *event.Partner) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "partners", p.ID); err != nil {
+			return err
+		}
 		if p.CityID != nil {
 			var n int64
 			if err := tx.Model(&event.City{}).Where("id = ?", *p.CityID).Count(&n).Error; err != nil {
@@ -148,6 +152,9 @@ func SavePartner(ctx context.Context, db *gorm.DB, actorID uint, p *event.Partne
 // SaveVenue creates (v.ID == 0) or updates a venue.
 func SaveVenue(ctx context.Context, db *gorm.DB, actorID uint, v *event.Venue) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "venues", v.ID); err != nil {
+			return err
+		}
 		var n int64
 		if err := tx.Model(&event.City{}).Where("id = ?", v.CityID).Count(&n).Error; err != nil {
 			return err
@@ -191,6 +198,9 @@ func SaveTarget(ctx context.Context, db *gorm.DB, actorID uint, t *Target) error
 		return apperr.New(apperr.Invalid, "error.account.target_period")
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "targets", t.ID); err != nil {
+			return err
+		}
 		t.UpdatedAt = time.Now().UTC()
 		if t.ID == 0 {
 			if err := tx.Create(t).Error; err != nil {

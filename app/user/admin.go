@@ -9,6 +9,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
+	"github.com/lantern-ngo/lantern/app/database"
 )
 
 // Snapshot is what the audit log keeps of an account: never the password
@@ -93,6 +94,9 @@ func CreateAccount(ctx context.Context, db *gorm.DB, actorID uint, a Account) (*
 		u.Lang = "vi"
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "users", 0); err != nil {
+			return err
+		}
 		if err := checkCoach(tx, 0, a.CoachID); err != nil {
 			return err
 		}
@@ -114,6 +118,9 @@ func CreateAccount(ctx context.Context, db *gorm.DB, actorID uint, a Account) (*
 func UpdateAccount(ctx context.Context, db *gorm.DB, actorID, id uint, a Account) (*User, error) {
 	var u User
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "users", id); err != nil {
+			return err
+		}
 		if err := tx.First(&u, id).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return apperr.Wrap(apperr.NotFound, "error.account.not_found", err)
@@ -160,6 +167,9 @@ func hasRole(rs []Role, r Role) bool {
 // session of the account and every unused set-password link.
 func SetActive(ctx context.Context, db *gorm.DB, actorID, id uint, active bool) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "users", id); err != nil {
+			return err
+		}
 		var u User
 		if err := tx.First(&u, id).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -215,6 +225,9 @@ const PasswordLinkLifetime = 72 * time.Hour
 func NewPasswordLink(ctx context.Context, db *gorm.DB, actorID, userID uint, now time.Time, then func(tx *gorm.DB, u *User, token string) error) (string, error) {
 	var token string
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "users", userID); err != nil {
+			return err
+		}
 		var u User
 		if err := tx.Where("id = ? AND active = ?", userID, true).First(&u).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -280,6 +293,10 @@ func findToken(tx *gorm.DB, token string, now time.Time) (*PasswordToken, error)
 func SetPasswordWithToken(ctx context.Context, db *gorm.DB, token, password string, now time.Time) (*User, error) {
 	var u User
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Write first: the link's row is locked before it is read.
+		if err := tx.Exec("UPDATE password_tokens SET id = id WHERE token_hash = ?", hashToken(token)).Error; err != nil {
+			return err
+		}
 		pt, err := findToken(tx, token, now)
 		if err != nil {
 			return err
@@ -328,6 +345,9 @@ func setPassword(tx *gorm.DB, userID uint, password string) error {
 // after giving the current one. Every session ends; the caller starts a new one.
 func ChangePassword(ctx context.Context, db *gorm.DB, userID uint, current, next string) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "users", userID); err != nil {
+			return err
+		}
 		var u User
 		if err := tx.First(&u, userID).Error; err != nil {
 			return err
@@ -348,6 +368,9 @@ func ChangePassword(ctx context.Context, db *gorm.DB, userID uint, current, next
 // SetLang changes a staff member's interface language.
 func SetLang(ctx context.Context, db *gorm.DB, userID uint, lang string) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "users", userID); err != nil {
+			return err
+		}
 		var u User
 		if err := tx.First(&u, userID).Error; err != nil {
 			return err
