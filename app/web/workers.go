@@ -17,7 +17,7 @@ func (s *Server) workers() []func(context.Context) {
 		s.smsWorker,
 
 		// personal data (issue 4): retention
-
+		s.retention,
 	}
 }
 
