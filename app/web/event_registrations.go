@@ -32,21 +32,21 @@ type registrationRow struct {
 
 type eventRegistrationsPage struct {
 	Page
-	Event      eventView
-	EventID    uint
-	Q          string
-	Statuses   []filterOption
-	Counts     []filterOption
-	Rows       []registrationRow
-	Total      int
-	Filtered   bool
-	ExportURL  string
-	SearchURL  string
-	Page1      int
-	PrevPage   int
-	NextPage   int
-	PrevURL    string
-	NextURL    string
+	Event     eventView
+	EventID   uint
+	Q         string
+	Statuses  []filterOption
+	Counts    []filterOption
+	Rows      []registrationRow
+	Total     int
+	Filtered  bool
+	ExportURL string
+	SearchURL string
+	Page1     int
+	PrevPage  int
+	NextPage  int
+	PrevURL   string
+	NextURL   string
 	// Staff actions (register on behalf, confirm, waitlist, cancel).
 	CanWrite bool
 	Register registerOnBehalf

@@ -94,7 +94,7 @@ func TestEventCreateInThreeLanguagesAndPublish(t *testing.T) {
 		if doc.Find(`form input[name=_csrf]`).Length() == 0 || doc.Find(`#title_fr`).Length() != 1 {
 			t.Fatal("the new-event form lacks its CSRF field or the French title")
 		}
-		if doc.Find(`input[name=trainers][value="` + itoa(int(trainer.ID)) + `"]`).Length() != 1 {
+		if doc.Find(`input[name=trainers][value="`+itoa(int(trainer.ID))+`"]`).Length() != 1 {
 			t.Error("the trainer is not offered on the form")
 		}
 		loc := wantRedirect(t, c.post("/en/staff/events/new", eventValues(v.ID, func(v url.Values) {

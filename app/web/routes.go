@@ -103,7 +103,6 @@ func (s *Server) routes(app *fiber.App) {
 		g.Get("/events/calendar", s.publicCalendar)
 		// -- end of event management --
 
-
 		// ---- Staff: attendance and check-in (issue 5) -----------------
 
 		// ---- Staff: quizzes and knowledge gain (issue 6) --------------
