@@ -64,6 +64,10 @@ func (s *Server) routes(app *fiber.App) {
 		g.Post("/logout", s.logout)
 
 		// ---- Public: registration and tickets (issue 3) ---------------
+		g.Post("/events/:id<int>/register", s.registrationCreate)
+		g.Get("/r/:code", s.ticketShow)
+		g.Get("/r/:code/cancel", s.ticketCancelConfirm)
+		g.Post("/r/:code/cancel", s.ticketCancel)
 
 		// ---- Public: quizzes on the participant's phone (issue 6) ----
 
