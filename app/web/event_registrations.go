@@ -60,16 +60,16 @@ var registrationStatuses = []registration.Status{registration.StatusConfirmed, r
 // registrationQuery reads the search and status filter. The search text
 // (a name or a phone number) comes only from a POSTed form, never from the
 // URL: personal data stays out of URLs, browser history and proxy logs.
-func registrationQuery(c *fiber.Ctx) (registration.StaffQuery, url.Values, int) {
+func registrationQuery(c *fiber.Ctx) (registration.Filter, url.Values, int) {
 	get := c.Query
 	if c.Method() == fiber.MethodPost {
 		get = func(k string, d ...string) string { return c.FormValue(k, d...) }
 	}
-	var q registration.StaffQuery
+	var q registration.Filter
 	if c.Method() == fiber.MethodPost {
-		q.Q = textnorm.Clean(get("q"))
-		if r := []rune(q.Q); len(r) > 100 {
-			q.Q = string(r[:100])
+		q.Query = textnorm.Clean(get("q"))
+		if r := []rune(q.Query); len(r) > 100 {
+			q.Query = string(r[:100])
 		}
 	}
 	v := url.Values{}
@@ -110,7 +110,7 @@ func (s *Server) eventRegistrations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderRegistrations(c, e, fiber.StatusOK, registerOnBehalf{Form: registerForm{Status: "auto"}, Errors: FieldErrors{}})
+	return s.renderRegistrations(c, e, fiber.StatusOK, registerOnBehalf{Form: staffRegisterForm{Kind: registration.KindIndividual, Lang: langOf(c)}, Errors: FieldErrors{}})
 }
 
 func (s *Server) renderRegistrations(c *fiber.Ctx, e *event.Event, status int, reg registerOnBehalf) error {
@@ -121,8 +121,8 @@ func (s *Server) renderRegistrations(c *fiber.Ctx, e *event.Event, status int, r
 	p.Title = t.T("registrations.title", "Title", p.Event.Title)
 	p.CanWrite = e.Status != event.StatusCancelled
 	q, v, pageNum := registrationQuery(c)
-	p.Q = q.Q
-	p.Filtered = len(v) > 0 || q.Q != ""
+	p.Q = q.Query
+	p.Filtered = len(v) > 0 || q.Query != ""
 	p.Page1 = pageNum
 	for _, st := range registrationStatuses {
 		p.Statuses = append(p.Statuses, filterOption{Value: string(st), Label: t.T("registrations.status." + string(st)), Selected: st == q.Status})
@@ -136,7 +136,7 @@ func (s *Server) renderRegistrations(c *fiber.Ctx, e *event.Event, status int, r
 			Label: t.TN("registrations.count."+string(st), counts.Seats[st])})
 	}
 	q.Limit, q.Offset = registrationsPageSize, (pageNum-1)*registrationsPageSize
-	regs, total, err := registration.StaffSearch(ctx, s.db, e.ID, q)
+	regs, total, err := registration.FindForEvent(ctx, s.db, e.ID, q)
 	if err != nil {
 		return err
 	}

@@ -62,13 +62,21 @@ func (s *Server) eventRegistrationsExport(c *fiber.Ctx) error {
 	if format != "xlsx" {
 		format = "csv"
 	}
-	regs, _, err := registration.StaffSearch(c.UserContext(), s.db, e.ID, q)
-	if err != nil {
-		return err
+	// Every matching registration, a page at a time.
+	var regs []registration.Registration
+	for q.Limit = 500; ; q.Offset += q.Limit {
+		page, total, err := registration.FindForEvent(c.UserContext(), s.db, e.ID, q)
+		if err != nil {
+			return err
+		}
+		regs = append(regs, page...)
+		if len(page) < q.Limit || int64(len(regs)) >= total {
+			break
+		}
 	}
 	err = s.db.WithContext(c.UserContext()).Transaction(func(tx *gorm.DB) error {
 		return audit.Record(tx, currentUser(c).ID, "registrations.export", "event", itoa(int(e.ID)), nil,
-			map[string]any{"Format": format, "Rows": len(regs), "Status": q.Status, "Searched": q.Q != ""})
+			map[string]any{"Format": format, "Rows": len(regs), "Status": q.Status, "Searched": q.Query != ""})
 	})
 	if err != nil {
 		return err

@@ -359,24 +359,17 @@ func TestEventCancelTellsRegistrants(t *testing.T) {
 		if got := text(doc, "#cancel-count"); got != "3 people registered (confirmed or on the waiting list) will be told by SMS." {
 			t.Errorf("count = %q", got)
 		}
-		// Worked example. Plain Vietnamese (GSM-7, one segment each):
-		// "Lantern: su kien T00n "Chieu phim: Loi hua" ngay 02/12 18:30 da bi huy. Chung toi rat xin loi." (~97 chars);
-		// plain English fits one segment too: 3 segments, 3 × 850 = 2,550 VND.
-		// With accents the two Vietnamese messages are UCS-2 (97 > 70 → 2 segments each)
-		// and the English one stays GSM-7 (1): 5 segments, 4,250 VND.
-		plain := doc.Find(`.sms-variant[data-variant=plain]`)
-		if got := plain.Find(".segments").AttrOr("data-segments", ""); got != "3" {
-			t.Errorf("plain segments = %s, want 3", got)
+		// Worked example. The Vietnamese message, unaccented because that is
+		// cheaper: "Lantern: Rat tiec, Chieu phim: Loi hua ngay 2 thg 12, 2026
+		// 18:30 da bi huy. Ban khong can lam gi them. Chung toi se bao ban cac su
+		// kien tiep theo." is 146 GSM-7 characters: 1 segment (with accents it
+		// would be 3). The English one, 139 characters: 1 segment. Three
+		// recipients: 3 segments, 3 × 850 = 2,550 VND.
+		if got := doc.Find("#cancel-cost .segments").AttrOr("data-segments", ""); got != "3" {
+			t.Errorf("segments = %s, want 3", got)
 		}
-		if got := strings.TrimSpace(plain.Find(".cost").Text()); got != "about 2,550 VND" {
-			t.Errorf("plain cost = %q", got)
-		}
-		acc := doc.Find(`.sms-variant[data-variant=accented]`)
-		if got := acc.Find(".segments").AttrOr("data-segments", ""); got != "5" {
-			t.Errorf("accented segments = %s, want 5", got)
-		}
-		if got := strings.TrimSpace(acc.Find(".cost").Text()); got != "about 4,250 VND" {
-			t.Errorf("accented cost = %q", got)
+		if got := text(doc, "#cancel-cost .cost"); got != "about 2,550 VND" {
+			t.Errorf("cost = %q, want about 2,550 VND", got)
 		}
 		var n int64
 		db.Model(&message.Message{}).Count(&n)
@@ -384,7 +377,7 @@ func TestEventCancelTellsRegistrants(t *testing.T) {
 			t.Fatalf("the preview queued %d messages", n)
 		}
 
-		wantRedirect(t, c.post("/en/staff/events/"+itoa(int(e.ID))+"/cancel", url.Values{"variant": {"plain"}}),
+		wantRedirect(t, c.post("/en/staff/events/"+itoa(int(e.ID))+"/cancel", nil),
 			"/en/staff/events/"+itoa(int(e.ID))+"?flash=event_cancelled")
 		var msgs []message.Message
 		db.Where("event_id = ?", e.ID).Order("id").Find(&msgs)
@@ -392,11 +385,11 @@ func TestEventCancelTellsRegistrants(t *testing.T) {
 			t.Fatalf("queued %d messages, want 3", len(msgs))
 		}
 		for _, m := range msgs {
-			if m.Kind != "event_cancelled" || m.DedupeKey == nil || !strings.HasPrefix(*m.DedupeKey, "event-cancelled:") || m.Encoding != "GSM7" {
+			if m.Kind != "event_cancelled" || m.DedupeKey == nil || m.Encoding != "GSM7" || m.Segments != 1 {
 				t.Errorf("message %+v", m)
 			}
 		}
-		if !strings.Contains(msgs[0].Body, "Chieu phim: Loi hua") || !strings.Contains(msgs[0].Body, "02/12 18:30") {
+		if !strings.Contains(msgs[0].Body, "Chieu phim: Loi hua") || !strings.Contains(msgs[0].Body, "18:30") {
 			t.Errorf("Vietnamese body = %q", msgs[0].Body)
 		}
 		if !strings.Contains(msgs[1].Body, "is cancelled") {
@@ -584,8 +577,8 @@ func TestRegistrationsSearchAndExport(t *testing.T) {
 		if got := search("0987 654 321", ""); len(got) != 1 || got[0] != "Trần Thị Mai" {
 			t.Errorf("search by phone = %v", got)
 		}
-		if got := search("4321", ""); len(got) != 1 || got[0] != "Trần Thị Mai" {
-			t.Errorf("search by last digits = %v", got)
+		if got := search("84 98 765 4321", ""); len(got) != 1 || got[0] != "Trần Thị Mai" {
+			t.Errorf("search by phone in international form = %v", got)
 		}
 		if got := search("", "waitlisted"); len(got) != 1 || got[0] != "Trần Thị Mai" {
 			t.Errorf("status filter = %v", got)
@@ -755,3 +748,98 @@ func TestProgrammePlan(t *testing.T) {
 }
 
 type goqueryS = goquery.Selection
+
+func TestRegistrationsStaffActions(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		ta.setNow(staffNow)
+		c, org := ta.organiser(t)
+		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 6})
+		base := "/en/staff/events/" + itoa(int(e.ID)) + "/registrations"
+		seats := func() int {
+			var ev event.Event
+			db.First(&ev, e.ID)
+			return ev.SeatsTaken
+		}
+		reg := func(name string) *registration.Registration {
+			var r registration.Registration
+			if err := db.Where("event_id = ? AND name = ?", e.ID, name).First(&r).Error; err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return &r
+		}
+
+		// A bad number comes back with the input kept and a translated message.
+		doc := ta.parse(c.post(base+"/new", url.Values{"name": {"Lê Thị Hoa"}, "phone": {"0912 34"}, "kind": {"individual"}, "lang": {"vi"}}),
+			http.StatusUnprocessableEntity, "bad phone")
+		if got := doc.Find("#r-name").AttrOr("value", ""); got != "Lê Thị Hoa" {
+			t.Errorf("name not kept: %q", got)
+		}
+		if got := text(doc, "#r-phone-err"); got != "This phone number does not exist. Please check it (for example 0912 345 678)." {
+			t.Errorf("phone error = %q", got)
+		}
+		if doc.Find("details.reg-new[open]").Length() != 1 {
+			t.Error("the form with errors is not open")
+		}
+
+		// A phone call: confirmed, one seat, a confirmation SMS.
+		wantRedirect(t, c.post(base+"/new", url.Values{"name": {"Lê Thị Hoa"}, "phone": {"0912 345 001"}, "kind": {"individual"}, "lang": {"vi"}}),
+			base+"?flash=event_reg_added")
+		hoa := reg("Lê Thị Hoa")
+		if hoa.Status != registration.StatusConfirmed || *hoa.Phone != "+84912345001" || hoa.Source != registration.SourceStaff ||
+			hoa.CreatedByID == nil || *hoa.CreatedByID != org.ID {
+			t.Errorf("registration = %+v", hoa)
+		}
+		if seats() != 1 {
+			t.Errorf("seats taken = %d, want 1", seats())
+		}
+		var sms int64
+		db.Model(&message.Message{}).Where("registration_id = ? AND kind = ?", hoa.ID, "confirmation").Count(&sms)
+		if sms != 1 {
+			t.Errorf("confirmation SMS = %d, want 1", sms)
+		}
+		// The same number again: the same registration.
+		wantRedirect(t, c.post(base+"/new", url.Values{"name": {"Hoa"}, "phone": {"+84 912 345 001"}, "kind": {"individual"}}),
+			base+"?flash=event_reg_existing")
+		// A partner's group of 5 fills the event (6 seats).
+		wantRedirect(t, c.post(base+"/new", url.Values{"name": {"CTSE nhóm A"}, "phone": {"0912 345 002"}, "kind": {"group"}, "group_size": {"5"}, "organisation": {"CTSE"}}),
+			base+"?flash=event_reg_added")
+		if seats() != 6 {
+			t.Errorf("seats taken = %d, want 6", seats())
+		}
+		// Full: the next person waits.
+		wantRedirect(t, c.post(base+"/new", url.Values{"name": {"Phạm Văn Nam"}, "phone": {"0912 345 003"}, "kind": {"individual"}}),
+			base+"?flash=event_reg_waitlisted_new")
+		nam := reg("Phạm Văn Nam")
+		if nam.Status != registration.StatusWaitlisted {
+			t.Fatalf("Nam = %s, want waitlisted", nam.Status)
+		}
+		// Confirming while full is refused: staff never overbook.
+		if resp := c.post(base+"/"+itoa(int(nam.ID))+"/confirm", nil); resp.StatusCode != http.StatusConflict {
+			t.Errorf("confirm when full: %d, want 409", resp.StatusCode)
+		}
+		// Hoa moves to the waiting list: her seat goes to Nam.
+		wantRedirect(t, c.post(base+"/"+itoa(int(hoa.ID))+"/waitlist", nil), base+"?flash=event_reg_waitlisted")
+		if reg("Lê Thị Hoa").Status != registration.StatusWaitlisted || reg("Phạm Văn Nam").Status != registration.StatusConfirmed || seats() != 6 {
+			t.Errorf("after waitlist: Hoa %s, Nam %s, seats %d", reg("Lê Thị Hoa").Status, reg("Phạm Văn Nam").Status, seats())
+		}
+		// Nam cancels by phone: Hoa gets the seat back.
+		wantRedirect(t, c.post(base+"/"+itoa(int(nam.ID))+"/cancel", nil), base+"?flash=event_reg_cancelled")
+		if reg("Phạm Văn Nam").Status != registration.StatusCancelled || reg("Lê Thị Hoa").Status != registration.StatusConfirmed || seats() != 6 {
+			t.Errorf("after cancel: Nam %s, Hoa %s, seats %d", reg("Phạm Văn Nam").Status, reg("Lê Thị Hoa").Status, seats())
+		}
+		var n int64
+		db.Model(&audit.Entry{}).Where("entity = ? AND action IN ?", "registration", []string{"registration.waitlist", "registration.cancel"}).Count(&n)
+		if n != 2 {
+			t.Errorf("audit rows = %d, want 2", n)
+		}
+		// A registration is only reached through its own event.
+		other := testutil.Event(t, db, testutil.EventOpts{Now: staffNow})
+		if resp := c.post("/en/staff/events/"+itoa(int(other.ID))+"/registrations/"+itoa(int(hoa.ID))+"/cancel", nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("cancel through another event: %d, want 404", resp.StatusCode)
+		}
+		if reg("Lê Thị Hoa").Status != registration.StatusConfirmed {
+			t.Error("a registration was changed through another event's URL")
+		}
+	})
+}
