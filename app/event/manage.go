@@ -286,6 +286,21 @@ func Conflicts(ctx context.Context, db *gorm.DB, excludeID uint, in Input) ([]Co
 	return FindConflicts(db.WithContext(ctx), excludeID, in.VenueID, in.TrainerIDs, in.StartsAt, in.EndsAt)
 }
 
+// lockRow makes a row-locking write the first statement of a transaction:
+// on PostgreSQL it locks the row (the event before its registrations, the
+// order the registration service uses, so that the two never deadlock; the
+// venue, so that two sessions booked at one venue at once are checked one
+// after the other); on SQLite it takes the write lock at once, because a
+// transaction that reads first and writes later fails with SQLITE_BUSY when
+// another writer committed in between. table is a constant of this file.
+func lockRow(tx *gorm.DB, table string, id uint) error {
+	set := "id = id"
+	if table == "events" {
+		set = "seats_taken = seats_taken"
+	}
+	return tx.Exec("UPDATE "+table+" SET "+set+" WHERE id = ?", id).Error
+}
+
 // retryCode runs fn again when the generated code was taken meanwhile.
 func retryCode(fn func() error) error {
 	var err error
@@ -306,6 +321,9 @@ func Create(ctx context.Context, db *gorm.DB, in Input, actorID uint, now time.T
 	var e *Event
 	err := retryCode(func() error {
 		return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := lockRow(tx, "venues", in.VenueID); err != nil {
+				return err
+			}
 			v, err := checkRefs(tx, &in)
 			if err != nil {
 				return err
@@ -399,6 +417,12 @@ func Update(ctx context.Context, db *gorm.DB, id uint, in Input, actorID uint, n
 	}
 	var e Event
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRow(tx, "events", id); err != nil {
+			return err
+		}
+		if err := lockRow(tx, "venues", in.VenueID); err != nil {
+			return err
+		}
 		if err := tx.Preload("Translations").First(&e, id).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return apperr.Wrap(apperr.NotFound, "error.event.not_found", err)
@@ -530,6 +554,9 @@ func Duplicate(ctx context.Context, db *gorm.DB, id uint, actorID uint, now time
 	var copyEv *Event
 	err := retryCode(func() error {
 		return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := lockRow(tx, "events", id); err != nil {
+				return err
+			}
 			var src Event
 			if err := tx.Preload("Translations").First(&src, id).Error; err != nil {
 				if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -576,6 +603,9 @@ func Duplicate(ctx context.Context, db *gorm.DB, id uint, actorID uint, now time
 func setStatus(ctx context.Context, db *gorm.DB, id uint, from, to Status, action string, actorID uint, now time.Time, extra map[string]any, then func(tx *gorm.DB, e *Event) error) (*Event, error) {
 	var e Event
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRow(tx, "events", id); err != nil {
+			return err
+		}
 		if err := tx.Preload("Translations").Preload("Venue").Preload("Venue.City").First(&e, id).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return apperr.Wrap(apperr.NotFound, "error.event.not_found", err)

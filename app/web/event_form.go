@@ -10,6 +10,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/registration"
 )
 
 // eventForm is the organiser's event form as typed: numbers and dates stay
@@ -375,8 +376,14 @@ func (s *Server) eventUpdate(c *fiber.Ctx) error {
 	p.Errors = s.check(p.Translator, &p.Form)
 	in := s.eventInput(c, &p, p.Errors)
 	if !p.Errors.Any() {
-		_, err := event.Update(c.UserContext(), s.db, e.ID, in, currentUser(c).ID, s.now())
+		saved, err := event.Update(c.UserContext(), s.db, e.ID, in, currentUser(c).ID, s.now())
 		if err == nil {
+			if saved.Capacity > e.Capacity && saved.Status == event.StatusPublished {
+				// New seats go to the waiting list first (with their SMS).
+				if _, err := registration.Promote(c.UserContext(), s.db, e.ID, s.now(), s.notifier()); err != nil {
+					return err
+				}
+			}
 			return c.Redirect(p.URL("/staff/events/"+itoa(int(e.ID))+"?flash=event_saved"), fiber.StatusSeeOther)
 		}
 		if err := s.saveError(&p, err, p.Errors); err != nil {

@@ -833,6 +833,14 @@ func TestRegistrationsStaffActions(t *testing.T) {
 		if n != 2 {
 			t.Errorf("audit rows = %d, want 2", n)
 		}
+		// One more person waits; raising the capacity to 7 gives them the seat.
+		wantRedirect(t, c.post(base+"/new", url.Values{"name": {"Võ Minh Tuấn"}, "phone": {"0912 345 004"}, "kind": {"individual"}}),
+			base+"?flash=event_reg_waitlisted_new")
+		wantRedirect(t, c.post("/en/staff/events/"+itoa(int(e.ID)), eventValues(e.VenueID, func(v url.Values) { v.Set("capacity", "7") })),
+			"/en/staff/events/")
+		if got := reg("Võ Minh Tuấn").Status; got != registration.StatusConfirmed || seats() != 7 {
+			t.Errorf("after raising the capacity: Tuấn %s, seats %d; want confirmed, 7", got, seats())
+		}
 		// A registration is only reached through its own event.
 		other := testutil.Event(t, db, testutil.EventOpts{Now: staffNow})
 		if resp := c.post("/en/staff/events/"+itoa(int(other.ID))+"/registrations/"+itoa(int(hoa.ID))+"/cancel", nil); resp.StatusCode != http.StatusNotFound {
@@ -842,4 +850,39 @@ func TestRegistrationsStaffActions(t *testing.T) {
 			t.Error("a registration was changed through another event's URL")
 		}
 	})
+}
+
+// TestEventMessageIDsComposedAtRunTime checks the message IDs the event
+// pages build from values (statuses, kinds, weekdays, months, flashes).
+func TestEventMessageIDsComposedAtRunTime(t *testing.T) {
+	ta := newTestApp(t, testutil.New(t, "sqlite").DB)
+	var ids []string
+	for _, st := range []string{"draft", "published", "cancelled"} {
+		ids = append(ids, "staff.events.status."+st)
+	}
+	for _, st := range []string{"confirmed", "waitlisted", "cancelled"} {
+		ids = append(ids, "registrations.status."+st, "registrations.count."+st)
+	}
+	for _, k := range []string{"individual", "group", "walk_in"} {
+		ids = append(ids, "registrations.kind."+k)
+	}
+	for i := 1; i <= 7; i++ {
+		ids = append(ids, "schedule.weekday."+strconv.Itoa(i))
+	}
+	for i := 1; i <= 12; i++ {
+		ids = append(ids, "schedule.month."+strconv.Itoa(i))
+	}
+	for _, f := range []string{"event_created", "event_saved", "event_duplicated", "event_published", "event_unpublished",
+		"event_cancelled", "event_reg_added", "event_reg_waitlisted_new", "event_reg_existing", "event_reg_confirmed",
+		"event_reg_waitlisted", "event_reg_cancelled"} {
+		ids = append(ids, "flash."+f)
+	}
+	for _, l := range []string{"vi", "fr", "en"} {
+		have := ta.srv.Bundle().IDs(l)
+		for _, id := range ids {
+			if !have[id] {
+				t.Errorf("%s: %s is missing", l, id)
+			}
+		}
+	}
 }

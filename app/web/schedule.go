@@ -59,6 +59,7 @@ type schedulePage struct {
 	AgendaURL  string
 	FormAction string
 	Month      string
+	From       string
 	Empty      bool
 }
 
@@ -255,6 +256,7 @@ func (s *Server) staffAgenda(c *fiber.Ctx) error {
 		from = d
 	}
 	to := from.Add(agendaSpan)
+	p.From = from.Format("2006-01-02")
 	f := event.StaffFilter{From: from.UTC(), To: to.UTC()}
 	q, err := s.scheduleQuery(c, &p, &f)
 	if err != nil {
