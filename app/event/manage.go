@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
@@ -86,25 +87,48 @@ var codePrefix = map[Kind]string{
 	KindFilmDebate: "FD", KindAuthorityWorkshop: "AW", KindInfoSession: "IS", KindLifeSkills: "LS",
 }
 
+// codeCounter numbers the codes of one prefix (table event_code_counters).
+type codeCounter struct {
+	Prefix string `gorm:"primaryKey"`
+	Last   int
+}
+
+func (codeCounter) TableName() string { return "event_code_counters" }
+
 // nextCode returns the next free code of a kind: the prefix and one more
-// than the highest number in use (two digits at least). The unique index on
-// events.code settles a race between two organisers (the caller retries).
+// than the highest number ever given (two digits at least). The kind's
+// counter row is locked first, so concurrent creations take turns; codes
+// written by other means (the seed) are taken into account.
 func nextCode(tx *gorm.DB, kind Kind) (string, error) {
 	prefix := codePrefix[kind]
 	if prefix == "" {
 		prefix = "EV"
 	}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&codeCounter{Prefix: prefix}).Error; err != nil {
+		return "", err
+	}
+	var c codeCounter
+	if err := tx.Exec("UPDATE event_code_counters SET last = last WHERE prefix = ?", prefix).Error; err != nil {
+		return "", err
+	}
+	if err := tx.Where("prefix = ?", prefix).Take(&c).Error; err != nil {
+		return "", err
+	}
 	var codes []string
 	if err := tx.Model(&Event{}).Where("code LIKE ?", prefix+"%").Pluck("code", &codes).Error; err != nil {
 		return "", err
 	}
-	max := 0
-	for _, c := range codes {
-		if n, err := strconv.Atoi(c[len(prefix):]); err == nil && n > max {
-			max = n
+	next := c.Last
+	for _, code := range codes {
+		if n, err := strconv.Atoi(code[len(prefix):]); err == nil && n > next {
+			next = n
 		}
 	}
-	return fmt.Sprintf("%s%02d", prefix, max+1), nil
+	next++
+	if err := tx.Model(&codeCounter{}).Where("prefix = ?", prefix).Update("last", next).Error; err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s%02d", prefix, next), nil
 }
 
 // snapshot is what the audit log keeps of an event.

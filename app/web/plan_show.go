@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/locale"
 )
 
 type planRow struct {
@@ -44,7 +45,8 @@ func (s *Server) planShow(c *fiber.Ctx) error {
 	}
 	p.AttendanceKnown = plan.AttendanceKnown
 	if plan.From.Year() > 1970 && plan.To.Year() < 9999 {
-		p.Period = t.T("plan.period", "From", t.DateShort(plan.From.In(plan.From.Location())), "To", t.DateShort(plan.To))
+		from, to := locale.In(plan.From, locale.DefaultTimeZone), locale.In(plan.To, locale.DefaultTimeZone)
+		p.Period = t.T("plan.period", "From", t.DateShort(from), "To", t.DateShort(to))
 	}
 	for _, r := range plan.Rows {
 		row := planRow{KindLabel: t.T("kind." + string(r.Kind)), Planned: r.Planned, Held: r.Held,

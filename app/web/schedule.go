@@ -26,6 +26,7 @@ type sessionItem struct {
 	Seats     string
 	Link      string
 	Conflict  bool
+	Lang      string // the title's language when it is not the page's
 }
 
 type calendarDay struct {
@@ -118,6 +119,9 @@ func (s *Server) sessionItems(c *fiber.Ctx, p *schedulePage, events []event.Even
 		it := sessionItem{ID: e.ID, Code: e.Code, Title: v.Title, Time: t.Time(v.Starts) + "–" + t.Time(v.Ends),
 			KindLabel: v.KindLabel, Status: string(e.Status), Venue: v.Venue, City: v.City,
 			Seats: itoa(e.SeatsTaken) + "/" + itoa(e.Capacity), Link: p.URL("/events/" + itoa(int(e.ID)))}
+		if v.FellBack {
+			it.Lang = v.ContentLang
+		}
 		if p.Staff {
 			it.Link = p.URL("/staff/events/" + itoa(int(e.ID)))
 			var names []string
