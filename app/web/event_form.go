@@ -228,7 +228,15 @@ func (s *Server) eventInput(c *fiber.Ctx, p *eventFormPage, errs FieldErrors) ev
 		}
 	}
 	parse := func(field, v string) (time.Time, bool) {
-		tm, err := time.ParseInLocation(localInput, strings.TrimSpace(v), loc)
+		// datetime-local sends 2026-12-02T18:30; an old phone browser shows a
+		// text box where people type 2026-12-02 18:30 or 02/12/2026 18:30.
+		var tm time.Time
+		var err error
+		for _, layout := range []string{localInput, "2006-01-02T15:04:05", "2006-01-02 15:04", "02/01/2006 15:04", "2/1/2006 15:04"} {
+			if tm, err = time.ParseInLocation(layout, strings.TrimSpace(v), loc); err == nil {
+				break
+			}
+		}
 		if err != nil {
 			if _, bad := errs[field]; !bad {
 				errs.Add(field, t.T("error.eventform.datetime"))

@@ -153,14 +153,18 @@ func TestEventCreateInThreeLanguagesAndPublish(t *testing.T) {
 		if got := text(doc, ".staff-events .card .badge"); got != "Published" {
 			t.Errorf("status badge = %q, want Published", got)
 		}
-		// A second event of the same kind gets the next code.
+		// A second event of the same kind gets the next code; dates typed in a
+		// plain text box (old phone browsers) are understood too.
 		loc = wantRedirect(t, c.post("/en/staff/events/new", eventValues(v.ID, func(v url.Values) {
-			v.Set("starts_at", "2026-12-09T18:30")
-			v.Set("ends_at", "2026-12-09T20:30")
+			v.Set("starts_at", "09/12/2026 18:30")
+			v.Set("ends_at", "2026-12-09 20:30")
 		})), "/en/staff/events/")
 		e2, _ := event.Get(t.Context(), db, idFromLocation(t, loc))
 		if e2.Code != "FD02" {
 			t.Errorf("second code = %q, want FD02", e2.Code)
+		}
+		if want := time.Date(2026, 12, 9, 11, 30, 0, 0, time.UTC); !e2.StartsAt.Equal(want) || !e2.EndsAt.Equal(want.Add(2*time.Hour)) {
+			t.Errorf("second event %v–%v, want %v–%v", e2.StartsAt, e2.EndsAt, want, want.Add(2*time.Hour))
 		}
 	})
 }
@@ -885,4 +889,46 @@ func TestEventMessageIDsComposedAtRunTime(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The staff pages of events run a fixed number of queries whatever the
+// number of events, trainers and registrations (no query per row).
+func TestStaffEventPagesQueryCountDoesNotGrow(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		ta.setNow(staffNow)
+		c, _ := ta.organiser(t)
+		trainer := testutil.Staff(t, db, user.RoleTrainer)
+		first := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, StartsIn: time.Hour})
+		mk := func(n int) {
+			for i := 0; i < n; i++ {
+				e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, StartsIn: time.Duration(i+2) * time.Hour})
+				testutil.AssignTrainer(t, db, e.ID, trainer.ID)
+				testutil.Registration(t, db, first.ID, testutil.RegistrationOpts{})
+			}
+		}
+		qc := testutil.CountQueries(t, db)
+		paths := []string{"/en/staff/events", "/en/staff/events/" + itoa(int(first.ID)), "/en/staff/schedule",
+			"/en/staff/schedule/agenda", "/en/staff/plan", "/en/staff/events/" + itoa(int(first.ID)) + "/registrations",
+			"/en/events/calendar"}
+		count := func() map[string]int64 {
+			out := map[string]int64{}
+			for _, p := range paths {
+				qc.Reset()
+				c.page(p, http.StatusOK)
+				out[p] = qc.N()
+			}
+			return out
+		}
+		mk(2)
+		small := count()
+		mk(30)
+		large := count()
+		for _, p := range paths {
+			t.Logf("%s: %d queries", p, small[p])
+			if large[p] != small[p] {
+				t.Errorf("%s runs %d queries with 3 events and %d with 33: a query per row", p, small[p], large[p])
+			}
+		}
+	})
 }
