@@ -690,6 +690,13 @@ func TestEventPagesRoles(t *testing.T) {
 		if got.Status != event.StatusPublished {
 			t.Errorf("a trainer changed the event: %s", got.Status)
 		}
+		// The back-office menu offers these pages to organisers and admins only.
+		if trainer.page("/en/staff/", http.StatusOK).Find(`a[href="/en/staff/events"]`).Length() != 0 {
+			t.Error("the trainer's menu links to the events pages")
+		}
+		if admin.page("/en/staff/", http.StatusOK).Find(`a[href="/en/staff/events"]`).Length() != 1 {
+			t.Error("the admin's menu lacks the events pages")
+		}
 	})
 }
 
