@@ -939,3 +939,36 @@ func TestStaffEventPagesQueryCountDoesNotGrow(t *testing.T) {
 		}
 	})
 }
+
+func TestEventUnpublish(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		ta.setNow(staffNow)
+		c, _ := ta.organiser(t)
+		quiet := testutil.Event(t, db, testutil.EventOpts{Now: staffNow})
+		busy := testutil.Event(t, db, testutil.EventOpts{Now: staffNow})
+		testutil.Registration(t, db, busy.ID, testutil.RegistrationOpts{})
+
+		wantRedirect(t, c.post("/en/staff/events/"+itoa(int(quiet.ID))+"/unpublish", nil), "/en/staff/events/"+itoa(int(quiet.ID))+"?flash=event_unpublished")
+		if resp := ta.client().get("/vi/events/" + itoa(int(quiet.ID))); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("unpublished event is public: %d", resp.StatusCode)
+		}
+		// People registered: unpublishing would hide the event from them
+		// without a word; the organiser is told to cancel it instead.
+		doc := ta.parse(c.post("/en/staff/events/"+itoa(int(busy.ID))+"/unpublish", nil), http.StatusConflict, "unpublish with registrations")
+		if !strings.Contains(doc.Text(), "cancel it instead") {
+			t.Errorf("message = %q", text(doc, "main"))
+		}
+		var got event.Event
+		db.First(&got, busy.ID)
+		if got.Status != event.StatusPublished {
+			t.Errorf("status = %s, want published", got.Status)
+		}
+		if n := auditCount(t, db, "event.unpublish", quiet.ID); n != 1 {
+			t.Errorf("audit event.unpublish = %d", n)
+		}
+		if n := auditCount(t, db, "event.unpublish", busy.ID); n != 0 {
+			t.Errorf("a refused unpublish was audited")
+		}
+	})
+}
