@@ -36,3 +36,7 @@ func CurrentConsent(ctx context.Context, db *gorm.DB) (*Consent, error) {
 // BuiltinConsent is the version recorded when the consent shown was the
 // interface's own text (register.consent_text), for lack of a stored one.
 const BuiltinConsent = "builtin"
+
+// SMSConsent is the consent recorded for a registration by SMS keyword: the
+// person asked to be registered by sending their name and number.
+const SMSConsent = "sms-keyword"

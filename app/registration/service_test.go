@@ -1,6 +1,7 @@
 package registration_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -421,4 +422,38 @@ func TestCancelAfterStartRefusedForParticipant(t *testing.T) {
 			t.Errorf("cancel after start: %v", err)
 		}
 	})
+}
+
+// BenchmarkRegisterParallel measures registrations through the service on
+// SQLite (run with TEST_DATABASE_URL for PostgreSQL figures the same way).
+func BenchmarkRegisterParallel(b *testing.B) {
+	for _, d := range testutil.Dialects(b) {
+		b.Run(d, func(b *testing.B) {
+			db := testutil.New(b, d).DB
+			e := testutil.Event(b, db, testutil.EventOpts{Now: now, Capacity: 1_000_000})
+			var seq atomicCounter
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := seq.next()
+					if _, err := registration.Register(context.Background(), db, in(e.ID, "Người tham gia", fmt.Sprintf("091%07d", i)), now); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+type atomicCounter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *atomicCounter) next() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return c.n
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -53,7 +54,7 @@ func TestRegisterAndTicketInThreeLanguages(t *testing.T) {
 			t.Run(c.lang, func(t *testing.T) {
 				cl := ta.client()
 				doc := cl.page("/"+c.lang+"/events/"+itoa(int(e.ID)), http.StatusOK)
-				form := doc.Find(`form[action="/` + c.lang + `/events/` + itoa(int(e.ID)) + `/register"]`).First()
+				form := doc.Find(`form[action="/` + c.lang + `/events/` + itoa(int(e.ID)) + `/register#register"]`).First()
 				if form.Length() == 0 || form.Find(`input[name=phone][type=tel][inputmode=tel][autocomplete=tel]`).Length() != 1 ||
 					form.Find(`input[name=consent][type=checkbox]`).Length() != 1 || form.Find(`input[name=_csrf]`).Length() != 1 {
 					t.Fatalf("registration form incomplete")
@@ -103,10 +104,17 @@ func TestRegisterAndTicketInThreeLanguages(t *testing.T) {
 		if seats != 3 {
 			t.Errorf("seats_taken = %d, want 3", seats)
 		}
-		// The event page says so.
+		// The event page and the JSON API say so.
 		doc := ta.client().page("/en/events/"+itoa(int(e.ID)), http.StatusOK)
-		if got := text(doc, ".facts dd:nth-of-type(4)"); !strings.Contains(doc.Find(".facts").Text(), "37 seats left") {
-			t.Errorf("seats on the page: %q", got)
+		if !strings.Contains(doc.Find(".facts").Text(), "37 seats left") {
+			t.Errorf("seats on the page: %q", doc.Find(".facts").Text())
+		}
+		resp := ta.client().get("/api/v1/events/" + itoa(int(e.ID)))
+		var api struct {
+			SeatsLeft int `json:"seats_left"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&api); err != nil || api.SeatsLeft != 37 {
+			t.Errorf("API seats_left = %d (%v), want 37", api.SeatsLeft, err)
 		}
 	})
 }
@@ -132,6 +140,9 @@ func TestRegisterErrorsKeepInput(t *testing.T) {
 			cl := ta.client()
 			resp := cl.post("/"+c.lang+"/events/"+itoa(int(e.ID))+"/register", c.form)
 			doc := ta.parse(resp, http.StatusUnprocessableEntity, c.lang+" "+c.field)
+			if doc.Find(`.register [role=alert]`).Length() != 1 {
+				t.Errorf("%s %s: no error summary above the form", c.lang, c.field)
+			}
 			in := doc.Find(`#reg-` + c.field)
 			if in.AttrOr("aria-invalid", "") != "true" {
 				t.Errorf("%s %s: not marked invalid", c.lang, c.field)
@@ -314,4 +325,54 @@ func TestGroupRegistration(t *testing.T) {
 			t.Errorf("seats_taken = %d, want 20", seats)
 		}
 	})
+}
+
+// TestRegistrationRuntimeIDs checks the message IDs the registration pages
+// build at run time.
+func TestRegistrationRuntimeIDs(t *testing.T) {
+	ta := newTestApp(t, testutil.New(t, "sqlite").DB)
+	var ids []string
+	for _, x := range registration.Sexes {
+		ids = append(ids, "register.sex."+x)
+	}
+	for _, x := range registration.AgeBands {
+		ids = append(ids, "register.age."+x)
+	}
+	for _, x := range registration.Roles {
+		ids = append(ids, "register.role."+x)
+	}
+	for _, x := range []registration.Status{registration.StatusConfirmed, registration.StatusWaitlisted, registration.StatusCancelled} {
+		ids = append(ids, "ticket.status."+string(x))
+	}
+	for _, x := range outboxStatuses {
+		ids = append(ids, "outbox.status."+x)
+	}
+	for _, x := range []string{registration.SMSConfirmation, registration.SMSWaitlisted, registration.SMSPromotion,
+		registration.SMSReminder, registration.SMSEventCancelled, registration.SMSReply} {
+		ids = append(ids, "outbox.kind."+x)
+	}
+	for _, x := range []string{"confirmation", "waitlisted", "promotion", "reminder", "event_cancelled", "help", "closed", "unknown_event", "bad_name"} {
+		ids = append(ids, "sms."+x)
+	}
+	for _, lang := range []string{"vi", "fr", "en"} {
+		for _, id := range ids {
+			if !ta.srv.bundle.IDs(lang)[id] {
+				t.Errorf("%s: %s missing", lang, id)
+			}
+		}
+	}
+}
+
+func TestAuthorityWorkshopAsksOrganisationFirst(t *testing.T) {
+	ta := newTestApp(t, testutil.New(t, "sqlite").DB)
+	e := testutil.Event(t, ta.db, testutil.EventOpts{Kind: event.KindAuthorityWorkshop})
+	doc := ta.client().page("/en/events/"+itoa(int(e.ID)), http.StatusOK)
+	if doc.Find("#reg-org").Length() != 1 || doc.Find("details.more #reg-org").Length() != 0 || doc.Find("#reg-role option").Length() != len(registration.Roles)+1 {
+		t.Error("an authority workshop must ask organisation and role outside the optional details")
+	}
+	e2 := testutil.Event(t, ta.db, testutil.EventOpts{})
+	doc = ta.client().page("/en/events/"+itoa(int(e2.ID)), http.StatusOK)
+	if doc.Find("details.more #reg-org").Length() != 1 {
+		t.Error("a film-and-debate keeps organisation among the optional details")
+	}
 }

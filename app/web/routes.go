@@ -45,6 +45,7 @@ func (s *Server) routes(app *fiber.App) {
 	// ---- JSON API behind the session (or a shared secret) -----------------
 	apiIn := app.Group("/api/v1")
 	// -- registration (issue 3): SMS gateway webhook --
+	apiIn.Post("/sms/inbound", s.smsInbound)
 	// -- attendance (issue 5): offline check-in batches --
 	// -- quizzes (issue 6): knowledge gain --
 	// -- dashboard (issue 8): indicators --
@@ -81,6 +82,7 @@ func (s *Server) routes(app *fiber.App) {
 		// ---- Staff: accounts, partners, venues, targets, audit, personal data (issue 4)
 
 		// ---- Staff: events, registrations, schedule, messages (issues 3 and 4)
+		staff.Get("/messages", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.messageList)
 
 		// -- event management (issue 4): organisers and admins --
 		// The role check is on each route, not on the group: a Fiber group's
