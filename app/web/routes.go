@@ -121,6 +121,36 @@ func (s *Server) routes(app *fiber.App) {
 		// ---- Staff: events, registrations, schedule, messages (issues 3 and 4)
 		staff.Get("/messages", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.messageList)
 
+		// -- event management (issue 4): organisers and admins --
+		// The role check is on each route, not on the group: a Fiber group's
+		// middleware applies to every path under its prefix, and trainers
+		// must still reach /staff/events/{id}/checkin (attendance area).
+		org := s.requireRole(user.RoleOrganiser, user.RoleAdmin)
+		ev := staff.Group("/events")
+		ev.Get("/", org, s.staffEventList)
+		ev.Get("/new", org, s.eventNew)
+		ev.Post("/new", org, s.eventCreate)
+		ev.Get("/:id<int>", org, s.eventEdit)
+		ev.Post("/:id<int>", org, s.eventUpdate)
+		ev.Post("/:id<int>/duplicate", org, s.eventDuplicate)
+		ev.Post("/:id<int>/publish", org, s.eventPublish)
+		ev.Post("/:id<int>/unpublish", org, s.eventUnpublish)
+		ev.Get("/:id<int>/cancel", org, s.eventCancelConfirm)
+		ev.Post("/:id<int>/cancel", org, s.eventCancel)
+		ev.Get("/:id<int>/registrations", org, s.eventRegistrations)
+		ev.Post("/:id<int>/registrations", org, s.eventRegistrations)
+		ev.Post("/:id<int>/registrations/export", org, s.eventRegistrationsExport)
+		ev.Post("/:id<int>/registrations/new", org, s.eventRegisterOnBehalf)
+		ev.Post("/:id<int>/registrations/:rid<int>/confirm", org, s.registrationConfirm)
+		ev.Post("/:id<int>/registrations/:rid<int>/waitlist", org, s.registrationWaitlist)
+		ev.Post("/:id<int>/registrations/:rid<int>/cancel", org, s.registrationCancelStaff)
+		staff.Get("/schedule", org, s.staffCalendar)
+		staff.Get("/schedule/agenda", org, s.staffAgenda)
+		staff.Get("/plan", org, s.planShow)
+		// Public month calendar of published events (event management area).
+		g.Get("/events/calendar", s.publicCalendar)
+		// -- end of event management --
+
 		// ---- Staff: attendance and check-in (issue 5) -----------------
 
 		// ---- Staff: quizzes and knowledge gain (issue 6) --------------
