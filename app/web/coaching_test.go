@@ -107,8 +107,18 @@ func TestSessionReportAccessAndSave(t *testing.T) {
 		w.as(w.coach2).page(reportPath(w.ended), http.StatusForbidden)
 		w.as(w.org).page(reportPath(w.ended), http.StatusOK)
 		// Hoa's coach reads, without a form.
-		if d := w.as(w.coach).page(reportPath(w.ended), http.StatusOK); d.Find("form textarea").Length() != 0 {
+		d := w.as(w.coach).page(reportPath(w.ended), http.StatusOK)
+		if d.Find("form textarea").Length() != 0 {
 			t.Error("the coach must not get the form")
+		}
+		// …and may record an observation of it, the session preselected.
+		obs := fmt.Sprintf("/en/staff/coaching/coachees/%d/sessions/new?event=%d", w.hoa.ID, w.ended.ID)
+		if d.Find(`a[href="`+obs+`"]`).Length() != 1 || doc.Find(`a[href*="sessions/new"]`).Length() != 0 {
+			t.Error("observation link: only for the coach")
+		}
+		d = w.as(w.coach).page(obs, http.StatusOK)
+		if v, _ := d.Find("input[name=mode][checked]").Attr("value"); v != "observation" || d.Find(fmt.Sprintf("option[value='%d'][selected]", w.ended.ID)).Length() != 1 {
+			t.Errorf("observation form: mode %q", v)
 		}
 		// Another trainer cannot write it.
 		wantStatus(t, duc.post(reportPath(w.ended), url.Values{"covered": {"x"}}), http.StatusForbidden, "duc posts")
