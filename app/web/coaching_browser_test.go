@@ -57,6 +57,16 @@ func TestBrowserCoachRecordsSessionOnPhone(t *testing.T) {
 		if v := evalAs[string](t, b, `document.querySelector("#held_on").value`); v != "2026-11-25" {
 			t.Errorf("default date = %q", v)
 		}
+		// The "session observed" list shows only for an observation.
+		hidden := `document.getElementById("event-field").hidden`
+		if !evalAs[bool](t, b, hidden) {
+			t.Error("the session list must be hidden for an on-site session")
+		}
+		b.click(t, `input[name="mode"][value="observation"]`)
+		if evalAs[bool](t, b, hidden) {
+			t.Error("the session list must show for an observation")
+		}
+		b.click(t, `input[name="mode"][value="on_site"]`)
 		b.fill(t, "#topics", "Procédure d'orientation")
 		b.click(t, fmt.Sprintf(`input[name="rating_%d"][value="3"]`, comps[0].ID))
 		b.click(t, fmt.Sprintf(`input[name="rating_%d"][value="2"]`, comps[3].ID))
