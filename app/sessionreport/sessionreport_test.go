@@ -88,6 +88,16 @@ func TestEventFiguresWithOtherAreasTables(t *testing.T) {
 		testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Status: registration.StatusCancelled})
 		walk := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Kind: registration.KindWalkIn})
 
+		// Once the attendance and quiz branches are merged their migrations
+		// create these tables with more columns: this test replaces them
+		// with the contract's columns, which is all this package reads.
+		for _, name := range []string{"quiz_answers", "quiz_attempts", "attendances", "headcounts"} {
+			if db.Migrator().HasTable(name) {
+				if err := db.Migrator().DropTable(name); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		// Before the other areas' tables exist: registrations only.
 		figs, err := sessionreport.EventFigures(ctx, db, []uint{e.ID})
 		if err != nil {
