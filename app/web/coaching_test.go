@@ -492,3 +492,55 @@ func TestCompetencyAdmin(t *testing.T) {
 		}
 	})
 }
+
+// The coaching pages run a fixed number of queries, whatever the number of
+// sessions, coachees or events (no query per row).
+func TestCoachingPagesQueryCount(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		w := newCoachingWorld(t, db)
+		coach, org := w.as(w.coach), w.as(w.org)
+		qc := testutil.CountQueries(t, db)
+		add := func(n int) {
+			for i := 0; i < n; i++ {
+				day := fmt.Sprintf("2026-%02d-10", i%10+1)
+				_, err := coaching.RecordSession(t.Context(), db, coaching.SessionInput{
+					CoacheeID: w.hoa.ID, HeldOn: day, Mode: coaching.ModeOnSite,
+					Ratings:      map[uint]int{w.comps[0].ID: i%4 + 1, w.comps[1].ID: 2},
+					ActionPoints: []coaching.ActionPoint{{Text: "x", DueOn: day}},
+				}, w.org, w.now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				trainer := testutil.Staff(t, db, user.RoleTrainer)
+				db.Model(trainer).Update("coach_id", w.coach.ID)
+				e := testutil.Event(t, db, testutil.EventOpts{Now: w.now, StartsIn: -time.Duration(i+5) * 24 * time.Hour})
+				testutil.AssignTrainer(t, db, e.ID, w.hoa.ID)
+				testutil.AssignTrainer(t, db, e.ID, trainer.ID)
+			}
+		}
+		count := func() map[string]int64 {
+			out := map[string]int64{}
+			for _, p := range []struct {
+				c    *client
+				path string
+			}{{coach, coacheePath(w.hoa)}, {coach, "/en/staff/coaching"}, {org, "/en/staff/reports/missing"}, {org, "/en/staff/coaching/figures"}} {
+				qc.Reset()
+				p.c.page(p.path, http.StatusOK)
+				out[p.path] = qc.N()
+			}
+			return out
+		}
+		add(1)
+		before := count()
+		add(5)
+		after := count()
+		for path, n := range before {
+			if n == 0 {
+				t.Errorf("%s: no query counted", path)
+			}
+			if after[path] != n {
+				t.Errorf("%s: %d queries with 1 row, %d with 6", path, n, after[path])
+			}
+		}
+	})
+}
