@@ -336,6 +336,34 @@ func TestCoachingAccessAndRecord(t *testing.T) {
 		// Nor the coach's page.
 		duc.page("/en/staff/coaching", http.StatusForbidden)
 
+		// Correcting a session: only the coach (and organisers, admins).
+		editPath := fmt.Sprintf("/en/staff/coaching/sessions/%d", sessions[0].ID)
+		hoa.page(editPath+"/edit", http.StatusForbidden)
+		duc.page(editPath+"/edit", http.StatusForbidden)
+		wantStatus(t, hoa.post(editPath, w.sessionForm("2026-10-01", 4, 4)), http.StatusForbidden, "coachee edits")
+		d := coach.page(editPath+"/edit", http.StatusOK)
+		if v, _ := d.Find(fmt.Sprintf(`input[name="rating_%d"][checked]`, w.comps[0].ID)).Attr("value"); v != "2" {
+			t.Errorf("edit form: rating %q, want 2", v)
+		}
+		fix := w.sessionForm("2026-10-02", 1, 0, 4)
+		fix.Del("ap_text_1")
+		fix.Del("ap_due_1")
+		wantStatus(t, coach.post(editPath, fix), http.StatusSeeOther, "coach edits")
+		var fixed coaching.Session
+		db.Preload("Ratings").Preload("ActionPoints").First(&fixed, sessions[0].ID)
+		if fixed.HeldOn != "2026-10-02" || len(fixed.Ratings) != 2 || fixed.RatingOf(w.comps[0].ID) != 1 ||
+			fixed.RatingOf(w.comps[1].ID) != 0 || fixed.RatingOf(w.comps[2].ID) != 4 || len(fixed.ActionPoints) != 3 {
+			t.Errorf("edited session = %+v", fixed)
+		}
+		// Put it back as it was for what follows.
+		db.Where("session_id = ? AND id NOT IN ?", fixed.ID, []uint{sessions[0].ActionPoints[0].ID, sessions[0].ActionPoints[1].ID}).Delete(&coaching.ActionPoint{})
+		back := w.sessionForm("2026-10-01", 2, 3)
+		back.Del("ap_text_0")
+		back.Del("ap_text_1")
+		back.Del("ap_due_0")
+		back.Del("ap_due_1")
+		wantStatus(t, coach.post(editPath, back), http.StatusSeeOther, "coach edits back")
+
 		// Marking an action point done: the coachee cannot, the coach can.
 		ap := sessions[0].ActionPoints[0]
 		donePath := fmt.Sprintf("/en/staff/coaching/action-points/%d/done", ap.ID)

@@ -96,6 +96,8 @@ func (s *Server) routes(app *fiber.App) {
 		staff.Get("/coaching/coachees/:id<int>/sessions/new", s.coachingNew)
 		staff.Post("/coaching/coachees/:id<int>/sessions", s.coachingCreate)
 		staff.Get("/coaching/sessions/:id<int>", s.coachingSessionShow)
+		staff.Get("/coaching/sessions/:id<int>/edit", s.coachingEdit)
+		staff.Post("/coaching/sessions/:id<int>", s.coachingUpdate)
 		staff.Post("/coaching/action-points/:id<int>/done", s.actionPointDone)
 		staff.Get("/coaching/figures", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.coachingFigures)
 		staff.Get("/coaching/figures.csv", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.coachingFiguresCSV)
