@@ -8,6 +8,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/sessionreport"
 	"github.com/lantern-ngo/lantern/app/testutil"
@@ -181,6 +183,16 @@ func TestRemindOncePerDay(t *testing.T) {
 		db.Table("sms_messages").Where("event_id = ? AND kind = ?", e.ID, "report_reminder").Count(&n)
 		if n != 1 {
 			t.Errorf("%d SMS queued, want 1", n)
+		}
+		// A session still running, or cancelled, cannot be reminded.
+		running := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -time.Hour})
+		testutil.AssignTrainer(t, db, running.ID, tr.ID)
+		if _, err := sessionreport.Remind(ctx, db, running.ID, org.ID, now, text); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("running session: %v", err)
+		}
+		db.Model(&event.Event{}).Where("id = ?", running.ID).Update("status", event.StatusCancelled)
+		if _, err := sessionreport.Remind(ctx, db, running.ID, org.ID, now.Add(3*time.Hour), text); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("cancelled session: %v", err)
 		}
 		// The next day (in Vietnam) another reminder goes out.
 		res, _ = sessionreport.Remind(ctx, db, e.ID, org.ID, now.Add(24*time.Hour), text)
