@@ -46,7 +46,9 @@ type Stats struct {
 func (s *Stats) Sexes() []string { return registration.Sexes }
 
 // Bands are the grid's columns, the unknown band last.
-func (s *Stats) Bands() []string { return append(append([]string{}, registration.AgeBands...), UnknownBand) }
+func (s *Stats) Bands() []string {
+	return append(append([]string{}, registration.AgeBands...), UnknownBand)
+}
 
 // Cell returns Grid[sex][band].
 func (s *Stats) Cell(sex, band string) int { return s.Grid[sex][band] }

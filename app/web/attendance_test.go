@@ -253,9 +253,9 @@ func TestCheckinConcurrentKeepsOneRowWithFirstTime(t *testing.T) {
 }
 
 type batchResponse struct {
-	Results []attendance.BatchResult `json:"results"`
-	Attended int                     `json:"attended"`
-	WalkIns  int                     `json:"walk_ins"`
+	Results  []attendance.BatchResult `json:"results"`
+	Attended int                      `json:"attended"`
+	WalkIns  int                      `json:"walk_ins"`
 }
 
 func TestCheckinBatchReplayIsIdempotent(t *testing.T) {
@@ -467,7 +467,7 @@ func TestTrainerSessionsList(t *testing.T) {
 		testutil.AssignTrainer(t, db, later.ID, f.trainer.ID)
 		testutil.AssignTrainer(t, db, past.ID, f.trainer.ID)
 		doc := f.c.page("/vi/trainer", http.StatusOK)
-		link := func(sel string) string { return doc.Find(sel + " + ul .card a.button").First().AttrOr("href", "") }
+		link := func(sel string) string { return doc.Find(sel+" + ul .card a.button").First().AttrOr("href", "") }
 		if got := link("#h-today"); got != fmt.Sprintf("/vi/staff/events/%d/checkin", f.ev.ID) {
 			t.Errorf("today = %q", got)
 		}

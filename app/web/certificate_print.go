@@ -58,8 +58,8 @@ func (s *Server) certificatesPrint(c *fiber.Ctx) error {
 		}
 		out[i] = certificateView{
 			Tr: t, Lang: lang, Name: ct.Name, Title: ev.Title, Date: ev.When, Partner: partner, Venue: ev.Venue + ", " + ev.City,
-			Hours: t.TN("certificate.hours", int(hours+0.5), "Hours", t.Number(hours, decimalsFor(hours))),
-			Code:  attendance.DisplayCode(ct.Code),
+			Hours:     t.TN("certificate.hours", int(hours+0.5), "Hours", t.Number(hours, decimalsFor(hours))),
+			Code:      attendance.DisplayCode(ct.Code),
 			VerifyURL: s.cfg.BaseURL + "/" + lang + "/certificates/" + ct.Code,
 		}
 	}
