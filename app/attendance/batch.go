@@ -49,7 +49,7 @@ type BatchResult struct {
 
 // validClientID accepts what crypto.randomUUID and similar generators give.
 func validClientID(s string) bool {
-	if len(s) < 8 || len(s) > 64 {
+	if len(s) < 1 || len(s) > 64 {
 		return false
 	}
 	for _, r := range s {
