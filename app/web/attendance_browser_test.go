@@ -68,6 +68,9 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		waitFor(t, "two check-ins queued", func() bool {
 			return evalAs[int](t, b, fmt.Sprintf(`JSON.parse(localStorage.getItem("lantern.checkin.queue.%d") || "[]").length`, ev.ID)) == 2
 		})
+		if got := b.text(t, "#code-ok"); !strings.Contains(got, "Lê Thị Chi") {
+			t.Errorf("typed code feedback = %q, want Chi's name", got)
+		}
 		if got := b.text(t, "#sync"); !strings.Contains(got, "Waiting to be sent: 2") {
 			t.Errorf("sync status = %q, want the number waiting", got)
 		}
@@ -77,6 +80,18 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 		if present(binh.ID) || present(chi.ID) {
 			t.Fatal("offline check-ins reached the server while the network was cut")
+		}
+
+		// The phone reloads the page with no network: the service worker's
+		// copy opens, with the queue still there.
+		waitFor(t, "the page in the service worker's cache", func() bool {
+			return evalAs[bool](t, b, `window.__cached === true`) || evalAs[bool](t, b,
+				`(caches.match(location.pathname).then(function(r){ window.__cached = !!r; }), window.__cached === true)`)
+		})
+		b.navigate(t, page)
+		b.waitVisible(t, "#roster")
+		if !strings.Contains(b.text(t, fmt.Sprintf("#roster-%d .state", binh.ID)), "waiting to be sent") {
+			t.Error("after an offline reload, Bình's line must still show the waiting check-in")
 		}
 
 		// The network returns: both land, once.

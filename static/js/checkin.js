@@ -172,7 +172,9 @@
   var codeForm = document.getElementById('code-form');
   var codeInput = document.getElementById('code');
   var codeMsg = document.getElementById('code-msg');
+  var codeOk = document.getElementById('code-ok');
   function codeMessage(t) { if (codeMsg) { codeMsg.hidden = !t; codeMsg.textContent = t; } }
+  function codeDone(t) { if (codeOk) { codeOk.hidden = !t; codeOk.textContent = t ? '✔ ' + t : ''; } }
   function handleCode(text) {
     text = (text || '').trim();
     if (!text) { return; }
@@ -183,16 +185,19 @@
       if (li) {
         enqueue({ registration_id: +li.dataset.id });
         codeMessage('');
+        codeDone(li.querySelector('.who').textContent + ' (' + li.dataset.code + ')');
         codeInput.value = '';
-        li.scrollIntoView({ block: 'center' });
+        codeInput.focus();
       } else if (navigator.onLine) {
         codeForm.submit(); // the server says what is wrong with it
       } else {
         enqueue({ code: isTicket ? text : code });
         codeInput.value = '';
+        codeDone('');
         codeMessage(msg('unknown'));
       }
     }).catch(function (e) {
+      codeDone('');
       codeMessage(e.message === 'other' ? msg('other') : msg('forged'));
     });
   }
