@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/testutil"
 	"github.com/lantern-ngo/lantern/app/user"
 )
@@ -37,7 +38,7 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		anh := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Nguyễn Thị Anh"})
 		binh := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Trần Văn Bình"})
 		chi := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Lê Thị Chi"})
-		testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Phạm Dũng"})
+		dung := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Phạm Dũng"})
 		present := func(id uint) bool {
 			var n int64
 			db.Model(&attendance.Attendance{}).Where("registration_id = ?", id).Count(&n)
@@ -82,6 +83,21 @@ func TestBrowserCheckinOffline(t *testing.T) {
 			t.Fatal("offline check-ins reached the server while the network was cut")
 		}
 
+		// Tickets are checked on the phone with the event key (WebCrypto):
+		// a forged one is refused, a genuine one is queued.
+		qr := registration.TicketQRText(b.ta.srv.cfg.SecretKey, ev.ID, dung.Code)
+		b.fill(t, "#code", qr[:len(qr)-3]+"AAA")
+		b.click(t, "#code-form button[type=submit]")
+		waitFor(t, "the forged ticket message", func() bool {
+			return strings.Contains(evalAs[string](t, b, `document.getElementById("code-msg").textContent`), "not a genuine ticket")
+		})
+		evalAs[string](t, b, `document.getElementById("code").value = ""`)
+		b.fill(t, "#code", qr)
+		b.click(t, "#code-form button[type=submit]")
+		waitFor(t, "the genuine ticket queued", func() bool {
+			return strings.Contains(evalAs[string](t, b, `document.getElementById("code-ok").textContent`), "Phạm Dũng")
+		})
+
 		// The phone reloads the page with no network: the service worker's
 		// copy opens, with the queue still there.
 		waitFor(t, "the page in the service worker's cache", func() bool {
@@ -96,7 +112,7 @@ func TestBrowserCheckinOffline(t *testing.T) {
 
 		// The network returns: both land, once.
 		b.setOffline(t, false)
-		waitFor(t, "the queued check-ins on the server", func() bool { return present(binh.ID) && present(chi.ID) })
+		waitFor(t, "the queued check-ins on the server", func() bool { return present(binh.ID) && present(chi.ID) && present(dung.ID) })
 		waitFor(t, "the queue to empty", func() bool {
 			return evalAs[int](t, b, fmt.Sprintf(`JSON.parse(localStorage.getItem("lantern.checkin.queue.%d") || "[]").length`, ev.ID)) == 0
 		})
@@ -107,8 +123,8 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		}
 		var n int64
 		db.Model(&attendance.Attendance{}).Where("event_id = ?", ev.ID).Count(&n)
-		if n != 3 {
-			t.Errorf("attendances = %d, want 3", n)
+		if n != 4 {
+			t.Errorf("attendances = %d, want 4", n)
 		}
 		waitFor(t, "the sent message", func() bool {
 			return strings.Contains(evalAs[string](t, b, `document.getElementById("sync").textContent`), "Everything has been sent")

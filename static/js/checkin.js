@@ -299,10 +299,13 @@
 
   // A service worker keeps this page and its files for a reload offline.
   if ('serviceWorker' in navigator && d.sw) {
+    var controlled = !!navigator.serviceWorker.controller;
     navigator.serviceWorker.register(d.sw, { scope: d.scope }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
-      if (reg.active) {
+      // A page the worker already served is in its cache; the first one
+      // (loaded before the worker) asks it to keep a copy.
+      if (reg.active && !controlled) {
         reg.active.postMessage({ cache: [location.pathname].concat(d.assets.split(' ')) });
       }
     }).catch(function () {});
