@@ -651,3 +651,49 @@ func TestAttendanceFiguresPage(t *testing.T) {
 		}
 	})
 }
+
+// The check-in pages run a fixed number of queries whatever the size of the
+// roster (no query per registration).
+func TestCheckinPagesQueryCountDoesNotGrow(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		f := newAttFixture(t, db, event.KindAuthorityWorkshop)
+		org := f.ta.client()
+		org.login(testutil.Staff(t, db, user.RoleOrganiser))
+		qc := testutil.CountQueries(t, db)
+		add := func(n int) {
+			for i := 0; i < n; i++ {
+				r := testutil.Registration(t, db, f.ev.ID, testutil.RegistrationOpts{Sex: "female", AgeBand: "25_59"})
+				if i%2 == 0 {
+					if _, err := attendance.CheckIn(t.Context(), db, attendance.CheckInInput{EventID: f.ev.ID, RegistrationID: r.ID}, f.now); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+		paths := []string{"/checkin", "/checkin/bulk", "/sheet", "/attendance", "/attendance/certificates"}
+		count := func() map[string]int64 {
+			out := map[string]int64{}
+			for _, p := range paths {
+				org.page(f.base+p, http.StatusOK) // certificates are issued on the first visit
+				qc.Reset()
+				org.page(f.base+p, http.StatusOK)
+				out[p] = qc.N()
+			}
+			qc.Reset()
+			if resp := org.get(fmt.Sprintf("/api/v1/events/%d/roster", f.ev.ID)); resp.StatusCode != http.StatusOK {
+				t.Fatalf("roster API: %d", resp.StatusCode)
+			}
+			out["roster API"] = qc.N()
+			return out
+		}
+		add(3)
+		small := count()
+		add(40)
+		large := count()
+		for p, n := range small {
+			if large[p] != n {
+				t.Errorf("%s runs %d queries with 3 registrations and %d with 43: a query per row", p, n, large[p])
+			}
+		}
+	})
+}
