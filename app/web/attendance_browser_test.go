@@ -15,7 +15,7 @@ import (
 )
 
 // waitFor polls cond until it holds or the time runs out.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func attWaitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
@@ -57,16 +57,16 @@ func TestBrowserCheckinOffline(t *testing.T) {
 
 		// Online: tap "Present" on the roster.
 		b.click(t, fmt.Sprintf("#roster-%d form.mark button", anh.ID))
-		waitFor(t, "Anh's check-in on the server", func() bool { return present(anh.ID) })
-		waitFor(t, "the count to show 1", func() bool { return evalAs[string](t, b, `document.getElementById("present-n").textContent`) == "1" })
+		attWaitFor(t, "Anh's check-in on the server", func() bool { return present(anh.ID) })
+		attWaitFor(t, "the count to show 1", func() bool { return evalAs[string](t, b, `document.getElementById("present-n").textContent`) == "1" })
 
 		// The network drops: a tick on the roster and a typed code wait on the phone.
 		b.setOffline(t, true)
-		waitFor(t, "navigator.onLine to be false", func() bool { return !evalAs[bool](t, b, `navigator.onLine`) })
+		attWaitFor(t, "navigator.onLine to be false", func() bool { return !evalAs[bool](t, b, `navigator.onLine`) })
 		b.click(t, fmt.Sprintf("#roster-%d form.mark button", binh.ID))
 		b.fill(t, "#code", strings.ToLower(chi.Code))
 		b.click(t, "#code-form button[type=submit]")
-		waitFor(t, "two check-ins queued", func() bool {
+		attWaitFor(t, "two check-ins queued", func() bool {
 			return evalAs[int](t, b, fmt.Sprintf(`JSON.parse(localStorage.getItem("lantern.checkin.queue.%d") || "[]").length`, ev.ID)) == 2
 		})
 		if got := b.text(t, "#code-ok"); !strings.Contains(got, "Lê Thị Chi") {
@@ -88,19 +88,19 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		qr := registration.TicketQRText(b.ta.srv.cfg.SecretKey, ev.ID, dung.Code)
 		b.fill(t, "#code", qr[:len(qr)-3]+"AAA")
 		b.click(t, "#code-form button[type=submit]")
-		waitFor(t, "the forged ticket message", func() bool {
+		attWaitFor(t, "the forged ticket message", func() bool {
 			return strings.Contains(evalAs[string](t, b, `document.getElementById("code-msg").textContent`), "not a genuine ticket")
 		})
 		evalAs[string](t, b, `document.getElementById("code").value = ""`)
 		b.fill(t, "#code", qr)
 		b.click(t, "#code-form button[type=submit]")
-		waitFor(t, "the genuine ticket queued", func() bool {
+		attWaitFor(t, "the genuine ticket queued", func() bool {
 			return strings.Contains(evalAs[string](t, b, `document.getElementById("code-ok").textContent`), "Phạm Dũng")
 		})
 
 		// The phone reloads the page with no network: the service worker's
 		// copy opens, with the queue still there.
-		waitFor(t, "the page in the service worker's cache", func() bool {
+		attWaitFor(t, "the page in the service worker's cache", func() bool {
 			return evalAs[bool](t, b, `window.__cached === true`) || evalAs[bool](t, b,
 				`(caches.match(location.pathname).then(function(r){ window.__cached = !!r; }), window.__cached === true)`)
 		})
@@ -112,8 +112,8 @@ func TestBrowserCheckinOffline(t *testing.T) {
 
 		// The network returns: both land, once.
 		b.setOffline(t, false)
-		waitFor(t, "the queued check-ins on the server", func() bool { return present(binh.ID) && present(chi.ID) && present(dung.ID) })
-		waitFor(t, "the queue to empty", func() bool {
+		attWaitFor(t, "the queued check-ins on the server", func() bool { return present(binh.ID) && present(chi.ID) && present(dung.ID) })
+		attWaitFor(t, "the queue to empty", func() bool {
 			return evalAs[int](t, b, fmt.Sprintf(`JSON.parse(localStorage.getItem("lantern.checkin.queue.%d") || "[]").length`, ev.ID)) == 0
 		})
 		var a attendance.Attendance
@@ -126,7 +126,7 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		if n != 4 {
 			t.Errorf("attendances = %d, want 4", n)
 		}
-		waitFor(t, "the sent message", func() bool {
+		attWaitFor(t, "the sent message", func() bool {
 			return strings.Contains(evalAs[string](t, b, `document.getElementById("sync").textContent`), "Everything has been sent")
 		})
 	})
