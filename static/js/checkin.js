@@ -292,7 +292,7 @@
   window.addEventListener('online', function () { sync(); pull(); });
   window.addEventListener('offline', function () { refreshStatus(); });
   setInterval(sync, 15000);
-  setInterval(pull, 30000);
+  setInterval(pull, 60000);
   load().forEach(function (it) { if (it.registration_id) { markLine(it.registration_id, true); } });
   refreshStatus();
   sync();
