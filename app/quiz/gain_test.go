@@ -211,9 +211,9 @@ func TestKnowledgeGainWorkedExample(t *testing.T) {
 			t.Fatalf("questions = %d, want 4", len(g.Questions))
 		}
 		want := []struct {
-			pre, post                        float64
+			pre, post                       float64
 			knew, learned, unlearned, never int
-			drops                            bool
+			drops                           bool
 		}{
 			{60, 100, 3, 1, 0, 0, false},
 			{60, 80, 2, 1, 0, 1, false},
