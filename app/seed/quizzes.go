@@ -152,7 +152,7 @@ func seedDemoAttempts(tx *gorm.DB, quizID uint, now time.Time) error {
 				}
 				chance := skill
 				if ph == quiz.PhasePost {
-					chance = skill + 0.35
+					chance = skill + 0.2
 				}
 				rs := make([]bool, len(items))
 				n := 0
