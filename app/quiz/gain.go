@@ -2,11 +2,15 @@ package quiz
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/content"
@@ -155,7 +159,10 @@ func EventGain(ctx context.Context, db *gorm.DB, eventID uint) (*Gain, error) {
 // scope builds the FROM and WHERE of the submitted attempts "a" that the
 // filter keeps. Only fixed SQL and placeholders: no user text in the SQL.
 func scope(f Filter) (from string, where []string, args []any) {
-	from = " FROM quiz_attempts a JOIN events e ON e.id = a.event_id"
+	from = " FROM quiz_attempts a"
+	if f.From != nil || f.To != nil || f.Kind != "" || f.CityID != 0 {
+		from += " JOIN events e ON e.id = a.event_id"
+	}
 	where = []string{"a.submitted_at IS NOT NULL"}
 	if f.EventID != 0 {
 		where = append(where, "a.event_id = ?")
@@ -201,14 +208,23 @@ func scope(f Filter) (from string, where []string, args []any) {
 const pairJoin = " JOIN quiz_attempts o ON o.event_id = a.event_id AND o.person_key = a.person_key" +
 	" AND o.phase = 'post' AND o.submitted_at IS NOT NULL"
 
-// Report computes the knowledge-gain figures in six SQL aggregates, whatever
-// the number of participants (never a query per person); the same SQL runs
-// on PostgreSQL and SQLite.
+// Report computes the knowledge-gain figures in a fixed number of SQL
+// aggregates over the attempts (two rows per person), whatever the number of
+// participants: never a query per person, and never a scan of the answers
+// (each attempt's RightMask says which positions were right). The same SQL
+// runs on PostgreSQL and SQLite.
 func Report(ctx context.Context, db *gorm.DB, f Filter) (*Gain, error) {
 	db = db.WithContext(ctx)
 	from, where, args := scope(f)
 	w := " WHERE " + strings.Join(where, " AND ")
 	g := &Gain{Questions: []QuestionGain{}}
+
+	// maxPos is the longest quiz: the per-question queries read one bit per position.
+	var maxPos int
+	if err := db.Raw("SELECT COALESCE(MAX(position), 0) FROM quiz_questions").Scan(&maxPos).Error; err != nil {
+		return nil, err
+	}
+	maxPos = min(maxPos, MaxQuestions)
 
 	// 1. Attempts and means per event and phase.
 	var phases []struct {
@@ -217,9 +233,9 @@ func Report(ctx context.Context, db *gorm.DB, f Filter) (*Gain, error) {
 		N       int     `gorm:"column:n"`
 		Sum     float64 `gorm:"column:sum"`
 	}
-	if err := db.Raw("SELECT a.event_id, a.phase, COUNT(*) AS n, SUM(a.score_pct) AS sum"+from+w+
-		" GROUP BY a.event_id, a.phase", args...).Scan(&phases).Error; err != nil {
-		return nil, err
+	q1 := func() error {
+		return db.Raw("SELECT a.event_id, a.phase, COUNT(*) AS n, SUM(a.score_pct) AS sum"+from+w+
+			" GROUP BY a.event_id, a.phase", args...).Scan(&phases).Error
 	}
 	// 2. Pairs per event.
 	var pairs []struct {
@@ -233,14 +249,14 @@ func Report(ctx context.Context, db *gorm.DB, f Filter) (*Gain, error) {
 		GSum     float64 `gorm:"column:g_sum"`
 		GN       int     `gorm:"column:g_n"`
 	}
-	if err := db.Raw("SELECT a.event_id, COUNT(*) AS n, SUM(a.score_pct) AS pre_sum, SUM(o.score_pct) AS post_sum,"+
-		" SUM(CASE WHEN o.score_pct > a.score_pct THEN 1 ELSE 0 END) AS improved,"+
-		" SUM(CASE WHEN o.score_pct = a.score_pct THEN 1 ELSE 0 END) AS stayed,"+
-		" SUM(CASE WHEN o.score_pct < a.score_pct THEN 1 ELSE 0 END) AS dropped,"+
-		" SUM(CASE WHEN a.score_pct < 100 THEN (o.score_pct - a.score_pct) / (100 - a.score_pct) ELSE 0 END) AS g_sum,"+
-		" SUM(CASE WHEN a.score_pct < 100 THEN 1 ELSE 0 END) AS g_n"+
-		from+pairJoin+w+" AND a.phase = 'pre' GROUP BY a.event_id", args...).Scan(&pairs).Error; err != nil {
-		return nil, err
+	q2 := func() error {
+		return db.Raw("SELECT a.event_id, COUNT(*) AS n, SUM(a.score_pct) AS pre_sum, SUM(o.score_pct) AS post_sum,"+
+			" SUM(CASE WHEN o.score_pct > a.score_pct THEN 1 ELSE 0 END) AS improved,"+
+			" SUM(CASE WHEN o.score_pct = a.score_pct THEN 1 ELSE 0 END) AS stayed,"+
+			" SUM(CASE WHEN o.score_pct < a.score_pct THEN 1 ELSE 0 END) AS dropped,"+
+			" SUM(CASE WHEN a.score_pct < 100 THEN (o.score_pct - a.score_pct) / (100 - a.score_pct) ELSE 0 END) AS g_sum,"+
+			" SUM(CASE WHEN a.score_pct < 100 THEN 1 ELSE 0 END) AS g_n"+
+			from+pairJoin+w+" AND a.phase = 'pre' GROUP BY a.event_id", args...).Scan(&pairs).Error
 	}
 	// 3. Score distribution per phase (few distinct scores).
 	var dist []struct {
@@ -248,45 +264,93 @@ func Report(ctx context.Context, db *gorm.DB, f Filter) (*Gain, error) {
 		ScorePct float64 `gorm:"column:score_pct"`
 		N        int     `gorm:"column:n"`
 	}
-	if err := db.Raw("SELECT a.phase, a.score_pct, COUNT(*) AS n"+from+w+" GROUP BY a.phase, a.score_pct", args...).
-		Scan(&dist).Error; err != nil {
-		return nil, err
+	q3 := func() error {
+		return db.Raw("SELECT a.phase, a.score_pct, COUNT(*) AS n"+from+w+" GROUP BY a.phase, a.score_pct", args...).Scan(&dist).Error
 	}
-	// 4. Each question in each phase, with the sums for point-biserial.
-	var items []struct {
-		QuestionID uint    `gorm:"column:question_id"`
-		Phase      string  `gorm:"column:phase"`
-		N          int     `gorm:"column:n"`
-		NCorrect   int     `gorm:"column:n_correct"`
-		SumRight   float64 `gorm:"column:sum_right"`
-		Sum        float64 `gorm:"column:sum"`
-		SumSq      float64 `gorm:"column:sum_sq"`
+	// 4 and 5. Each question, read from the attempts' RightMask (one bit per
+	// position) rather than from the answers: the report scans attempts only
+	// (two rows per person), never the answers (one row per question).
+	var sel4, sel5 strings.Builder
+	for i := 1; i <= maxPos; i++ {
+		m := strconv.FormatInt(bit(i), 10)
+		pre, post := "(a.right_mask & "+m+") <> 0", "(o.right_mask & "+m+") <> 0"
+		fmt.Fprintf(&sel4, ", SUM(CASE WHEN %s THEN 1 ELSE 0 END), SUM(CASE WHEN %s THEN a.score_pct ELSE 0 END)", pre, pre)
+		fmt.Fprintf(&sel5, ", SUM(CASE WHEN %s AND %s THEN 1 ELSE 0 END), SUM(CASE WHEN NOT (%s) AND %s THEN 1 ELSE 0 END),"+
+			" SUM(CASE WHEN %s AND NOT (%s) THEN 1 ELSE 0 END)", pre, post, pre, post, pre, post)
 	}
-	if err := db.Raw("SELECT x.question_id, a.phase, COUNT(*) AS n,"+
-		" SUM(CASE WHEN x.correct THEN 1 ELSE 0 END) AS n_correct,"+
-		" SUM(CASE WHEN x.correct THEN a.score_pct ELSE 0 END) AS sum_right,"+
-		" SUM(a.score_pct) AS sum, SUM(a.score_pct * a.score_pct) AS sum_sq"+
-		from+" JOIN quiz_answers x ON x.attempt_id = a.id"+w+" GROUP BY x.question_id, a.phase", args...).
-		Scan(&items).Error; err != nil {
-		return nil, err
+	// Per quiz and phase: attempts, score sums, and per position the number
+	// right and the sum of the scores of those right (for point-biserial).
+	type quizPhase struct {
+		quizID       uint
+		phase        Phase
+		n            int
+		sum, sumSq   float64
+		right        []int
+		sumRight     []float64
+		knew, learnt []int
+		unlearnt     []int
 	}
-	// 5. Each question's transitions among pairs.
-	var trans []struct {
-		QuestionID uint `gorm:"column:question_id"`
-		Knew       int  `gorm:"column:knew"`
-		Learned    int  `gorm:"column:learned"`
-		Unlearned  int  `gorm:"column:unlearned"`
-		Never      int  `gorm:"column:never"`
+	var perPhase, perPair []quizPhase
+	q4 := func() error {
+		return scanRows(db.Raw("SELECT a.quiz_id, a.phase, COUNT(*), SUM(a.score_pct), SUM(a.score_pct * a.score_pct)"+
+			sel4.String()+from+w+" GROUP BY a.quiz_id, a.phase", args...), func(v []float64, id uint, phase string) {
+			r := quizPhase{quizID: id, phase: Phase(phase), n: int(v[0]), sum: v[1], sumSq: v[2]}
+			for i := 0; i < maxPos; i++ {
+				r.right = append(r.right, int(v[3+2*i]))
+				r.sumRight = append(r.sumRight, v[4+2*i])
+			}
+			perPhase = append(perPhase, r)
+		})
 	}
-	if err := db.Raw("SELECT x.question_id,"+
-		" SUM(CASE WHEN x.correct AND y.correct THEN 1 ELSE 0 END) AS knew,"+
-		" SUM(CASE WHEN NOT x.correct AND y.correct THEN 1 ELSE 0 END) AS learned,"+
-		" SUM(CASE WHEN x.correct AND NOT y.correct THEN 1 ELSE 0 END) AS unlearned,"+
-		" SUM(CASE WHEN NOT x.correct AND NOT y.correct THEN 1 ELSE 0 END) AS never"+
-		from+pairJoin+" JOIN quiz_answers x ON x.attempt_id = a.id"+
-		" JOIN quiz_answers y ON y.attempt_id = o.id AND y.question_id = x.question_id"+
-		w+" AND a.phase = 'pre' GROUP BY x.question_id", args...).Scan(&trans).Error; err != nil {
-		return nil, err
+	// Per quiz, among pairs who took the same quiz twice: per position, right
+	// both times, learned (wrong then right) and unlearned (right then wrong).
+	q5 := func() error {
+		return scanRows(db.Raw("SELECT a.quiz_id, a.phase, COUNT(*)"+sel5.String()+from+pairJoin+w+
+			" AND a.phase = 'pre' AND o.quiz_id = a.quiz_id GROUP BY a.quiz_id, a.phase", args...), func(v []float64, id uint, _ string) {
+			r := quizPhase{quizID: id, n: int(v[0])}
+			for i := 0; i < maxPos; i++ {
+				r.knew = append(r.knew, int(v[1+3*i]))
+				r.learnt = append(r.learnt, int(v[2+3*i]))
+				r.unlearnt = append(r.unlearnt, int(v[3+3*i]))
+			}
+			perPair = append(perPair, r)
+		})
+	}
+	// On PostgreSQL the five aggregates run at once, each on its own
+	// connection (never inside a caller's transaction); SQLite runs them in turn.
+	_, inTx := db.Statement.ConnPool.(gorm.TxCommitter)
+	if db.Dialector.Name() == "postgres" && !inTx {
+		var eg errgroup.Group
+		for _, fn := range []func() error{q1, q2, q3, q4, q5} {
+			eg.Go(fn)
+		}
+		if err := eg.Wait(); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, fn := range []func() error{q1, q2, q3, q4, q5} {
+			if err := fn(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	quizIDs := map[uint]bool{}
+	for _, r := range perPhase {
+		quizIDs[r.quizID] = true
+	}
+	var items []Item
+	if len(quizIDs) > 0 {
+		ids := make([]uint, 0, len(quizIDs))
+		for id := range quizIDs {
+			ids = append(ids, id)
+		}
+		if err := db.Where("quiz_id IN ?", ids).Find(&items).Error; err != nil {
+			return nil, err
+		}
+	}
+	questionAt := map[[2]uint]uint{} // (quiz, position) → question
+	for _, it := range items {
+		questionAt[[2]uint{it.QuizID, uint(it.Position)}] = it.QuestionID
 	}
 
 	// Totals and per-event lines from 1 and 2 (sums add up).
@@ -367,7 +431,13 @@ func Report(ctx context.Context, db *gorm.DB, f Filter) (*Gain, error) {
 		}
 	}
 
-	// Questions.
+	// Questions: the per-position figures of every quiz, added up by question
+	// (a question may sit in several quizzes; all the sums add up).
+	type sums struct {
+		n, right             int
+		sumRight, sum, sumSq float64
+	}
+	phaseSums := map[uint]*[2]sums{}
 	byQ := map[uint]*QuestionGain{}
 	q := func(id uint) *QuestionGain {
 		if x, ok := byQ[id]; ok {
@@ -375,23 +445,59 @@ func Report(ctx context.Context, db *gorm.DB, f Filter) (*Gain, error) {
 		}
 		x := &QuestionGain{QuestionID: id}
 		byQ[id] = x
+		phaseSums[id] = &[2]sums{}
 		return x
 	}
-	for _, it := range items {
-		pi := PhaseItem{Answers: it.N, Correct: it.NCorrect, Facility: ratio(float64(it.NCorrect), it.N, 100),
-			Discrimination: pointBiserial(it.N, it.NCorrect, it.SumRight, it.Sum, it.SumSq)}
-		if Phase(it.Phase) == PhasePre {
-			q(it.QuestionID).Pre = pi
-		} else {
-			q(it.QuestionID).Post = pi
+	for _, r := range perPhase {
+		k := 0
+		if r.phase == PhasePost {
+			k = 1
+		}
+		for i := 0; i < maxPos; i++ {
+			id, ok := questionAt[[2]uint{r.quizID, uint(i + 1)}]
+			if !ok {
+				continue
+			}
+			q(id)
+			ps := &phaseSums[id][k]
+			ps.n += r.n
+			ps.right += r.right[i]
+			ps.sumRight += r.sumRight[i]
+			ps.sum += r.sum
+			ps.sumSq += r.sumSq
 		}
 	}
-	for _, t := range trans {
-		x := q(t.QuestionID)
-		x.AlreadyKnew, x.Learned, x.Unlearned, x.NeverLearned = t.Knew, t.Learned, t.Unlearned, t.Never
-		x.PairedN = t.Knew + t.Learned + t.Unlearned + t.Never
-		x.PairedPreShare = ratio(float64(t.Knew+t.Unlearned), x.PairedN, 100)
-		x.PairedPostShare = ratio(float64(t.Knew+t.Learned), x.PairedN, 100)
+	for id, ps := range phaseSums {
+		for k, x := range ps {
+			if x.n == 0 {
+				continue
+			}
+			pi := PhaseItem{Answers: x.n, Correct: x.right, Facility: ratio(float64(x.right), x.n, 100),
+				Discrimination: pointBiserial(x.n, x.right, x.sumRight, x.sum, x.sumSq)}
+			if k == 0 {
+				byQ[id].Pre = pi
+			} else {
+				byQ[id].Post = pi
+			}
+		}
+	}
+	for _, r := range perPair {
+		for i := 0; i < maxPos; i++ {
+			id, ok := questionAt[[2]uint{r.quizID, uint(i + 1)}]
+			if !ok {
+				continue
+			}
+			x := q(id)
+			x.AlreadyKnew += r.knew[i]
+			x.Learned += r.learnt[i]
+			x.Unlearned += r.unlearnt[i]
+			x.NeverLearned += r.n - r.knew[i] - r.learnt[i] - r.unlearnt[i]
+			x.PairedN += r.n
+		}
+	}
+	for _, x := range byQ {
+		x.PairedPreShare = ratio(float64(x.AlreadyKnew+x.Unlearned), x.PairedN, 100)
+		x.PairedPostShare = ratio(float64(x.AlreadyKnew+x.Learned), x.PairedN, 100)
 	}
 	ids := make([]uint, 0, len(byQ))
 	for id, x := range byQ {
@@ -461,4 +567,38 @@ func pointBiserial(n, n1 int, s1, sum, sumSq float64) *float64 {
 func (x QuestionGain) TextIn(lang string) (string, bool) {
 	q := Question{Text: x.Text, Lang: x.Lang}
 	return q.TextIn(lang)
+}
+
+// scanRows reads rows of (id, phase, numbers…): the first two columns are
+// the quiz id and the phase, the others sums that arrive as integers,
+// decimals or NULL depending on the database; each row goes to fn.
+func scanRows(q *gorm.DB, fn func(v []float64, id uint, phase string)) error {
+	rows, err := q.Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	nums := make([]sql.NullFloat64, len(cols)-2)
+	dest := make([]any, len(cols))
+	var id uint
+	var phase string
+	dest[0], dest[1] = &id, &phase
+	for i := range nums {
+		dest[i+2] = &nums[i]
+	}
+	v := make([]float64, len(nums))
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		for i, n := range nums {
+			v[i] = n.Float64 // NULL (no row) counts as 0
+		}
+		fn(v, id, phase)
+	}
+	return rows.Err()
 }

@@ -359,6 +359,20 @@ func TestOneAttemptPerPhase(t *testing.T) {
 		var n int64
 		db.Model(&quiz.Attempt{}).Count(&n)
 		eq(t, "attempts", int(n), 1)
+		// Once answered, a quiz keeps its questions; its name may change.
+		qz, err := quiz.GetQuiz(ctx, db, a.QuizID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := []uint{qz.Items[1].QuestionID, qz.Items[0].QuestionID, qz.Items[2].QuestionID, qz.Items[3].QuestionID}
+		if err := quiz.SaveQuiz(ctx, db, qz, ids, 0, now); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("reordering an answered quiz: err = %v", err)
+		}
+		ids[0], ids[1] = ids[1], ids[0]
+		qz.Title = content.Text{"vi": "Tên mới"}
+		if err := quiz.SaveQuiz(ctx, db, qz, ids, 0, now); err != nil {
+			t.Errorf("renaming an answered quiz: %v", err)
+		}
 		// The database refuses a second row for the same person and phase.
 		dup := quiz.Attempt{Token: "dup", EventID: e.ID, QuizID: a.QuizID, Phase: quiz.PhasePre, PersonKey: a.PersonKey, StartedAt: now, UpdatedAt: now}
 		if err := db.Create(&dup).Error; err == nil {

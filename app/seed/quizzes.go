@@ -175,7 +175,7 @@ func seedDemoAttempts(tx *gorm.DB, quizID uint, now time.Time) error {
 				c := code
 				atts = append(atts, &quiz.Attempt{Token: user.RandomToken(12), EventID: e.ID, QuizID: quizID, Phase: ph,
 					PersonKey: quiz.AnonKey(code), AnonCode: &c, Sex: sex, AgeBand: age, Source: quiz.SourcePaper, Lang: "vi",
-					NQuestions: len(items), NCorrect: n, ScorePct: &s, StartedAt: at, SubmittedAt: &at, UpdatedAt: at})
+					NQuestions: len(items), NCorrect: n, RightMask: quiz.MaskOf(rs), ScorePct: &s, StartedAt: at, SubmittedAt: &at, UpdatedAt: at})
 				right = append(right, rs)
 			}
 		}
