@@ -4,6 +4,7 @@
 //	go run ./app migrate         apply pending migrations
 //	go run ./app seed            seed the programme (and demo staff with LANTERN_DEMO=true)
 //	go run ./app create-admin --email a@b.org [--name …] [--lang vi]
+//	lantern healthcheck          exit 0 when the running server is ready (container HEALTHCHECK)
 package main
 
 import (
@@ -13,10 +14,12 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 	"gorm.io/gorm"
@@ -49,6 +52,10 @@ func run(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cmd == "healthcheck" {
+		// For the container's HEALTHCHECK: the image has no curl.
+		return healthcheck(cfg)
+	}
 
 	db, err := database.Open(cfg.DatabaseURL, log)
 	if err != nil {
@@ -70,6 +77,19 @@ func run(args []string) error {
 	default:
 		return fmt.Errorf("unknown command %q (serve, migrate, seed, create-admin)", cmd)
 	}
+}
+
+func healthcheck(cfg *config.Config) error {
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", cfg.Port))
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("readyz answered %d", resp.StatusCode)
+	}
+	return nil
 }
 
 func newLogger(level string) *slog.Logger {

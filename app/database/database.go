@@ -42,8 +42,11 @@ func Open(databaseURL string, log *slog.Logger) (*gorm.DB, error) {
 			IgnoreRecordNotFoundError: true,
 			ParameterizedQueries:      true,
 		}),
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-		TranslateError:         true,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+		TranslateError: true,
+		// Statements are prepared once per connection and reused: the hot
+		// pages run the same few queries over and over.
+		PrepareStmt:            true,
 		SkipDefaultTransaction: true,
 	}
 	var db *gorm.DB

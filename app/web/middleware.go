@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/csrf"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
@@ -37,6 +36,15 @@ func requestID(c *fiber.Ctx) error {
 	}
 	c.Locals(localsRequestID, id)
 	c.Set("X-Request-Id", id)
+	return c.Next()
+}
+
+// deadline bounds the database work of a request, so that a stuck database
+// turns into a quick 503 instead of piling up requests.
+func (s *Server) deadline(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
 	return c.Next()
 }
 
@@ -139,38 +147,6 @@ func (s *Server) requireRole(roles ...user.Role) fiber.Handler {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.Next()
 	}
-}
-
-// csrfProtection keeps CSRF tokens in the database (shared by instances) and
-// reads the token from the form field _csrf or the X-CSRF-Token header.
-func (s *Server) csrfProtection() fiber.Handler {
-	return csrf.New(csrf.Config{
-		Next: func(c *fiber.Ctx) bool {
-			// The SMS gateway authenticates with a shared secret, and read-only
-			// API calls change nothing.
-			p := c.Path()
-			return p == "/api/v1/sms/inbound" || (strings.HasPrefix(p, "/api/") && c.Method() == fiber.MethodGet)
-		},
-		CookieName:     "lantern_csrf",
-		CookieSameSite: fiber.CookieSameSiteLaxMode,
-		CookieHTTPOnly: true,
-		CookieSecure:   s.cfg.CookieSecure,
-		Expiration:     12 * time.Hour,
-		Storage:        dbstate.NewKV(s.db),
-		ContextKey:     csrfContextKey,
-		Extractor: func(c *fiber.Ctx) (string, error) {
-			if t := c.FormValue("_csrf"); t != "" {
-				return t, nil
-			}
-			if t := c.Get("X-CSRF-Token"); t != "" {
-				return t, nil
-			}
-			return "", csrf.ErrTokenNotFound
-		},
-		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			return apperr.Wrap(apperr.Forbidden, "error.csrf", err)
-		},
-	})
 }
 
 // rateLimit counts a hit on key in the database and refuses with 429 when

@@ -14,9 +14,10 @@ import (
 // the current path for the language switcher. Page types embed it.
 type Page struct {
 	*locale.Translator
-	Title     string
-	Path      string // the path after /{lang}, with its query, for the switcher
-	CSRF      string
+	Title string
+	Path  string // the path after /{lang}, with its query, for the switcher
+	// csrf makes the CSRF token on first use (see CSRF).
+	csrf      func() string
 	User      *user.User
 	Flash     string
 	FlashKind string // "ok" or "error"
@@ -25,6 +26,15 @@ type Page struct {
 	// NoIndex keeps personal pages (tickets) out of search engines.
 	NoIndex bool
 	BaseURL string
+}
+
+// CSRF is the token forms send back in the field _csrf. It is created on
+// first use, so pages without a form cost no database write.
+func (p Page) CSRF() string {
+	if p.csrf == nil {
+		return ""
+	}
+	return p.csrf()
 }
 
 // URL prefixes a path with the page's language: {{.URL "/events"}} → /vi/events.
@@ -73,8 +83,18 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 		Now:        s.now(),
 		BaseURL:    s.cfg.BaseURL,
 	}
-	if tok, ok := c.Locals(csrfContextKey).(string); ok {
-		p.CSRF = tok
+	var tok string
+	p.csrf = func() string {
+		if tok == "" {
+			t, err := s.csrfToken(c)
+			if err != nil {
+				// Rendering goes on; the form will be refused with a clear
+				// message rather than the page failing.
+				s.log.Error("csrf token", "request_id", requestIDOf(c), "error", err.Error())
+			}
+			tok = t
+		}
+		return tok
 	}
 	if titleKey != "" {
 		p.Title = t.T(titleKey)

@@ -375,3 +375,60 @@ func TestCSRFRefused(t *testing.T) {
 		}
 	})
 }
+
+// Reading the events list writes nothing: the CSRF token is made only when a
+// page renders a form.
+func TestCSRFTokenOnlyForForms(t *testing.T) {
+	ta := newTestApp(t, testutil.New(t, "sqlite").DB)
+	c := ta.client()
+	c.get("/vi/events")
+	if c.cookies["lantern_csrf"] != "" {
+		t.Errorf("the events list set a CSRF cookie")
+	}
+	doc := c.page("/vi/login", http.StatusOK)
+	tok := doc.Find(`input[name=_csrf]`).AttrOr("value", "")
+	if tok == "" || tok != c.cookies["lantern_csrf"] {
+		t.Fatalf("form token %q, cookie %q", tok, c.cookies["lantern_csrf"])
+	}
+	// The same token is reused on the next form.
+	doc = c.page("/fr/login", http.StatusOK)
+	if got := doc.Find(`input[name=_csrf]`).AttrOr("value", ""); got != tok {
+		t.Errorf("a new token on every form: %q then %q", tok, got)
+	}
+	var n int64
+	ta.db.Table("kv_entries").Count(&n)
+	if n != 1 {
+		t.Errorf("kv_entries = %d, want 1", n)
+	}
+}
+
+func TestMetricsNeedTheToken(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{})
+		testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{})
+		c := ta.client()
+		c.get("/vi/events")
+		if resp := c.get("/metrics"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("metrics without a configured token: %d", resp.StatusCode)
+		}
+		ta.srv.cfg.MetricsToken = "metrics-secret"
+		if resp := c.get("/metrics"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("metrics without the token: %d", resp.StatusCode)
+		}
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		req.Header.Set("Authorization", "Bearer metrics-secret")
+		resp := c.do(req)
+		body, _ := io.ReadAll(resp.Body)
+		for _, want := range []string{
+			`lantern_http_request_duration_seconds_count{method="GET",route="/vi/events",status="2xx"} 1`,
+			`lantern_registrations{status="confirmed"} 1`,
+			`lantern_metrics_db_errors 0`,
+			`go_sql_max_open_connections{db_name="lantern"}`,
+		} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("metrics lack %q", want)
+			}
+		}
+	})
+}

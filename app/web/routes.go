@@ -13,7 +13,7 @@ import (
 // middleware of each group (miniflux internal/ui/ui.go).
 func (s *Server) routes(app *fiber.App) {
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
-	app.Use(requestID, securityHeaders)
+	app.Use(requestID, s.metrics.observe, securityHeaders, s.deadline)
 	app.Use(compress.New(compress.Config{
 		Level: compress.LevelBestSpeed,
 		// Static files are compressed once at start.
@@ -23,6 +23,7 @@ func (s *Server) routes(app *fiber.App) {
 	// ---- Operations ----------------------------------------------------
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", s.metricsHandler())
 	app.Get("/static/*", s.assets.Handler)
 	app.Get("/favicon.ico", func(c *fiber.Ctx) error {
 		return c.Redirect(s.assets.URL("img/favicon.svg"), fiber.StatusMovedPermanently)

@@ -29,6 +29,7 @@ type Server struct {
 	renderer *Renderer
 	assets   *Assets
 	validate *validator.Validate
+	metrics  *metrics
 	now      func() time.Time
 	// background work started by the server (SMS sender, janitor); stopped on shutdown.
 	stopBackground context.CancelFunc
@@ -68,6 +69,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.validate = newValidator()
+	s.metrics = newMetrics(o.DB)
 	return s, nil
 }
 
