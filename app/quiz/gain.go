@@ -4,9 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -208,143 +209,101 @@ func scope(f Filter) (from string, where []string, args []any) {
 const pairJoin = " JOIN quiz_attempts o ON o.event_id = a.event_id AND o.person_key = a.person_key" +
 	" AND o.phase = 'post' AND o.submitted_at IS NOT NULL"
 
-// Report computes the knowledge-gain figures in a fixed number of SQL
-// aggregates over the attempts (two rows per person), whatever the number of
-// participants: never a query per person, and never a scan of the answers
-// (each attempt's RightMask says which positions were right). The same SQL
-// runs on PostgreSQL and SQLite.
+// Report computes the knowledge-gain figures with two SQL aggregates over the
+// attempts (two rows per person), whatever the number of participants: never
+// a query per person, and never a scan of the answers, because each attempt's
+// RightMask says which positions were right. The first scan groups the
+// attempts by event, quiz and phase; the second joins each pre attempt to
+// the same person's post attempt. Bits are read with shifts and masks
+// ((m >> i) & 1), which PostgreSQL and SQLite compute alike. On PostgreSQL
+// the two run at once, each on its own connection.
 func Report(ctx context.Context, db *gorm.DB, f Filter) (*Gain, error) {
 	db = db.WithContext(ctx)
 	from, where, args := scope(f)
 	w := " WHERE " + strings.Join(where, " AND ")
 	g := &Gain{Questions: []QuestionGain{}}
 
-	// maxPos is the longest quiz: the per-question queries read one bit per position.
+	// maxPos is the longest quiz: one column per position.
 	var maxPos int
 	if err := db.Raw("SELECT COALESCE(MAX(position), 0) FROM quiz_questions").Scan(&maxPos).Error; err != nil {
 		return nil, err
 	}
 	maxPos = min(maxPos, MaxQuestions)
 
-	// 1. Attempts and means per event and phase.
-	var phases []struct {
-		EventID uint    `gorm:"column:event_id"`
-		Phase   string  `gorm:"column:phase"`
-		N       int     `gorm:"column:n"`
-		Sum     float64 `gorm:"column:sum"`
+	// Scan 1, per event, quiz and phase: attempts, sum and sum of squares of
+	// the scores, how many scored under 10, 20, … 90 (the histogram), and per
+	// position how many were right and the sum of their scores (facility and
+	// point-biserial discrimination).
+	var q1 strings.Builder
+	q1.WriteString("SELECT a.event_id, a.quiz_id, a.phase, COUNT(*), SUM(a.score_pct), SUM(a.score_pct * a.score_pct)")
+	for t := 10; t <= 90; t += 10 {
+		fmt.Fprintf(&q1, ", SUM(CASE WHEN a.score_pct < %d THEN 1 ELSE 0 END)", t)
 	}
-	q1 := func() error {
-		return db.Raw("SELECT a.event_id, a.phase, COUNT(*) AS n, SUM(a.score_pct) AS sum"+from+w+
-			" GROUP BY a.event_id, a.phase", args...).Scan(&phases).Error
+	for i := 0; i < maxPos; i++ {
+		fmt.Fprintf(&q1, ", SUM((a.right_mask >> %d) & 1), SUM(((a.right_mask >> %d) & 1) * a.score_pct)", i, i)
 	}
-	// 2. Pairs per event.
-	var pairs []struct {
-		EventID  uint    `gorm:"column:event_id"`
-		N        int     `gorm:"column:n"`
-		PreSum   float64 `gorm:"column:pre_sum"`
-		PostSum  float64 `gorm:"column:post_sum"`
-		Improved int     `gorm:"column:improved"`
-		Stayed   int     `gorm:"column:stayed"`
-		Dropped  int     `gorm:"column:dropped"`
-		GSum     float64 `gorm:"column:g_sum"`
-		GN       int     `gorm:"column:g_n"`
+	q1.WriteString(from + w + " GROUP BY a.event_id, a.quiz_id, a.phase")
+	// Scan 2, per event and pre quiz, over pairs: their number and score
+	// sums, improved / stayed / dropped, the individual normalised gains, and
+	// — among pairs who took the same quiz twice — per position the number
+	// right both times, learned (wrong then right) and unlearned.
+	var q2 strings.Builder
+	q2.WriteString("SELECT t.event_id, t.quiz_id, COUNT(*), SUM(t.pre), SUM(t.post)," +
+		" SUM(CASE WHEN t.post > t.pre THEN 1 ELSE 0 END), SUM(CASE WHEN t.post = t.pre THEN 1 ELSE 0 END)," +
+		" SUM(CASE WHEN t.post < t.pre THEN 1 ELSE 0 END)," +
+		" SUM(CASE WHEN t.pre < 100 THEN (t.post - t.pre) / (100 - t.pre) ELSE 0 END), SUM(CASE WHEN t.pre < 100 THEN 1 ELSE 0 END)," +
+		" SUM(t.same)")
+	for i := 0; i < maxPos; i++ {
+		fmt.Fprintf(&q2, ", SUM((t.knew >> %d) & 1), SUM((t.learnt >> %d) & 1), SUM((t.unlearnt >> %d) & 1)", i, i, i)
 	}
-	q2 := func() error {
-		return db.Raw("SELECT a.event_id, COUNT(*) AS n, SUM(a.score_pct) AS pre_sum, SUM(o.score_pct) AS post_sum,"+
-			" SUM(CASE WHEN o.score_pct > a.score_pct THEN 1 ELSE 0 END) AS improved,"+
-			" SUM(CASE WHEN o.score_pct = a.score_pct THEN 1 ELSE 0 END) AS stayed,"+
-			" SUM(CASE WHEN o.score_pct < a.score_pct THEN 1 ELSE 0 END) AS dropped,"+
-			" SUM(CASE WHEN a.score_pct < 100 THEN (o.score_pct - a.score_pct) / (100 - a.score_pct) ELSE 0 END) AS g_sum,"+
-			" SUM(CASE WHEN a.score_pct < 100 THEN 1 ELSE 0 END) AS g_n"+
-			from+pairJoin+w+" AND a.phase = 'pre' GROUP BY a.event_id", args...).Scan(&pairs).Error
+	q2.WriteString(" FROM (SELECT a.event_id, a.quiz_id, a.score_pct AS pre, o.score_pct AS post," +
+		" CASE WHEN o.quiz_id = a.quiz_id THEN 1 ELSE 0 END AS same," +
+		" CASE WHEN o.quiz_id = a.quiz_id THEN a.right_mask & o.right_mask ELSE 0 END AS knew," +
+		" CASE WHEN o.quiz_id = a.quiz_id THEN o.right_mask & ~a.right_mask ELSE 0 END AS learnt," +
+		" CASE WHEN o.quiz_id = a.quiz_id THEN a.right_mask & ~o.right_mask ELSE 0 END AS unlearnt" +
+		from + pairJoin + w + " AND a.phase = 'pre') t GROUP BY t.event_id, t.quiz_id")
+
+	type row struct {
+		eventID, quizID uint
+		phase           Phase
+		v               []float64
 	}
-	// 3. Score distribution per phase (few distinct scores).
-	var dist []struct {
-		Phase    string  `gorm:"column:phase"`
-		ScorePct float64 `gorm:"column:score_pct"`
-		N        int     `gorm:"column:n"`
-	}
-	q3 := func() error {
-		return db.Raw("SELECT a.phase, a.score_pct, COUNT(*) AS n"+from+w+" GROUP BY a.phase, a.score_pct", args...).Scan(&dist).Error
-	}
-	// 4 and 5. Each question, read from the attempts' RightMask (one bit per
-	// position) rather than from the answers: the report scans attempts only
-	// (two rows per person), never the answers (one row per question).
-	var sel4, sel5 strings.Builder
-	for i := 1; i <= maxPos; i++ {
-		m := strconv.FormatInt(bit(i), 10)
-		pre, post := "(a.right_mask & "+m+") <> 0", "(o.right_mask & "+m+") <> 0"
-		fmt.Fprintf(&sel4, ", SUM(CASE WHEN %s THEN 1 ELSE 0 END), SUM(CASE WHEN %s THEN a.score_pct ELSE 0 END)", pre, pre)
-		fmt.Fprintf(&sel5, ", SUM(CASE WHEN %s AND %s THEN 1 ELSE 0 END), SUM(CASE WHEN NOT (%s) AND %s THEN 1 ELSE 0 END),"+
-			" SUM(CASE WHEN %s AND NOT (%s) THEN 1 ELSE 0 END)", pre, post, pre, post, pre, post)
-	}
-	// Per quiz and phase: attempts, score sums, and per position the number
-	// right and the sum of the scores of those right (for point-biserial).
-	type quizPhase struct {
-		quizID       uint
-		phase        Phase
-		n            int
-		sum, sumSq   float64
-		right        []int
-		sumRight     []float64
-		knew, learnt []int
-		unlearnt     []int
-	}
-	var perPhase, perPair []quizPhase
-	q4 := func() error {
-		return scanRows(db.Raw("SELECT a.quiz_id, a.phase, COUNT(*), SUM(a.score_pct), SUM(a.score_pct * a.score_pct)"+
-			sel4.String()+from+w+" GROUP BY a.quiz_id, a.phase", args...), func(v []float64, id uint, phase string) {
-			r := quizPhase{quizID: id, phase: Phase(phase), n: int(v[0]), sum: v[1], sumSq: v[2]}
-			for i := 0; i < maxPos; i++ {
-				r.right = append(r.right, int(v[3+2*i]))
-				r.sumRight = append(r.sumRight, v[4+2*i])
-			}
-			perPhase = append(perPhase, r)
+	var rows1, rows2 []row
+	scan1 := func() error {
+		return scanRows(db.Raw(q1.String(), args...), 3, func(keys []any, v []float64) {
+			rows1 = append(rows1, row{*keys[0].(*uint), *keys[1].(*uint), Phase(*keys[2].(*string)), slices.Clone(v)})
 		})
 	}
-	// Per quiz, among pairs who took the same quiz twice: per position, right
-	// both times, learned (wrong then right) and unlearned (right then wrong).
-	q5 := func() error {
-		return scanRows(db.Raw("SELECT a.quiz_id, a.phase, COUNT(*)"+sel5.String()+from+pairJoin+w+
-			" AND a.phase = 'pre' AND o.quiz_id = a.quiz_id GROUP BY a.quiz_id, a.phase", args...), func(v []float64, id uint, _ string) {
-			r := quizPhase{quizID: id, n: int(v[0])}
-			for i := 0; i < maxPos; i++ {
-				r.knew = append(r.knew, int(v[1+3*i]))
-				r.learnt = append(r.learnt, int(v[2+3*i]))
-				r.unlearnt = append(r.unlearnt, int(v[3+3*i]))
-			}
-			perPair = append(perPair, r)
+	scan2 := func() error {
+		return scanRows(db.Raw(q2.String(), args...), 2, func(keys []any, v []float64) {
+			rows2 = append(rows2, row{*keys[0].(*uint), *keys[1].(*uint), "", slices.Clone(v)})
 		})
 	}
-	// On PostgreSQL the five aggregates run at once, each on its own
-	// connection (never inside a caller's transaction); SQLite runs them in turn.
 	_, inTx := db.Statement.ConnPool.(gorm.TxCommitter)
 	if db.Dialector.Name() == "postgres" && !inTx {
 		var eg errgroup.Group
-		for _, fn := range []func() error{q1, q2, q3, q4, q5} {
-			eg.Go(fn)
-		}
+		eg.Go(scan1)
+		eg.Go(scan2)
 		if err := eg.Wait(); err != nil {
 			return nil, err
 		}
 	} else {
-		for _, fn := range []func() error{q1, q2, q3, q4, q5} {
-			if err := fn(); err != nil {
-				return nil, err
-			}
+		if err := scan1(); err != nil {
+			return nil, err
+		}
+		if err := scan2(); err != nil {
+			return nil, err
 		}
 	}
+
+	// Which question sits at which position of each quiz.
 	quizIDs := map[uint]bool{}
-	for _, r := range perPhase {
+	for _, r := range rows1 {
 		quizIDs[r.quizID] = true
 	}
 	var items []Item
 	if len(quizIDs) > 0 {
-		ids := make([]uint, 0, len(quizIDs))
-		for id := range quizIDs {
-			ids = append(ids, id)
-		}
-		if err := db.Where("quiz_id IN ?", ids).Find(&items).Error; err != nil {
+		if err := db.Where("quiz_id IN ?", slices.Collect(maps.Keys(quizIDs))).Find(&items).Error; err != nil {
 			return nil, err
 		}
 	}
@@ -353,7 +312,7 @@ func Report(ctx context.Context, db *gorm.DB, f Filter) (*Gain, error) {
 		questionAt[[2]uint{it.QuizID, uint(it.Position)}] = it.QuestionID
 	}
 
-	// Totals and per-event lines from 1 and 2 (sums add up).
+	// Totals and per-event lines (sums add up).
 	lines := map[uint]*EventGainLine{}
 	line := func(id uint) *EventGainLine {
 		if l, ok := lines[id]; ok {
@@ -367,41 +326,107 @@ func Report(ctx context.Context, db *gorm.DB, f Filter) (*Gain, error) {
 		n   int
 		sum float64
 	}
-	var pre, post acc
-	preSums, postSums := map[uint]acc{}, map[uint]acc{}
-	for _, p := range phases {
-		l := line(p.EventID)
-		if Phase(p.Phase) == PhasePre {
-			pre.n, pre.sum = pre.n+p.N, pre.sum+p.Sum
-			l.PreCount = p.N
-			preSums[p.EventID] = acc{p.N, p.Sum}
-		} else {
-			post.n, post.sum = post.n+p.N, post.sum+p.Sum
-			l.PostCount = p.N
-			postSums[p.EventID] = acc{p.N, p.Sum}
+	var tot [2]acc
+	perEvent := map[uint]*[2]acc{}
+	type sums struct {
+		n, right             int
+		sumRight, sum, sumSq float64
+	}
+	phaseSums := map[uint]*[2]sums{} // by question
+	for _, r := range rows1 {
+		k := 0
+		if r.phase == PhasePost {
+			k = 1
+		}
+		n := int(r.v[0])
+		tot[k].n += n
+		tot[k].sum += r.v[1]
+		line(r.eventID)
+		if perEvent[r.eventID] == nil {
+			perEvent[r.eventID] = &[2]acc{}
+		}
+		perEvent[r.eventID][k].n += n
+		perEvent[r.eventID][k].sum += r.v[1]
+		hist := &g.PreHistogram
+		if k == 1 {
+			hist = &g.PostHistogram
+		}
+		under := r.v[3:12] // scored under 10, 20, … 90
+		prev := 0
+		for b := 0; b < 9; b++ {
+			hist[b] += int(under[b]) - prev
+			prev = int(under[b])
+		}
+		hist[9] += n - prev
+		for i := 0; i < maxPos; i++ {
+			id, ok := questionAt[[2]uint{r.quizID, uint(i + 1)}]
+			if !ok {
+				continue
+			}
+			if phaseSums[id] == nil {
+				phaseSums[id] = &[2]sums{}
+			}
+			ps := &phaseSums[id][k]
+			ps.n += n
+			ps.right += int(r.v[12+2*i])
+			ps.sumRight += r.v[13+2*i]
+			ps.sum += r.v[1]
+			ps.sumSq += r.v[2]
 		}
 	}
-	for id, a := range preSums {
-		lines[id].PreMean = ratio(a.sum, a.n, 1)
+	for id, pe := range perEvent {
+		lines[id].PreCount, lines[id].PostCount = pe[0].n, pe[1].n
+		lines[id].PreMean, lines[id].PostMean = ratio(pe[0].sum, pe[0].n, 1), ratio(pe[1].sum, pe[1].n, 1)
 	}
-	for id, a := range postSums {
-		lines[id].PostMean = ratio(a.sum, a.n, 1)
+	g.PreCount, g.PostCount = tot[0].n, tot[1].n
+	g.PreMean, g.PostMean = ratio(tot[0].sum, tot[0].n, 1), ratio(tot[1].sum, tot[1].n, 1)
+
+	byQ := map[uint]*QuestionGain{}
+	q := func(id uint) *QuestionGain {
+		if x, ok := byQ[id]; ok {
+			return x
+		}
+		x := &QuestionGain{QuestionID: id}
+		byQ[id] = x
+		return x
 	}
-	g.PreCount, g.PostCount = pre.n, post.n
-	g.PreMean, g.PostMean = ratio(pre.sum, pre.n, 1), ratio(post.sum, post.n, 1)
 	var pPre, pPost, gSum float64
-	for _, p := range pairs {
-		g.Paired += p.N
-		pPre += p.PreSum
-		pPost += p.PostSum
-		g.Improved += p.Improved
-		g.Stayed += p.Stayed
-		g.Dropped += p.Dropped
-		gSum += p.GSum
-		g.IndividualGainN += p.GN
-		l := line(p.EventID)
-		l.Paired = p.N
-		l.MeanGain = ratio(p.PostSum-p.PreSum, p.N, 1)
+	pairsOf := map[uint]*[2]float64{} // event → paired n, sum of gains
+	for _, r := range rows2 {
+		v := r.v
+		n := int(v[0])
+		g.Paired += n
+		pPre += v[1]
+		pPost += v[2]
+		g.Improved += int(v[3])
+		g.Stayed += int(v[4])
+		g.Dropped += int(v[5])
+		gSum += v[6]
+		g.IndividualGainN += int(v[7])
+		same := int(v[8])
+		if pairsOf[r.eventID] == nil {
+			pairsOf[r.eventID] = &[2]float64{}
+		}
+		pairsOf[r.eventID][0] += float64(n)
+		pairsOf[r.eventID][1] += v[2] - v[1]
+		for i := 0; i < maxPos; i++ {
+			id, ok := questionAt[[2]uint{r.quizID, uint(i + 1)}]
+			if !ok || same == 0 {
+				continue
+			}
+			x := q(id)
+			knew, learnt, unlearnt := int(v[9+3*i]), int(v[10+3*i]), int(v[11+3*i])
+			x.AlreadyKnew += knew
+			x.Learned += learnt
+			x.Unlearned += unlearnt
+			x.NeverLearned += same - knew - learnt - unlearnt
+			x.PairedN += same
+		}
+	}
+	for id, p := range pairsOf {
+		l := line(id)
+		l.Paired = int(p[0])
+		l.MeanGain = ratio(p[1], l.Paired, 1)
 	}
 	if g.Paired > 0 {
 		g.PairedPreMean = ratio(pPre, g.Paired, 1)
@@ -416,83 +441,22 @@ func Report(ctx context.Context, db *gorm.DB, f Filter) (*Gain, error) {
 		g.DroppedShare = ratio(float64(g.Dropped), g.Paired, 100)
 	}
 	g.MeanIndividualGain = ratio(gSum, g.IndividualGainN, 1)
-	for _, d := range dist {
-		b := int(d.ScorePct / 10)
-		if b > 9 {
-			b = 9
-		}
-		if b < 0 {
-			b = 0
-		}
-		if Phase(d.Phase) == PhasePre {
-			g.PreHistogram[b] += d.N
-		} else {
-			g.PostHistogram[b] += d.N
-		}
-	}
 
 	// Questions: the per-position figures of every quiz, added up by question
 	// (a question may sit in several quizzes; all the sums add up).
-	type sums struct {
-		n, right             int
-		sumRight, sum, sumSq float64
-	}
-	phaseSums := map[uint]*[2]sums{}
-	byQ := map[uint]*QuestionGain{}
-	q := func(id uint) *QuestionGain {
-		if x, ok := byQ[id]; ok {
-			return x
-		}
-		x := &QuestionGain{QuestionID: id}
-		byQ[id] = x
-		phaseSums[id] = &[2]sums{}
-		return x
-	}
-	for _, r := range perPhase {
-		k := 0
-		if r.phase == PhasePost {
-			k = 1
-		}
-		for i := 0; i < maxPos; i++ {
-			id, ok := questionAt[[2]uint{r.quizID, uint(i + 1)}]
-			if !ok {
-				continue
-			}
-			q(id)
-			ps := &phaseSums[id][k]
-			ps.n += r.n
-			ps.right += r.right[i]
-			ps.sumRight += r.sumRight[i]
-			ps.sum += r.sum
-			ps.sumSq += r.sumSq
-		}
-	}
 	for id, ps := range phaseSums {
-		for k, x := range ps {
-			if x.n == 0 {
+		x := q(id)
+		for k, s := range ps {
+			if s.n == 0 {
 				continue
 			}
-			pi := PhaseItem{Answers: x.n, Correct: x.right, Facility: ratio(float64(x.right), x.n, 100),
-				Discrimination: pointBiserial(x.n, x.right, x.sumRight, x.sum, x.sumSq)}
+			pi := PhaseItem{Answers: s.n, Correct: s.right, Facility: ratio(float64(s.right), s.n, 100),
+				Discrimination: pointBiserial(s.n, s.right, s.sumRight, s.sum, s.sumSq)}
 			if k == 0 {
-				byQ[id].Pre = pi
+				x.Pre = pi
 			} else {
-				byQ[id].Post = pi
+				x.Post = pi
 			}
-		}
-	}
-	for _, r := range perPair {
-		for i := 0; i < maxPos; i++ {
-			id, ok := questionAt[[2]uint{r.quizID, uint(i + 1)}]
-			if !ok {
-				continue
-			}
-			x := q(id)
-			x.AlreadyKnew += r.knew[i]
-			x.Learned += r.learnt[i]
-			x.Unlearned += r.unlearnt[i]
-			x.NeverLearned += r.n - r.knew[i] - r.learnt[i] - r.unlearnt[i]
-			x.PairedN += r.n
 		}
 	}
 	for _, x := range byQ {
@@ -569,10 +533,10 @@ func (x QuestionGain) TextIn(lang string) (string, bool) {
 	return q.TextIn(lang)
 }
 
-// scanRows reads rows of (id, phase, numbers…): the first two columns are
-// the quiz id and the phase, the others sums that arrive as integers,
-// decimals or NULL depending on the database; each row goes to fn.
-func scanRows(q *gorm.DB, fn func(v []float64, id uint, phase string)) error {
+// scanRows reads rows whose first nKeys columns are ids or names and the
+// others sums, which arrive as integers, decimals or NULL depending on the
+// database (NULL counts as 0); fn gets each row (v is reused).
+func scanRows(q *gorm.DB, nKeys int, fn func(keys []any, v []float64)) error {
 	rows, err := q.Rows()
 	if err != nil {
 		return err
@@ -582,13 +546,20 @@ func scanRows(q *gorm.DB, fn func(v []float64, id uint, phase string)) error {
 	if err != nil {
 		return err
 	}
-	nums := make([]sql.NullFloat64, len(cols)-2)
-	dest := make([]any, len(cols))
-	var id uint
-	var phase string
-	dest[0], dest[1] = &id, &phase
+	keys := make([]any, nKeys)
+	var ids [2]uint
+	var name string
+	for i := range keys {
+		if i < 2 {
+			keys[i] = &ids[i]
+		} else {
+			keys[i] = &name
+		}
+	}
+	nums := make([]sql.NullFloat64, len(cols)-nKeys)
+	dest := append([]any{}, keys...)
 	for i := range nums {
-		dest[i+2] = &nums[i]
+		dest = append(dest, &nums[i])
 	}
 	v := make([]float64, len(nums))
 	for rows.Next() {
@@ -596,9 +567,9 @@ func scanRows(q *gorm.DB, fn func(v []float64, id uint, phase string)) error {
 			return err
 		}
 		for i, n := range nums {
-			v[i] = n.Float64 // NULL (no row) counts as 0
+			v[i] = n.Float64
 		}
-		fn(v, id, phase)
+		fn(keys, v)
 	}
 	return rows.Err()
 }
