@@ -45,6 +45,7 @@ func (s *Server) routes(app *fiber.App) {
 	// ---- JSON API behind the session (or a shared secret) -----------------
 	apiIn := app.Group("/api/v1")
 	// -- registration (issue 3): SMS gateway webhook --
+	apiIn.Post("/sms/inbound", s.smsInbound)
 	// -- attendance (issue 5): offline check-in batches --
 	apiStaff := s.requireRole(user.RoleTrainer, user.RoleOrganiser, user.RoleAdmin)
 	apiIn.Get("/events/:id<int>/roster", apiStaff, s.apiRoster)
@@ -69,6 +70,10 @@ func (s *Server) routes(app *fiber.App) {
 		g.Post("/logout", s.logout)
 
 		// ---- Public: registration and tickets (issue 3) ---------------
+		g.Post("/events/:id<int>/register", s.registrationCreate)
+		g.Get("/r/:code", s.ticketShow)
+		g.Get("/r/:code/cancel", s.ticketCancelConfirm)
+		g.Post("/r/:code/cancel", s.ticketCancel)
 
 		// ---- Public: quizzes on the participant's phone (issue 6) ----
 		g.Get("/r/:code/quiz/:phase", s.quizIntro)
@@ -88,6 +93,7 @@ func (s *Server) routes(app *fiber.App) {
 		// ---- Staff: accounts, partners, venues, targets, audit, personal data (issue 4)
 
 		// ---- Staff: events, registrations, schedule, messages (issues 3 and 4)
+		staff.Get("/messages", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.messageList)
 
 		// ---- Staff: attendance and check-in (issue 5) -----------------
 		// Trainers reach only the sessions they are assigned to (object-level
