@@ -23,12 +23,16 @@ func TestBrowserPreQuizOnAPhone(t *testing.T) {
 		quizFixture(t, db, e.ID)
 		reg := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{})
 
-		b.navigate(t, "/vi/r/"+reg.Code+"/quiz/pre")
+		// From the ticket, tap the quiz.
+		b.navigate(t, "/vi/r/"+reg.Code)
+		b.noHorizontalScroll(t)
+		b.click(t, ".ticket-quiz a.button")
+		b.waitVisible(t, "main form button[type=submit]")
 		if got := b.text(t, ".kind"); got != "TRƯỚC BUỔI SINH HOẠT" && got != "Trước buổi sinh hoạt" {
 			t.Errorf("phase = %q", got)
 		}
 		b.noHorizontalScroll(t)
-		b.click(t, "form button[type=submit]")
+		b.click(t, "main form button[type=submit]")
 		b.waitVisible(t, "form.quiz legend")
 		questions := []string{"Lời hứa việc làm lương cao là dấu hiệu gì?", "Trẻ em có quyền được bảo vệ không?", "Gọi số nào khi cần giúp đỡ?"}
 		for i, want := range questions {

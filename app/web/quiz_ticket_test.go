@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/registration"
@@ -77,4 +78,28 @@ func TestQuizPagesWithinBudget(t *testing.T) {
 			t.Errorf("%s weighs %d bytes compressed with its assets, over %d", path, total, PageBudget)
 		}
 	}
+}
+
+// The real ticket page links to the quiz of the moment.
+func TestTicketPageLinksToTheQuiz(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		now := time.Now().UTC()
+		ta.setNow(now)
+		e := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: 48 * time.Hour})
+		quizFixture(t, db, e.ID)
+		reg := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{})
+		c := ta.client()
+		doc := c.page("/vi/r/"+reg.Code, http.StatusOK)
+		link := doc.Find(`a[href="/vi/r/` + reg.Code + `/quiz/pre"]`)
+		if link.Length() != 1 {
+			t.Fatal("the ticket does not link to the pre quiz")
+		}
+		c.page("/vi/r/"+reg.Code+"/quiz/pre", http.StatusOK)
+		ta.setNow(e.EndsAt.Add(time.Hour))
+		doc = c.page("/vi/r/"+reg.Code, http.StatusOK)
+		if doc.Find(`a[href="/vi/r/`+reg.Code+`/quiz/post"]`).Length() != 1 {
+			t.Error("after the session the ticket does not link to the post quiz")
+		}
+	})
 }
