@@ -287,6 +287,15 @@ func SaveAnswer(ctx context.Context, db *gorm.DB, token string, pos int, raw str
 		if t.Attempt.Submitted() {
 			return apperr.New(apperr.Conflict, "error.quiz.already_done")
 		}
+		// A pre quiz left half-way is not finished once the session has
+		// begun: it would no longer measure what people knew before.
+		var e event.Event
+		if err := tx.Select("id", "status", "starts_at", "ends_at").Take(&e, t.Attempt.EventID).Error; err != nil {
+			return err
+		}
+		if ok, key := Open(&e, t.Attempt.Phase, now); !ok {
+			return apperr.New(apperr.Invalid, key)
+		}
 		it, ok := t.Item(pos)
 		if !ok {
 			return apperr.New(apperr.NotFound, "error.quiz.question_not_found")
