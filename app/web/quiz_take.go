@@ -259,6 +259,9 @@ type questionView struct {
 	Lang     string // set when the text is in another language
 	Multiple bool
 	Choices  []choiceView
+	// FellBack names the language shown when the question or a choice is
+	// not written in the page's language ("" when all is).
+	FellBack string
 	// review after the post quiz
 	Right       bool
 	Explanation string
@@ -303,6 +306,12 @@ func viewQuestion(t interface{ T(string, ...any) string }, lang string, pos int,
 			}
 		}
 		v.Choices = append(v.Choices, cv)
+		if cv.Lang != "" && v.FellBack == "" {
+			v.FellBack = cv.Lang
+		}
+	}
+	if v.Lang != "" {
+		v.FellBack = v.Lang
 	}
 	v.Right = chosen == correct
 	v.Explanation = q.Explanation.String(lang)

@@ -388,7 +388,7 @@ func TestQuestionBankAndAssignment(t *testing.T) {
 		if got := doc.Find("label.choice").First().Text(); !strings.Contains(got, "Vrai") {
 			t.Errorf("true/false choice = %q", got)
 		}
-		if doc.Find("legend[lang=vi]").Length() != 1 {
+		if doc.Find("legend[lang=vi]").Length() != 1 || !strings.Contains(text(doc, "[role=note]"), "Tiếng Việt") {
 			t.Error("a question shown in another language is not marked")
 		}
 		// Trainers may not edit the bank.
