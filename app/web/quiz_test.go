@@ -431,3 +431,40 @@ func TestQuizMessageIDs(t *testing.T) {
 		}
 	}
 }
+
+// The staff home links to the quiz pages by role; a trainer's list of
+// sessions holds only their own.
+func TestQuizMenuAndTrainerSessions(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		mine := testutil.Event(t, db, testutil.EventOpts{StartsIn: -24 * time.Hour})
+		other := testutil.Event(t, db, testutil.EventOpts{StartsIn: -48 * time.Hour})
+		trainer := testutil.Staff(t, db, user.RoleTrainer)
+		testutil.AssignTrainer(t, db, mine.ID, trainer.ID)
+
+		org := ta.client()
+		org.login(testutil.Staff(t, db, user.RoleOrganiser))
+		doc := org.page("/en/staff/", http.StatusOK)
+		for _, href := range []string{"/en/staff/quizzes", "/en/staff/knowledge-gain", "/en/staff/quiz-sessions"} {
+			if doc.Find(`.menu a[href="`+href+`"]`).Length() != 1 {
+				t.Errorf("organiser's menu lacks %s", href)
+			}
+		}
+		tr := ta.client()
+		tr.login(trainer)
+		doc = tr.page("/en/staff/", http.StatusOK)
+		if doc.Find(`.menu a[href="/en/staff/quizzes"]`).Length() != 0 || doc.Find(`.menu a[href="/en/staff/quiz-sessions"]`).Length() != 1 {
+			t.Error("trainer's menu: wrong quiz links")
+		}
+		doc = tr.page("/en/staff/quiz-sessions", http.StatusOK)
+		if doc.Find(`a[href="/en/staff/events/`+itoa(int(mine.ID))+`/quiz-entry/pre"]`).Length() != 1 {
+			t.Error("the trainer's session is not listed")
+		}
+		if doc.Find(`a[href="/en/staff/events/`+itoa(int(other.ID))+`/quiz-entry/pre"]`).Length() != 0 {
+			t.Error("another trainer's session is listed")
+		}
+		tr.page("/en/staff/knowledge-gain", http.StatusForbidden)
+		tr.page("/en/staff/events/"+itoa(int(mine.ID))+"/knowledge-gain", http.StatusOK)
+		tr.page("/en/staff/events/"+itoa(int(other.ID))+"/knowledge-gain", http.StatusForbidden)
+	})
+}
