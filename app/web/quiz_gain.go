@@ -14,7 +14,7 @@ import (
 )
 
 // The knowledge-gain report: a page with small SVG charts drawn on the server
-// (no quizChart library, no inline style: SVG attributes and CSS classes), and
+// (no chart library, no inline style: SVG attributes and CSS classes), and
 // the same figures as JSON.
 
 type quizRect struct {

@@ -318,8 +318,8 @@ func TestKnowledgeGainPageAndAPI(t *testing.T) {
 		}
 
 		doc := org.page("/en/staff/events/"+itoa(int(e.ID))+"/knowledge-gain", http.StatusOK)
-		if doc.Find("svg.quizChart rect").Length() < 10 {
-			t.Errorf("charts have %d bars", doc.Find("svg.quizChart rect").Length())
+		if doc.Find("svg.chart rect").Length() < 10 {
+			t.Errorf("charts have %d bars", doc.Find("svg.chart rect").Length())
 		}
 		if doc.Find("[style]").Length() != 0 || doc.Find("style").Length() != 0 {
 			t.Error("inline style on the report page")
