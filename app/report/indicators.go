@@ -290,7 +290,7 @@ func Compute(ctx context.Context, db *gorm.DB, f Filter, now time.Time) (*Indica
 		tallies[d.Code] = newTally(r, d.Dimensions)
 	}
 	where, args := f.scope(now, true)
-	const joins = " JOIN venues v ON v.id = e.venue_id JOIN cities c ON c.id = v.city_id"
+	const joins = reportJoins
 
 	// Events held, and those with both quizzes.
 	var evs []struct {
@@ -315,72 +315,16 @@ func Compute(ctx context.Context, db *gorm.DB, f Filter, now time.Time) (*Indica
 		tallies[CodeQuizSessions].add(vals, e.Quizzed, e.N)
 	}
 
-	// People present: registered people (not groups) and walk-ins checked in.
-	reach := func(vals map[string]string, n float64) {
-		tallies[CodePeopleReached].add(vals, n, 0)
-		if vals[DimKind] == string(event.KindAuthorityWorkshop) {
-			tallies[CodeAuthorityParticipants].add(vals, n, 0)
+	// People present: registered people checked in (groups by their
+	// breakdown), walk-ins and headcounts.
+	err := presences(db, where, args, false, func(p presence) {
+		tallies[CodePeopleReached].addPresence(p)
+		if p.Kind == string(event.KindAuthorityWorkshop) {
+			tallies[CodeAuthorityParticipants].addPresence(p)
 		}
-	}
-	var people []struct {
-		Kind, City, Sex, AgeBand, Role string
-		N                              float64
-	}
-	if err := db.Raw(`SELECT e.kind AS kind, c.code AS city, r.sex AS sex, r.age_band AS age_band, r.role AS role,
-			SUM(r.group_size) AS n
-		FROM attendances a JOIN registrations r ON r.id = a.registration_id JOIN events e ON e.id = r.event_id`+joins+`
-		WHERE r.kind <> 'group' AND `+where+`
-		GROUP BY e.kind, c.code, r.sex, r.age_band, r.role`, args...).Scan(&people).Error; err != nil {
+	})
+	if err != nil {
 		return nil, err
-	}
-	for _, p := range people {
-		reach(map[string]string{DimKind: p.Kind, DimCity: p.City, DimSex: p.Sex, DimAgeBand: p.AgeBand, DimRole: p.Role}, p.N)
-	}
-
-	// Groups checked in: their size, split by their breakdown (sex and age
-	// band are separate margins; what the breakdown leaves out is not stated).
-	var groups []struct {
-		Kind, City, Role, GroupBreakdown string
-		GroupSize                        int
-	}
-	if err := db.Raw(`SELECT e.kind AS kind, c.code AS city, r.role AS role, r.group_size AS group_size, r.group_breakdown AS group_breakdown
-		FROM attendances a JOIN registrations r ON r.id = a.registration_id JOIN events e ON e.id = r.event_id`+joins+`
-		WHERE r.kind = 'group' AND `+where, args...).Scan(&groups).Error; err != nil {
-		return nil, err
-	}
-	for _, g := range groups {
-		var bd struct {
-			Sex     map[string]int `json:"sex"`
-			AgeBand map[string]int `json:"age_band"`
-		}
-		_ = json.Unmarshal([]byte(g.GroupBreakdown), &bd) // a broken breakdown counts as not stated
-		n := float64(g.GroupSize)
-		for _, code := range []string{CodePeopleReached, CodeAuthorityParticipants} {
-			if code == CodeAuthorityParticipants && g.Kind != string(event.KindAuthorityWorkshop) {
-				continue
-			}
-			t := tallies[code]
-			t.num += n
-			t.cell(DimKind, g.Kind, n, 0)
-			t.cell(DimCity, g.City, n, 0)
-			t.cell(DimRole, g.Role, n, 0)
-			splitMargin(t, DimSex, bd.Sex, g.GroupSize)
-			splitMargin(t, DimAgeBand, bd.AgeBand, g.GroupSize)
-		}
-	}
-
-	// Headcounts of people who never registered (role unknown).
-	var heads []struct {
-		Kind, City, Sex, AgeBand string
-		N                        float64
-	}
-	if err := db.Raw(`SELECT e.kind AS kind, c.code AS city, h.sex AS sex, h.age_band AS age_band, SUM(h.count) AS n
-		FROM headcounts h JOIN events e ON e.id = h.event_id`+joins+`
-		WHERE `+where+` GROUP BY e.kind, c.code, h.sex, h.age_band`, args...).Scan(&heads).Error; err != nil {
-		return nil, err
-	}
-	for _, h := range heads {
-		reach(map[string]string{DimKind: h.Kind, DimCity: h.City, DimSex: h.Sex, DimAgeBand: h.AgeBand}, h.N)
 	}
 
 	// Knowledge gain: pairs of submitted pre and post attempts of the same
@@ -431,6 +375,82 @@ func Compute(ctx context.Context, db *gorm.DB, f Filter, now time.Time) (*Indica
 		r.Indicators = append(r.Indicators, ind)
 	}
 	return r, nil
+}
+
+// presence is a set of people present at events: N people of one sex, age
+// band and role, or one group whose sex and age band come from its breakdown.
+type presence struct {
+	EventID                        uint
+	Kind, City, Sex, AgeBand, Role string
+	N                              float64
+	Group                          bool
+	Breakdown                      string
+}
+
+const reportJoins = " JOIN venues v ON v.id = e.venue_id JOIN cities c ON c.id = v.city_id"
+
+// presences reads the people present at the events of the WHERE clause (on
+// "e") in three aggregate queries: registered people and walk-ins checked
+// in, groups checked in (one row each: few), headcounts. byEvent keeps the
+// events apart.
+func presences(db *gorm.DB, where string, args []any, byEvent bool, fn func(presence)) error {
+	ev := "0 AS event_id, "
+	gev := ""
+	if byEvent {
+		ev, gev = "e.id AS event_id, ", "e.id, "
+	}
+	var people []presence
+	if err := db.Raw(`SELECT `+ev+`e.kind AS kind, c.code AS city, r.sex AS sex, r.age_band AS age_band, r.role AS role,
+			SUM(r.group_size) AS n
+		FROM attendances a JOIN registrations r ON r.id = a.registration_id JOIN events e ON e.id = r.event_id`+reportJoins+`
+		WHERE r.kind <> 'group' AND `+where+`
+		GROUP BY `+gev+`e.kind, c.code, r.sex, r.age_band, r.role`, args...).Scan(&people).Error; err != nil {
+		return err
+	}
+	for _, p := range people {
+		fn(p)
+	}
+	var groups []presence
+	if err := db.Raw(`SELECT e.id AS event_id, e.kind AS kind, c.code AS city, r.role AS role, r.group_size AS n, r.group_breakdown AS breakdown
+		FROM attendances a JOIN registrations r ON r.id = a.registration_id JOIN events e ON e.id = r.event_id`+reportJoins+`
+		WHERE r.kind = 'group' AND `+where, args...).Scan(&groups).Error; err != nil {
+		return err
+	}
+	for _, g := range groups {
+		g.Group = true
+		fn(g)
+	}
+	var heads []presence
+	if err := db.Raw(`SELECT `+ev+`e.kind AS kind, c.code AS city, h.sex AS sex, h.age_band AS age_band, SUM(h.count) AS n
+		FROM headcounts h JOIN events e ON e.id = h.event_id`+reportJoins+`
+		WHERE `+where+` GROUP BY `+gev+`e.kind, c.code, h.sex, h.age_band`, args...).Scan(&heads).Error; err != nil {
+		return err
+	}
+	for _, h := range heads {
+		fn(h)
+	}
+	return nil
+}
+
+// addPresence counts people present. A group's sex and age band are
+// separate margins of its breakdown; what the breakdown leaves out is not
+// stated.
+func (t *tally) addPresence(p presence) {
+	if !p.Group {
+		t.add(map[string]string{DimKind: p.Kind, DimCity: p.City, DimSex: p.Sex, DimAgeBand: p.AgeBand, DimRole: p.Role}, p.N, 0)
+		return
+	}
+	var bd struct {
+		Sex     map[string]int `json:"sex"`
+		AgeBand map[string]int `json:"age_band"`
+	}
+	_ = json.Unmarshal([]byte(p.Breakdown), &bd) // a broken breakdown counts as not stated
+	t.num += p.N
+	t.cell(DimKind, p.Kind, p.N, 0)
+	t.cell(DimCity, p.City, p.N, 0)
+	t.cell(DimRole, p.Role, p.N, 0)
+	splitMargin(t, DimSex, bd.Sex, int(p.N))
+	splitMargin(t, DimAgeBand, bd.AgeBand, int(p.N))
 }
 
 // splitMargin adds a group's margin along one dimension; the part the
