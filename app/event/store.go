@@ -43,16 +43,14 @@ func ListPublished(ctx context.Context, db *gorm.DB, f ListFilter, now time.Time
 	// Upcoming (ends after now) sort before past ones; within each group the
 	// order is by start time, ascending for upcoming and descending for past.
 	err := q.
-		Order(clause.OrderBy{Expression: clause.Expr{
-			SQL: "CASE WHEN events.ends_at > ? THEN 0 ELSE 1 END, " +
-				"CASE WHEN events.ends_at > ? THEN events.starts_at END ASC, events.starts_at DESC, events.id",
-			Vars:               []any{now, now},
-			WithoutParentheses: true,
-		}}).
+		Clauses(orderUpcomingFirst("events", now)).
 		Limit(limit).Offset(f.Offset).
-		// Venue and city come in the same query; translations in one more.
+		// Venue and city come in the same query; titles in one more (lists
+		// never show descriptions, which are the long texts).
 		Joins("Venue").Joins("Venue.City").
-		Preload("Translations").
+		Preload("Translations", func(tx *gorm.DB) *gorm.DB {
+			return tx.Select("id", "event_id", "lang", "title", "updated_at")
+		}).
 		Find(&events).Error
 	return events, err
 }
@@ -114,4 +112,16 @@ func Venues(ctx context.Context, db *gorm.DB) ([]Venue, error) {
 	var vs []Venue
 	err := db.WithContext(ctx).Preload("City").Order("code").Find(&vs).Error
 	return vs, err
+}
+
+// orderUpcomingFirst sorts upcoming events (not yet ended) before past ones:
+// upcoming soonest first, past latest first.
+func orderUpcomingFirst(table string, now time.Time) clause.OrderBy {
+	return clause.OrderBy{Expression: clause.Expr{
+		SQL: "CASE WHEN " + table + ".ends_at > ? THEN 0 ELSE 1 END, " +
+			"CASE WHEN " + table + ".ends_at > ? THEN " + table + ".starts_at END ASC, " +
+			table + ".starts_at DESC, " + table + ".id",
+		Vars:               []any{now, now},
+		WithoutParentheses: true,
+	}}
 }

@@ -46,6 +46,21 @@ func (s *Server) toAPIEvent(e *event.Event, lang string, withDescription bool) a
 	return a
 }
 
+func (s *Server) cardToAPI(e *event.Card, lang string) apiEvent {
+	loc, err := locale.LoadLocation(e.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return apiEvent{
+		ID: e.ID, Code: e.Code, Kind: string(e.Kind), Status: string(e.Status),
+		Title: e.Title, Lang: e.TitleLang,
+		StartsAt: e.StartsAt.In(loc), EndsAt: e.EndsAt.In(loc), TimeZone: e.TimeZone,
+		City: e.CityName.String(lang), Venue: e.VenueName.String(lang),
+		Capacity: e.Capacity, SeatsLeft: e.SeatsLeft(),
+		URL: s.cfg.BaseURL + "/" + lang + "/events/" + itoa(int(e.ID)),
+	}
+}
+
 // apiLang reads ?lang= and makes API errors speak it.
 func (s *Server) apiLang(c *fiber.Ctx) (string, error) {
 	lang := c.Query("lang", locale.Default)
@@ -74,13 +89,13 @@ func (s *Server) apiEventList(c *fiber.Ctx) error {
 		return apperr.New(apperr.Invalid, "error.api.bad_page")
 	}
 	f.Offset = (page - 1) * f.Limit
-	events, err := event.ListPublished(c.UserContext(), s.db, f, s.now())
+	cards, err := event.ListCards(c.UserContext(), s.db, f, lang, s.now())
 	if err != nil {
 		return err
 	}
-	out := make([]apiEvent, 0, len(events))
-	for i := range events {
-		out = append(out, s.toAPIEvent(&events[i], lang, false))
+	out := make([]apiEvent, 0, len(cards))
+	for i := range cards {
+		out = append(out, s.cardToAPI(&cards[i], lang))
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=30")
 	c.Set(fiber.HeaderAccessControlAllowOrigin, "*")

@@ -59,7 +59,7 @@ func (s *Server) eventList(c *fiber.Ctx) error {
 	f.Offset = (data.PageNum - 1) * f.Limit
 	// One more row than a page tells whether there is a next page.
 	f.Limit++
-	events, err := event.ListPublished(ctx, s.db, f, s.now())
+	events, err := event.ListCards(ctx, s.db, f, t.Lang, s.now())
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (s *Server) eventList(c *fiber.Ctx) error {
 	}
 	now := s.now()
 	for i := range events {
-		v := viewEvent(t, &events[i], now)
+		v := viewCard(t, &events[i], now)
 		if v.Past {
 			data.Past = append(data.Past, v)
 		} else {

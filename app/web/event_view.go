@@ -77,6 +77,33 @@ func viewEvent(t *locale.Translator, e *event.Event, now time.Time) eventView {
 	return v
 }
 
+// viewCard is a list card as a page shows it.
+func viewCard(t *locale.Translator, c *event.Card, now time.Time) eventView {
+	loc, err := locale.LoadLocation(c.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	v := eventView{
+		ID: c.ID, Code: c.Code, Kind: string(c.Kind), Status: string(c.Status),
+		KindLabel:   t.T("kind." + string(c.Kind)),
+		Title:       c.Title,
+		ContentLang: c.TitleLang,
+		FellBack:    c.TitleLang != "" && c.TitleLang != t.Lang,
+		Starts:      c.StartsAt.In(loc),
+		Ends:        c.EndsAt.In(loc),
+		Venue:       c.VenueName.String(t.Lang),
+		City:        c.CityName.String(t.Lang),
+		Capacity:    c.Capacity,
+		SeatsLeft:   c.SeatsLeft(),
+		Past:        !now.Before(c.EndsAt),
+		Cancelled:   c.Status == event.StatusCancelled,
+	}
+	v.Full = v.SeatsLeft == 0
+	v.When = t.DateFull(v.Starts) + " · " + t.Time(v.Starts) + "–" + t.Time(v.Ends)
+	v.DateShort = t.DateShort(v.Starts)
+	return v
+}
+
 // paragraphs splits organiser text on blank lines; templates escape each.
 func paragraphs(s string) []string {
 	var out []string

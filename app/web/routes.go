@@ -46,6 +46,9 @@ func (s *Server) routes(app *fiber.App) {
 	apiIn := app.Group("/api/v1")
 	// -- registration (issue 3): SMS gateway webhook --
 	// -- attendance (issue 5): offline check-in batches --
+	apiStaff := s.requireRole(user.RoleTrainer, user.RoleOrganiser, user.RoleAdmin)
+	apiIn.Get("/events/:id<int>/roster", apiStaff, s.apiRoster)
+	apiIn.Post("/events/:id<int>/checkins", apiStaff, s.apiCheckinBatch)
 	// -- quizzes (issue 6): knowledge gain --
 	// -- dashboard (issue 8): indicators --
 	_ = apiIn
@@ -69,6 +72,7 @@ func (s *Server) routes(app *fiber.App) {
 		// ---- Public: quizzes on the participant's phone (issue 6) ----
 
 		// ---- Public: certificates verification (issue 5) --------------
+		g.Get("/certificates/:code", s.certificateVerify)
 
 		// ---- Staff: every signed-in role ---------------------------
 		staff := g.Group("/staff", s.requireRole(user.AllRoles...))
@@ -79,6 +83,27 @@ func (s *Server) routes(app *fiber.App) {
 		// ---- Staff: events, registrations, schedule, messages (issues 3 and 4)
 
 		// ---- Staff: attendance and check-in (issue 5) -----------------
+		// Trainers reach only the sessions they are assigned to (object-level
+		// check in each handler: managedEvent); organisers and admins all.
+		fieldStaff := s.requireRole(user.RoleTrainer, user.RoleOrganiser, user.RoleAdmin)
+		g.Get("/trainer", fieldStaff, s.trainerSessions)
+		// Middleware per route, not on a group: a group's middleware would
+		// also run for the event-management pages under /staff/events.
+		att := staff.Group("/events")
+		att.Get("/checkin-sw.js", fieldStaff, s.checkinServiceWorker)
+		att.Get("/:id<int>/checkin", fieldStaff, s.checkinShow)
+		att.Post("/:id<int>/checkin/search", fieldStaff, s.checkinSearch)
+		att.Post("/:id<int>/checkin/code", fieldStaff, s.checkinCode)
+		att.Post("/:id<int>/checkin/mark", fieldStaff, s.checkinMark)
+		att.Post("/:id<int>/checkin/undo", fieldStaff, s.checkinUndo)
+		att.Post("/:id<int>/checkin/walkin", fieldStaff, s.checkinWalkIn)
+		att.Get("/:id<int>/checkin/headcount", fieldStaff, s.headcountEdit)
+		att.Post("/:id<int>/checkin/headcount", fieldStaff, s.headcountSave)
+		att.Get("/:id<int>/checkin/bulk", fieldStaff, s.checkinBulk)
+		att.Post("/:id<int>/checkin/bulk", fieldStaff, s.checkinBulkSave)
+		att.Get("/:id<int>/sheet", fieldStaff, s.attendanceSheet)
+		att.Get("/:id<int>/attendance", fieldStaff, s.attendanceStats)
+		att.Get("/:id<int>/attendance/certificates", fieldStaff, s.certificatesPrint)
 
 		// ---- Staff: quizzes and knowledge gain (issue 6) --------------
 

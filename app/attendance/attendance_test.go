@@ -1,0 +1,196 @@
+package attendance_test
+
+import (
+	"context"
+	"math"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/registration"
+	"github.com/lantern-ngo/lantern/app/testutil"
+)
+
+func TestMain(m *testing.M) { os.Exit(testutil.Main(m)) }
+
+// queryCounter counts the statements GORM runs.
+type queryCounter struct {
+	logger.Interface
+	n atomic.Int64
+}
+
+func (q *queryCounter) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	q.n.Add(1)
+}
+
+func checkIn(t *testing.T, db *gorm.DB, eventID, regID uint, now time.Time) {
+	t.Helper()
+	if _, err := attendance.CheckIn(t.Context(), db, attendance.CheckInInput{EventID: eventID, RegistrationID: regID}, now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEventStatsWorkedExample checks the figures against numbers worked out
+// by hand (see the comments), with a fixed number of queries.
+func TestEventStatsWorkedExample(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		now := time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC)
+		ev := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -time.Hour})
+		reg := func(o testutil.RegistrationOpts) *registration.Registration {
+			return testutil.Registration(t, db, ev.ID, o)
+		}
+		r1 := reg(testutil.RegistrationOpts{Sex: "female", AgeBand: "25_59"})                   // confirmed, present
+		reg(testutil.RegistrationOpts{Sex: "male", AgeBand: "18_24"})                           // confirmed, no-show
+		r3 := reg(testutil.RegistrationOpts{Kind: registration.KindGroup, Size: 5, Phone: "-"}) // group of 5, present
+		r4 := reg(testutil.RegistrationOpts{Sex: "female", AgeBand: "16_17", Status: registration.StatusWaitlisted})
+		reg(testutil.RegistrationOpts{Sex: "male", AgeBand: "25_59", Status: registration.StatusCancelled})
+		for _, id := range []uint{r1.ID, r3.ID, r4.ID} {
+			checkIn(t, db, ev.ID, id, now)
+		}
+		if _, err := attendance.AddWalkIn(ctx, db, attendance.WalkIn{EventID: ev.ID, Sex: "female", AgeBand: "under_16"}, now); err != nil {
+			t.Fatal(err)
+		}
+		undone, err := attendance.AddWalkIn(ctx, db, attendance.WalkIn{EventID: ev.ID, Sex: "male", AgeBand: "18_24", Name: "Nhầm"}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := attendance.Undo(ctx, db, ev.ID, undone.ID, 0, now); err != nil || !ok {
+			t.Fatalf("undo walk-in: %v %v", ok, err)
+		}
+		if err := attendance.SetHeadcount(ctx, db, ev.ID, []attendance.Cell{
+			{Sex: "female", AgeBand: "under_16", Count: 4}, {Sex: "male", AgeBand: "60_plus", Count: 2},
+		}, 0, now); err != nil {
+			t.Fatal(err)
+		}
+
+		qc := &queryCounter{Interface: logger.Discard}
+		st, err := attendance.EventStats(ctx, db.Session(&gorm.Session{Logger: qc}), ev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if qc.n.Load() != 2 {
+			t.Errorf("EventStats ran %d queries, want 2", qc.n.Load())
+		}
+		// Registered 1+1+5+1 = 8; confirmed 1+1+5 = 7; attended r1 + group 5 + r4 = 7,
+		// of whom confirmed 6; no-show 1; walk-ins 1 (the undone one left);
+		// headcount 4+2 = 6; present 7+1+6 = 14; rate 6/7.
+		want := map[string]int{"Registered": 8, "Confirmed": 7, "Waitlisted": 1, "Attended": 7, "AttendedConfirmed": 6,
+			"NoShows": 1, "WalkIns": 1, "Headcount": 6, "Present": 14}
+		got := map[string]int{"Registered": st.Registered, "Confirmed": st.Confirmed, "Waitlisted": st.Waitlisted, "Attended": st.Attended,
+			"AttendedConfirmed": st.AttendedConfirmed, "NoShows": st.NoShows, "WalkIns": st.WalkIns, "Headcount": st.Headcount, "Present": st.Present}
+		for k, w := range want {
+			if got[k] != w {
+				t.Errorf("%s = %d, want %d", k, got[k], w)
+			}
+		}
+		if !st.HasRate || math.Abs(st.Rate-600.0/7) > 1e-9 {
+			t.Errorf("rate = %v, want 85.71…", st.Rate)
+		}
+		cells := map[[2]string]int{
+			{"female", "25_59"}: 1, {"not_stated", "unknown"}: 5, {"female", "16_17"}: 1,
+			{"female", "under_16"}: 5, {"male", "60_plus"}: 2,
+		}
+		total := 0
+		for _, sx := range st.Sexes() {
+			for _, b := range st.Bands() {
+				total += st.Cell(sx, b)
+				if st.Cell(sx, b) != cells[[2]string{sx, b}] {
+					t.Errorf("grid[%s][%s] = %d, want %d", sx, b, st.Cell(sx, b), cells[[2]string{sx, b}])
+				}
+			}
+		}
+		if total != 14 || st.BySex["female"] != 7 || st.ByBand["under_16"] != 5 {
+			t.Errorf("grid total %d, female %d, under 16 %d; want 14, 7, 5", total, st.BySex["female"], st.ByBand["under_16"])
+		}
+
+		// More registrations: still two queries.
+		for i := 0; i < 30; i++ {
+			r := reg(testutil.RegistrationOpts{Sex: "male", AgeBand: "25_59"})
+			checkIn(t, db, ev.ID, r.ID, now)
+		}
+		qc.n.Store(0)
+		st, _ = attendance.EventStats(ctx, db.Session(&gorm.Session{Logger: qc}), ev.ID)
+		if qc.n.Load() != 2 || st.Attended != 37 {
+			t.Errorf("after 30 more: %d queries, attended %d; want 2 and 37", qc.n.Load(), st.Attended)
+		}
+	})
+}
+
+func TestCheckInKeepsEarliestTimeAndDistrustsClocks(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		now := time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC)
+		ev := testutil.Event(t, db, testutil.EventOpts{Now: now})
+		r := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{})
+		in := attendance.CheckInInput{EventID: ev.ID, RegistrationID: r.ID, At: now.Add(-2 * time.Minute)}
+		res, err := attendance.CheckIn(ctx, db, in, now)
+		if err != nil || !res.New {
+			t.Fatalf("first: %+v %v", res, err)
+		}
+		// A phone that was offline saw them earlier: its time wins.
+		in.At = now.Add(-9 * time.Minute)
+		res, _ = attendance.CheckIn(ctx, db, in, now)
+		if res.New || !res.Attendance.CheckedInAt.Equal(now.Add(-9*time.Minute)) {
+			t.Errorf("earlier check-in: %+v, want the time moved to -9 min", res.Attendance)
+		}
+		// A later one changes nothing.
+		in.At = now.Add(-1 * time.Minute)
+		res, _ = attendance.CheckIn(ctx, db, in, now)
+		if !res.Attendance.CheckedInAt.Equal(now.Add(-9 * time.Minute)) {
+			t.Errorf("later check-in moved the time to %v", res.Attendance.CheckedInAt)
+		}
+		// A phone whose clock says next year: the server's time is used.
+		r2 := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{})
+		res, _ = attendance.CheckIn(ctx, db, attendance.CheckInInput{EventID: ev.ID, RegistrationID: r2.ID, At: now.AddDate(1, 0, 0)}, now)
+		if !res.Attendance.CheckedInAt.Equal(now) {
+			t.Errorf("future device time kept: %v", res.Attendance.CheckedInAt)
+		}
+	})
+}
+
+func TestSearchFoldsDiacriticsAndParsesPhones(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		ev := testutil.Event(t, db, testutil.EventOpts{})
+		duc := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Nguyễn Văn Đức", Phone: "+84912345678"})
+		testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Nguyễn Thị Lan"})
+		testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "50%_off"})
+		cases := []struct {
+			q    string
+			want int
+		}{
+			{"ĐỨC", 1}, {"duc", 1}, {"nguyen", 2}, {"0912.345.678", 1}, {"+84 912 345 678", 1},
+			{"0912 000 000", 0}, {"%", 1}, {"_", 1}, {strings.ToLower(duc.Code), 1}, {"", 0},
+		}
+		for _, c := range cases {
+			got, err := attendance.Search(ctx, db, ev.ID, c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != c.want {
+				t.Errorf("Search(%q) = %d results, want %d", c.q, len(got), c.want)
+			}
+		}
+	})
+}
+
+func TestRandomCode(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		c := attendance.RandomCode(attendance.CertificateCodeLen)
+		if len(c) != 10 || strings.ContainsAny(c, "01ILO") || seen[c] {
+			t.Fatalf("code %q: wrong length, ambiguous character or repeated", c)
+		}
+		seen[c] = true
+	}
+	if got := attendance.DisplayCode("ABCDEFGHJK"); got != "ABCDE-FGHJK" {
+		t.Errorf("DisplayCode = %q", got)
+	}
+}

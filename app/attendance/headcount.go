@@ -1,0 +1,65 @@
+package attendance
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/audit"
+	"github.com/lantern-ngo/lantern/app/registration"
+)
+
+// Cell is a count of people of one sex and age band.
+type Cell struct {
+	Sex     string
+	AgeBand string
+	Count   int
+}
+
+// MaxHeadcount bounds one cell (a typo guard, not a venue limit).
+const MaxHeadcount = 100000
+
+// SetHeadcount records the aggregate headcount of an event: each cell is the
+// current total for its sex and age band (typed again, it replaces the old
+// number: upsert on (event_id, sex, age_band)). One statement, one
+// transaction.
+func SetHeadcount(ctx context.Context, db *gorm.DB, eventID uint, cells []Cell, byID uint, now time.Time) error {
+	rows := make([]Headcount, 0, len(cells))
+	for _, c := range cells {
+		if !slices.Contains(registration.Sexes, c.Sex) || !slices.Contains(registration.AgeBands, c.AgeBand) {
+			return apperr.New(apperr.Invalid, "error.checkin.headcount_bad_cell")
+		}
+		if c.Count < 0 || c.Count > MaxHeadcount {
+			return apperr.New(apperr.Invalid, "error.checkin.headcount_bad_count")
+		}
+		rows = append(rows, Headcount{EventID: eventID, Sex: c.Sex, AgeBand: c.AgeBand, Count: c.Count,
+			RecordedByID: userPtr(byID), UpdatedAt: now.UTC()})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "event_id"}, {Name: "sex"}, {Name: "age_band"}},
+			DoUpdates: clause.AssignmentColumns([]string{"count", "recorded_by_id", "updated_at"}),
+		}).Create(&rows).Error; err != nil {
+			return err
+		}
+		total := 0
+		for _, r := range rows {
+			total += r.Count
+		}
+		return audit.Record(tx, byID, "attendance.headcount", "event", itoa(eventID), nil, map[string]any{"total": total})
+	})
+}
+
+// Headcounts returns an event's headcount cells.
+func Headcounts(ctx context.Context, db *gorm.DB, eventID uint) ([]Headcount, error) {
+	var out []Headcount
+	err := db.WithContext(ctx).Where("event_id = ?", eventID).Order("sex, age_band").Find(&out).Error
+	return out, err
+}

@@ -1,0 +1,76 @@
+package web
+
+import (
+	"encoding/json"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/locale"
+)
+
+// apiRoster is GET /api/v1/events/:id/roster?lang=xx: the roster with who is
+// present, for the check-in page to follow other phones' check-ins (staff
+// session; trainers only for their sessions). Phone numbers never leave the
+// server: only their last four digits, to tell namesakes apart.
+func (s *Server) apiRoster(c *fiber.Ctx) error {
+	lang := c.Query("lang", langOf(c))
+	if !locale.IsSupported(lang) {
+		return apperr.New(apperr.Invalid, "error.api.bad_lang")
+	}
+	t := s.bundle.For(lang)
+	c.Locals(localsTranslator, t)
+	e, err := s.managedEvent(c)
+	if err != nil {
+		return err
+	}
+	entries, err := attendance.Roster(c.UserContext(), s.db, e.ID)
+	if err != nil {
+		return err
+	}
+	rows := viewRoster(t, e, entries)
+	return c.JSON(fiber.Map{"event_id": e.ID, "present": countPresent(rows), "roster": rows})
+}
+
+// batchRequest is the body of POST /api/v1/events/:id/checkins.
+type batchRequest struct {
+	Checkins []attendance.BatchItem `json:"checkins"`
+}
+
+// apiCheckinBatch is POST /api/v1/events/:id/checkins: the check-ins a
+// trainer's phone queued while offline, each with its client-generated id.
+// Sending the same batch again changes nothing (see attendance.ApplyBatch).
+// Header X-CSRF-Token and the staff session cookie are required.
+func (s *Server) apiCheckinBatch(c *fiber.Ctx) error {
+	e, err := s.managedEvent(c)
+	if err != nil {
+		return err
+	}
+	var req batchRequest
+	if err := json.Unmarshal(c.Body(), &req); err != nil {
+		return apperr.Wrap(apperr.Invalid, "error.checkin.bad_batch", err)
+	}
+	results, err := attendance.ApplyBatch(c.UserContext(), s.db, s.cfg.SecretKey, e.ID, currentUser(c).ID, req.Checkins, s.now())
+	if err != nil {
+		return err
+	}
+	st, err := attendance.EventStats(c.UserContext(), s.db, e.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"results": results, "attended": st.Attended, "walk_ins": st.WalkIns})
+}
+
+// checkinServiceWorker serves static/js/sw.js at /{lang}/staff/events/checkin-sw.js
+// so that its scope (/{lang}/staff/events/) covers the check-in pages. It is
+// never cached by HTTP: browsers check it for updates.
+func (s *Server) checkinServiceWorker(c *fiber.Ctx) error {
+	f := s.assets.byURL[s.assets.URL("js/sw.js")]
+	if f == nil {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, "text/javascript; charset=utf-8")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.Send(f.body)
+}

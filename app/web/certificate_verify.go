@@ -1,0 +1,43 @@
+package web
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/dbstate"
+)
+
+type certificateVerifyPage struct {
+	Page
+	Code  string
+	Name  string
+	Title string
+	Date  string
+}
+
+// certificateVerifyLimit slows down anyone trying codes at random.
+var certificateVerifyLimit = dbstate.Limit{Max: 30, Window: 10 * time.Minute}
+
+// certificateVerify is GET /{lang}/certificates/:code: anyone holding a
+// certificate's code sees the name, the workshop and its date — nothing else.
+func (s *Server) certificateVerify(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	if err := s.rateLimit(ctx, c, "cert:ip:"+c.IP(), certificateVerifyLimit); err != nil {
+		return err
+	}
+	vc, err := attendance.VerifyCertificate(ctx, s.db, utils.CopyString(c.Params("code")))
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "page.certificate.verify_title")
+	p.NoIndex = true
+	loc := vc.Event.Location()
+	ct := vc.Event.Content(p.Lang)
+	return s.render(c, fiber.StatusOK, "attendance/verify", certificateVerifyPage{
+		Page: p, Code: attendance.DisplayCode(vc.Code), Name: vc.Name, Title: ct.Title,
+		Date: p.DateFull(vc.Event.StartsAt.In(loc)),
+	})
+}

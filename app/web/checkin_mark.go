@@ -1,0 +1,113 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/attendance"
+)
+
+// checkinURL is the check-in page after an action, with the person the
+// action was about (an id, never a name or number) and a flash key.
+func checkinURL(c *fiber.Ctx, eventID, regID uint, flash string) string {
+	u := "/" + langOf(c) + "/staff/events/" + itoa(int(eventID)) + "/checkin?flash=" + flash
+	if regID != 0 {
+		u += "&last=" + itoa(int(regID))
+	}
+	return u + "#last"
+}
+
+type checkinCodeForm struct {
+	Code string `form:"code"`
+}
+
+// checkinCode is POST /staff/events/:id/checkin/code: a typed short code or
+// the text of a scanned ticket QR code.
+func (s *Server) checkinCode(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	e, err := s.managedEvent(c)
+	if err != nil {
+		return err
+	}
+	var f checkinCodeForm
+	if err := bindForm(c, &f); err != nil {
+		return err
+	}
+	f.Code = utils.CopyString(f.Code)
+	r, source, err := attendance.ResolveCode(ctx, s.db, s.cfg.SecretKey, e.ID, f.Code)
+	if err != nil {
+		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.NotFound {
+			cp, perr := s.newCheckinPage(c, e)
+			if perr != nil {
+				return perr
+			}
+			cp.Code, cp.CodeError = f.Code, cp.T(apperr.KeyOf(err))
+			return s.render(c, fiber.StatusUnprocessableEntity, "attendance/checkin", cp)
+		}
+		return err
+	}
+	res, err := attendance.CheckIn(ctx, s.db, attendance.CheckInInput{EventID: e.ID, RegistrationID: r.ID,
+		ByID: currentUser(c).ID, Source: source}, s.now())
+	if err != nil {
+		return err
+	}
+	return c.Redirect(checkinURL(c, e.ID, r.ID, flashOf(res)), fiber.StatusSeeOther)
+}
+
+func flashOf(res *attendance.CheckInResult) string {
+	if res.New {
+		return "checkin_done"
+	}
+	return "checkin_already"
+}
+
+type checkinMarkForm struct {
+	RegistrationID uint   `form:"registration_id"`
+	Source         string `form:"source"`
+}
+
+// checkinMark is POST /staff/events/:id/checkin/mark: tick a person on the
+// roster or in the search results.
+func (s *Server) checkinMark(c *fiber.Ctx) error {
+	e, err := s.managedEvent(c)
+	if err != nil {
+		return err
+	}
+	var f checkinMarkForm
+	if err := bindForm(c, &f); err != nil {
+		return err
+	}
+	source := attendance.SourceRoster
+	if f.Source == attendance.SourceSearch {
+		source = attendance.SourceSearch
+	}
+	res, err := attendance.CheckIn(c.UserContext(), s.db, attendance.CheckInInput{EventID: e.ID,
+		RegistrationID: f.RegistrationID, ByID: currentUser(c).ID, Source: source}, s.now())
+	if err != nil {
+		return err
+	}
+	return c.Redirect(checkinURL(c, e.ID, f.RegistrationID, flashOf(res)), fiber.StatusSeeOther)
+}
+
+// checkinUndo is POST /staff/events/:id/checkin/undo: remove a wrong
+// check-in (a walk-in added by mistake is cancelled too).
+func (s *Server) checkinUndo(c *fiber.Ctx) error {
+	e, err := s.managedEvent(c)
+	if err != nil {
+		return err
+	}
+	var f checkinMarkForm
+	if err := bindForm(c, &f); err != nil {
+		return err
+	}
+	done, err := attendance.Undo(c.UserContext(), s.db, e.ID, f.RegistrationID, currentUser(c).ID, s.now())
+	if err != nil {
+		return err
+	}
+	flash := "checkin_undone"
+	if !done {
+		flash = "checkin_nothing_to_undo"
+	}
+	return c.Redirect(checkinURL(c, e.ID, f.RegistrationID, flash), fiber.StatusSeeOther)
+}

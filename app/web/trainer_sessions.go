@@ -1,0 +1,36 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/event"
+)
+
+type trainerSessionsPage struct {
+	Page
+	Today    []eventView
+	Upcoming []eventView
+	Past     []eventView
+}
+
+// trainerSessions is /{lang}/trainer: the signed-in trainer's sessions,
+// today's first (organisers and admins see every session).
+func (s *Server) trainerSessions(c *fiber.Ctx) error {
+	p := s.page(c, "page.trainer.title")
+	now := s.now()
+	ss, err := attendance.TrainerSessions(c.UserContext(), s.db, p.User, now)
+	if err != nil {
+		return err
+	}
+	views := func(es []event.Event) []eventView {
+		out := make([]eventView, len(es))
+		for i := range es {
+			out[i] = viewEvent(p.Translator, &es[i], now)
+		}
+		return out
+	}
+	return s.render(c, fiber.StatusOK, "attendance/trainer", trainerSessionsPage{
+		Page: p, Today: views(ss.Today), Upcoming: views(ss.Upcoming), Past: views(ss.Past),
+	})
+}
