@@ -12,6 +12,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 	"github.com/lantern-ngo/lantern/app/user"
 )
@@ -338,4 +339,49 @@ func submit(tx *gorm.DB, t *Take, now time.Time) error {
 	return tx.Model(&Attempt{}).Where("id = ? AND submitted_at IS NULL", a.ID).Updates(map[string]any{
 		"n_questions": a.NQuestions, "n_correct": n, "score_pct": s, "submitted_at": now, "updated_at": now,
 	}).Error
+}
+
+// RegistrationByCode finds a registration by its confirmation code (as
+// printed on the ticket). Cancelled registrations take no quiz.
+func RegistrationByCode(ctx context.Context, db *gorm.DB, code string) (*registration.Registration, error) {
+	code = strings.TrimSpace(code)
+	if code == "" || len(code) > 16 {
+		return nil, apperr.New(apperr.NotFound, "error.quiz.ticket_not_found")
+	}
+	var r registration.Registration
+	err := db.WithContext(ctx).Where("code = ?", code).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.Wrap(apperr.NotFound, "error.quiz.ticket_not_found", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.Status == registration.StatusCancelled {
+		return nil, apperr.New(apperr.Invalid, "error.quiz.registration_cancelled")
+	}
+	return &r, nil
+}
+
+// FindAttempt returns a person's attempt for an event's phase, nil when none.
+func FindAttempt(ctx context.Context, db *gorm.DB, eventID uint, phase Phase, personKey string) (*Attempt, error) {
+	var a Attempt
+	res := db.WithContext(ctx).Where("event_id = ? AND phase = ? AND person_key = ?", eventID, phase, personKey).Limit(1).Find(&a)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return nil, res.Error
+	}
+	return &a, nil
+}
+
+// QuestionCount is the number of questions of a quiz.
+func QuestionCount(ctx context.Context, db *gorm.DB, quizID uint) (int, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&Item{}).Where("quiz_id = ?", quizID).Count(&n).Error
+	return int(n), err
+}
+
+// TrainerOf tells whether a staff member is assigned to an event.
+func TrainerOf(ctx context.Context, db *gorm.DB, eventID, userID uint) (bool, error) {
+	var n int64
+	err := db.WithContext(ctx).Table("event_trainers").Where("event_id = ? AND user_id = ?", eventID, userID).Count(&n).Error
+	return n > 0, err
 }

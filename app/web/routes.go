@@ -50,6 +50,7 @@ func (s *Server) routes(app *fiber.App) {
 	apiIn.Get("/events/:id<int>/roster", apiStaff, s.apiRoster)
 	apiIn.Post("/events/:id<int>/checkins", apiStaff, s.apiCheckinBatch)
 	// -- quizzes (issue 6): knowledge gain --
+	apiIn.Get("/events/:id<int>/knowledge-gain", s.requireRole(user.RoleTrainer, user.RoleOrganiser, user.RoleAdmin), s.apiKnowledgeGain)
 	// -- dashboard (issue 8): indicators --
 	_ = apiIn
 
@@ -70,6 +71,12 @@ func (s *Server) routes(app *fiber.App) {
 		// ---- Public: registration and tickets (issue 3) ---------------
 
 		// ---- Public: quizzes on the participant's phone (issue 6) ----
+		g.Get("/r/:code/quiz/:phase", s.quizIntro)
+		g.Post("/r/:code/quiz/:phase", s.quizBegin)
+		g.Get("/events/:id<int>/quiz/:phase", s.quizAnon)
+		g.Post("/events/:id<int>/quiz/:phase", s.quizAnonBegin)
+		g.Get("/quiz/:token", s.quizTake)
+		g.Post("/quiz/:token", s.quizAnswer)
 
 		// ---- Public: certificates verification (issue 5) --------------
 		g.Get("/certificates/:code", s.certificateVerify)
@@ -106,6 +113,28 @@ func (s *Server) routes(app *fiber.App) {
 		att.Get("/:id<int>/attendance/certificates", fieldStaff, s.certificatesPrint)
 
 		// ---- Staff: quizzes and knowledge gain (issue 6) --------------
+		{
+			organisers := s.requireRole(user.RoleOrganiser, user.RoleAdmin)
+			trainers := s.requireRole(user.RoleTrainer, user.RoleOrganiser, user.RoleAdmin)
+			qz := staff.Group("/quizzes", organisers)
+			qz.Get("/", s.quizList)
+			qz.Get("/new", s.quizEdit)
+			qz.Post("/new", s.quizSave)
+			qz.Get("/:id<int>", s.quizEdit)
+			qz.Post("/:id<int>", s.quizSave)
+			qz.Get("/questions/new", s.questionEdit)
+			qz.Post("/questions/new", s.questionSave)
+			qz.Get("/questions/:id<int>", s.questionEdit)
+			qz.Post("/questions/:id<int>", s.questionSave)
+			staff.Get("/knowledge-gain", organisers, s.gainProgramme)
+			staff.Get("/quiz-sessions", trainers, s.quizSessions)
+			staff.Get("/events/:id<int>/quizzes", organisers, s.quizEventForm)
+			staff.Post("/events/:id<int>/quizzes", organisers, s.quizEventSave)
+			// Trainers see only their own sessions (checked in the handlers).
+			staff.Get("/events/:id<int>/quiz-entry/:phase", trainers, s.quizEntry)
+			staff.Post("/events/:id<int>/quiz-entry/:phase", trainers, s.quizEntrySave)
+			staff.Get("/events/:id<int>/knowledge-gain", trainers, s.gainEvent)
+		}
 
 		// ---- Staff: session reports and coaching (issue 7) ------------
 

@@ -1,0 +1,331 @@
+package web
+
+import (
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/quiz"
+	"github.com/lantern-ngo/lantern/app/textnorm"
+)
+
+// The question bank and the quizzes (organisers and admins).
+
+type quizListPage struct {
+	Page
+	Quizzes   []quiz.Quiz
+	Questions []quiz.Question
+}
+
+// quizList (GET /staff/quizzes) lists the quizzes and the question bank.
+func (s *Server) quizList(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	qz, err := quiz.Quizzes(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	qs, err := quiz.Questions(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "quiz.bank.title")
+	return s.render(c, fiber.StatusOK, "quiz/list", quizListPage{Page: p, Quizzes: qz, Questions: qs})
+}
+
+type questionForm struct {
+	Kind   string `form:"kind" validate:"required,oneof=single multiple true_false" label:"question.kind"`
+	Topic  string `form:"topic" validate:"required,max=48" label:"question.topic"`
+	Lang   string `form:"lang" validate:"required,oneof=vi fr en" label:"question.lang"`
+	TextVI string `form:"text_vi" validate:"max=1000" label:"question.text"`
+	TextFR string `form:"text_fr" validate:"max=1000" label:"question.text"`
+	TextEN string `form:"text_en" validate:"max=1000" label:"question.text"`
+	ExplVI string `form:"expl_vi" validate:"max=1000" label:"question.explanation"`
+	ExplFR string `form:"expl_fr" validate:"max=1000" label:"question.explanation"`
+	ExplEN string `form:"expl_en" validate:"max=1000" label:"question.explanation"`
+	Active bool   `form:"active"`
+}
+
+type choiceRow struct {
+	Letter     string
+	VI, FR, EN string
+	Correct    bool
+}
+
+type questionEditPage struct {
+	Page
+	ID      uint
+	Form    questionForm
+	Choices []choiceRow
+	Errors  FieldErrors
+	Kinds   []quiz.Kind
+	Topics  []string
+}
+
+func questionToForm(q *quiz.Question) (questionForm, []choiceRow) {
+	f := questionForm{Kind: string(q.Kind), Topic: q.Topic, Lang: q.Lang,
+		TextVI: q.Text["vi"], TextFR: q.Text["fr"], TextEN: q.Text["en"],
+		ExplVI: q.Explanation["vi"], ExplFR: q.Explanation["fr"], ExplEN: q.Explanation["en"], Active: q.Active}
+	rows := make([]choiceRow, quiz.MaxChoices)
+	for i := range rows {
+		rows[i].Letter = quiz.Letter(i)
+		if i < len(q.Choices) {
+			ch := q.Choices[i]
+			rows[i].VI, rows[i].FR, rows[i].EN, rows[i].Correct = ch.Text["vi"], ch.Text["fr"], ch.Text["en"], ch.Correct
+		}
+	}
+	return f, rows
+}
+
+func textOf(vi, fr, en string) content.Text {
+	t := content.Text{}
+	for l, v := range map[string]string{"vi": vi, "fr": fr, "en": en} {
+		if v = textnorm.Clean(v); v != "" {
+			t[l] = v
+		}
+	}
+	return t
+}
+
+// questionEdit (GET /staff/quizzes/questions/new and …/{id}).
+func (s *Server) questionEdit(c *fiber.Ctx) error {
+	q := &quiz.Question{Kind: quiz.KindSingle, Topic: quiz.Topics[0], Lang: langOf(c), Active: true}
+	if c.Params("id") != "" {
+		id, err := paramID(c, "id")
+		if err != nil {
+			return err
+		}
+		if q, err = quiz.GetQuestion(c.UserContext(), s.db, id); err != nil {
+			return err
+		}
+	}
+	f, rows := questionToForm(q)
+	return s.renderQuestion(c, fiber.StatusOK, q.ID, f, rows, FieldErrors{})
+}
+
+func (s *Server) renderQuestion(c *fiber.Ctx, status int, id uint, f questionForm, rows []choiceRow, errs FieldErrors) error {
+	title := "quiz.question.new"
+	if id != 0 {
+		title = "quiz.question.edit"
+	}
+	p := s.page(c, title)
+	return s.render(c, status, "quiz/question", questionEditPage{Page: p, ID: id, Form: f, Choices: rows, Errors: errs,
+		Kinds: quiz.Kinds, Topics: quiz.Topics})
+}
+
+// questionSave (POST) creates or updates a question of the bank.
+func (s *Server) questionSave(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	t := translator(c)
+	var id uint
+	if c.Params("id") != "" {
+		var err error
+		if id, err = paramID(c, "id"); err != nil {
+			return err
+		}
+	}
+	var f questionForm
+	if err := bindForm(c, &f); err != nil {
+		return err
+	}
+	rows := make([]choiceRow, quiz.MaxChoices)
+	for i := range rows {
+		k := strconv.Itoa(i)
+		rows[i] = choiceRow{Letter: quiz.Letter(i),
+			VI: c.FormValue("choice_" + k + "_vi"), FR: c.FormValue("choice_" + k + "_fr"), EN: c.FormValue("choice_" + k + "_en"),
+			Correct: c.FormValue("correct_"+k) != ""}
+	}
+	errs := s.check(t, &f)
+	q := &quiz.Question{ID: id, Kind: quiz.Kind(f.Kind), Topic: f.Topic, Lang: f.Lang, Active: f.Active || id == 0,
+		Text: textOf(f.TextVI, f.TextFR, f.TextEN), Explanation: textOf(f.ExplVI, f.ExplFR, f.ExplEN)}
+	if q.Kind == quiz.KindTrueFalse {
+		// A = true, B = false: the texts come from the interface language.
+		q.Choices = quiz.Choices{{Text: content.Text{}, Correct: rows[0].Correct}, {Text: content.Text{}, Correct: rows[1].Correct}}
+	} else {
+		for _, r := range rows {
+			txt := textOf(r.VI, r.FR, r.EN)
+			if len(txt) == 0 {
+				if r.Correct {
+					errs.Add("choices", t.T("error.quiz.empty_correct_choice"))
+				}
+				continue
+			}
+			q.Choices = append(q.Choices, quiz.Choice{Text: txt, Correct: r.Correct})
+		}
+	}
+	if !errs.Any() {
+		err := quiz.SaveQuestion(ctx, s.db, q, currentUser(c).ID, s.now())
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.Kind == apperr.Invalid {
+			field, _ := ae.Args["field"].(string)
+			if field == "" {
+				field = "_form"
+			}
+			errs.Add(field, t.T(ae.Key))
+		} else if err != nil {
+			return err
+		}
+	}
+	if errs.Any() {
+		return s.renderQuestion(c, fiber.StatusUnprocessableEntity, id, f, rows, errs)
+	}
+	return c.Redirect("/"+langOf(c)+"/staff/quizzes?flash=quiz_question_saved", fiber.StatusSeeOther)
+}
+
+type quizForm struct {
+	Code       string `form:"code" validate:"required,max=32" label:"quiz.code"`
+	Lang       string `form:"lang" validate:"required,oneof=vi fr en" label:"question.lang"`
+	TitleVI    string `form:"title_vi" validate:"max=200" label:"quiz.name"`
+	TitleFR    string `form:"title_fr" validate:"max=200" label:"quiz.name"`
+	TitleEN    string `form:"title_en" validate:"max=200" label:"quiz.name"`
+	ParallelID uint   `form:"parallel_id"`
+	Active     bool   `form:"active"`
+}
+
+type quizEditPage struct {
+	Page
+	ID        uint
+	Form      quizForm
+	Positions map[uint]string // question id → the position typed
+	Questions []quiz.Question
+	Quizzes   []quiz.Quiz
+	Errors    FieldErrors
+}
+
+// quizEdit (GET /staff/quizzes/new and /staff/quizzes/{id}).
+func (s *Server) quizEdit(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	f := quizForm{Lang: langOf(c), Active: true}
+	pos := map[uint]string{}
+	var id uint
+	if c.Params("id") != "" {
+		var err error
+		if id, err = paramID(c, "id"); err != nil {
+			return err
+		}
+		q, err := quiz.GetQuiz(ctx, s.db, id)
+		if err != nil {
+			return err
+		}
+		f = quizForm{Code: q.Code, Lang: q.Lang, TitleVI: q.Title["vi"], TitleFR: q.Title["fr"], TitleEN: q.Title["en"], Active: q.Active}
+		if q.ParallelID != nil {
+			f.ParallelID = *q.ParallelID
+		}
+		for _, it := range q.Items {
+			pos[it.QuestionID] = strconv.Itoa(it.Position)
+		}
+	}
+	return s.renderQuiz(c, fiber.StatusOK, id, f, pos, FieldErrors{})
+}
+
+func (s *Server) renderQuiz(c *fiber.Ctx, status int, id uint, f quizForm, pos map[uint]string, errs FieldErrors) error {
+	ctx := c.UserContext()
+	qs, err := quiz.Questions(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	qz, err := quiz.Quizzes(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	title := "quiz.edit.new"
+	if id != 0 {
+		title = "quiz.edit.title"
+	}
+	return s.render(c, status, "quiz/edit", quizEditPage{Page: s.page(c, title), ID: id, Form: f, Positions: pos,
+		Questions: qs, Quizzes: qz, Errors: errs})
+}
+
+// quizSave (POST) creates or updates a quiz: its questions are those given
+// a position number, in that order.
+func (s *Server) quizSave(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	t := translator(c)
+	var id uint
+	if c.Params("id") != "" {
+		var err error
+		if id, err = paramID(c, "id"); err != nil {
+			return err
+		}
+	}
+	var f quizForm
+	if err := bindForm(c, &f); err != nil {
+		return err
+	}
+	f.Code = strings.ToUpper(strings.TrimSpace(f.Code))
+	errs := s.check(t, &f)
+	if c, ok := quiz.NormaliseCode(f.Code); ok && c == f.Code {
+		f.Code = c
+	} else if f.Code != "" {
+		errs.Add("code", t.T("error.quiz.bad_quiz_code"))
+	}
+	pos := map[uint]string{}
+	type pick struct {
+		id  uint
+		pos int
+	}
+	var picks []pick
+	var perr bool
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		key := string(k)
+		if !strings.HasPrefix(key, "pos_") {
+			return
+		}
+		qid, err := strconv.ParseUint(key[4:], 10, 32)
+		val := strings.TrimSpace(string(v))
+		if err != nil || val == "" {
+			return
+		}
+		pos[uint(qid)] = val
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 1 || n > 999 {
+			perr = true
+			return
+		}
+		picks = append(picks, pick{uint(qid), n})
+	})
+	if perr {
+		errs.Add("questions", t.T("error.quiz.bad_position"))
+	}
+	sort.SliceStable(picks, func(i, j int) bool {
+		if picks[i].pos != picks[j].pos {
+			return picks[i].pos < picks[j].pos
+		}
+		return picks[i].id < picks[j].id
+	})
+	ids := make([]uint, len(picks))
+	for i, p := range picks {
+		ids[i] = p.id
+	}
+	if !errs.Any() {
+		q := &quiz.Quiz{ID: id, Code: f.Code, Lang: f.Lang, Active: f.Active || id == 0, Title: textOf(f.TitleVI, f.TitleFR, f.TitleEN)}
+		if f.ParallelID != 0 {
+			pid := f.ParallelID
+			q.ParallelID = &pid
+		}
+		err := quiz.SaveQuiz(ctx, s.db, q, ids, currentUser(c).ID, s.now())
+		switch {
+		case apperr.Is(err, apperr.Invalid), apperr.Is(err, apperr.Conflict):
+			field := "questions"
+			switch apperr.KeyOf(err) {
+			case "error.quiz.title_required":
+				field = "title_vi"
+			case "error.quiz.code_taken":
+				field = "code"
+			}
+			errs.Add(field, t.T(apperr.KeyOf(err)))
+		case err != nil:
+			return err
+		default:
+			id = q.ID
+		}
+	}
+	if errs.Any() {
+		return s.renderQuiz(c, fiber.StatusUnprocessableEntity, id, f, pos, errs)
+	}
+	return c.Redirect("/"+langOf(c)+"/staff/quizzes?flash=quiz_saved", fiber.StatusSeeOther)
+}
