@@ -44,6 +44,10 @@ type Config struct {
 	MetricsToken   string
 	ShutdownGrace  time.Duration
 	RequestTimeout time.Duration
+
+	// CoachingOverdueWeeks: a coachee with no coaching session for this many
+	// weeks shows as overdue on their coach's page.
+	CoachingOverdueWeeks int
 }
 
 // Getenv is os.Getenv's shape, so that tests pass a map.
@@ -130,6 +134,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.MetricsToken = str("METRICS_TOKEN", "")
 	c.ShutdownGrace = duration("SHUTDOWN_GRACE", 15*time.Second)
 	c.RequestTimeout = duration("REQUEST_TIMEOUT", 15*time.Second)
+	c.CoachingOverdueWeeks = integer("COACHING_OVERDUE_WEEKS", 6, 1, 104)
 	if err != nil {
 		return nil, err
 	}

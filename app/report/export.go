@@ -382,10 +382,10 @@ func (x Export) quizAttempts(db *gorm.DB) *Table {
 			}
 			defer rows.Close()
 			var (
-				code, phase           string
-				name, phone, anon     sql.NullString
-				starts, submitted     time.Time
-				score                 sql.NullFloat64
+				code, phase       string
+				name, phone, anon sql.NullString
+				starts, submitted time.Time
+				score             sql.NullFloat64
 			)
 			for rows.Next() {
 				if err := rows.Scan(&code, &starts, &name, &phone, &anon, &phase, &score, &submitted); err != nil {

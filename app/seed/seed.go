@@ -244,6 +244,9 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 			eventIDs = append(eventIDs, row.ID)
 		}
 
+		if err := Competencies(tx, fsys); err != nil {
+			return err
+		}
 		if !o.Demo {
 			return nil
 		}

@@ -137,6 +137,29 @@ func (s *Server) routes(app *fiber.App) {
 		}
 
 		// ---- Staff: session reports and coaching (issue 7) ------------
+		// Object-level checks (assigned trainer, the coachee's coach) are in
+		// the handlers.
+		staff.Get("/events/:id<int>/report", s.reportShow)
+		staff.Post("/events/:id<int>/report", s.reportSave)
+		staff.Post("/events/:id<int>/report/remind", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.reportRemind)
+		staff.Get("/reports/missing", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.reportMissing)
+		staff.Get("/reports/mine", s.reportMine)
+		staff.Get("/coaching", s.requireRole(user.RoleCoach, user.RoleOrganiser, user.RoleAdmin), s.coachingHome)
+		staff.Get("/coaching/me", s.coachingMe)
+		staff.Get("/coaching/coachees/:id<int>", s.coacheeShow)
+		staff.Get("/coaching/coachees/:id<int>/sessions/new", s.coachingNew)
+		staff.Post("/coaching/coachees/:id<int>/sessions", s.coachingCreate)
+		staff.Get("/coaching/sessions/:id<int>", s.coachingSessionShow)
+		staff.Post("/coaching/action-points/:id<int>/done", s.actionPointDone)
+		staff.Get("/coaching/figures", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.coachingFigures)
+		staff.Get("/coaching/figures.csv", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.coachingFiguresCSV)
+		staff.Get("/coaching/figures.xlsx", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.coachingFiguresXLSX)
+		comp := staff.Group("/competencies", s.requireRole(user.RoleAdmin))
+		comp.Get("", s.competencyList)
+		comp.Get("/new", s.competencyEdit)
+		comp.Post("/new", s.competencySave)
+		comp.Get("/:id<int>", s.competencyEdit)
+		comp.Post("/:id<int>", s.competencySave)
 
 		// ---- Staff: programme dashboard and donor reports (issue 8) ---
 	}

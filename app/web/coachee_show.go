@@ -1,0 +1,196 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/coaching"
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/sessionreport"
+	"github.com/lantern-ngo/lantern/app/user"
+)
+
+// ranSession is a session the coachee ran, with its figures.
+type ranSession struct {
+	EventID   uint
+	Title     string
+	Date      string
+	Figures   *sessionreport.Figures
+	HasReport bool
+}
+
+// trendRow is one competency's first and latest rating.
+type trendRow struct {
+	Name     string
+	Class    string
+	First    int
+	Latest   int
+	Delta    int
+	Ratings  int
+	HasTrend bool
+}
+
+type coacheePage struct {
+	Page
+	days
+	Coachee  *user.User
+	Coach    string
+	Access   coaching.Access
+	Own      bool
+	History  []coaching.Session // newest first for the list
+	Chart    *coaching.Chart
+	Legend   map[uint]string
+	Trend    []trendRow
+	Open     []coaching.ActionPoint
+	Done     []coaching.ActionPoint
+	Today    string
+	Ran      []ranSession
+	CompName map[uint]string
+	Modes    []string
+}
+
+// loadCoachee returns the coachee of the :id parameter and what the
+// signed-in staff member may do with their records (403 when nothing).
+func (s *Server) loadCoachee(c *fiber.Ctx, param string) (*user.User, coaching.Access, error) {
+	id, err := paramID(c, param)
+	if err != nil {
+		return nil, coaching.Access{}, err
+	}
+	ce, err := user.Get(c.UserContext(), s.db, id)
+	if err != nil {
+		return nil, coaching.Access{}, apperr.New(apperr.NotFound, "error.coaching.coachee_not_found")
+	}
+	acc := coaching.AccessFor(currentUser(c), ce)
+	if !acc.Read {
+		return nil, acc, apperr.New(apperr.Forbidden, "error.coaching.forbidden")
+	}
+	return ce, acc, nil
+}
+
+// coacheeShow is a coachee's page: coaching history, competency ratings over
+// time (SVG chart and table), open and overdue action points, and the
+// sessions they ran with attendance and knowledge gain.
+func (s *Server) coacheeShow(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	ce, acc, err := s.loadCoachee(c, "id")
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "coachee.title")
+	p.Title = ce.Name
+	pg := coacheePage{Page: p, days: days{p.Translator}, Coachee: ce, Access: acc, Own: p.User.ID == ce.ID,
+		Today: s.today(), Legend: map[uint]string{}, CompName: map[uint]string{}, Modes: coaching.Modes}
+	if ce.CoachID != nil {
+		if co, err := user.Get(ctx, s.db, *ce.CoachID); err == nil {
+			pg.Coach = co.Name
+		}
+	}
+	history, err := coaching.History(ctx, s.db, ce.ID)
+	if err != nil {
+		return err
+	}
+	comps, err := coaching.Competencies(ctx, s.db, true)
+	if err != nil {
+		return err
+	}
+	for _, cp := range comps {
+		pg.CompName[cp.ID] = cp.Name.String(p.Lang)
+	}
+	pg.Chart = coaching.BuildChart(history, comps, pg.Day)
+	if pg.Chart != nil {
+		for _, sr := range pg.Chart.Series {
+			pg.Legend[sr.CompetencyID] = sr.Class
+		}
+	}
+	var points []coaching.RatingPoint
+	for _, h := range history {
+		for _, r := range h.Ratings {
+			points = append(points, coaching.RatingPoint{CoacheeID: ce.ID, CompetencyID: r.CompetencyID, HeldOn: h.HeldOn, SessionID: h.ID, Level: r.Level})
+		}
+		for _, a := range h.ActionPoints {
+			if a.Done() {
+				pg.Done = append(pg.Done, a)
+			} else {
+				pg.Open = append(pg.Open, a)
+			}
+		}
+	}
+	changes := map[uint]coaching.Change{}
+	for _, ch := range coaching.Changes(points) {
+		changes[ch.CompetencyID] = ch
+	}
+	for _, cp := range comps {
+		row := trendRow{Name: pg.CompName[cp.ID], Class: pg.Legend[cp.ID]}
+		for _, pt := range points {
+			if pt.CompetencyID == cp.ID {
+				if row.Ratings == 0 {
+					row.First = pt.Level
+				}
+				row.Latest = pt.Level
+				row.Ratings++
+			}
+		}
+		if ch, ok := changes[cp.ID]; ok {
+			row.First, row.Latest, row.Delta, row.HasTrend = ch.First, ch.Latest, ch.Delta(), true
+		}
+		if row.Ratings > 0 {
+			pg.Trend = append(pg.Trend, row)
+		}
+	}
+	sortActions(pg.Open)
+	for i := len(history) - 1; i >= 0; i-- {
+		pg.History = append(pg.History, history[i])
+	}
+	if pg.Ran, err = s.sessionsRan(c, ce.ID); err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "coaching/coachee", pg)
+}
+
+func sortActions(a []coaching.ActionPoint) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j].DueOn < a[j-1].DueOn; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// sessionsRan lists the last sessions the coachee ran (as assigned
+// trainer) with their figures, in a fixed number of queries.
+func (s *Server) sessionsRan(c *fiber.Ctx, userID uint) ([]ranSession, error) {
+	ctx := c.UserContext()
+	t := translator(c)
+	var evs []event.Event
+	err := s.db.WithContext(ctx).Preload("Translations").
+		Where("events.starts_at <= ? AND events.status <> ?", s.now(), event.StatusCancelled).
+		Where("EXISTS (SELECT 1 FROM event_trainers et WHERE et.event_id = events.id AND et.user_id = ?)", userID).
+		Order("events.starts_at DESC").Limit(30).Find(&evs).Error
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uint, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	figs, err := sessionreport.EventFigures(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
+	}
+	var reported []uint
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Model(&sessionreport.Report{}).Where("event_id IN ?", ids).Pluck("event_id", &reported).Error; err != nil {
+			return nil, err
+		}
+	}
+	has := map[uint]bool{}
+	for _, id := range reported {
+		has[id] = true
+	}
+	out := make([]ranSession, len(evs))
+	for i := range evs {
+		e := &evs[i]
+		out[i] = ranSession{EventID: e.ID, Title: e.Content(t.Lang).Title, Date: t.DateShort(e.StartsAt.In(e.Location())),
+			Figures: figs[e.ID], HasReport: has[e.ID]}
+	}
+	return out, nil
+}

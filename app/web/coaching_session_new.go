@@ -1,0 +1,231 @@
+package web
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/coaching"
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/user"
+)
+
+// coachingForm is the coaching session form as typed.
+type coachingForm struct {
+	HeldOn       string          `form:"held_on" validate:"required,datetime=2006-01-02" label:"coaching.held_on"`
+	Mode         string          `form:"mode" validate:"required,oneof=on_site remote observation" label:"coaching.mode"`
+	EventID      string          `form:"event_id" label:"coaching.event"`
+	Topics       string          `form:"topics" validate:"max=2000" label:"coaching.topics"`
+	Strengths    string          `form:"strengths" validate:"max=4000" label:"coaching.strengths"`
+	Difficulties string          `form:"difficulties" validate:"max=4000" label:"coaching.difficulties"`
+	NextOn       string          `form:"next_on" validate:"omitempty,datetime=2006-01-02" label:"coaching.next_on"`
+	Ratings      map[uint]string `form:"-"`
+	Actions      []actionRow     `form:"-"`
+}
+
+// Rating returns the level chosen for a competency ("" when none).
+func (f coachingForm) Rating(id uint) string { return f.Ratings[id] }
+
+type actionRow struct {
+	Index int
+	Text  string
+	DueOn string
+	Err   string
+}
+
+// MaxActionRows is how many action points one form takes.
+const maxActionRows = 6
+
+// competencyView is a competency with its rubric in the page's language.
+type competencyView struct {
+	ID          uint
+	Name        string
+	Description string
+	Levels      []levelView
+}
+
+type levelView struct {
+	Level       int
+	Description string
+}
+
+// eventOption is one of the coachee's sessions, for an observation.
+type eventOption struct {
+	ID    uint
+	Label string
+}
+
+type coachingNewPage struct {
+	Page
+	Coachee      *user.User
+	Form         coachingForm
+	Errors       FieldErrors
+	Competencies []competencyView
+	Modes        []string
+	Events       []eventOption
+	Today        string
+}
+
+func (s *Server) coachingNewPage(c *fiber.Ctx, ce *user.User) (*coachingNewPage, error) {
+	ctx := c.UserContext()
+	p := s.page(c, "coaching.new_title")
+	p.Title = p.T("coaching.new_title") + " · " + ce.Name
+	pg := &coachingNewPage{Page: p, Coachee: ce, Errors: FieldErrors{}, Modes: coaching.Modes, Today: s.today()}
+	comps, err := coaching.Competencies(ctx, s.db, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, cp := range comps {
+		v := competencyView{ID: cp.ID, Name: cp.Name.String(p.Lang), Description: cp.Description.String(p.Lang)}
+		for l := coaching.MinLevel; l <= coaching.MaxLevel; l++ {
+			v.Levels = append(v.Levels, levelView{Level: l, Description: cp.Level(l).String(p.Lang)})
+		}
+		pg.Competencies = append(pg.Competencies, v)
+	}
+	// The coachee's sessions of the last 60 days and the next 7, for an
+	// observation.
+	var evs []event.Event
+	now := s.now()
+	err = s.db.WithContext(ctx).Preload("Translations").
+		Where("events.starts_at BETWEEN ? AND ? AND events.status <> ?", now.AddDate(0, 0, -60), now.AddDate(0, 0, 7), event.StatusCancelled).
+		Where("EXISTS (SELECT 1 FROM event_trainers et WHERE et.event_id = events.id AND et.user_id = ?)", ce.ID).
+		Order("events.starts_at DESC").Limit(40).Find(&evs).Error
+	if err != nil {
+		return nil, err
+	}
+	for i := range evs {
+		e := &evs[i]
+		pg.Events = append(pg.Events, eventOption{ID: e.ID, Label: p.DateShort(e.StartsAt.In(e.Location())) + " · " + e.Content(p.Lang).Title})
+	}
+	return pg, nil
+}
+
+func emptyCoachingForm(today string) coachingForm {
+	f := coachingForm{HeldOn: today, Mode: coaching.ModeOnSite, Ratings: map[uint]string{}}
+	for i := 0; i < 3; i++ {
+		f.Actions = append(f.Actions, actionRow{Index: i})
+	}
+	return f
+}
+
+// coachingNew shows the form to record a coaching session with a coachee.
+func (s *Server) coachingNew(c *fiber.Ctx) error {
+	ce, acc, err := s.loadCoachee(c, "id")
+	if err != nil {
+		return err
+	}
+	if !acc.Change {
+		return apperr.New(apperr.Forbidden, "error.coaching.forbidden")
+	}
+	pg, err := s.coachingNewPage(c, ce)
+	if err != nil {
+		return err
+	}
+	pg.Form = emptyCoachingForm(pg.Today)
+	if id, err := strconv.Atoi(c.Query("event")); err == nil && id > 0 {
+		pg.Form.Mode, pg.Form.EventID = coaching.ModeObservation, strconv.Itoa(id)
+	}
+	return s.render(c, fiber.StatusOK, "coaching/session_new", pg)
+}
+
+// coachingCreate records a coaching session: 303 to the coachee's page, or
+// the form again with its errors (422).
+func (s *Server) coachingCreate(c *fiber.Ctx) error {
+	ce, acc, err := s.loadCoachee(c, "id")
+	if err != nil {
+		return err
+	}
+	if !acc.Change {
+		return apperr.New(apperr.Forbidden, "error.coaching.forbidden")
+	}
+	pg, err := s.coachingNewPage(c, ce)
+	if err != nil {
+		return err
+	}
+	var f coachingForm
+	if err := bindForm(c, &f); err != nil {
+		return err
+	}
+	f.HeldOn, f.NextOn, f.Mode, f.EventID = strings.Clone(strings.TrimSpace(f.HeldOn)), strings.Clone(strings.TrimSpace(f.NextOn)), strings.Clone(f.Mode), strings.Clone(f.EventID)
+	f.Topics, f.Strengths, f.Difficulties = strings.Clone(f.Topics), strings.Clone(f.Strengths), strings.Clone(f.Difficulties)
+	errs := s.check(pg.Translator, &f)
+	in := coaching.SessionInput{CoacheeID: ce.ID, HeldOn: f.HeldOn, Mode: f.Mode, Topics: f.Topics,
+		Strengths: f.Strengths, Difficulties: f.Difficulties, NextOn: f.NextOn, Ratings: map[uint]int{}}
+	if !errs.Any() {
+		if f.HeldOn > pg.Today {
+			errs.Add("held_on", pg.T("error.coaching.future_date"))
+		}
+		if f.NextOn != "" && f.NextOn < f.HeldOn {
+			errs.Add("next_on", pg.T("error.coaching.next_before"))
+		}
+	}
+	if f.Mode == coaching.ModeObservation {
+		id, err := strconv.Atoi(f.EventID)
+		if err != nil || id <= 0 {
+			errs.Add("event_id", pg.T("error.coaching.event_required"))
+		} else {
+			eid := uint(id)
+			in.EventID = &eid
+		}
+	}
+	f.Ratings = map[uint]string{}
+	for _, cp := range pg.Competencies {
+		raw := strings.Clone(c.FormValue("rating_" + strconv.FormatUint(uint64(cp.ID), 10)))
+		if raw == "" {
+			continue
+		}
+		f.Ratings[cp.ID] = raw
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < coaching.MinLevel || n > coaching.MaxLevel {
+			errs.Add("rating_"+strconv.FormatUint(uint64(cp.ID), 10), pg.T("error.coaching.rating"))
+			continue
+		}
+		in.Ratings[cp.ID] = n
+	}
+	for i := 0; i < maxActionRows; i++ {
+		k := strconv.Itoa(i)
+		row := actionRow{Text: strings.Clone(strings.TrimSpace(c.FormValue("ap_text_" + k))), DueOn: strings.Clone(strings.TrimSpace(c.FormValue("ap_due_" + k)))}
+		if row.Text == "" && row.DueOn == "" {
+			continue
+		}
+		switch {
+		case row.Text == "":
+			row.Err = pg.T("error.coaching.action_text")
+		case len([]rune(row.Text)) > 300:
+			row.Err = pg.T("error.coaching.action_long")
+		case !validDate(row.DueOn):
+			row.Err = pg.T("error.coaching.action_due")
+		}
+		row.Index = len(f.Actions)
+		f.Actions = append(f.Actions, row)
+		if row.Err != "" {
+			errs.Add("actions", row.Err)
+		} else {
+			in.ActionPoints = append(in.ActionPoints, coaching.ActionPoint{Text: row.Text, DueOn: row.DueOn})
+		}
+	}
+	if !errs.Any() {
+		_, err := coaching.RecordSession(c.UserContext(), s.db, in, pg.User, s.now())
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.Kind == apperr.Invalid {
+			field := "_form"
+			if strings.HasPrefix(ae.Key, "error.coaching.event_") {
+				field = "event_id"
+			}
+			errs.Add(field, pg.T(ae.Key))
+		} else if err != nil {
+			return err
+		}
+	}
+	if errs.Any() {
+		for len(f.Actions) < 3 {
+			f.Actions = append(f.Actions, actionRow{Index: len(f.Actions)})
+		}
+		pg.Form, pg.Errors = f, errs
+		return s.render(c, fiber.StatusUnprocessableEntity, "coaching/session_new", pg)
+	}
+	return c.Redirect(pg.URL("/staff/coaching/coachees/"+itoa(int(ce.ID))+"?flash=coaching_saved"), fiber.StatusSeeOther)
+}
