@@ -147,8 +147,8 @@ func (x Export) Tables(db *gorm.DB) ([]*Table, error) {
 	return nil, nil
 }
 
-// eventLine is one event with its figures (events export, donor report).
-type eventLine struct {
+// EventLine is one event with its figures (events export, donor report).
+type EventLine struct {
 	ID          uint
 	Code        string
 	Kind        string
@@ -171,11 +171,11 @@ type eventLine struct {
 	GainSum     float64
 }
 
-func (l eventLine) present() int { return l.Attended + l.WalkIns + l.Headcount }
+func (l EventLine) Present() int { return l.Attended + l.WalkIns + l.Headcount }
 
 // eventLines streams the events of the filter (drafts left out; held only
 // when held is set) with their figures, in a single query.
-func eventLines(ctx context.Context, db *gorm.DB, f Filter, lang string, now time.Time, held bool, fn func(eventLine) error) error {
+func eventLines(ctx context.Context, db *gorm.DB, f Filter, lang string, now time.Time, held bool, fn func(EventLine) error) error {
 	where, args := f.scope(now, held)
 	q := `SELECT e.id AS id, e.code AS code, e.kind AS kind, e.status AS status, e.starts_at AS starts_at, e.ends_at AS ends_at,
 			e.cancelled_at AS cancelled_at, e.capacity AS capacity, c.name AS city_name, p.name AS partner_name,
@@ -208,7 +208,7 @@ func eventLines(ctx context.Context, db *gorm.DB, f Filter, lang string, now tim
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var l eventLine
+		var l EventLine
 		if err := db.ScanRows(rows, &l); err != nil {
 			return err
 		}
@@ -226,7 +226,7 @@ func (x Export) eventsTable(db *gorm.DB) *Table {
 		Header: cols(t, "event_code", "date", "kind", "city", "partner", "title", "status", "capacity", "registered",
 			"attended", "walk_ins", "headcount", "present", "pre_quizzes", "post_quizzes", "pairs", "mean_gain"),
 		Rows: func(ctx context.Context, emit func([]any) error) error {
-			return eventLines(ctx, db, x.Filter, t.Lang, x.Now, false, func(l eventLine) error {
+			return eventLines(ctx, db, x.Filter, t.Lang, x.Now, false, func(l EventLine) error {
 				title := l.Title
 				if title == "" {
 					title = l.TitleOwn
@@ -244,7 +244,7 @@ func (x Export) eventsTable(db *gorm.DB) *Table {
 				}
 				return emit([]any{l.Code, local(l.StartsAt), t.T("kind." + l.Kind), l.CityName.String(t.Lang), partner, title,
 					eventStatus(t, l.Status, l.CancelledAt != nil, l.EndsAt, x.Now), l.Capacity, l.Registered,
-					l.Attended, l.WalkIns, l.Headcount, l.present(), l.PreN, l.PostN, l.Pairs, gain})
+					l.Attended, l.WalkIns, l.Headcount, l.Present(), l.PreN, l.PostN, l.Pairs, gain})
 			})
 		},
 	}
@@ -285,7 +285,7 @@ func (x Export) attendanceByEvent(db *gorm.DB) *Table {
 			if err != nil {
 				return err
 			}
-			return eventLines(ctx, db, x.Filter, t.Lang, x.Now, true, func(l eventLine) error {
+			return eventLines(ctx, db, x.Filter, t.Lang, x.Now, true, func(l EventLine) error {
 				tl := per[l.ID]
 				if tl == nil {
 					tl = newTally(empty, dims)
@@ -347,7 +347,7 @@ func (x Export) quizByEvent(db *gorm.DB) *Table {
 		Name:   t.T("export.sheet.quizzes"),
 		Header: cols(t, "event_code", "date", "kind", "city", "title", "pre_quizzes", "post_quizzes", "pairs", "mean_gain"),
 		Rows: func(ctx context.Context, emit func([]any) error) error {
-			return eventLines(ctx, db, x.Filter, t.Lang, x.Now, true, func(l eventLine) error {
+			return eventLines(ctx, db, x.Filter, t.Lang, x.Now, true, func(l EventLine) error {
 				if l.PreN == 0 && l.PostN == 0 {
 					return nil
 				}
@@ -446,12 +446,31 @@ func cellString(v any) string {
 	return fmt.Sprint(v)
 }
 
-// WriteXLSX writes the tables as sheets of a workbook with excelize's
-// StreamWriter (rows go to a temporary file, not to memory), then copies
-// the workbook to w.
+// WriteXLSX writes the tables as the sheets of a workbook to w.
 func WriteXLSX(ctx context.Context, w io.Writer, tables []*Table) error {
-	f := excelize.NewFile()
+	f, err := BuildXLSX(ctx, tables)
+	if err != nil {
+		return err
+	}
 	defer f.Close()
+	_, err = f.WriteTo(w)
+	return err
+}
+
+// BuildXLSX fills a workbook with excelize's StreamWriter: rows go from the
+// database cursor to the writer, which keeps them in a temporary file past a
+// few megabytes rather than in memory. The caller writes the workbook out
+// (f.WriteTo) and closes it (which removes the temporary files).
+func BuildXLSX(ctx context.Context, tables []*Table) (*excelize.File, error) {
+	f := excelize.NewFile()
+	if err := fillXLSX(ctx, f, tables); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func fillXLSX(ctx context.Context, f *excelize.File, tables []*Table) error {
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	if err != nil {
 		return err
@@ -472,6 +491,10 @@ func WriteXLSX(ctx context.Context, w io.Writer, tables []*Table) error {
 		if err := sw.SetColWidth(1, len(tbl.Header), 14); err != nil {
 			return err
 		}
+		// Panes must be set before the first row.
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+			return err
+		}
 		head := make([]any, len(tbl.Header))
 		for j, h := range tbl.Header {
 			head[j] = excelize.Cell{StyleID: bold, Value: h}
@@ -479,13 +502,13 @@ func WriteXLSX(ctx context.Context, w io.Writer, tables []*Table) error {
 		if err := sw.SetRow("A1", head, excelize.RowOpts{Height: 18}); err != nil {
 			return err
 		}
-		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-			return err
-		}
 		r := 1
 		err = tbl.Rows(ctx, func(row []any) error {
 			r++
-			cell, _ := excelize.CoordinatesToCellName(1, r)
+			cell, err := excelize.CoordinatesToCellName(1, r)
+			if err != nil {
+				return err
+			}
 			return sw.SetRow(cell, row)
 		})
 		if err != nil {
@@ -496,8 +519,7 @@ func WriteXLSX(ctx context.Context, w io.Writer, tables []*Table) error {
 		}
 	}
 	f.SetActiveSheet(0)
-	_, err = f.WriteTo(w)
-	return err
+	return nil
 }
 
 // sheetName makes a valid, unique sheet name (31 characters, no []:*?/\).
