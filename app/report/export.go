@@ -73,6 +73,33 @@ type Table struct {
 	Rows func(ctx context.Context, emit func([]any) error) error
 }
 
+// memo caches the translations of the few labels repeated on every row
+// (kind, sex, age band, role): go-i18n is not free, and an export has
+// 100,000 rows. One memo serves one table, on one goroutine.
+type memo struct {
+	t *locale.Translator
+	m map[string]string
+}
+
+func newMemo(t *locale.Translator) *memo { return &memo{t: t, m: map[string]string{}} }
+
+func (m *memo) T(id string) string {
+	s, ok := m.m[id]
+	if !ok {
+		s = m.t.T(id)
+		m.m[id] = s
+	}
+	return s
+}
+
+// label translates a stored choice (sex, age band, role); "" is not stated.
+func (m *memo) label(dim, key string) string {
+	if key == "" || key == "unknown" {
+		key = NotStated
+	}
+	return m.T("indicator." + dim + "." + key)
+}
+
 // cols translates column IDs (export.col.*).
 func cols(t *locale.Translator, ids ...string) []string {
 	out := make([]string, len(ids))
@@ -326,12 +353,16 @@ func (x Export) attendancePeople(db *gorm.DB) *Table {
 				starts, checked                               time.Time
 				size                                          int
 			)
+			m := newMemo(t)
+			row := make([]any, 12)
 			for rows.Next() {
 				if err := rows.Scan(&code, &starts, &kind, &name, &phone, &sex, &band, &role, &org, &rkind, &size, &checked); err != nil {
 					return err
 				}
-				if err := emit([]any{code, local(starts), t.T("kind." + kind), name, phone.String, label(t, DimSex, sex),
-					label(t, DimAgeBand, band), label(t, DimRole, role), org, t.T("export.reg_kind." + rkind), size, local(checked)}); err != nil {
+				row[0], row[1], row[2], row[3], row[4] = code, local(starts), m.T("kind."+kind), name, phone.String
+				row[5], row[6], row[7] = m.label(DimSex, sex), m.label(DimAgeBand, band), m.label(DimRole, role)
+				row[8], row[9], row[10], row[11] = org, m.T("export.reg_kind."+rkind), size, local(checked)
+				if err := emit(row); err != nil {
 					return err
 				}
 			}
@@ -387,6 +418,7 @@ func (x Export) quizAttempts(db *gorm.DB) *Table {
 				starts, submitted time.Time
 				score             sql.NullFloat64
 			)
+			m := newMemo(t)
 			for rows.Next() {
 				if err := rows.Scan(&code, &starts, &name, &phone, &anon, &phase, &score, &submitted); err != nil {
 					return err
@@ -395,7 +427,7 @@ func (x Export) quizAttempts(db *gorm.DB) *Table {
 				if score.Valid {
 					sc = round1(score.Float64)
 				}
-				if err := emit([]any{code, local(starts), name.String, phone.String, anon.String, t.T("export.phase." + phase), sc, local(submitted)}); err != nil {
+				if err := emit([]any{code, local(starts), name.String, phone.String, anon.String, m.T("export.phase." + phase), sc, local(submitted)}); err != nil {
 					return err
 				}
 			}
@@ -518,7 +550,8 @@ func fillXLSX(ctx context.Context, f *excelize.File, tables []*Table) error {
 			return err
 		}
 	}
-	f.SetActiveSheet(0)
+	// No SetActiveSheet: it would read every streamed sheet back into
+	// memory. The first sheet is the active one already.
 	return nil
 }
 
