@@ -210,16 +210,21 @@ func progressRows(t *locale.Translator, r *report.Indicators) []progressRow {
 	return out
 }
 
+// tableOrder is the order of the columns of the disaggregation tables:
+// people first.
+var tableOrder = []string{report.CodePeopleReached, report.CodeAuthorityParticipants, report.CodeKnowledgeGain,
+	report.CodeEventsHeld, report.CodeFilmDebateEvents, report.CodeQuizSessions}
+
 // disTables builds one table per dimension.
 func disTables(t *locale.Translator, r *report.Indicators) []disTable {
 	var out []disTable
 	for _, dim := range []string{report.DimSex, report.DimAgeBand, report.DimRole, report.DimCity, report.DimKind} {
 		tbl := disTable{Dim: dim, Title: t.T("indicator.by." + dim)}
 		var inds []*report.Indicator
-		for i := range r.Indicators {
-			if r.Indicators[i].Dis(dim) != nil {
-				inds = append(inds, &r.Indicators[i])
-				tbl.Cols = append(tbl.Cols, disCol{Code: r.Indicators[i].Code, Name: t.T("indicator.name." + r.Indicators[i].Code)})
+		for _, code := range tableOrder {
+			if ind := r.Get(code); ind != nil && ind.Dis(dim) != nil {
+				inds = append(inds, ind)
+				tbl.Cols = append(tbl.Cols, disCol{Code: code, Name: t.T("indicator.short." + code)})
 			}
 		}
 		if len(inds) == 0 {
