@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,9 +21,13 @@ const DonorEventsMax = 60
 type Donor struct {
 	Filter     Filter
 	Indicators *Indicators
-	// Gain is the quiz area's knowledge-gain report for the period, with
-	// its per-question table. The quiz report has no partner filter: with a
-	// partner chosen, Gain covers every partner (PartnerWide says so).
+	// GainSummary is the knowledge gain of the events held, defined as
+	// the indicator (same pairs, same scope).
+	GainSummary GainSummary
+	// Gain is the quiz area's report for the period, for its per-question
+	// table. It counts every quiz answered in the period, whatever the
+	// event's state, and has no partner filter: with a partner chosen it
+	// covers every partner (PartnerWide says so).
 	Gain        *quiz.Gain
 	PartnerWide bool
 	Coaching    *coaching.Figures
@@ -63,11 +68,56 @@ func (l EventLine) MeanGain() *float64 {
 // Local is the event's start in the programme's time zone.
 func (l EventLine) Local() time.Time { return locale.In(l.StartsAt, ProgrammeTZ) }
 
+// GainSummary is the knowledge gain of the pairs of the events held.
+type GainSummary struct {
+	Pairs    int      `json:"pairs"`
+	PreMean  *float64 `json:"pre_mean"`
+	PostMean *float64 `json:"post_mean"`
+	MeanGain *float64 `json:"mean_gain"`
+	// Normalized is ⟨g⟩ = (post − pre) / (100 − pre) on the paired means.
+	Normalized *float64 `json:"normalized_gain"`
+	// ImprovedShare is the share (0–100) of pairs whose score rose.
+	ImprovedShare *float64 `json:"improved_share"`
+}
+
+// gainSummary computes GainSummary in one aggregate query.
+func gainSummary(ctx context.Context, db *gorm.DB, f Filter, now time.Time) (GainSummary, error) {
+	where, args := f.scope(now, true)
+	var row struct {
+		N        int
+		PreSum   float64
+		PostSum  float64
+		Improved int
+	}
+	err := db.WithContext(ctx).Raw(`SELECT COUNT(*) AS n, COALESCE(SUM(a.score_pct), 0) AS pre_sum, COALESCE(SUM(o.score_pct), 0) AS post_sum,
+			COALESCE(SUM(CASE WHEN o.score_pct > a.score_pct THEN 1 ELSE 0 END), 0) AS improved
+		FROM quiz_attempts a
+		JOIN quiz_attempts o ON o.event_id = a.event_id AND o.person_key = a.person_key AND o.phase = 'post' AND o.submitted_at IS NOT NULL
+		JOIN events e ON e.id = a.event_id
+		WHERE a.phase = 'pre' AND a.submitted_at IS NOT NULL AND `+where, args...).Scan(&row).Error
+	if err != nil || row.N == 0 {
+		return GainSummary{}, err
+	}
+	n := float64(row.N)
+	pre, post := row.PreSum/n, row.PostSum/n
+	gain := post - pre
+	imp := 100 * float64(row.Improved) / n
+	g := GainSummary{Pairs: row.N, PreMean: &pre, PostMean: &post, MeanGain: &gain, ImprovedShare: &imp}
+	if pre < 100 {
+		norm := gain / (100 - pre)
+		g.Normalized = &norm
+	}
+	return g, nil
+}
+
 // DonorReport gathers the donor report of a period, in a language.
 func DonorReport(ctx context.Context, db *gorm.DB, f Filter, lang string, now time.Time) (*Donor, error) {
 	d := &Donor{Filter: f, GeneratedAt: now.UTC(), PartnerWide: f.PartnerID != 0}
 	var err error
 	if d.Indicators, err = Compute(ctx, db, f, now); err != nil {
+		return nil, err
+	}
+	if d.GainSummary, err = gainSummary(ctx, db, f, now); err != nil {
 		return nil, err
 	}
 	from, to := f.Bounds()
@@ -114,7 +164,8 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 		if digits == 1 {
 			return round1(*v)
 		}
-		return *v
+		r, _ := strconv.ParseFloat(strconv.FormatFloat(*v, 'f', digits, 64), 64)
+		return r
 	}
 	r := d.Indicators
 
@@ -164,17 +215,16 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 	}
 
 	// Knowledge gain.
-	g := d.Gain
+	g, gs := d.Gain, d.GainSummary
 	gain := [][]any{
-		{t.T("donor.gain.pre_count"), g.PreCount},
-		{t.T("donor.gain.post_count"), g.PostCount},
-		{t.T("donor.gain.pairs"), g.Paired},
-		{t.T("donor.gain.pre_mean"), num(g.PairedPreMean, 1)},
-		{t.T("donor.gain.post_mean"), num(g.PairedPostMean, 1)},
-		{t.T("donor.gain.mean_gain"), num(g.MeanGain, 1)},
-		{t.T("donor.gain.normalized"), num(g.NormalizedGain, 2)},
-		{t.T("donor.gain.improved"), num(g.ImprovedShare, 1)},
+		{t.T("donor.gain.pairs"), gs.Pairs},
+		{t.T("donor.gain.pre_mean"), num(gs.PreMean, 1)},
+		{t.T("donor.gain.post_mean"), num(gs.PostMean, 1)},
+		{t.T("donor.gain.mean_gain"), num(gs.MeanGain, 1)},
+		{t.T("donor.gain.normalized"), num(gs.Normalized, 2)},
+		{t.T("donor.gain.improved"), num(gs.ImprovedShare, 1)},
 		{},
+		{t.T("donor.gain.questions_note")},
 		{t.T("donor.col.question"), t.T("donor.col.pre_correct"), t.T("donor.col.post_correct"), t.T("donor.col.answers_pre"), t.T("donor.col.answers_post")},
 	}
 	for _, q := range g.Questions {

@@ -359,6 +359,27 @@ func TestDonorReportPages(t *testing.T) {
 			if n := doc.Find("#d-events + .table-wrap tbody tr").Length(); n != 3 {
 				t.Errorf("%s: %d events listed, want 3", lang, n)
 			}
+			if lang == "en" {
+				// Pairs of held events (E1): 40→80, 50→60, 20→70.
+				for sel, want := range map[string]string{
+					"#d-gain + .facts dd:nth-of-type(1)": "3",
+					"#d-gain + .facts dd:nth-of-type(2)": "37%", // (40 + 50 + 20) / 3
+					"#d-gain + .facts dd:nth-of-type(3)": "70%", // (80 + 60 + 70) / 3
+					"#d-gain + .facts dd:nth-of-type(4)": "33.3 points",
+					"#d-gain + .facts dd:nth-of-type(5)": "0.53", // 33.3 / (100 − 36.7)
+					"#d-gain + .facts dd:nth-of-type(6)": "100%",
+				} {
+					if got := text(doc, sel); got != want {
+						t.Errorf("%s = %q, want %q", sel, got, want)
+					}
+				}
+				row := doc.Find("#d-gain ~ .table-wrap tbody tr").First()
+				got := []string{strings.TrimSpace(row.Find("th").Text())}
+				row.Find("td").Each(func(_ int, td *goquery.Selection) { got = append(got, strings.TrimSpace(td.Text())) })
+				if strings.Join(got, " | ") != "A promise of a well-paid job abroad can be a trap. | 50% | 100%" {
+					t.Errorf("question row = %q", got)
+				}
+			}
 			if doc.Find("style, [style]").Length() != 0 || doc.Find("script:not([src])").Length() != 0 {
 				t.Errorf("%s: inline style or script", lang)
 			}

@@ -128,3 +128,6 @@ func (p donorPage) QText(q quiz.QuestionGain) string {
 	s, _ := q.TextIn(p.Lang)
 	return s
 }
+
+// Raw is a value as the API writes it (for data- attributes).
+func (p donorPage) Raw(v *float64) string { return rawValue(v) }

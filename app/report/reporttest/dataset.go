@@ -22,7 +22,8 @@
 //	E7     life       PT    -        2025-12-20  held         5 = R14 F/18_24/parent, headcount F/18_24 ×4
 //
 // Quizzes: E1 pre/post pairs R1 40→80, R2 50→60, anonymous girl (under_16)
-// 20→70; unpaired R4 pre 30 and R3 post 90. E3: R8 pre 60 only, R9 pre not
+// 20→70; unpaired R4 pre 30 and R3 post 90. One question: R1 wrong then
+// right, R2 right both times. E3: R8 pre 60 only, R9 pre not
 // submitted. E4 (cancelled): R12 0→100, not counted.
 package reporttest
 
@@ -189,6 +190,19 @@ func Seed(t testing.TB, db *gorm.DB) *Dataset {
 	attempt(e3, "pre", ds.Regs["R9"], "", "", "", 0, false)
 	attempt(e4, "pre", ds.Regs["R12"], "", "", "", 0, true)
 	attempt(e4, "post", ds.Regs["R12"], "", "", "", 100, true)
+
+	// One question answered by R1 (wrong, then right) and R2 (right both
+	// times): right before 1 of 2 (50 %), after 2 of 2 (100 %).
+	must(db.Exec(`INSERT INTO questions (kind, topic, lang, text, choices, explanation, active, created_at, updated_at)
+		VALUES ('true_false', 'traps', 'vi', ?, '[]', '{}', ?, ?, ?)`,
+		`{"vi":"Lời hứa việc làm lương cao ở nước ngoài có thể là bẫy.","fr":"Une promesse d'emploi bien payé à l'étranger peut être un piège.","en":"A promise of a well-paid job abroad can be a trap."}`,
+		true, Now, Now).Error)
+	var qid uint
+	must(db.Raw("SELECT id FROM questions ORDER BY id DESC LIMIT 1").Scan(&qid).Error)
+	for tk, right := range map[string]bool{"tok00001": false, "tok00002": true, "tok00003": true, "tok00004": true} {
+		must(db.Exec(`INSERT INTO quiz_answers (attempt_id, question_id, choices, correct, answered_at)
+			SELECT id, ?, 'A', ?, ? FROM quiz_attempts WHERE token = ?`, qid, right, Now, tk).Error)
+	}
 
 	for _, tg := range []struct {
 		code  string
