@@ -194,3 +194,42 @@ func TestRandomCode(t *testing.T) {
 		t.Errorf("DisplayCode = %q", got)
 	}
 }
+
+func TestProgrammeReach(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		now := time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC)
+		film := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -48 * time.Hour})
+		shop := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -24 * time.Hour, Kind: "authority_workshop"})
+		old := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -400 * 24 * time.Hour})
+		// Film: a group of 6 and one person present, one absent, headcount 30.
+		g := testutil.Registration(t, db, film.ID, testutil.RegistrationOpts{Kind: registration.KindGroup, Size: 6, Phone: "-"})
+		p := testutil.Registration(t, db, film.ID, testutil.RegistrationOpts{})
+		testutil.Registration(t, db, film.ID, testutil.RegistrationOpts{})
+		checkIn(t, db, film.ID, g.ID, now)
+		checkIn(t, db, film.ID, p.ID, now)
+		if err := attendance.SetHeadcount(ctx, db, film.ID, []attendance.Cell{{Sex: "female", AgeBand: "25_59", Count: 30}}, 0, now); err != nil {
+			t.Fatal(err)
+		}
+		// Workshop: two officials present and one walk-in.
+		for i := 0; i < 2; i++ {
+			r := testutil.Registration(t, db, shop.ID, testutil.RegistrationOpts{Role: "dolisa"})
+			checkIn(t, db, shop.ID, r.ID, now)
+		}
+		if _, err := attendance.AddWalkIn(ctx, db, attendance.WalkIn{EventID: shop.ID, Sex: "male", AgeBand: "25_59"}, now); err != nil {
+			t.Fatal(err)
+		}
+		// Outside the period: not counted.
+		o := testutil.Registration(t, db, old.ID, testutil.RegistrationOpts{})
+		checkIn(t, db, old.ID, o.ID, now.AddDate(0, 0, -400))
+
+		r, err := attendance.ProgrammeReach(ctx, db, now.AddDate(0, -6, 0), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Film 6 + 1 + 30 = 37; workshop 2 + 1 = 3; total 40.
+		if r.ByKind["film_debate"] != 37 || r.AuthorityParticipants != 3 || r.PeopleReached != 40 {
+			t.Errorf("reach = %+v, want film 37, authorities 3, total 40", r)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package attendance
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"gorm.io/gorm"
@@ -70,9 +71,23 @@ func ApplyBatch(ctx context.Context, db *gorm.DB, secret string, eventID, byID u
 		return nil, apperr.New(apperr.Invalid, "error.checkin.batch_too_large")
 	}
 	out := make([]BatchResult, len(items))
+	// Apply in registration order, so that two phones sending overlapping
+	// batches take row locks in the same order (no deadlock on PostgreSQL);
+	// results keep the order of the request.
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		x, y := items[order[a]], items[order[b]]
+		if x.RegistrationID != y.RegistrationID {
+			return x.RegistrationID < y.RegistrationID
+		}
+		return x.Code < y.Code
+	})
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for i, it := range items {
-			res, err := applyOne(tx, secret, eventID, byID, it, now)
+		for _, i := range order {
+			res, err := applyOne(tx, secret, eventID, byID, items[i], now)
 			if err != nil {
 				return err
 			}

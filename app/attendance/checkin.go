@@ -284,7 +284,7 @@ func CheckInMany(ctx context.Context, db *gorm.DB, eventID uint, regIDs []uint, 
 		// their row (ON CONFLICT DO NOTHING). SQLite needs the WHERE to read
 		// ON CONFLICT as the upsert clause.
 		ins := tx.Exec(`INSERT INTO attendances (event_id, registration_id, checked_in_at, checked_in_by_id, source, created_at)
-			SELECT r.event_id, r.id, ?, ?, ?, ? FROM registrations r WHERE r.event_id = ? AND r.id IN ?
+			SELECT r.event_id, r.id, ?, ?, ?, ? FROM registrations r WHERE r.event_id = ? AND r.id IN ? ORDER BY r.id
 			ON CONFLICT DO NOTHING`, now.UTC().Truncate(time.Microsecond), userPtr(byID), source, now.UTC(), eventID, valid)
 		if ins.Error != nil {
 			return ins.Error

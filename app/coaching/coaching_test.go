@@ -3,6 +3,7 @@ package coaching_test
 import (
 	"math"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
@@ -217,4 +218,35 @@ func TestProgrammeFigures(t *testing.T) {
 			t.Errorf("due this week = %+v", due)
 		}
 	})
+}
+
+func TestBuildChartGeometry(t *testing.T) {
+	// Plot area x 28…310, y 150 (level 1) … 12 (level 4): a level is
+	// (150 − 12) / 3 = 46 px. Two sessions: x = 28 and 310.
+	sessions := []coaching.Session{
+		{ID: 1, HeldOn: "2026-01-10", Ratings: []coaching.Rating{{CompetencyID: 7, Level: 1}}},
+		{ID: 2, HeldOn: "2026-03-20", Ratings: []coaching.Rating{{CompetencyID: 7, Level: 4}}},
+	}
+	comps := []coaching.Competency{{ID: 7}, {ID: 8}} // 8 is never rated: no line
+	c := coaching.BuildChart(sessions, comps, func(d string) string { return d[5:] })
+	if c == nil || len(c.Series) != 1 {
+		t.Fatalf("chart = %+v", c)
+	}
+	// Series 0 of 2 is shifted by (0 − 1) × 3 = −3 px.
+	if got, want := c.Series[0].Points, "28,147 310,9"; got != want {
+		t.Errorf("points = %q, want %q", got, want)
+	}
+	var ys []int
+	for _, tk := range c.YTicks {
+		ys = append(ys, tk.Pos)
+	}
+	if !reflect.DeepEqual(ys, []int{150, 104, 58, 12}) {
+		t.Errorf("y ticks = %v", ys)
+	}
+	if len(c.XTicks) != 2 || c.XTicks[0] != (coaching.Tick{Pos: 28, Label: "01-10", Anchor: "start"}) || c.XTicks[1].Anchor != "end" {
+		t.Errorf("x ticks = %+v", c.XTicks)
+	}
+	if coaching.BuildChart(nil, comps, nil) != nil {
+		t.Error("no session, no chart")
+	}
 }

@@ -171,6 +171,78 @@ func RecordSession(ctx context.Context, db *gorm.DB, in SessionInput, actor *use
 	return &s, nil
 }
 
+// UpdateSession changes a coaching session: its date, mode, texts and next
+// date, its ratings (replaced by in.Ratings), and adds in.ActionPoints to
+// the ones it has (those keep their done state). The caller has checked that
+// actor may change the coachee's records; it is checked again here.
+func UpdateSession(ctx context.Context, db *gorm.DB, id uint, in SessionInput, actor *user.User, now time.Time) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var s Session
+		if err := tx.Preload("Coachee").Preload("Ratings").Take(&s, id).Error; err != nil {
+			return apperr.Wrap(apperr.NotFound, "error.coaching.session_not_found", err)
+		}
+		if !AccessFor(actor, s.Coachee).Change {
+			return apperr.New(apperr.Forbidden, "error.forbidden")
+		}
+		if in.Mode == ModeObservation {
+			if in.EventID == nil {
+				return apperr.New(apperr.Invalid, "error.coaching.event_required")
+			}
+			var n int64
+			if err := tx.Table("event_trainers").Where("event_id = ? AND user_id = ?", *in.EventID, s.CoacheeID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return apperr.New(apperr.Invalid, "error.coaching.event_not_coachees")
+			}
+		} else {
+			in.EventID = nil
+		}
+		before := map[string]any{"held_on": s.HeldOn, "mode": s.Mode, "ratings": len(s.Ratings)}
+		err := tx.Model(&Session{}).Where("id = ?", id).Updates(map[string]any{
+			"held_on": in.HeldOn, "mode": in.Mode, "event_id": in.EventID,
+			"topics": sessionreport.CleanText(in.Topics), "strengths": sessionreport.CleanText(in.Strengths),
+			"difficulties": sessionreport.CleanText(in.Difficulties), "next_on": in.NextOn, "updated_at": now,
+		}).Error
+		if err != nil {
+			return err
+		}
+		// Only the competencies in use are in the form: ratings of retired
+		// ones stay as they were.
+		var ids []uint
+		if err := tx.Model(&Competency{}).Where("active = ?", true).Order("id").Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			if err := tx.Where("session_id = ? AND competency_id IN ?", id, ids).Delete(&Rating{}).Error; err != nil {
+				return err
+			}
+		}
+		var ratings []Rating
+		for _, cid := range ids {
+			if lvl, ok := in.Ratings[cid]; ok && lvl >= MinLevel && lvl <= MaxLevel {
+				ratings = append(ratings, Rating{SessionID: id, CompetencyID: cid, Level: lvl})
+			}
+		}
+		if len(ratings) > 0 {
+			if err := tx.Create(&ratings).Error; err != nil {
+				return err
+			}
+		}
+		var aps []ActionPoint
+		for _, a := range in.ActionPoints {
+			aps = append(aps, ActionPoint{SessionID: id, CoacheeID: s.CoacheeID, Text: textnorm.Clean(a.Text), DueOn: a.DueOn, CreatedAt: now})
+		}
+		if len(aps) > 0 {
+			if err := tx.Create(&aps).Error; err != nil {
+				return err
+			}
+		}
+		return audit.Record(tx, actor.ID, "update", "coaching_session", strconv.FormatUint(uint64(id), 10), before,
+			map[string]any{"held_on": in.HeldOn, "mode": in.Mode, "ratings": len(ratings), "new_action_points": len(aps)})
+	})
+}
+
 // GetSession returns a session with its people, ratings and action points.
 func GetSession(ctx context.Context, db *gorm.DB, id uint) (*Session, error) {
 	var s Session

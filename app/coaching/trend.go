@@ -103,10 +103,12 @@ type Chart struct {
 	Series                   []Series
 }
 
-// Tick is an axis label at a position.
+// Tick is an axis label at a position; Anchor is the SVG text-anchor
+// (start, middle or end) that keeps the first and last labels inside.
 type Tick struct {
-	Pos   int
-	Label string
+	Pos    int
+	Label  string
+	Anchor string
 }
 
 // Series is one competency's line.
@@ -129,7 +131,7 @@ type Dot struct {
 // in time stay readable), y the level 1 (bottom) to 4 (top). dateLabel
 // formats a session's date for the x axis.
 func BuildChart(sessions []Session, comps []Competency, dateLabel func(string) string) *Chart {
-	c := &Chart{Width: 320, Height: 180, Left: 24, Right: 308, Top: 12, Bottom: 150}
+	c := &Chart{Width: 320, Height: 180, Left: 28, Right: 310, Top: 12, Bottom: 150}
 	if len(sessions) == 0 {
 		return nil
 	}
@@ -145,19 +147,35 @@ func BuildChart(sessions []Session, comps []Competency, dateLabel func(string) s
 		}
 		return c.Left + i*(c.Right-c.Left)/(len(sessions)-1)
 	}
-	// At most 4 date labels, first and last always.
-	step := (len(sessions) + 3) / 4
+	// Date labels: the first and the last session, and the middle one when
+	// there is room (five sessions or more); the table beside the chart
+	// gives every date.
+	last := len(sessions) - 1
 	for i, s := range sessions {
-		if i%step == 0 || i == len(sessions)-1 {
-			c.XTicks = append(c.XTicks, Tick{Pos: xOf(i), Label: dateLabel(s.HeldOn)})
+		anchor := ""
+		switch {
+		case last == 0:
+			anchor = "middle"
+		case i == 0:
+			anchor = "start"
+		case i == last:
+			anchor = "end"
+		case last >= 4 && i == last/2:
+			anchor = "middle"
+		}
+		if anchor != "" {
+			c.XTicks = append(c.XTicks, Tick{Pos: xOf(i), Label: dateLabel(s.HeldOn), Anchor: anchor})
 		}
 	}
 	for ci, comp := range comps {
 		sr := Series{CompetencyID: comp.ID, Class: "s" + strconv.Itoa(ci%8+1)}
+		// Lines on the same level would hide each other: each series is
+		// shifted by a few pixels.
+		shift := (ci - len(comps)/2) * 3
 		var pts []string
 		for i, s := range sessions {
 			if lvl := s.RatingOf(comp.ID); lvl > 0 {
-				x, y := xOf(i), yOf(lvl)
+				x, y := xOf(i), yOf(lvl)+shift
 				pts = append(pts, strconv.Itoa(x)+","+strconv.Itoa(y))
 				sr.Dots = append(sr.Dots, Dot{X: x, Y: y, Level: lvl, Date: s.HeldOn})
 			}

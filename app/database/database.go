@@ -69,10 +69,9 @@ func Open(databaseURL string, log *slog.Logger) (*gorm.DB, error) {
 		// WAL lets readers run beside the single writer; _txlock=immediate takes
 		// the write lock at BEGIN so that two read-then-write transactions never
 		// deadlock, and busy_timeout makes waiting writers queue instead of failing.
-		// No _time_format: glebarez/go-sqlite v1.21 stops reading the DSN
-		// after it, so _txlock was silently ignored (deferred transactions,
-		// SQLITE_BUSY under concurrent writers); its default write format is
-		// already the "sqlite" one.
+		// (No _time_format: the driver's default is already SQLite's own
+		// format, and go-sqlite stops reading options after _time_format, which
+		// silently dropped _txlock.)
 		q := "_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 		sep := "?"
 		if strings.Contains(dsn, "?") {

@@ -5,13 +5,17 @@ import (
 	"gorm.io/gorm"
 )
 
-// m0002Registration is the registration issue's schema change (kept empty until that
-// work lands, so that the migration IDs stay in a fixed order).
+// m0002Registration adds the indexes the registration flows read by: the
+// waiting list in order of arrival (promotion, "your place in line"), and the
+// SMS outbox page (newest first, by event).
 func m0002Registration() *gormigrate.Migration {
 	return &gormigrate.Migration{
 		ID: "0002_registration",
 		Migrate: func(tx *gorm.DB) error {
-			return nil
+			return execAll(tx,
+				`CREATE INDEX ix_registrations_waitlist ON registrations (event_id, status, waitlisted_at, id)`,
+				`CREATE INDEX ix_sms_messages_event ON sms_messages (event_id, id)`,
+			)
 		},
 	}
 }

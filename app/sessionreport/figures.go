@@ -149,8 +149,10 @@ func EventFigures(ctx context.Context, db *gorm.DB, eventIDs []uint) (map[uint]*
 
 // quizFigures reads the quiz area's attempts table (contract: quiz_attempts
 // with event_id, registration_id or anon_code, phase 'pre'|'post',
-// score_pct, submitted_at). A pair is the same registration, or the same
-// anonymous code, with both phases submitted.
+// score_pct, submitted_at) for many events in two queries, with the quiz
+// area's definitions (quiz.Gain): only submitted, scored attempts count; a
+// pair is the same registration, or the same anonymous code, with both
+// phases; the gain is the mean of post − pre over pairs, in points.
 func quizFigures(db *gorm.DB, eventIDs []uint) (map[uint]*QuizFigures, error) {
 	out := map[uint]*QuizFigures{}
 	type meanRow struct {
@@ -162,7 +164,7 @@ func quizFigures(db *gorm.DB, eventIDs []uint) (map[uint]*QuizFigures, error) {
 	var means []meanRow
 	err := db.Table("quiz_attempts").
 		Select("event_id, phase, COUNT(*) AS n, AVG(score_pct) AS mean").
-		Where("event_id IN ? AND submitted_at IS NOT NULL", eventIDs).
+		Where("event_id IN ? AND submitted_at IS NOT NULL AND score_pct IS NOT NULL", eventIDs).
 		Group("event_id, phase").Scan(&means).Error
 	if err != nil {
 		return nil, err
@@ -188,9 +190,9 @@ func quizFigures(db *gorm.DB, eventIDs []uint) (map[uint]*QuizFigures, error) {
 	var pairs []pairRow
 	err = db.Table("quiz_attempts AS a").
 		Select("a.event_id, COUNT(*) AS n, AVG(b.score_pct - a.score_pct) AS gain").
-		Joins("JOIN quiz_attempts b ON b.event_id = a.event_id AND b.phase = 'post' AND b.submitted_at IS NOT NULL AND "+
+		Joins("JOIN quiz_attempts b ON b.event_id = a.event_id AND b.phase = 'post' AND b.submitted_at IS NOT NULL AND b.score_pct IS NOT NULL AND "+
 			"((a.registration_id IS NOT NULL AND b.registration_id = a.registration_id) OR (a.anon_code IS NOT NULL AND b.anon_code = a.anon_code))").
-		Where("a.event_id IN ? AND a.phase = 'pre' AND a.submitted_at IS NOT NULL", eventIDs).
+		Where("a.event_id IN ? AND a.phase = 'pre' AND a.submitted_at IS NOT NULL AND a.score_pct IS NOT NULL", eventIDs).
 		Group("a.event_id").Scan(&pairs).Error
 	if err != nil {
 		return nil, err

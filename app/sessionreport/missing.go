@@ -143,6 +143,9 @@ func Remind(ctx context.Context, db *gorm.DB, eventID, actorID uint, now time.Ti
 		if err := tx.Preload("Translations").Take(&e, eventID).Error; err != nil {
 			return apperr.Wrap(apperr.NotFound, "error.not_found", err)
 		}
+		if e.Status == event.StatusCancelled {
+			return apperr.New(apperr.Invalid, "error.report.cancelled")
+		}
 		if now.Before(e.EndsAt) {
 			return apperr.New(apperr.Invalid, "error.report.not_ended")
 		}

@@ -8,6 +8,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/sessionreport"
 	"github.com/lantern-ngo/lantern/app/testutil"
@@ -88,6 +90,16 @@ func TestEventFiguresWithOtherAreasTables(t *testing.T) {
 		testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Status: registration.StatusCancelled})
 		walk := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Kind: registration.KindWalkIn})
 
+		// Once the attendance and quiz branches are merged their migrations
+		// create these tables with more columns: this test replaces them
+		// with the contract's columns, which is all this package reads.
+		for _, name := range []string{"quiz_answers", "quiz_attempts", "attendances", "headcounts"} {
+			if db.Migrator().HasTable(name) {
+				if err := db.Migrator().DropTable(name); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		// Before the other areas' tables exist: registrations only.
 		figs, err := sessionreport.EventFigures(ctx, db, []uint{e.ID})
 		if err != nil {
@@ -102,7 +114,7 @@ func TestEventFiguresWithOtherAreasTables(t *testing.T) {
 		for _, stmt := range []string{
 			`CREATE TABLE attendances (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, registration_id INTEGER NOT NULL UNIQUE, checked_in_at TIMESTAMP, checked_in_by_id INTEGER, source VARCHAR(16), client_id VARCHAR(64))`,
 			`CREATE TABLE headcounts (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, sex VARCHAR(16), age_band VARCHAR(16), count INTEGER NOT NULL, recorded_by_id INTEGER, updated_at TIMESTAMP)`,
-			`CREATE TABLE quiz_attempts (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, registration_id INTEGER NULL, anon_code VARCHAR(16) NULL, phase VARCHAR(8) NOT NULL, score_pct REAL NOT NULL, submitted_at TIMESTAMP NULL)`,
+			`CREATE TABLE quiz_attempts (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, registration_id INTEGER NULL, anon_code VARCHAR(16) NULL, phase VARCHAR(8) NOT NULL, score_pct REAL NULL, submitted_at TIMESTAMP NULL)`,
 		} {
 			if err := db.Exec(stmt).Error; err != nil {
 				t.Fatal(err)
@@ -116,15 +128,16 @@ func TestEventFiguresWithOtherAreasTables(t *testing.T) {
 		// Headcount: 7 women + 5 men = 12.
 		db.Exec(`INSERT INTO headcounts (id, event_id, sex, age_band, count) VALUES (1, ?, 'female', '25_59', 7), (2, ?, 'male', '25_59', 5)`, e.ID, e.ID)
 		// Quizzes: r1 pre 40 post 80; anonymous "K7" pre 60 post 70; "K9"
-		// pre 50 only; one post without pre (r2) 90; one unsubmitted pre.
-		// Pre mean (40+60+50)/3 = 50; post mean (80+70+90)/3 = 80;
+		// pre 50 only; one post without pre (r2) 90; one unsubmitted pre;
+		// "K2" with an unscored pre and a post of 50.
+		// Pre mean (40+60+50)/3 = 50; post mean (80+70+90+50)/4 = 72.5;
 		// paired: r1 +40, K7 +10 → 2 people, mean gain 25.
 		db.Exec(`INSERT INTO quiz_attempts (id, event_id, registration_id, anon_code, phase, score_pct, submitted_at) VALUES
 			(1, ?, ?, NULL, 'pre', 40, ?), (2, ?, ?, NULL, 'post', 80, ?),
 			(3, ?, NULL, 'K7', 'pre', 60, ?), (4, ?, NULL, 'K7', 'post', 70, ?),
 			(5, ?, NULL, 'K9', 'pre', 50, ?), (6, ?, ?, NULL, 'post', 90, ?),
-			(7, ?, NULL, 'K1', 'pre', 10, NULL)`,
-			e.ID, r1.ID, now, e.ID, r1.ID, now, e.ID, now, e.ID, now, e.ID, now, e.ID, r2.ID, now, e.ID)
+			(7, ?, NULL, 'K1', 'pre', 10, NULL), (8, ?, NULL, 'K2', 'pre', NULL, ?), (9, ?, NULL, 'K2', 'post', 50, ?)`,
+			e.ID, r1.ID, now, e.ID, r1.ID, now, e.ID, now, e.ID, now, e.ID, now, e.ID, r2.ID, now, e.ID, e.ID, now, e.ID, now)
 
 		figs, err = sessionreport.EventFigures(ctx, db, []uint{e.ID})
 		if err != nil {
@@ -135,7 +148,7 @@ func TestEventFiguresWithOtherAreasTables(t *testing.T) {
 			t.Errorf("attended/headcount = %v/%v", f.Attended, f.Headcount)
 		}
 		q := f.Quiz
-		if q == nil || q.PreN != 3 || q.PostN != 3 || q.PreMean != 50 || q.PostMean != 80 || q.Paired != 2 || q.PairedGain != 25 {
+		if q == nil || q.PreN != 3 || q.PostN != 4 || q.PreMean != 50 || q.PostMean != 72.5 || q.Paired != 2 || q.PairedGain != 25 {
 			t.Errorf("quiz = %+v", q)
 		}
 	})
@@ -170,6 +183,16 @@ func TestRemindOncePerDay(t *testing.T) {
 		db.Table("sms_messages").Where("event_id = ? AND kind = ?", e.ID, "report_reminder").Count(&n)
 		if n != 1 {
 			t.Errorf("%d SMS queued, want 1", n)
+		}
+		// A session still running, or cancelled, cannot be reminded.
+		running := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -time.Hour})
+		testutil.AssignTrainer(t, db, running.ID, tr.ID)
+		if _, err := sessionreport.Remind(ctx, db, running.ID, org.ID, now, text); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("running session: %v", err)
+		}
+		db.Model(&event.Event{}).Where("id = ?", running.ID).Update("status", event.StatusCancelled)
+		if _, err := sessionreport.Remind(ctx, db, running.ID, org.ID, now.Add(3*time.Hour), text); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("cancelled session: %v", err)
 		}
 		// The next day (in Vietnam) another reminder goes out.
 		res, _ = sessionreport.Remind(ctx, db, e.ID, org.ID, now.Add(24*time.Hour), text)

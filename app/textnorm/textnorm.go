@@ -37,7 +37,9 @@ func Clean(s string) string {
 		space = false
 		b.WriteRune(r)
 	}
-	return b.String()
+	// Removing a control character can bring two combining marks together
+	// out of canonical order: normalise once more.
+	return norm.NFC.String(b.String())
 }
 
 // Fold lowercases s and strips its diacritics, đ included, so that

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -263,3 +264,9 @@ func EndSession(ctx context.Context, db *gorm.DB, token string) error {
 func EndAllSessions(ctx context.Context, db *gorm.DB, userID uint) error {
 	return db.WithContext(ctx).Delete(&Session{}, "user_id = ?", userID).Error
 }
+
+func compare(hash, password string) error {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
+}
+
+func itoa(n uint) string { return strconv.FormatUint(uint64(n), 10) }

@@ -24,7 +24,7 @@ import (
 )
 
 // postJSON sends JSON with the CSRF header, as checkin.js does.
-func (c *client) postJSON(path string, body any) *http.Response {
+func (c *client) attPostJSON(path string, body any) *http.Response {
 	b, _ := json.Marshal(body)
 	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
@@ -56,7 +56,7 @@ func newAttFixture(t *testing.T, db *gorm.DB, kind event.Kind) *attFixture {
 	return &attFixture{ta: ta, db: db, ev: ev, trainer: tr, c: c, base: fmt.Sprintf("/en/staff/events/%d", ev.ID), now: now}
 }
 
-func attendanceOf(t *testing.T, db *gorm.DB, regID uint) *attendance.Attendance {
+func attRow(t *testing.T, db *gorm.DB, regID uint) *attendance.Attendance {
 	t.Helper()
 	var as []attendance.Attendance
 	if err := db.Where("registration_id = ?", regID).Find(&as).Error; err != nil {
@@ -71,7 +71,7 @@ func attendanceOf(t *testing.T, db *gorm.DB, regID uint) *attendance.Attendance 
 	return &as[0]
 }
 
-func wantRedirect(t *testing.T, resp *http.Response, prefix string) {
+func attRedirect(t *testing.T, resp *http.Response, prefix string) {
 	t.Helper()
 	if resp.StatusCode != http.StatusSeeOther {
 		body, _ := io.ReadAll(resp.Body)
@@ -105,19 +105,19 @@ func TestCheckinPaths(t *testing.T) {
 
 		t.Run("typed code, lower case with a space", func(t *testing.T) {
 			code := strings.ToLower(lan.Code[:3]) + " " + lan.Code[3:]
-			wantRedirect(t, f.c.post(f.base+"/checkin/code", url.Values{"code": {code}}), f.base+"/checkin?flash=checkin_done")
-			a := attendanceOf(t, db, lan.ID)
+			attRedirect(t, f.c.post(f.base+"/checkin/code", url.Values{"code": {code}}), f.base+"/checkin?flash=checkin_done")
+			a := attRow(t, db, lan.ID)
 			if a == nil || a.Source != attendance.SourceCode || a.CheckedInByID == nil || *a.CheckedInByID != f.trainer.ID {
 				t.Fatalf("attendance = %+v, want source code by the trainer", a)
 			}
 			// Again: the same row, flash "already".
-			wantRedirect(t, f.c.post(f.base+"/checkin/code", url.Values{"code": {lan.Code}}), f.base+"/checkin?flash=checkin_already")
+			attRedirect(t, f.c.post(f.base+"/checkin/code", url.Values{"code": {lan.Code}}), f.base+"/checkin?flash=checkin_already")
 		})
 
 		t.Run("scanned QR ticket", func(t *testing.T) {
 			qr := registration.TicketQRText(f.ta.srv.cfg.SecretKey, f.ev.ID, mai.Code)
-			wantRedirect(t, f.c.post(f.base+"/checkin/code", url.Values{"code": {qr}}), f.base+"/checkin?flash=checkin_done")
-			if a := attendanceOf(t, db, mai.ID); a == nil || a.Source != attendance.SourceQR {
+			attRedirect(t, f.c.post(f.base+"/checkin/code", url.Values{"code": {qr}}), f.base+"/checkin?flash=checkin_done")
+			if a := attRow(t, db, mai.ID); a == nil || a.Source != attendance.SourceQR {
 				t.Fatalf("attendance = %+v, want source qr", a)
 			}
 			forged := qr[:len(qr)-2] + "xx"
@@ -137,7 +137,7 @@ func TestCheckinPaths(t *testing.T) {
 			if !strings.Contains(text(doc, "#code-err"), "not found") {
 				t.Errorf("unknown code message = %q", text(doc, "#code-err"))
 			}
-			if attendanceOf(t, db, stranger.ID) != nil {
+			if attRow(t, db, stranger.ID) != nil {
 				t.Error("a ticket of another event must not check anyone in")
 			}
 		})
@@ -157,15 +157,15 @@ func TestCheckinPaths(t *testing.T) {
 			if doc.Find("#q").AttrOr("value", "") != "nguyen van duc" {
 				t.Error("the search must stay in its box")
 			}
-			wantRedirect(t, f.c.post(f.base+"/checkin/mark", url.Values{"registration_id": {itoa(int(duc.ID))}, "source": {"search"}}), f.base+"/checkin?flash=checkin_done")
-			if a := attendanceOf(t, db, duc.ID); a == nil || a.Source != attendance.SourceSearch {
+			attRedirect(t, f.c.post(f.base+"/checkin/mark", url.Values{"registration_id": {itoa(int(duc.ID))}, "source": {"search"}}), f.base+"/checkin?flash=checkin_done")
+			if a := attRow(t, db, duc.ID); a == nil || a.Source != attendance.SourceSearch {
 				t.Fatalf("attendance = %+v, want source search", a)
 			}
 		})
 
 		t.Run("roster tick and undo", func(t *testing.T) {
-			wantRedirect(t, f.c.post(f.base+"/checkin/mark", url.Values{"registration_id": {itoa(int(hoa.ID))}}), f.base+"/checkin?flash=checkin_done")
-			if a := attendanceOf(t, db, hoa.ID); a == nil || a.Source != attendance.SourceRoster {
+			attRedirect(t, f.c.post(f.base+"/checkin/mark", url.Values{"registration_id": {itoa(int(hoa.ID))}}), f.base+"/checkin?flash=checkin_done")
+			if a := attRow(t, db, hoa.ID); a == nil || a.Source != attendance.SourceRoster {
 				t.Fatalf("attendance = %+v, want source roster", a)
 			}
 			doc := f.c.page(f.base+"/checkin?flash=checkin_done&last="+itoa(int(hoa.ID)), http.StatusOK)
@@ -175,11 +175,11 @@ func TestCheckinPaths(t *testing.T) {
 			if got := text(doc, "#present-n"); got != "4" {
 				t.Errorf("present = %q, want 4", got)
 			}
-			wantRedirect(t, f.c.post(f.base+"/checkin/undo", url.Values{"registration_id": {itoa(int(hoa.ID))}}), f.base+"/checkin?flash=checkin_undone")
-			if attendanceOf(t, db, hoa.ID) != nil {
+			attRedirect(t, f.c.post(f.base+"/checkin/undo", url.Values{"registration_id": {itoa(int(hoa.ID))}}), f.base+"/checkin?flash=checkin_undone")
+			if attRow(t, db, hoa.ID) != nil {
 				t.Fatal("undo must delete the attendance")
 			}
-			wantRedirect(t, f.c.post(f.base+"/checkin/undo", url.Values{"registration_id": {itoa(int(hoa.ID))}}), f.base+"/checkin?flash=checkin_nothing_to_undo")
+			attRedirect(t, f.c.post(f.base+"/checkin/undo", url.Values{"registration_id": {itoa(int(hoa.ID))}}), f.base+"/checkin?flash=checkin_nothing_to_undo")
 			// A registration of another event cannot be ticked here.
 			resp := f.c.post(f.base+"/checkin/mark", url.Values{"registration_id": {itoa(int(stranger.ID))}})
 			if resp.StatusCode != http.StatusNotFound {
@@ -208,7 +208,7 @@ func TestCheckinConcurrentKeepsOneRowWithFirstTime(t *testing.T) {
 				// 50 phones; phone i saw the person at first + (49-i) seconds,
 				// so the last goroutine holds the earliest time.
 				at := first.Add(time.Duration(49-i) * time.Second)
-				resp := f.c.postJSON(fmt.Sprintf("/api/v1/events/%d/checkins", f.ev.ID), map[string]any{
+				resp := f.c.attPostJSON(fmt.Sprintf("/api/v1/events/%d/checkins", f.ev.ID), map[string]any{
 					"checkins": []map[string]any{{"client_id": fmt.Sprintf("phone-%02d-aaaaaaaa", i), "registration_id": r.ID, "at": at}},
 				})
 				statuses[i] = resp.StatusCode
@@ -220,7 +220,7 @@ func TestCheckinConcurrentKeepsOneRowWithFirstTime(t *testing.T) {
 				t.Fatalf("request %d: status %d", i, s)
 			}
 		}
-		a := attendanceOf(t, db, r.ID)
+		a := attRow(t, db, r.ID)
 		if a == nil {
 			t.Fatal("no attendance")
 		}
@@ -246,13 +246,13 @@ func TestCheckinConcurrentKeepsOneRowWithFirstTime(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if a := attendanceOf(t, db, r2.ID); a == nil || !a.CheckedInAt.Equal(f.now) {
+		if a := attRow(t, db, r2.ID); a == nil || !a.CheckedInAt.Equal(f.now) {
 			t.Errorf("attendance = %+v, want one row at %v", a, f.now)
 		}
 	})
 }
 
-type batchResponse struct {
+type attBatchResponse struct {
 	Results  []attendance.BatchResult `json:"results"`
 	Attended int                      `json:"attended"`
 	WalkIns  int                      `json:"walk_ins"`
@@ -274,14 +274,14 @@ func TestCheckinBatchReplayIsIdempotent(t *testing.T) {
 			{"client_id": "0b6f3c1e-0000-4000-8000-000000000005", "code": "UNKNOWN1", "at": at},
 		}}
 		path := fmt.Sprintf("/api/v1/events/%d/checkins", f.ev.ID)
-		var first batchResponse
+		var first attBatchResponse
 		for round := 1; round <= 3; round++ {
-			resp := f.c.postJSON(path, batch)
+			resp := f.c.attPostJSON(path, batch)
 			if resp.StatusCode != http.StatusOK {
 				body, _ := io.ReadAll(resp.Body)
 				t.Fatalf("round %d: status %d: %s", round, resp.StatusCode, body)
 			}
-			var br batchResponse
+			var br attBatchResponse
 			if err := json.NewDecoder(resp.Body).Decode(&br); err != nil {
 				t.Fatal(err)
 			}
@@ -313,12 +313,12 @@ func TestCheckinBatchReplayIsIdempotent(t *testing.T) {
 			t.Errorf("walk-ins = %+v, want one child with no name and no phone", walkIns)
 		}
 		// Undo one, then the phone sends the same batch again: still undone.
-		wantRedirect(t, f.c.post(f.base+"/checkin/undo", url.Values{"registration_id": {itoa(int(a.ID))}}), f.base+"/checkin")
-		f.c.postJSON(path, batch)
-		if attendanceOf(t, db, a.ID) != nil {
+		attRedirect(t, f.c.post(f.base+"/checkin/undo", url.Values{"registration_id": {itoa(int(a.ID))}}), f.base+"/checkin")
+		f.c.attPostJSON(path, batch)
+		if attRow(t, db, a.ID) != nil {
 			t.Error("a replayed batch must not bring back an undone check-in")
 		}
-		if ta := attendanceOf(t, db, b.ID); ta == nil || !ta.CheckedInAt.Equal(at) {
+		if ta := attRow(t, db, b.ID); ta == nil || !ta.CheckedInAt.Equal(at) {
 			t.Errorf("offline check-in time = %+v, want the device's time %v", ta, at)
 		}
 		// Without the CSRF header the batch is refused.
@@ -336,7 +336,7 @@ func TestWalkInsAndHeadcount(t *testing.T) {
 		seatsBefore := f.ev.SeatsTaken
 
 		// A child: sex and age band only.
-		wantRedirect(t, f.c.post(f.base+"/checkin/walkin", url.Values{"sex": {"male"}, "age_band": {"under_16"}}), f.base+"/checkin?flash=checkin_walkin_added")
+		attRedirect(t, f.c.post(f.base+"/checkin/walkin", url.Values{"sex": {"male"}, "age_band": {"under_16"}}), f.base+"/checkin?flash=checkin_walkin_added")
 		// A child with a name: refused, input kept.
 		doc := f.ta.parse(f.c.post(f.base+"/checkin/walkin", url.Values{"sex": {"female"}, "age_band": {"16_17"}, "name": {"Bé Na"}}), http.StatusUnprocessableEntity, "child with name")
 		if got := text(doc, "#name-err"); !strings.Contains(got, "no name and no phone") {
@@ -346,7 +346,7 @@ func TestWalkInsAndHeadcount(t *testing.T) {
 			t.Error("the typed name must be kept")
 		}
 		// An adult with a phone number typed the local way.
-		wantRedirect(t, f.c.post(f.base+"/checkin/walkin", url.Values{"sex": {"female"}, "age_band": {"25_59"}, "name": {"  Võ Thị  Sáu "}, "phone": {"0987.654.321"}}), f.base+"/checkin?flash=checkin_walkin_added")
+		attRedirect(t, f.c.post(f.base+"/checkin/walkin", url.Values{"sex": {"female"}, "age_band": {"25_59"}, "name": {"  Võ Thị  Sáu "}, "phone": {"0987.654.321"}}), f.base+"/checkin?flash=checkin_walkin_added")
 		// Missing age band.
 		doc = f.ta.parse(f.c.post(f.base+"/checkin/walkin", url.Values{"sex": {"female"}}), http.StatusUnprocessableEntity, "no band")
 		if text(doc, "#age_band-err") == "" {
@@ -364,7 +364,7 @@ func TestWalkInsAndHeadcount(t *testing.T) {
 			t.Errorf("adult walk-in = %+v", ws[1])
 		}
 		for _, w := range ws {
-			if attendanceOf(t, db, w.ID) == nil {
+			if attRow(t, db, w.ID) == nil {
 				t.Errorf("walk-in %d has no attendance", w.ID)
 			}
 		}
@@ -379,12 +379,12 @@ func TestWalkInsAndHeadcount(t *testing.T) {
 			t.Errorf("duplicate phone error = %q", text(doc, "#phone-err"))
 		}
 		// Undo a walk-in added by mistake: it leaves the figures.
-		wantRedirect(t, f.c.post(f.base+"/checkin/undo", url.Values{"registration_id": {itoa(int(ws[0].ID))}}), f.base+"/checkin")
+		attRedirect(t, f.c.post(f.base+"/checkin/undo", url.Values{"registration_id": {itoa(int(ws[0].ID))}}), f.base+"/checkin")
 
 		// Headcount: typed, then corrected (upsert).
 		f.c.page(f.base+"/checkin/headcount", http.StatusOK)
-		wantRedirect(t, f.c.post(f.base+"/checkin/headcount", url.Values{"hc_female_25_59": {"12"}, "hc_male_under_16": {"7"}}), f.base+"/checkin?flash=checkin_headcount_saved")
-		wantRedirect(t, f.c.post(f.base+"/checkin/headcount", url.Values{"hc_female_25_59": {"15"}, "hc_male_under_16": {"7"}, "hc_other_60_plus": {"1"}}), f.base+"/checkin")
+		attRedirect(t, f.c.post(f.base+"/checkin/headcount", url.Values{"hc_female_25_59": {"12"}, "hc_male_under_16": {"7"}}), f.base+"/checkin?flash=checkin_headcount_saved")
+		attRedirect(t, f.c.post(f.base+"/checkin/headcount", url.Values{"hc_female_25_59": {"15"}, "hc_male_under_16": {"7"}, "hc_other_60_plus": {"1"}}), f.base+"/checkin")
 		var hs []attendance.Headcount
 		db.Where("event_id = ? AND count > 0", f.ev.ID).Order("sex, age_band").Find(&hs)
 		if len(hs) != 3 || hs[0].Sex != "female" || hs[0].Count != 15 {
@@ -425,14 +425,14 @@ func TestCheckinAccess(t *testing.T) {
 		if resp := c.post(f.base+"/checkin/mark", url.Values{"registration_id": {itoa(int(r.ID))}}); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("unassigned trainer mark: status %d, want 403", resp.StatusCode)
 		}
-		resp := c.postJSON(fmt.Sprintf("/api/v1/events/%d/checkins", f.ev.ID), map[string]any{"checkins": []map[string]any{{"client_id": "abcdefgh-1", "registration_id": r.ID}}})
+		resp := c.attPostJSON(fmt.Sprintf("/api/v1/events/%d/checkins", f.ev.ID), map[string]any{"checkins": []map[string]any{{"client_id": "abcdefgh-1", "registration_id": r.ID}}})
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("unassigned trainer batch: status %d, want 403", resp.StatusCode)
 		}
 		if resp := c.get(fmt.Sprintf("/api/v1/events/%d/roster", f.ev.ID)); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("unassigned trainer roster: status %d, want 403", resp.StatusCode)
 		}
-		if attendanceOf(t, db, r.ID) != nil {
+		if attRow(t, db, r.ID) != nil {
 			t.Error("an unassigned trainer checked someone in")
 		}
 		// A coach is not field staff at all.
@@ -534,16 +534,16 @@ func TestSheetAndBulkEntry(t *testing.T) {
 			t.Errorf("checkboxes to tick = %d, want 3", doc.Find("input[name=reg]").Length())
 		}
 		form := url.Values{"reg": {itoa(int(b.ID)), itoa(int(child.ID)), itoa(int(a.ID))}}
-		wantRedirect(t, f.c.post(f.base+"/checkin/bulk", form), f.base+"/checkin/bulk?flash=checkin_bulk_saved")
-		if at := attendanceOf(t, db, a.ID); at == nil || !at.CheckedInAt.Equal(earlier) || at.Source != "qr" {
+		attRedirect(t, f.c.post(f.base+"/checkin/bulk", form), f.base+"/checkin/bulk?flash=checkin_bulk_saved")
+		if at := attRow(t, db, a.ID); at == nil || !at.CheckedInAt.Equal(earlier) || at.Source != "qr" {
 			t.Errorf("An = %+v, want the phone's check-in kept", at)
 		}
 		for _, id := range []uint{b.ID, child.ID} {
-			if at := attendanceOf(t, db, id); at == nil || at.Source != attendance.SourceSheet {
+			if at := attRow(t, db, id); at == nil || at.Source != attendance.SourceSheet {
 				t.Errorf("registration %d: %+v, want source sheet", id, at)
 			}
 		}
-		if attendanceOf(t, db, c.ID) != nil {
+		if attRow(t, db, c.ID) != nil {
 			t.Error("Chi was not ticked")
 		}
 		// A registration of another event in the form: refused, nothing written.
@@ -551,7 +551,7 @@ func TestSheetAndBulkEntry(t *testing.T) {
 		if resp := f.c.post(f.base+"/checkin/bulk", url.Values{"reg": {itoa(int(c.ID)), itoa(int(other.ID))}}); resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("foreign registration: status %d, want 422", resp.StatusCode)
 		}
-		if attendanceOf(t, db, c.ID) != nil {
+		if attRow(t, db, c.ID) != nil {
 			t.Error("the bulk entry must be all or nothing")
 		}
 	})
@@ -648,6 +648,52 @@ func TestAttendanceFiguresPage(t *testing.T) {
 		}
 		if doc.Find("meta[http-equiv=refresh]").Length() != 1 {
 			t.Error("the figures refresh themselves while the event runs")
+		}
+	})
+}
+
+// The check-in pages run a fixed number of queries whatever the size of the
+// roster (no query per registration).
+func TestCheckinPagesQueryCountDoesNotGrow(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		f := newAttFixture(t, db, event.KindAuthorityWorkshop)
+		org := f.ta.client()
+		org.login(testutil.Staff(t, db, user.RoleOrganiser))
+		qc := testutil.CountQueries(t, db)
+		add := func(n int) {
+			for i := 0; i < n; i++ {
+				r := testutil.Registration(t, db, f.ev.ID, testutil.RegistrationOpts{Sex: "female", AgeBand: "25_59"})
+				if i%2 == 0 {
+					if _, err := attendance.CheckIn(t.Context(), db, attendance.CheckInInput{EventID: f.ev.ID, RegistrationID: r.ID}, f.now); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+		paths := []string{"/checkin", "/checkin/bulk", "/sheet", "/attendance", "/attendance/certificates"}
+		count := func() map[string]int64 {
+			out := map[string]int64{}
+			for _, p := range paths {
+				org.page(f.base+p, http.StatusOK) // certificates are issued on the first visit
+				qc.Reset()
+				org.page(f.base+p, http.StatusOK)
+				out[p] = qc.N()
+			}
+			qc.Reset()
+			if resp := org.get(fmt.Sprintf("/api/v1/events/%d/roster", f.ev.ID)); resp.StatusCode != http.StatusOK {
+				t.Fatalf("roster API: %d", resp.StatusCode)
+			}
+			out["roster API"] = qc.N()
+			return out
+		}
+		add(3)
+		small := count()
+		add(40)
+		large := count()
+		for p, n := range small {
+			if large[p] != n {
+				t.Errorf("%s runs %d queries with 3 registrations and %d with 43: a query per row", p, n, large[p])
+			}
 		}
 	})
 }

@@ -52,12 +52,8 @@ func (s *Server) certificatesPrint(c *fiber.Ctx) error {
 		}
 		t := s.bundle.For(lang)
 		ev := viewEvent(t, e, now)
-		partner := ev.Partner
-		if partner == "" {
-			partner = ev.Venue
-		}
 		out[i] = certificateView{
-			Tr: t, Lang: lang, Name: ct.Name, Title: ev.Title, Date: ev.When, Partner: partner, Venue: ev.Venue + ", " + ev.City,
+			Tr: t, Lang: lang, Name: ct.Name, Title: ev.Title, Date: ev.When, Partner: ev.Partner, Venue: ev.Venue + ", " + ev.City,
 			Hours:     t.TN("certificate.hours", int(hours+0.5), "Hours", t.Number(hours, decimalsFor(hours))),
 			Code:      attendance.DisplayCode(ct.Code),
 			VerifyURL: s.cfg.BaseURL + "/" + lang + "/certificates/" + ct.Code,

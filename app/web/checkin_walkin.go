@@ -37,7 +37,7 @@ func (s *Server) checkinWalkIn(c *fiber.Ctx) error {
 	if !errs.Any() {
 		r, err := attendance.AddWalkIn(c.UserContext(), s.db, attendance.WalkIn{
 			EventID: e.ID, Name: f.Name, Phone: f.Phone, Sex: f.Sex, AgeBand: f.AgeBand,
-			Lang: langOf(c), ByID: currentUser(c).ID,
+			Lang: e.Lang, ByID: currentUser(c).ID, // the venue's language, for a certificate
 		}, s.now())
 		if err == nil {
 			return c.Redirect(checkinURL(c, e.ID, r.ID, "checkin_walkin_added"), fiber.StatusSeeOther)

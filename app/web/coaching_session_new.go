@@ -60,7 +60,9 @@ type eventOption struct {
 
 type coachingNewPage struct {
 	Page
+	days
 	Coachee      *user.User
+	Session      *coaching.Session // when correcting a recorded session
 	Form         coachingForm
 	Errors       FieldErrors
 	Competencies []competencyView
@@ -73,7 +75,7 @@ func (s *Server) coachingNewPage(c *fiber.Ctx, ce *user.User) (*coachingNewPage,
 	ctx := c.UserContext()
 	p := s.page(c, "coaching.new_title")
 	p.Title = p.T("coaching.new_title") + " · " + ce.Name
-	pg := &coachingNewPage{Page: p, Coachee: ce, Errors: FieldErrors{}, Modes: coaching.Modes, Today: s.today()}
+	pg := &coachingNewPage{Page: p, days: days{p.Translator}, Coachee: ce, Errors: FieldErrors{}, Modes: coaching.Modes, Today: s.today()}
 	comps, err := coaching.Competencies(ctx, s.db, false)
 	if err != nil {
 		return nil, err
@@ -145,6 +147,69 @@ func (s *Server) coachingCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.saveCoachingForm(c, pg, func(in coaching.SessionInput) error {
+		_, err := coaching.RecordSession(c.UserContext(), s.db, in, pg.User, s.now())
+		return err
+	})
+}
+
+// coachingEdit shows a recorded session in the form, to correct it.
+func (s *Server) coachingEdit(c *fiber.Ctx) error {
+	sess, pg, err := s.loadSessionForEdit(c)
+	if err != nil {
+		return err
+	}
+	f := coachingForm{HeldOn: sess.HeldOn, Mode: sess.Mode, Topics: sess.Topics, Strengths: sess.Strengths,
+		Difficulties: sess.Difficulties, NextOn: sess.NextOn, Ratings: map[uint]string{}}
+	if sess.EventID != nil {
+		f.EventID = strconv.FormatUint(uint64(*sess.EventID), 10)
+	}
+	for _, r := range sess.Ratings {
+		f.Ratings[r.CompetencyID] = strconv.Itoa(r.Level)
+	}
+	for i := 0; i < 2; i++ {
+		f.Actions = append(f.Actions, actionRow{Index: i})
+	}
+	pg.Form = f
+	return s.render(c, fiber.StatusOK, "coaching/session_new", pg)
+}
+
+// coachingUpdate saves the corrected session.
+func (s *Server) coachingUpdate(c *fiber.Ctx) error {
+	sess, pg, err := s.loadSessionForEdit(c)
+	if err != nil {
+		return err
+	}
+	return s.saveCoachingForm(c, pg, func(in coaching.SessionInput) error {
+		return coaching.UpdateSession(c.UserContext(), s.db, sess.ID, in, pg.User, s.now())
+	})
+}
+
+func (s *Server) loadSessionForEdit(c *fiber.Ctx) (*coaching.Session, *coachingNewPage, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return nil, nil, err
+	}
+	sess, err := coaching.GetSession(c.UserContext(), s.db, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !coaching.AccessFor(currentUser(c), sess.Coachee).Change {
+		return nil, nil, apperr.New(apperr.Forbidden, "error.coaching.forbidden")
+	}
+	pg, err := s.coachingNewPage(c, sess.Coachee)
+	if err != nil {
+		return nil, nil, err
+	}
+	pg.Session = sess
+	pg.Title = pg.T("coaching.edit_title") + " · " + sess.Coachee.Name
+	return sess, pg, nil
+}
+
+// saveCoachingForm reads and checks the coaching form, then saves it with
+// save: 303 to the coachee's page, or the form again with its errors (422).
+func (s *Server) saveCoachingForm(c *fiber.Ctx, pg *coachingNewPage, save func(coaching.SessionInput) error) error {
+	ce := pg.Coachee
 	var f coachingForm
 	if err := bindForm(c, &f); err != nil {
 		return err
@@ -208,7 +273,7 @@ func (s *Server) coachingCreate(c *fiber.Ctx) error {
 		}
 	}
 	if !errs.Any() {
-		_, err := coaching.RecordSession(c.UserContext(), s.db, in, pg.User, s.now())
+		err := save(in)
 		var ae *apperr.Error
 		if errors.As(err, &ae) && ae.Kind == apperr.Invalid {
 			field := "_form"

@@ -92,5 +92,8 @@ func (s *Server) actionPointDone(c *fiber.Ctx) error {
 	if !done {
 		flash = "coaching_action_reopened"
 	}
+	if c.FormValue("back") == "coach" {
+		return c.Redirect("/"+langOf(c)+"/staff/coaching?flash="+flash, fiber.StatusSeeOther)
+	}
 	return c.Redirect("/"+langOf(c)+"/staff/coaching/coachees/"+itoa(int(a.CoacheeID))+"?flash="+flash, fiber.StatusSeeOther)
 }

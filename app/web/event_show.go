@@ -11,7 +11,7 @@ type eventShowPage struct {
 	Event eventView
 	// Register is the registration form's state (filled by the registration
 	// pages when the form comes back with errors).
-	Register any
+	Register *registerState
 }
 
 // eventShow shows one event in the page's language, with fallback.
@@ -27,5 +27,9 @@ func (s *Server) eventShow(c *fiber.Ctx) error {
 	p := s.page(c, "")
 	v := viewEvent(p.Translator, e, s.now())
 	p.Title = v.Title
-	return s.render(c, fiber.StatusOK, "events/show", eventShowPage{Page: p, Event: v})
+	st, err := s.newRegisterState(c, p, e, v)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "events/show", eventShowPage{Page: p, Event: v, Register: st})
 }

@@ -115,6 +115,13 @@ func safeNext(next string) string {
 	if len(next) < 4 || len(next) > 300 || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		return ""
 	}
+	// Browsers drop tabs and other control characters from URLs, so that
+	// "/\t/evil.example" would become "//evil.example": refuse them all.
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == ' ' {
+			return ""
+		}
+	}
 	return next
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/sessionreport"
+	"github.com/lantern-ngo/lantern/app/user"
 )
 
 // reportForm is the session report form as typed (kept as text so that a
@@ -57,6 +58,9 @@ type reportPage struct {
 	Services []string
 	Started  bool
 	Editing  bool
+	// Observe lists the session's trainers whose coaching records the
+	// viewer may change: a link records an observation of this session.
+	Observe []user.User
 }
 
 // loadReportPage gathers what the report page shows, after the access check.
@@ -103,6 +107,18 @@ func (s *Server) loadReportPage(c *fiber.Ctx) (*reportPage, error) {
 		pg.Form = reportForm{Referrals: map[string]string{}}
 	}
 	pg.Form.FollowUps = padFollowUps(pg.Form.FollowUps)
+	if p.User.Has(user.RoleCoach, user.RoleOrganiser, user.RoleAdmin) {
+		var trainers []user.User
+		err := s.db.WithContext(ctx).Where("id IN (SELECT user_id FROM event_trainers WHERE event_id = ?)", e.ID).Order("name").Find(&trainers).Error
+		if err != nil {
+			return nil, err
+		}
+		for i := range trainers {
+			if coaching.AccessFor(p.User, &trainers[i]).Change {
+				pg.Observe = append(pg.Observe, trainers[i])
+			}
+		}
+	}
 	return pg, nil
 }
 

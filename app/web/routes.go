@@ -45,6 +45,7 @@ func (s *Server) routes(app *fiber.App) {
 	// ---- JSON API behind the session (or a shared secret) -----------------
 	apiIn := app.Group("/api/v1")
 	// -- registration (issue 3): SMS gateway webhook --
+	apiIn.Post("/sms/inbound", s.smsInbound)
 	// -- attendance (issue 5): offline check-in batches --
 	apiStaff := s.requireRole(user.RoleTrainer, user.RoleOrganiser, user.RoleAdmin)
 	apiIn.Get("/events/:id<int>/roster", apiStaff, s.apiRoster)
@@ -68,8 +69,15 @@ func (s *Server) routes(app *fiber.App) {
 		g.Get("/login", s.loginForm)
 		g.Post("/login", s.loginSubmit)
 		g.Post("/logout", s.logout)
+		// One-time set-password links that admins give to new staff (issue 4).
+		g.Get("/set-password/:token", s.passwordSetForm)
+		g.Post("/set-password/:token", s.passwordSetSubmit)
 
 		// ---- Public: registration and tickets (issue 3) ---------------
+		g.Post("/events/:id<int>/register", s.registrationCreate)
+		g.Get("/r/:code", s.ticketShow)
+		g.Get("/r/:code/cancel", s.ticketCancelConfirm)
+		g.Post("/r/:code/cancel", s.ticketCancel)
 
 		// ---- Public: quizzes on the participant's phone (issue 6) ----
 		g.Get("/r/:code/quiz/:phase", s.quizIntro)
@@ -87,8 +95,73 @@ func (s *Server) routes(app *fiber.App) {
 		staff.Get("/", s.staffHome)
 
 		// ---- Staff: accounts, partners, venues, targets, audit, personal data (issue 4)
+		staff.Get("/profile", s.profile)
+		staff.Post("/profile/lang", s.profileLang)
+		staff.Post("/profile/password", s.profilePassword)
+		adm := staff.Group("/admin", s.requireRole(user.RoleAdmin))
+		adm.Get("/accounts", s.accountList)
+		adm.Get("/accounts/new", s.accountNew)
+		adm.Post("/accounts", s.accountCreate)
+		adm.Get("/accounts/:id<int>/edit", s.accountEdit)
+		adm.Post("/accounts/:id<int>", s.accountUpdate)
+		adm.Post("/accounts/:id<int>/active", s.accountActive)
+		adm.Post("/accounts/:id<int>/link", s.accountLink)
+		adm.Get("/partners", s.partnerList)
+		adm.Get("/partners/new", s.partnerNew)
+		adm.Post("/partners", s.partnerSave)
+		adm.Get("/partners/:id<int>/edit", s.partnerEdit)
+		adm.Post("/partners/:id<int>", s.partnerSave)
+		adm.Get("/venues", s.venueList)
+		adm.Get("/venues/new", s.venueNew)
+		adm.Post("/venues", s.venueSave)
+		adm.Get("/venues/:id<int>/edit", s.venueEdit)
+		adm.Post("/venues/:id<int>", s.venueSave)
+		adm.Get("/targets", s.targetList)
+		adm.Get("/targets/new", s.targetNew)
+		adm.Post("/targets", s.targetSave)
+		adm.Get("/targets/:id<int>/edit", s.targetEdit)
+		adm.Post("/targets/:id<int>", s.targetSave)
+		adm.Get("/audit", s.auditList)
+		// Personal data: the person is named in the form body, never in the URL.
+		adm.Get("/privacy", s.privacyForm)
+		adm.Post("/privacy", s.privacyShow)
+		adm.Post("/privacy/export", s.privacyExport)
+		adm.Post("/privacy/erase", s.privacyErase)
+		adm.Get("/consent", s.consentList)
+		adm.Post("/consent", s.consentPublish)
 
 		// ---- Staff: events, registrations, schedule, messages (issues 3 and 4)
+		staff.Get("/messages", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.messageList)
+
+		// -- event management (issue 4): organisers and admins --
+		// The role check is on each route, not on the group: a Fiber group's
+		// middleware applies to every path under its prefix, and trainers
+		// must still reach /staff/events/{id}/checkin (attendance area).
+		org := s.requireRole(user.RoleOrganiser, user.RoleAdmin)
+		ev := staff.Group("/events")
+		ev.Get("/", org, s.staffEventList)
+		ev.Get("/new", org, s.eventNew)
+		ev.Post("/new", org, s.eventCreate)
+		ev.Get("/:id<int>", org, s.eventEdit)
+		ev.Post("/:id<int>", org, s.eventUpdate)
+		ev.Post("/:id<int>/duplicate", org, s.eventDuplicate)
+		ev.Post("/:id<int>/publish", org, s.eventPublish)
+		ev.Post("/:id<int>/unpublish", org, s.eventUnpublish)
+		ev.Get("/:id<int>/cancel", org, s.eventCancelConfirm)
+		ev.Post("/:id<int>/cancel", org, s.eventCancel)
+		ev.Get("/:id<int>/registrations", org, s.eventRegistrations)
+		ev.Post("/:id<int>/registrations", org, s.eventRegistrations)
+		ev.Post("/:id<int>/registrations/export", org, s.eventRegistrationsExport)
+		ev.Post("/:id<int>/registrations/new", org, s.eventRegisterOnBehalf)
+		ev.Post("/:id<int>/registrations/:rid<int>/confirm", org, s.registrationConfirm)
+		ev.Post("/:id<int>/registrations/:rid<int>/waitlist", org, s.registrationWaitlist)
+		ev.Post("/:id<int>/registrations/:rid<int>/cancel", org, s.registrationCancelStaff)
+		staff.Get("/schedule", org, s.staffCalendar)
+		staff.Get("/schedule/agenda", org, s.staffAgenda)
+		staff.Get("/plan", org, s.planShow)
+		// Public month calendar of published events (event management area).
+		g.Get("/events/calendar", s.publicCalendar)
+		// -- end of event management --
 
 		// ---- Staff: attendance and check-in (issue 5) -----------------
 		// Trainers reach only the sessions they are assigned to (object-level
@@ -151,6 +224,8 @@ func (s *Server) routes(app *fiber.App) {
 		staff.Get("/coaching/coachees/:id<int>/sessions/new", s.coachingNew)
 		staff.Post("/coaching/coachees/:id<int>/sessions", s.coachingCreate)
 		staff.Get("/coaching/sessions/:id<int>", s.coachingSessionShow)
+		staff.Get("/coaching/sessions/:id<int>/edit", s.coachingEdit)
+		staff.Post("/coaching/sessions/:id<int>", s.coachingUpdate)
 		staff.Post("/coaching/action-points/:id<int>/done", s.actionPointDone)
 		staff.Get("/coaching/figures", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.coachingFigures)
 		staff.Get("/coaching/figures.csv", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.coachingFiguresCSV)

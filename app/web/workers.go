@@ -14,9 +14,10 @@ func (s *Server) workers() []func(context.Context) {
 	return []func(context.Context){
 		s.janitor,
 		// registration (issue 3): SMS sender and reminders
+		s.smsWorker,
 
 		// personal data (issue 4): retention
-
+		s.retention,
 	}
 }
 

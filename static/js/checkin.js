@@ -172,7 +172,9 @@
   var codeForm = document.getElementById('code-form');
   var codeInput = document.getElementById('code');
   var codeMsg = document.getElementById('code-msg');
+  var codeOk = document.getElementById('code-ok');
   function codeMessage(t) { if (codeMsg) { codeMsg.hidden = !t; codeMsg.textContent = t; } }
+  function codeDone(t) { if (codeOk) { codeOk.hidden = !t; codeOk.textContent = t ? '✔ ' + t : ''; } }
   function handleCode(text) {
     text = (text || '').trim();
     if (!text) { return; }
@@ -183,16 +185,19 @@
       if (li) {
         enqueue({ registration_id: +li.dataset.id });
         codeMessage('');
+        codeDone(li.querySelector('.who').textContent + ' (' + li.dataset.code + ')');
         codeInput.value = '';
-        li.scrollIntoView({ block: 'center' });
+        codeInput.focus();
       } else if (navigator.onLine) {
         codeForm.submit(); // the server says what is wrong with it
       } else {
         enqueue({ code: isTicket ? text : code });
         codeInput.value = '';
+        codeDone('');
         codeMessage(msg('unknown'));
       }
     }).catch(function (e) {
+      codeDone('');
       codeMessage(e.message === 'other' ? msg('other') : msg('forged'));
     });
   }
@@ -287,17 +292,20 @@
   window.addEventListener('online', function () { sync(); pull(); });
   window.addEventListener('offline', function () { refreshStatus(); });
   setInterval(sync, 15000);
-  setInterval(pull, 30000);
+  setInterval(pull, 60000);
   load().forEach(function (it) { if (it.registration_id) { markLine(it.registration_id, true); } });
   refreshStatus();
   sync();
 
   // A service worker keeps this page and its files for a reload offline.
   if ('serviceWorker' in navigator && d.sw) {
+    var controlled = !!navigator.serviceWorker.controller;
     navigator.serviceWorker.register(d.sw, { scope: d.scope }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
-      if (reg.active) {
+      // A page the worker already served is in its cache; the first one
+      // (loaded before the worker) asks it to keep a copy.
+      if (reg.active && !controlled) {
         reg.active.postMessage({ cache: [location.pathname].concat(d.assets.split(' ')) });
       }
     }).catch(function () {});

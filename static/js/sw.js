@@ -6,6 +6,18 @@
 'use strict';
 var CACHE = 'lantern-checkin-v1';
 var PAGE = /\/staff\/events\/\d+\/checkin$/;
+// A copy older than a day is not shown: it holds participants' names.
+var MAX_AGE = 24 * 3600 * 1000;
+var STAMP = '?cached-at';
+
+function keep(path, res) {
+  return caches.open(CACHE).then(function (c) {
+    return Promise.all([c.put(path, res), c.put(path + STAMP, new Response(String(Date.now())))]);
+  });
+}
+function forget(path) {
+  return caches.open(CACHE).then(function (c) { return Promise.all([c.delete(path), c.delete(path + STAMP)]); });
+}
 
 self.addEventListener('install', function () { self.skipWaiting(); });
 self.addEventListener('activate', function (ev) { ev.waitUntil(self.clients.claim()); });
@@ -16,7 +28,17 @@ self.addEventListener('message', function (ev) {
     var path = new URL(u, self.location.origin).pathname;
     return u.indexOf('/static/') === 0 || PAGE.test(path);
   });
-  ev.waitUntil(caches.open(CACHE).then(function (c) { return c.addAll(urls); }).catch(function () {}));
+  // Sent once, by a page loaded before this worker controlled it.
+  ev.waitUntil(Promise.all(urls.map(function (u) {
+    return caches.match(u).then(function (hit) {
+      return hit ? null : fetch(u, { credentials: 'same-origin' });
+    }).then(function (res) {
+      if (!res) { return null; }
+      if (!res.ok || res.redirected) { return null; }
+      return u.indexOf('/static/') === 0 ? caches.open(CACHE).then(function (c) { return c.put(u, res); })
+        : keep(new URL(u, self.location.origin).pathname, res);
+    });
+  })).catch(function () {}));
 });
 
 self.addEventListener('fetch', function (ev) {
@@ -27,17 +49,33 @@ self.addEventListener('fetch', function (ev) {
   if (req.mode === 'navigate' && PAGE.test(url.pathname)) {
     ev.respondWith(fetch(req).then(function (res) {
       if (res.ok && !res.redirected) {
-        var copy = res.clone();
-        caches.open(CACHE).then(function (c) { c.put(url.pathname, copy); });
+        keep(url.pathname, res.clone());
+      } else if (res.redirected) {
+        // Signed out: the copy (names of participants) goes too.
+        forget(url.pathname);
       }
       return res;
     }).catch(function () {
-      return caches.match(url.pathname).then(function (hit) { return hit || Response.error(); });
+      return caches.open(CACHE).then(function (c) {
+        return Promise.all([c.match(url.pathname), c.match(url.pathname + STAMP)]);
+      }).then(function (hit) {
+        return hit[1] ? hit[1].text().then(function (t) {
+          return Date.now() - Number(t) < MAX_AGE && hit[0] ? hit[0] : Response.error();
+        }) : Response.error();
+      });
     }));
     return;
   }
   if (url.pathname.indexOf('/static/') === 0) {
     // Fingerprinted files never change: the cache may answer first.
-    ev.respondWith(caches.match(req).then(function (hit) { return hit || fetch(req); }));
+    ev.respondWith(caches.match(req).then(function (hit) {
+      return hit || fetch(req).then(function (res) {
+        if (res.ok) {
+          var copy = res.clone();
+          caches.open(CACHE).then(function (c) { c.put(req, copy); });
+        }
+        return res;
+      });
+    }));
   }
 });

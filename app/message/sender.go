@@ -1,0 +1,203 @@
+package message
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Driver delivers one message. A nil error means the gateway accepted it.
+type Driver interface {
+	Send(ctx context.Context, m *Message) (providerID string, err error)
+}
+
+// ErrKept is what the outbox driver answers: the message stays in the
+// database for organisers to read and is not sent anywhere.
+var ErrKept = errors.New("kept in the outbox")
+
+// PermanentError is a refusal that retrying cannot fix (a 4xx answer).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// OutboxDriver keeps every message (SMS_DRIVER=outbox, the default).
+type OutboxDriver struct{}
+
+// Send keeps m.
+func (OutboxDriver) Send(context.Context, *Message) (string, error) { return "", ErrKept }
+
+// HTTPDriver posts each message as JSON to a gateway:
+//
+//	POST SMS_GATEWAY_URL
+//	Authorization: Bearer SMS_GATEWAY_TOKEN
+//	Idempotency-Key: lantern-sms-<id>
+//	{"id":"lantern-sms-<id>","to":"+84912345678","text":"…","encoding":"GSM7","segments":1}
+//
+// A 2xx answer is success (an optional JSON {"id": "…"} is kept as the
+// provider's id); 429 and 5xx answers and network errors are retried with
+// backoff; other 4xx answers fail the message at once. The idempotency key
+// lets a gateway drop a retry of a message it already accepted.
+type HTTPDriver struct {
+	URL    string
+	Token  string
+	Client *http.Client
+}
+
+// NewHTTPDriver returns a driver with a 10-second timeout.
+func NewHTTPDriver(url, token string) *HTTPDriver {
+	return &HTTPDriver{URL: url, Token: token, Client: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// Send posts m to the gateway.
+func (d *HTTPDriver) Send(ctx context.Context, m *Message) (string, error) {
+	key := "lantern-sms-" + strconv.FormatUint(uint64(m.ID), 10)
+	body, _ := json.Marshal(map[string]any{"id": key, "to": m.To, "text": m.Body, "encoding": m.Encoding, "segments": m.Segments})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(body))
+	if err != nil {
+		return "", &PermanentError{err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", key)
+	if d.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+d.Token)
+	}
+	resp, err := d.Client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		var out struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(data, &out)
+		return out.ID, nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return "", fmt.Errorf("gateway answered %d", resp.StatusCode)
+	default:
+		return "", &PermanentError{fmt.Errorf("gateway refused the message: %d", resp.StatusCode)}
+	}
+}
+
+// Sender sends the due messages of the outbox through a driver. Several
+// senders (on several instances) may run at once: each message is claimed
+// by one atomic conditional UPDATE before it is sent, so no message is ever
+// sent twice.
+type Sender struct {
+	DB     *gorm.DB
+	Driver Driver
+	// MaxAttempts before a message is marked failed (default 6).
+	MaxAttempts int
+	// Lease is how long a claimed message stays locked (default 2 minutes).
+	Lease time.Duration
+	// Batch is how many messages one run claims at most (default 50).
+	Batch int
+}
+
+// Backoff is the wait before attempt n+1: 30 s, 1 min, 2 min, … up to an hour.
+func Backoff(attempts int) time.Duration {
+	d := 30 * time.Second
+	for i := 1; i < attempts && d < time.Hour; i++ {
+		d *= 2
+	}
+	if d > time.Hour {
+		d = time.Hour
+	}
+	return d
+}
+
+func (s *Sender) defaults() {
+	if s.MaxAttempts <= 0 {
+		s.MaxAttempts = 6
+	}
+	if s.Lease <= 0 {
+		s.Lease = 2 * time.Minute
+	}
+	if s.Batch <= 0 {
+		s.Batch = 50
+	}
+}
+
+// RunOnce sends the messages due at now and tells how many it handled.
+func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
+	s.defaults()
+	now = now.UTC()
+	db := s.DB.WithContext(ctx)
+	// A message left "sending" past its lease was claimed by a sender that
+	// stopped mid-way: the gateway may or may not have it. It is not sent
+	// again (never twice); organisers see it failed.
+	if err := db.Model(&Message{}).Where("status = ? AND locked_until < ?", StatusSending, now).
+		Updates(map[string]any{"status": StatusFailed, "locked_until": nil, "last_error": "interrupted while sending; not retried so that it is never sent twice"}).Error; err != nil {
+		return 0, err
+	}
+	var ids []uint
+	if err := db.Model(&Message{}).Where("status = ? AND next_attempt_at <= ?", StatusQueued, now).
+		Order("next_attempt_at, id").Limit(s.Batch).Pluck("id", &ids).Error; err != nil {
+		return 0, err
+	}
+	handled := 0
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		until := now.Add(s.Lease)
+		res := db.Model(&Message{}).Where("id = ? AND status = ? AND next_attempt_at <= ?", id, StatusQueued, now).
+			Updates(map[string]any{"status": StatusSending, "locked_until": until, "attempts": gorm.Expr("attempts + 1")})
+		if res.Error != nil {
+			return handled, res.Error
+		}
+		if res.RowsAffected != 1 {
+			continue // another sender has it
+		}
+		var m Message
+		if err := db.Take(&m, id).Error; err != nil {
+			return handled, err
+		}
+		if err := s.deliver(ctx, &m, now); err != nil {
+			return handled, err
+		}
+		handled++
+	}
+	return handled, nil
+}
+
+func (s *Sender) deliver(ctx context.Context, m *Message, now time.Time) error {
+	sctx, cancel := context.WithTimeout(ctx, s.Lease/2)
+	providerID, err := s.Driver.Send(sctx, m)
+	cancel()
+	var fields map[string]any
+	var perm *PermanentError
+	switch {
+	case err == nil:
+		fields = map[string]any{"status": StatusSent, "sent_at": now, "provider_id": clip(providerID, 120), "locked_until": nil, "last_error": ""}
+	case errors.Is(err, ErrKept):
+		fields = map[string]any{"status": StatusKept, "locked_until": nil}
+	case errors.As(err, &perm) || m.Attempts >= s.MaxAttempts:
+		fields = map[string]any{"status": StatusFailed, "locked_until": nil, "last_error": clip(err.Error(), 300)}
+	default:
+		fields = map[string]any{"status": StatusQueued, "locked_until": nil, "last_error": clip(err.Error(), 300),
+			"next_attempt_at": now.Add(Backoff(m.Attempts))}
+	}
+	// The outcome is written even when ctx was cancelled meanwhile.
+	return s.DB.WithContext(context.WithoutCancel(ctx)).Model(&Message{}).
+		Where("id = ? AND status = ?", m.ID, StatusSending).Updates(fields).Error
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

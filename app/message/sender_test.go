@@ -1,0 +1,224 @@
+package message_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/testutil"
+)
+
+func TestMain(m *testing.M) { os.Exit(testutil.Main(m)) }
+
+var t0 = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+
+// gateway is a test SMS gateway: it fails the first `fail` calls with 500,
+// then accepts, and counts what it accepted per idempotency key.
+type gateway struct {
+	mu       sync.Mutex
+	calls    int
+	fail     int
+	status   int
+	accepted map[string]int
+	bodies   []map[string]any
+	auth     string
+}
+
+func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.calls++
+	g.auth = r.Header.Get("Authorization")
+	if g.calls <= g.fail {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	if g.status != 0 {
+		w.WriteHeader(g.status)
+		return
+	}
+	var body map[string]any
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	g.bodies = append(g.bodies, body)
+	g.accepted[r.Header.Get("Idempotency-Key")]++
+	fmt.Fprintf(w, `{"id":"gw-%d"}`, g.calls)
+}
+
+func enqueue(t *testing.T, db *gorm.DB, body string) *message.Message {
+	t.Helper()
+	m := &message.Message{To: "+84912345678", Body: body, Lang: "vi", Kind: "confirmation", NextAttemptAt: t0}
+	if err := message.Enqueue(db, m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func reload(t *testing.T, db *gorm.DB, id uint) message.Message {
+	t.Helper()
+	var m message.Message
+	if err := db.Take(&m, id).Error; err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestHTTPDriverRetriesWithBackoffAndNeverSendsTwice(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		g := &gateway{fail: 2, accepted: map[string]int{}}
+		srv := httptest.NewServer(g)
+		defer srv.Close()
+		s := &message.Sender{DB: db, Driver: message.NewHTTPDriver(srv.URL, "tok-123"), MaxAttempts: 5}
+		m := enqueue(t, db, "Lantern: Ma xac nhan K7M2QX5")
+
+		// Attempt 1 fails: queued again in 30 s.
+		if _, err := s.RunOnce(t.Context(), t0); err != nil {
+			t.Fatal(err)
+		}
+		got := reload(t, db, m.ID)
+		if got.Status != message.StatusQueued || got.Attempts != 1 || !got.NextAttemptAt.Equal(t0.Add(30*time.Second)) || got.LastError == "" {
+			t.Fatalf("after a 500: %s attempts %d next %v err %q", got.Status, got.Attempts, got.NextAttemptAt, got.LastError)
+		}
+		// Not due yet: nothing happens.
+		if n, _ := s.RunOnce(t.Context(), t0.Add(29*time.Second)); n != 0 {
+			t.Errorf("sent %d before the backoff ended", n)
+		}
+		// Attempt 2 fails: backoff doubles to 60 s.
+		s.RunOnce(t.Context(), t0.Add(30*time.Second))
+		got = reload(t, db, m.ID)
+		if got.Attempts != 2 || !got.NextAttemptAt.Equal(t0.Add(90*time.Second)) {
+			t.Fatalf("after the second 500: attempts %d next %v", got.Attempts, got.NextAttemptAt)
+		}
+		// Attempt 3 succeeds.
+		s.RunOnce(t.Context(), t0.Add(90*time.Second))
+		got = reload(t, db, m.ID)
+		if got.Status != message.StatusSent || got.ProviderID != "gw-3" || got.SentAt == nil || got.LockedUntil != nil {
+			t.Fatalf("after success: %+v", got)
+		}
+		// Later runs send nothing more.
+		s.RunOnce(t.Context(), t0.Add(time.Hour))
+		if g.calls != 3 || g.accepted[fmt.Sprintf("lantern-sms-%d", m.ID)] != 1 {
+			t.Errorf("gateway calls %d, accepted %v; want 3 calls and one acceptance", g.calls, g.accepted)
+		}
+		if g.auth != "Bearer tok-123" || g.bodies[0]["to"] != "+84912345678" || g.bodies[0]["text"] != "Lantern: Ma xac nhan K7M2QX5" {
+			t.Errorf("request: auth %q body %v", g.auth, g.bodies[0])
+		}
+	})
+}
+
+func TestHTTPDriverFailures(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		// A 400 is final at once.
+		g := &gateway{status: http.StatusBadRequest, accepted: map[string]int{}}
+		srv := httptest.NewServer(g)
+		defer srv.Close()
+		s := &message.Sender{DB: db, Driver: message.NewHTTPDriver(srv.URL, ""), MaxAttempts: 3}
+		m := enqueue(t, db, "x")
+		s.RunOnce(t.Context(), t0)
+		if got := reload(t, db, m.ID); got.Status != message.StatusFailed || got.Attempts != 1 {
+			t.Errorf("400: %s after %d attempts, want failed after 1", got.Status, got.Attempts)
+		}
+		// A gateway that always fails: failed after MaxAttempts.
+		g2 := &gateway{fail: 1000, accepted: map[string]int{}}
+		srv2 := httptest.NewServer(g2)
+		defer srv2.Close()
+		s = &message.Sender{DB: db, Driver: message.NewHTTPDriver(srv2.URL, ""), MaxAttempts: 3}
+		m2 := enqueue(t, db, "y")
+		at := t0
+		for i := 0; i < 5; i++ {
+			s.RunOnce(t.Context(), at)
+			at = at.Add(time.Hour)
+		}
+		if got := reload(t, db, m2.ID); got.Status != message.StatusFailed || got.Attempts != 3 || g2.calls != 3 {
+			t.Errorf("always 500: %s after %d attempts (%d calls), want failed after 3", got.Status, got.Attempts, g2.calls)
+		}
+	})
+}
+
+func TestOutboxDriverKeeps(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		m := enqueue(t, db, "kept")
+		s := &message.Sender{DB: db, Driver: message.OutboxDriver{}}
+		if n, err := s.RunOnce(t.Context(), t0); err != nil || n != 1 {
+			t.Fatalf("RunOnce = %d, %v", n, err)
+		}
+		if got := reload(t, db, m.ID); got.Status != message.StatusKept || got.Attempts != 1 {
+			t.Errorf("status %s attempts %d, want kept 1", got.Status, got.Attempts)
+		}
+	})
+}
+
+// slowDriver counts sends per message and is slow enough for senders to overlap.
+type slowDriver struct{ sent sync.Map }
+
+func (d *slowDriver) Send(ctx context.Context, m *message.Message) (string, error) {
+	time.Sleep(2 * time.Millisecond)
+	v, _ := d.sent.LoadOrStore(m.ID, new(atomic.Int32))
+	v.(*atomic.Int32).Add(1)
+	return "", nil
+}
+
+func TestConcurrentSendersNeverSendTwice(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		const n = 40
+		for i := 0; i < n; i++ {
+			enqueue(t, db, fmt.Sprintf("message %d", i))
+		}
+		d := &slowDriver{}
+		var wg sync.WaitGroup
+		for i := 0; i < 4; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s := &message.Sender{DB: db, Driver: d, Batch: n}
+				if _, err := s.RunOnce(context.Background(), t0); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		count := 0
+		d.sent.Range(func(k, v any) bool {
+			count++
+			if got := v.(*atomic.Int32).Load(); got != 1 {
+				t.Errorf("message %v sent %d times", k, got)
+			}
+			return true
+		})
+		var sent int64
+		db.Model(&message.Message{}).Where("status = ?", message.StatusSent).Count(&sent)
+		if count != n || sent != n {
+			t.Errorf("sent %d distinct messages (%d marked sent), want %d", count, sent, n)
+		}
+	})
+}
+
+func TestInterruptedSendIsNotRetried(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		m := enqueue(t, db, "z")
+		lease := t0.Add(time.Minute)
+		db.Model(&message.Message{}).Where("id = ?", m.ID).Updates(map[string]any{"status": message.StatusSending, "locked_until": lease, "attempts": 1})
+		d := &slowDriver{}
+		s := &message.Sender{DB: db, Driver: d}
+		s.RunOnce(t.Context(), t0.Add(30*time.Second)) // lease still running: untouched
+		if got := reload(t, db, m.ID); got.Status != message.StatusSending {
+			t.Errorf("status %s during the lease", got.Status)
+		}
+		s.RunOnce(t.Context(), t0.Add(2*time.Minute))
+		if got := reload(t, db, m.ID); got.Status != message.StatusFailed {
+			t.Errorf("status %s after the lease, want failed", got.Status)
+		}
+		if _, ok := d.sent.Load(m.ID); ok {
+			t.Error("an interrupted message was sent again")
+		}
+	})
+}

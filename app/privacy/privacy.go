@@ -1,0 +1,402 @@
+// Package privacy answers participants' personal-data requests (export and
+// erasure, Decree 13/2023/ND-CP and GDPR), anonymises old registrations
+// (retention) and keeps the versions of the consent text.
+//
+// Anonymising blanks what identifies a person (name, folded name, phone,
+// organisation) and keeps sex, age band, role, status, group size and the
+// event, so that the programme's indicators survive.
+package privacy
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/audit"
+	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/database"
+	"github.com/lantern-ngo/lantern/app/registration"
+)
+
+// Subject names whose data is asked for: a phone number (E.164) or a
+// registration's confirmation code (children and groups may have no phone).
+type Subject struct {
+	Phone string
+	Code  string
+}
+
+func (s Subject) where(q *gorm.DB) *gorm.DB {
+	if s.Phone != "" {
+		return q.Where("registrations.phone = ?", s.Phone)
+	}
+	return q.Where("registrations.code = ?", strings.ToUpper(s.Code))
+}
+
+func (s Subject) empty() bool { return s.Phone == "" && s.Code == "" }
+
+// Export is everything Lantern holds about one person.
+type Export struct {
+	Subject       string           `json:"subject"`
+	GeneratedAt   time.Time        `json:"generated_at"`
+	Registrations []ExportedReg    `json:"registrations"`
+	Messages      []ExportedSMS    `json:"sms_messages"`
+	Consents      map[string]Texts `json:"consent_texts"`
+}
+
+// Texts is a consent text per language.
+type Texts = content.Text
+
+// ExportedReg is one registration with its event and attendance.
+type ExportedReg struct {
+	Code           string     `json:"confirmation_code"`
+	Kind           string     `json:"kind"`
+	Status         string     `json:"status"`
+	Name           string     `json:"name"`
+	Phone          string     `json:"phone"`
+	Sex            string     `json:"sex"`
+	AgeBand        string     `json:"age_band"`
+	Role           string     `json:"role"`
+	Organisation   string     `json:"organisation"`
+	GroupSize      int        `json:"group_size"`
+	Lang           string     `json:"language"`
+	Source         string     `json:"source"`
+	ConsentVersion string     `json:"consent_version"`
+	ConsentAt      *time.Time `json:"consent_at"`
+	CreatedAt      time.Time  `json:"registered_at"`
+	CancelledAt    *time.Time `json:"cancelled_at,omitempty"`
+	AnonymisedAt   *time.Time `json:"anonymised_at,omitempty"`
+	Event          ExportedEv `json:"event"`
+	CheckedInAt    *time.Time `json:"checked_in_at,omitempty"`
+	Attended       bool       `json:"attended"`
+}
+
+// ExportedEv names the event of a registration.
+type ExportedEv struct {
+	ID       uint      `json:"id"`
+	Code     string    `json:"code"`
+	Title    string    `json:"title"`
+	Kind     string    `json:"kind"`
+	StartsAt time.Time `json:"starts_at"`
+	EndsAt   time.Time `json:"ends_at"`
+	TimeZone string    `json:"time_zone"`
+}
+
+// ExportedSMS is one SMS sent (or queued) to the person.
+type ExportedSMS struct {
+	Kind      string     `json:"kind"`
+	Body      string     `json:"body"`
+	Status    string     `json:"status"`
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at,omitempty"`
+}
+
+type regRow struct {
+	registration.Registration
+	EvCode     string
+	EvKind     string
+	EvStartsAt time.Time
+	EvEndsAt   time.Time
+	EvTimeZone string
+	EvLang     string
+}
+
+// Find returns the registrations of a subject (nil when none).
+func find(tx *gorm.DB, s Subject) ([]regRow, error) {
+	var rows []regRow
+	q := tx.Table("registrations").
+		Select("registrations.*, events.code AS ev_code, events.kind AS ev_kind, events.starts_at AS ev_starts_at, events.ends_at AS ev_ends_at, events.time_zone AS ev_time_zone, events.lang AS ev_lang").
+		Joins("JOIN events ON events.id = registrations.event_id")
+	err := s.where(q).Order("events.starts_at").Order("registrations.id").Scan(&rows).Error
+	return rows, err
+}
+
+// BuildExport gathers a subject's data in lang (event titles) and records
+// the export in the audit log (without the data itself).
+func BuildExport(ctx context.Context, db *gorm.DB, actorID uint, s Subject, lang string, now time.Time) (*Export, error) {
+	if s.empty() {
+		return nil, apperr.New(apperr.Invalid, "error.account.subject_required")
+	}
+	out := &Export{GeneratedAt: now.UTC(), Registrations: []ExportedReg{}, Messages: []ExportedSMS{}, Consents: map[string]Texts{}}
+	out.Subject = s.Phone
+	if out.Subject == "" {
+		out.Subject = strings.ToUpper(s.Code)
+	}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The export ends with an audit entry: write first (see database.LockRow).
+		if err := database.LockRow(tx, "audit_logs", 0); err != nil {
+			return err
+		}
+		rows, err := find(tx, s)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return apperr.New(apperr.NotFound, "error.account.nothing_found")
+		}
+		ids := make([]uint, len(rows))
+		evIDs := make([]uint, 0, len(rows))
+		versions := []string{}
+		for i, r := range rows {
+			ids[i] = r.ID
+			evIDs = append(evIDs, r.EventID)
+			if r.ConsentVersion != "" {
+				versions = append(versions, r.ConsentVersion)
+			}
+		}
+		titles, err := eventTitles(tx, evIDs, lang)
+		if err != nil {
+			return err
+		}
+		checked := map[uint]time.Time{}
+		if tx.Migrator().HasTable("attendances") {
+			var att []struct {
+				RegistrationID uint
+				CheckedInAt    time.Time
+			}
+			if err := tx.Table("attendances").Select("registration_id, checked_in_at").Where("registration_id IN ?", ids).Scan(&att).Error; err != nil {
+				return err
+			}
+			for _, a := range att {
+				checked[a.RegistrationID] = a.CheckedInAt
+			}
+		}
+		for _, r := range rows {
+			e := ExportedReg{
+				Code: r.Code, Kind: r.Kind, Status: string(r.Status), Name: r.Name, Sex: r.Sex, AgeBand: r.AgeBand,
+				Role: r.Role, Organisation: r.Organisation, GroupSize: r.GroupSize, Lang: r.Lang, Source: r.Source,
+				ConsentVersion: r.ConsentVersion, ConsentAt: r.ConsentAt, CreatedAt: r.CreatedAt,
+				CancelledAt: r.CancelledAt, AnonymisedAt: r.AnonymisedAt,
+				Event: ExportedEv{ID: r.EventID, Code: r.EvCode, Title: titles[r.EventID], Kind: r.EvKind,
+					StartsAt: r.EvStartsAt, EndsAt: r.EvEndsAt, TimeZone: r.EvTimeZone},
+			}
+			if r.Phone != nil {
+				e.Phone = *r.Phone
+			}
+			if at, ok := checked[r.ID]; ok {
+				at := at
+				e.CheckedInAt, e.Attended = &at, true
+			}
+			out.Registrations = append(out.Registrations, e)
+		}
+		var msgs []ExportedSMS
+		mq := tx.Table("sms_messages").Select("kind, body, status, created_at, sent_at")
+		if s.Phone != "" {
+			mq = mq.Where("registration_id IN ? OR to_phone = ?", ids, s.Phone)
+		} else {
+			mq = mq.Where("registration_id IN ?", ids)
+		}
+		if err := mq.Order("created_at").Order("id").Scan(&msgs).Error; err != nil {
+			return err
+		}
+		if msgs != nil {
+			out.Messages = msgs
+		}
+		if len(versions) > 0 {
+			var cvs []ConsentVersion
+			if err := tx.Where("version IN ?", versions).Find(&cvs).Error; err != nil {
+				return err
+			}
+			for _, cv := range cvs {
+				out.Consents[cv.Version] = cv.Text
+			}
+		}
+		return audit.Record(tx, actorID, "export", "personal_data", "", nil, map[string]any{"registrations": len(rows)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func eventTitles(tx *gorm.DB, evIDs []uint, lang string) (map[uint]string, error) {
+	var trs []struct {
+		EventID uint
+		Lang    string
+		Title   string
+	}
+	if err := tx.Table("event_translations").Select("event_id, lang, title").Where("event_id IN ?", evIDs).Scan(&trs).Error; err != nil {
+		return nil, err
+	}
+	per := map[uint]content.Text{}
+	for _, t := range trs {
+		if per[t.EventID] == nil {
+			per[t.EventID] = content.Text{}
+		}
+		per[t.EventID][t.Lang] = t.Title
+	}
+	out := map[uint]string{}
+	for id, tx := range per {
+		out[id] = tx.String(lang)
+	}
+	return out, nil
+}
+
+// anonymisedFields blanks what identifies a person.
+func anonymisedFields(now time.Time) map[string]any {
+	return map[string]any{"name": "", "name_folded": "", "phone": nil, "organisation": "", "anonymised_at": now.UTC(), "updated_at": now.UTC()}
+}
+
+// anonymise blanks the registrations ids (those not anonymised yet) inside
+// tx, scrubs their SMS and audit traces, and returns how many it changed.
+func anonymise(tx *gorm.DB, ids []uint, now time.Time) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res := tx.Table("registrations").Where("id IN ? AND anonymised_at IS NULL", ids).Updates(anonymisedFields(now))
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	// The SMS outbox holds the number and texts that may name the person; a
+	// message not sent yet is not sent any more.
+	err := tx.Exec(`UPDATE sms_messages SET to_phone = '', body = '', last_error = 'anonymised',
+		status = CASE WHEN status IN ('queued', 'sending') THEN 'failed' ELSE status END
+		WHERE registration_id IN ?`, ids).Error
+	if err != nil {
+		return 0, err
+	}
+	strIDs := make([]string, len(ids))
+	for i, id := range ids {
+		strIDs[i] = strconv.FormatUint(uint64(id), 10)
+	}
+	// Audit entries of these registrations may hold their name or phone.
+	err = tx.Exec(`UPDATE audit_logs SET "before" = CASE WHEN "before" = '' THEN '' ELSE '{"anonymised":true}' END,
+		"after" = CASE WHEN "after" = '' THEN '' ELSE '{"anonymised":true}' END
+		WHERE entity = 'registration' AND entity_id IN ?`, strIDs).Error
+	return res.RowsAffected, err
+}
+
+// Erase anonymises every registration of a subject at an admin's request
+// and records it in the audit log. It returns how many were anonymised.
+func Erase(ctx context.Context, db *gorm.DB, actorID uint, s Subject, now time.Time) (int64, error) {
+	if s.empty() {
+		return 0, apperr.New(apperr.Invalid, "error.account.subject_required")
+	}
+	var n int64
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "registrations", 0); err != nil {
+			return err
+		}
+		var ids []uint
+		if err := s.where(tx.Table("registrations")).Where("anonymised_at IS NULL").Order("id").Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return apperr.New(apperr.NotFound, "error.account.nothing_found")
+		}
+		var err error
+		if n, err = anonymise(tx, ids, now); err != nil {
+			return err
+		}
+		return audit.Record(tx, actorID, "erase", "personal_data", "", nil, map[string]any{"registrations": ids})
+	})
+	return n, err
+}
+
+// RetentionBatch anonymises up to limit registrations whose event ended
+// more than days ago. Several instances may run it at once: the update only
+// touches rows not yet anonymised, so a row is counted by one of them only.
+func RetentionBatch(ctx context.Context, db *gorm.DB, days, limit int, now time.Time) (int64, error) {
+	cutoff := now.UTC().AddDate(0, 0, -days)
+	var n int64
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "registrations", 0); err != nil {
+			return err
+		}
+		var ids []uint
+		err := tx.Table("registrations").
+			Joins("JOIN events ON events.id = registrations.event_id").
+			Where("registrations.anonymised_at IS NULL AND events.ends_at < ?", cutoff).
+			Order("registrations.id").Limit(limit).Pluck("registrations.id", &ids).Error
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		if n, err = anonymise(tx, ids, now); err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		return audit.Record(tx, 0, "retention", "personal_data", "", nil, map[string]any{"registrations": n, "older_than_days": days})
+	})
+	return n, err
+}
+
+// RunRetention anonymises in batches until nothing is left (or ctx ends).
+func RunRetention(ctx context.Context, db *gorm.DB, days int, now time.Time) (int64, error) {
+	var total int64
+	for ctx.Err() == nil {
+		n, err := RetentionBatch(ctx, db, days, 200, now)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+	return total, ctx.Err()
+}
+
+// ConsentVersion is one published consent text.
+type ConsentVersion struct {
+	ID          uint
+	Version     string
+	Text        content.Text
+	CreatedByID *uint
+	CreatedAt   time.Time
+}
+
+// TableName keeps GORM on the migrated table.
+func (ConsentVersion) TableName() string { return "consent_versions" }
+
+// ConsentVersions lists the versions, newest first.
+func ConsentVersions(ctx context.Context, db *gorm.DB) ([]ConsentVersion, error) {
+	var out []ConsentVersion
+	err := db.WithContext(ctx).Order("created_at DESC").Order("id DESC").Find(&out).Error
+	return out, err
+}
+
+// CurrentConsent is the text participants accept now (the newest version);
+// registrations record its Version. Nil when none is published.
+func CurrentConsent(ctx context.Context, db *gorm.DB) (*ConsentVersion, error) {
+	var cv ConsentVersion
+	err := db.WithContext(ctx).Order("created_at DESC").Order("id DESC").First(&cv).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	return &cv, err
+}
+
+// PublishConsent stores a new version of the consent text. Earlier versions
+// stay, since registrations point at the version they accepted.
+func PublishConsent(ctx context.Context, db *gorm.DB, actorID uint, version string, text content.Text, now time.Time) (*ConsentVersion, error) {
+	cv := &ConsentVersion{Version: version, Text: text, CreatedAt: now.UTC()}
+	if actorID != 0 {
+		cv.CreatedByID = &actorID
+	}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(cv).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return apperr.Wrap(apperr.Conflict, "error.account.version_taken", err)
+			}
+			return err
+		}
+		return audit.Record(tx, actorID, "publish", "consent_version", cv.Version, nil, map[string]any{"version": cv.Version, "text": cv.Text})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cv, nil
+}
+
+// ScrubOldMessages blanks the number and text of SMS messages (sent, kept
+// or failed; never one still waiting to be sent) created more than days ago:
+// the outbox must not keep phone numbers longer than the registrations do.
+func ScrubOldMessages(ctx context.Context, db *gorm.DB, days int, now time.Time) (int64, error) {
+	cutoff := now.UTC().AddDate(0, 0, -days)
+	res := db.WithContext(ctx).Exec(`UPDATE sms_messages SET to_phone = '', body = ''
+		WHERE created_at < ? AND (to_phone <> '' OR body <> '') AND status NOT IN ('queued', 'sending')`, cutoff)
+	return res.RowsAffected, res.Error
+}

@@ -1,0 +1,289 @@
+package registration
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/textnorm"
+)
+
+// The participant's SMS. Their texts are locale messages (sms.* in
+// locales/<lang>.yaml) so that they are translated with the rest of the
+// interface; this file fills them and queues them in the outbox, in the
+// transaction of the change that causes them, in the registration's language.
+// Every message is sent unaccented when that costs fewer segments
+// (Vietnamese with diacritics needs UCS-2: 70 characters a segment instead of
+// 160), which is nearly always the case in Vietnamese.
+
+// SMS kinds in the outbox.
+const (
+	SMSConfirmation   = "confirmation"
+	SMSWaitlisted     = "waitlisted"
+	SMSPromotion      = "promotion"
+	SMSReminder       = "reminder"
+	SMSEventCancelled = "event_cancelled"
+	SMSReply          = "reply"
+)
+
+// TranslatorFor returns the translator of a language (locale.Bundle.For).
+type TranslatorFor func(lang string) *locale.Translator
+
+// Notifier builds and queues the participant's messages.
+type Notifier struct {
+	// BaseURL is the public origin for ticket links (config BASE_URL).
+	BaseURL    string
+	Translator TranslatorFor
+}
+
+// TicketURL is a ticket's public address.
+func (n *Notifier) TicketURL(lang, code string) string {
+	return n.BaseURL + "/" + lang + "/r/" + code
+}
+
+// typographic characters outside GSM-7 that have a plain equivalent.
+var plain = strings.NewReplacer("’", "'", "‘", "'", "“", "\"", "”", "\"", "–", "-", "—", "-", "…", "...",
+	"·", "-", "\u00a0", " ", "\u202f", " ", "«", "\"", "»", "\"")
+
+// Cheapest returns body, or its unaccented variant when that costs fewer SMS
+// segments.
+func Cheapest(body string) string {
+	_, seg := message.Segments(body)
+	u := plain.Replace(textnorm.Unaccent(body))
+	if _, su := message.Segments(u); su < seg {
+		return u
+	}
+	return body
+}
+
+func clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+// eventData is what every message says about its event.
+func eventData(t *locale.Translator, e *event.Event) map[string]any {
+	loc := e.Location()
+	start := e.StartsAt.In(loc)
+	return map[string]any{
+		"Event":     clip(e.Content(t.Lang).Title, 40),
+		"EventCode": e.Code,
+		"When":      t.DateShort(start) + " " + t.Time(start),
+		"Venue":     clip(e.Venue.Name.String(t.Lang), 30),
+	}
+}
+
+func (n *Notifier) body(lang, id string, data map[string]any) string {
+	return Cheapest(n.Translator(lang).TMap(id, data))
+}
+
+func queue(tx *gorm.DB, r *Registration, kind, body, dedupe string, at time.Time) error {
+	m := &message.Message{To: *r.Phone, Body: body, Lang: r.Lang, Kind: kind,
+		RegistrationID: &r.ID, EventID: &r.EventID, NextAttemptAt: at}
+	if dedupe != "" {
+		m.DedupeKey = &dedupe
+	}
+	return message.Enqueue(tx, m)
+}
+
+func (n *Notifier) regData(e *event.Event, r *Registration) map[string]any {
+	d := eventData(n.Translator(r.Lang), e)
+	d["Code"] = r.Code
+	d["Link"] = n.TicketURL(r.Lang, r.Code)
+	return d
+}
+
+func (n *Notifier) queueConfirmation(tx *gorm.DB, e *event.Event, r *Registration) error {
+	if r.Phone == nil {
+		return nil
+	}
+	return queue(tx, r, SMSConfirmation, n.body(r.Lang, "sms.confirmation", n.regData(e, r)), "", time.Time{})
+}
+
+func (n *Notifier) queueWaitlisted(tx *gorm.DB, e *event.Event, r *Registration, pos int) error {
+	if r.Phone == nil {
+		return nil
+	}
+	d := n.regData(e, r)
+	d["Position"] = pos
+	return queue(tx, r, SMSWaitlisted, n.body(r.Lang, "sms.waitlisted", d), "", time.Time{})
+}
+
+func (n *Notifier) queuePromotion(tx *gorm.DB, e *event.Event, r *Registration, now time.Time) error {
+	if r.Phone == nil {
+		return nil
+	}
+	return queue(tx, r, SMSPromotion, n.body(r.Lang, "sms.promotion", n.regData(e, r)),
+		fmt.Sprintf("promotion:%d:%d", r.ID, now.UnixNano()), time.Time{})
+}
+
+// QueueExisting re-sends the ticket of a registration (a person who
+// registers again by SMS gets their code back).
+func (n *Notifier) QueueExisting(ctx context.Context, db *gorm.DB, r *Registration) error {
+	// Reads, then one insert: no transaction needed.
+	tx := db.WithContext(ctx)
+	e, err := eventForSMS(tx, r.EventID)
+	if err != nil {
+		return err
+	}
+	if r.Status == StatusWaitlisted {
+		pos, err := waitlistPosition(tx, r)
+		if err != nil {
+			return err
+		}
+		return n.queueWaitlisted(tx, e, r, pos)
+	}
+	return n.queueConfirmation(tx, e, r)
+}
+
+// QueueReply queues a free-text answer (SMS keyword replies).
+func QueueReply(ctx context.Context, db *gorm.DB, to, lang, body string) error {
+	return message.Enqueue(db.WithContext(ctx), &message.Message{To: to, Body: Cheapest(body), Lang: lang, Kind: SMSReply})
+}
+
+// cancelledRecipients are the people to tell that an event is cancelled:
+// every live registration with a phone number.
+func cancelledRecipients(tx *gorm.DB, eventID uint) ([]Registration, error) {
+	var rs []Registration
+	err := tx.Where("event_id = ? AND status IN ? AND phone IS NOT NULL", eventID,
+		[]Status{StatusConfirmed, StatusWaitlisted}).Order("id").Find(&rs).Error
+	return rs, err
+}
+
+func eventCancelledBody(tr TranslatorFor, e *event.Event, lang string) string {
+	return Cheapest(tr(lang).TMap("sms.event_cancelled", eventData(tr(lang), e)))
+}
+
+func withContent(tx *gorm.DB, e *event.Event) (*event.Event, error) {
+	if len(e.Translations) > 0 && e.Venue.ID != 0 {
+		return e, nil
+	}
+	return eventForSMS(tx, e.ID)
+}
+
+// QueueEventCancelled tells every registrant of e (confirmed or waitlisted,
+// with a phone) that the event is cancelled, each in their language. The
+// events area calls it in the transaction that cancels the event; calling it
+// twice queues nothing more. It returns the number of messages and of SMS
+// segments queued.
+func QueueEventCancelled(tx *gorm.DB, e *event.Event, translatorFor TranslatorFor) (n int, segments int, err error) {
+	e, err = withContent(tx, e)
+	if err != nil {
+		return 0, 0, err
+	}
+	rs, err := cancelledRecipients(tx, e.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	for i := range rs {
+		r := &rs[i]
+		body := eventCancelledBody(translatorFor, e, r.Lang)
+		m := &message.Message{To: *r.Phone, Body: body, Lang: r.Lang, Kind: SMSEventCancelled,
+			RegistrationID: &r.ID, EventID: &r.EventID}
+		key := fmt.Sprintf("event_cancelled:%d:%d", e.ID, r.ID)
+		m.DedupeKey = &key
+		if err := message.Enqueue(tx, m); err != nil {
+			return n, segments, err
+		}
+		if m.ID != 0 {
+			n++
+			segments += m.Segments
+		}
+	}
+	return n, segments, nil
+}
+
+// PreviewEventCancelled tells, without queueing anything, how many people
+// QueueEventCancelled would message and how many SMS segments it would cost
+// (multiply by the price of a segment for the cost).
+func PreviewEventCancelled(ctx context.Context, db *gorm.DB, e *event.Event, translatorFor TranslatorFor) (n int, segments int, err error) {
+	tx := db.WithContext(ctx)
+	e, err = withContent(tx, e)
+	if err != nil {
+		return 0, 0, err
+	}
+	rs, err := cancelledRecipients(tx, e.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	bodies := map[string]int{}
+	for _, r := range rs {
+		seg, ok := bodies[r.Lang]
+		if !ok {
+			_, seg = message.Segments(eventCancelledBody(translatorFor, e, r.Lang))
+			bodies[r.Lang] = seg
+		}
+		n++
+		segments += seg
+	}
+	return n, segments, nil
+}
+
+// Reminder timing: the day before, to those who registered before then.
+const (
+	ReminderBefore = 24 * time.Hour
+	// reminderLatest: no reminder when the event starts sooner than this.
+	reminderLatest = 2 * time.Hour
+)
+
+// ScheduleReminders queues the reminder of every confirmed registration of
+// the published events starting within the next 24 hours (and not within
+// two), for those confirmed before the 24-hour mark. It is idempotent (one
+// dedupe key per registration and start time) and safe on several instances.
+func (n *Notifier) ScheduleReminders(ctx context.Context, db *gorm.DB, now time.Time) (int, error) {
+	now = now.UTC()
+	var events []event.Event
+	err := db.WithContext(ctx).Preload("Translations").Preload("Venue").
+		Where("status = ? AND starts_at > ? AND starts_at <= ?", event.StatusPublished, now.Add(reminderLatest), now.Add(ReminderBefore)).
+		Order("starts_at").Limit(200).Find(&events).Error
+	if err != nil {
+		return 0, err
+	}
+	queued := 0
+	for i := range events {
+		e := &events[i]
+		var done []string
+		if err := db.WithContext(ctx).Model(&message.Message{}).
+			Where("event_id = ? AND kind = ?", e.ID, SMSReminder).Pluck("dedupe_key", &done).Error; err != nil {
+			return queued, err
+		}
+		seen := map[string]bool{}
+		for _, k := range done {
+			seen[k] = true
+		}
+		var rs []Registration
+		if err := db.WithContext(ctx).Where("event_id = ? AND status = ? AND phone IS NOT NULL AND confirmed_at <= ?",
+			e.ID, StatusConfirmed, e.StartsAt.Add(-ReminderBefore)).Order("id").Find(&rs).Error; err != nil {
+			return queued, err
+		}
+		err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			for j := range rs {
+				r := &rs[j]
+				key := fmt.Sprintf("reminder:%d:%d", r.ID, e.StartsAt.Unix())
+				if seen[key] {
+					continue
+				}
+				if err := queue(tx, r, SMSReminder, n.body(r.Lang, "sms.reminder", n.regData(e, r)), key, time.Time{}); err != nil {
+					return err
+				}
+				queued++
+			}
+			return nil
+		})
+		if err != nil {
+			return queued, err
+		}
+	}
+	return queued, nil
+}

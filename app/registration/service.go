@@ -1,0 +1,765 @@
+package registration
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/audit"
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/phone"
+	"github.com/lantern-ngo/lantern/app/textnorm"
+)
+
+// Limits on what people type.
+const (
+	NameMin         = 2
+	NameMax         = 100
+	OrganisationMax = 160
+	GroupMin        = 2
+	GroupMax        = 200
+)
+
+// Breakdown is a group's head count by sex and by age band (stored as JSON in
+// registrations.group_breakdown). Each set is either empty or sums to the
+// group's size. It carries no personal data about the children.
+type Breakdown struct {
+	Sex     map[string]int `json:"sex,omitempty"`
+	AgeBand map[string]int `json:"age_band,omitempty"`
+}
+
+// Input is what a registration asks for. Phone is raw, as the person wrote it.
+type Input struct {
+	EventID        uint
+	Name           string
+	Phone          string
+	Sex            string
+	AgeBand        string
+	Role           string
+	Organisation   string
+	Lang           string
+	Source         string
+	ConsentVersion string
+	Kind           string // KindIndividual (default) or KindGroup
+	GroupSize      int
+	GroupBreakdown Breakdown
+	PartnerID      *uint
+	CreatedByID    *uint
+	// Notify, when set, queues the participant's SMS in the same transaction.
+	Notify *Notifier
+}
+
+// Result tells what Register did.
+type Result struct {
+	Registration *Registration
+	// Existing: this number was already registered for the event; the
+	// registration returned is that one, unchanged.
+	Existing bool
+	// Reactivated: a cancelled registration of this number came back to life
+	// (same row, same code).
+	Reactivated bool
+	// WaitlistPosition is the place in line (1 = next), 0 when confirmed.
+	WaitlistPosition int
+	// Renumbered: the number was an 11-digit mobile from before 2018,
+	// converted to today's number; OldPhone is what was typed (national form).
+	Renumbered bool
+	OldPhone   string
+}
+
+// codeAlphabet has no 0/O, 1/I/L: codes are read aloud and typed by hand.
+const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// CodeLength gives 31^7 ≈ 2.7·10^10 codes: unguessable at any rate the rate
+// limits allow.
+const CodeLength = 7
+
+// NewCode returns a random confirmation code (crypto/rand, no modulo bias).
+func NewCode() string {
+	out := make([]byte, 0, CodeLength)
+	buf := make([]byte, 16)
+	limit := byte(256 - 256%len(codeAlphabet))
+	for len(out) < CodeLength {
+		if _, err := rand.Read(buf); err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		for _, b := range buf {
+			if b < limit && len(out) < CodeLength {
+				out = append(out, codeAlphabet[int(b)%len(codeAlphabet)])
+			}
+		}
+	}
+	return string(out)
+}
+
+// NormaliseCode upper-cases a code as typed and drops spaces and dashes; it
+// returns "" for anything that cannot be a code.
+func NormaliseCode(s string) string {
+	s = strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(s)))
+	if len(s) < 6 || len(s) > 16 {
+		return ""
+	}
+	for _, r := range s {
+		if !strings.ContainsRune(codeAlphabet, r) && !(r >= '0' && r <= '9') && !(r >= 'A' && r <= 'Z') {
+			return ""
+		}
+	}
+	return s
+}
+
+// CleanName normalises a name and checks its limits; errors carry i18n keys.
+func CleanName(raw string) (string, error) {
+	n := textnorm.Clean(raw)
+	switch {
+	case n == "":
+		return "", apperr.New(apperr.Invalid, "error.register.name_required")
+	case utf8.RuneCountInString(n) < NameMin:
+		return "", apperr.New(apperr.Invalid, "error.register.name_short")
+	case utf8.RuneCountInString(n) > NameMax:
+		return "", apperr.New(apperr.Invalid, "error.register.name_long")
+	case strings.ContainsAny(n, "<>{}\\|") || strings.ContainsAny(n[:1], "=+@-"):
+		// Nothing in a name can become markup, a template or a spreadsheet
+		// formula in an export.
+		return "", apperr.New(apperr.Invalid, "error.register.name_chars")
+	}
+	return n, nil
+}
+
+func oneOf(v string, list []string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// normalise checks in and returns the phone number.
+func (in *Input) normalise() (phone.Number, error) {
+	if in.Kind == "" {
+		in.Kind = KindIndividual
+	}
+	if in.Kind != KindIndividual && in.Kind != KindGroup {
+		return phone.Number{}, apperr.New(apperr.Invalid, "error.bad_request")
+	}
+	if in.Source == "" {
+		in.Source = SourceWeb
+	}
+	if in.Lang == "" {
+		in.Lang = "vi"
+	}
+	name, err := CleanName(in.Name)
+	if err != nil {
+		return phone.Number{}, err
+	}
+	in.Name = name
+	num, err := phone.Parse(in.Phone)
+	if err != nil {
+		return phone.Number{}, apperr.Wrap(apperr.Invalid, err.Error(), err)
+	}
+	in.Organisation = textnorm.Clean(in.Organisation)
+	if utf8.RuneCountInString(in.Organisation) > OrganisationMax {
+		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.organisation_long")
+	}
+	if in.Sex != "" && !oneOf(in.Sex, Sexes) {
+		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.bad_choice")
+	}
+	if in.AgeBand != "" && !oneOf(in.AgeBand, AgeBands) {
+		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.bad_choice")
+	}
+	if in.Role != "" && !oneOf(in.Role, Roles) {
+		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.bad_choice")
+	}
+	if in.Kind == KindIndividual {
+		in.GroupSize = 1
+		in.GroupBreakdown = Breakdown{}
+		return num, nil
+	}
+	if in.GroupSize < GroupMin || in.GroupSize > GroupMax {
+		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.group_size")
+	}
+	check := func(m map[string]int, allowed []string) error {
+		sum := 0
+		for k, v := range m {
+			if !oneOf(k, allowed) || v < 0 {
+				return apperr.New(apperr.Invalid, "error.register.bad_choice")
+			}
+			if v == 0 {
+				delete(m, k)
+			}
+			sum += v
+		}
+		if sum != 0 && sum != in.GroupSize {
+			return apperr.New(apperr.Invalid, "error.register.group_breakdown")
+		}
+		return nil
+	}
+	if err := check(in.GroupBreakdown.Sex, Sexes); err != nil {
+		return num, err
+	}
+	return num, check(in.GroupBreakdown.AgeBand, AgeBands)
+}
+
+// Register registers a person (or a group) for an event. Seats are taken
+// with one atomic conditional UPDATE, so that however many requests run at
+// once an event is never overbooked: when the seats are gone the person joins
+// the waiting list. The same number registering again for the same event
+// gets its registration back (the unique index ux_registrations_event_phone
+// makes a duplicate impossible), and a cancelled one is reactivated.
+func Register(ctx context.Context, db *gorm.DB, in Input, now time.Time) (*Result, error) {
+	num, err := in.normalise()
+	if err != nil {
+		return nil, err
+	}
+	now = now.UTC()
+	var res *Result
+	// A duplicate key means another request inserted the same number (or,
+	// once in billions, the same code) first: run again, and the lookup finds
+	// the row that won.
+	for attempt := 0; ; attempt++ {
+		res, err = register(ctx, db, &in, num, now)
+		if errors.Is(err, gorm.ErrDuplicatedKey) && attempt < 5 {
+			continue
+		}
+		break
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Renumbered, res.OldPhone = num.Renumbered, num.Old
+	return res, nil
+}
+
+func register(ctx context.Context, db *gorm.DB, in *Input, num phone.Number, now time.Time) (*Result, error) {
+	res := &Result{}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockEvent(tx, "id = ?", in.EventID); err != nil {
+			return err
+		}
+		var ev event.Event
+		if err := tx.Select("id", "status", "starts_at", "registration_deadline", "capacity", "seats_taken", "lang", "time_zone", "code").
+			Take(&ev, in.EventID).Error; err != nil {
+			return err
+		}
+		var existing Registration
+		found := false
+		if in.Kind == KindIndividual {
+			err := tx.Where("event_id = ? AND phone = ? AND kind = ?", in.EventID, num.E164, KindIndividual).Take(&existing).Error
+			switch {
+			case err == nil:
+				found = true
+			case !errors.Is(err, gorm.ErrRecordNotFound):
+				return err
+			}
+			if found && existing.Status != StatusCancelled {
+				res.Registration, res.Existing = &existing, true
+				if existing.Status == StatusWaitlisted {
+					p, err := waitlistPosition(tx, &existing)
+					res.WaitlistPosition = p
+					return err
+				}
+				return nil
+			}
+		}
+		if !ev.RegistrationOpen(now) {
+			return apperr.New(apperr.Invalid, "error.register.closed")
+		}
+		if in.Kind == KindGroup && in.GroupSize > ev.Capacity {
+			return apperr.New(apperr.Invalid, "error.register.group_too_big").With(map[string]any{"Capacity": ev.Capacity})
+		}
+		confirmed, err := takeSeats(tx, in.EventID, in.GroupSize)
+		if err != nil {
+			return err
+		}
+		bd, _ := json.Marshal(in.GroupBreakdown)
+		e164 := num.E164
+		r := Registration{
+			EventID: in.EventID, Kind: in.Kind, Name: in.Name, NameFolded: textnorm.Fold(in.Name),
+			Phone: &e164, Sex: in.Sex, AgeBand: in.AgeBand, Role: in.Role, Organisation: in.Organisation,
+			PartnerID: in.PartnerID, GroupSize: in.GroupSize, GroupBreakdown: string(bd), Lang: in.Lang,
+			Source: in.Source, ConsentVersion: in.ConsentVersion, CreatedByID: in.CreatedByID,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		if in.ConsentVersion != "" {
+			r.ConsentAt = &now
+		}
+		if confirmed {
+			r.Status, r.ConfirmedAt = StatusConfirmed, &now
+		} else {
+			r.Status, r.WaitlistedAt = StatusWaitlisted, &now
+		}
+		if found {
+			// A cancelled registration comes back: same row, same code.
+			r.ID, r.Code, r.CreatedAt = existing.ID, existing.Code, existing.CreatedAt
+			err = tx.Model(&Registration{}).Where("id = ? AND status = ?", existing.ID, StatusCancelled).
+				Select("name", "name_folded", "sex", "age_band", "role", "organisation", "lang", "source",
+					"consent_version", "consent_at", "status", "confirmed_at", "waitlisted_at", "cancelled_at", "updated_at").
+				Updates(map[string]any{
+					"name": r.Name, "name_folded": r.NameFolded, "sex": r.Sex, "age_band": r.AgeBand, "role": r.Role,
+					"organisation": r.Organisation, "lang": r.Lang, "source": r.Source,
+					"consent_version": r.ConsentVersion, "consent_at": r.ConsentAt, "status": r.Status,
+					"confirmed_at": r.ConfirmedAt, "waitlisted_at": r.WaitlistedAt, "cancelled_at": nil, "updated_at": now,
+				}).Error
+			if err != nil {
+				return err
+			}
+			res.Reactivated = true
+		} else {
+			r.Code = NewCode()
+			if err := tx.Create(&r).Error; err != nil {
+				return err
+			}
+		}
+		res.Registration = &r
+		if !confirmed {
+			p, err := waitlistPosition(tx, &r)
+			if err != nil {
+				return err
+			}
+			res.WaitlistPosition = p
+		}
+		if in.Notify != nil {
+			full, err := eventForSMS(tx, in.EventID)
+			if err != nil {
+				return err
+			}
+			if confirmed {
+				return in.Notify.queueConfirmation(tx, full, &r)
+			}
+			return in.Notify.queueWaitlisted(tx, full, &r, res.WaitlistPosition)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// lockEvent takes the event's row lock as the FIRST statement of every
+// write transaction here. On PostgreSQL it orders the locks (event, then
+// registrations) so that concurrent cancels and registrations never
+// deadlock. On SQLite a transaction whose first statement writes waits for
+// the write lock under busy_timeout, whereas one that reads first and writes
+// later fails with SQLITE_BUSY when another writer committed in between
+// (glebarez/go-sqlite ignores _txlock=immediate when _time_format is also
+// set, so transactions begin DEFERRED).
+func lockEvent(tx *gorm.DB, where string, arg any) error {
+	r := tx.Exec("UPDATE events SET seats_taken = seats_taken WHERE "+where, arg)
+	if r.Error != nil {
+		return r.Error
+	}
+	if r.RowsAffected == 0 {
+		if where == "id = ?" {
+			return apperr.New(apperr.NotFound, "error.event.not_found")
+		}
+		return apperr.New(apperr.NotFound, "error.register.not_found")
+	}
+	return nil
+}
+
+// lockRef locks the event of a registration named by ref.
+func lockRef(tx *gorm.DB, ref Ref) error {
+	switch {
+	case ref.ID != 0:
+		return lockEvent(tx, "id = (SELECT event_id FROM registrations WHERE id = ?)", ref.ID)
+	case ref.Code != "":
+		return lockEvent(tx, "id = (SELECT event_id FROM registrations WHERE code = ?)", ref.Code)
+	}
+	return apperr.New(apperr.NotFound, "error.register.not_found")
+}
+
+// takeSeats takes n seats of an event in one atomic conditional UPDATE:
+// true when they were free (the registration is confirmed), false when not
+// (waiting list). No read-then-write race is possible.
+func takeSeats(tx *gorm.DB, eventID uint, n int) (bool, error) {
+	r := tx.Exec("UPDATE events SET seats_taken = seats_taken + ? WHERE id = ? AND seats_taken + ? <= capacity", n, eventID, n)
+	if r.Error != nil {
+		return false, r.Error
+	}
+	return r.RowsAffected == 1, nil
+}
+
+func freeSeats(tx *gorm.DB, eventID uint, n int) error {
+	return tx.Exec("UPDATE events SET seats_taken = seats_taken - ? WHERE id = ?", n, eventID).Error
+}
+
+// waitlistPosition is the place of r in its event's waiting list (1 = next).
+func waitlistPosition(tx *gorm.DB, r *Registration) (int, error) {
+	if r.WaitlistedAt == nil {
+		return 0, nil
+	}
+	var n int64
+	err := tx.Model(&Registration{}).
+		Where("event_id = ? AND status = ? AND (waitlisted_at < ? OR (waitlisted_at = ? AND id <= ?))",
+			r.EventID, StatusWaitlisted, *r.WaitlistedAt, *r.WaitlistedAt, r.ID).
+		Count(&n).Error
+	return int(n), err
+}
+
+// WaitlistPosition is the place of r in its event's waiting list (0 when r is
+// not waitlisted).
+func WaitlistPosition(ctx context.Context, db *gorm.DB, r *Registration) (int, error) {
+	if r.Status != StatusWaitlisted {
+		return 0, nil
+	}
+	return waitlistPosition(db.WithContext(ctx), r)
+}
+
+// Ref names a registration by id (staff) or by code (the participant).
+type Ref struct {
+	ID   uint
+	Code string
+}
+
+func (ref Ref) load(tx *gorm.DB) (*Registration, error) {
+	var r Registration
+	q := tx
+	switch {
+	case ref.ID != 0:
+		q = q.Where("id = ?", ref.ID)
+	case ref.Code != "":
+		q = q.Where("code = ?", ref.Code)
+	default:
+		return nil, apperr.New(apperr.NotFound, "error.register.not_found")
+	}
+	if err := q.Take(&r).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, apperr.Wrap(apperr.NotFound, "error.register.not_found", err)
+		}
+		return nil, err
+	}
+	return &r, nil
+}
+
+// GetByCode finds a registration by its confirmation code.
+func GetByCode(ctx context.Context, db *gorm.DB, code string) (*Registration, error) {
+	code = NormaliseCode(code)
+	if code == "" {
+		return nil, apperr.New(apperr.NotFound, "error.register.not_found")
+	}
+	return Ref{Code: code}.load(db.WithContext(ctx))
+}
+
+// Get finds a registration by id.
+func Get(ctx context.Context, db *gorm.DB, id uint) (*Registration, error) {
+	return Ref{ID: id}.load(db.WithContext(ctx))
+}
+
+// setStatus moves r from its current status to another one, conditionally,
+// so that two concurrent changes never both apply.
+func setStatus(tx *gorm.DB, r *Registration, to Status, now time.Time) (bool, error) {
+	fields := map[string]any{"status": to, "updated_at": now}
+	switch to {
+	case StatusConfirmed:
+		fields["confirmed_at"] = now
+	case StatusWaitlisted:
+		fields["waitlisted_at"] = now
+	case StatusCancelled:
+		fields["cancelled_at"] = now
+	}
+	res := tx.Model(&Registration{}).Where("id = ? AND status = ?", r.ID, r.Status).Updates(fields)
+	if res.Error != nil {
+		return false, res.Error
+	}
+	if res.RowsAffected != 1 {
+		return false, nil
+	}
+	r.Status, r.UpdatedAt = to, now
+	switch to {
+	case StatusConfirmed:
+		r.ConfirmedAt = &now
+	case StatusWaitlisted:
+		r.WaitlistedAt = &now
+	case StatusCancelled:
+		r.CancelledAt = &now
+	}
+	return true, nil
+}
+
+// Cancel cancels a registration (actorID 0: the participant on their
+// ticket, allowed until the event starts; otherwise a staff member, audited).
+// A freed seat goes to the first in the waiting list it fits, who is told by
+// SMS when notify is set. Cancelling twice is harmless.
+func Cancel(ctx context.Context, db *gorm.DB, ref Ref, actorID uint, now time.Time, notify *Notifier) (*Registration, error) {
+	now = now.UTC()
+	var out *Registration
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRef(tx, ref); err != nil {
+			return err
+		}
+		r, err := ref.load(tx)
+		if err != nil {
+			return err
+		}
+		out = r
+		if r.Status == StatusCancelled {
+			return nil
+		}
+		var ev event.Event
+		if err := tx.Select("id", "starts_at").Take(&ev, r.EventID).Error; err != nil {
+			return err
+		}
+		if actorID == 0 && !now.Before(ev.StartsAt) {
+			return apperr.New(apperr.Invalid, "error.register.cancel_closed")
+		}
+		was := r.Status
+		ok, err := setStatus(tx, r, StatusCancelled, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.New(apperr.Conflict, "error.register.changed")
+		}
+		if actorID != 0 {
+			if err := audit.Record(tx, actorID, "registration.cancel", "registration", fmt.Sprint(r.ID),
+				map[string]any{"status": was}, map[string]any{"status": r.Status}); err != nil {
+				return err
+			}
+		}
+		if was != StatusConfirmed {
+			return nil
+		}
+		if err := freeSeats(tx, r.EventID, r.GroupSize); err != nil {
+			return err
+		}
+		_, err = promote(tx, r.EventID, now, notify, 0)
+		return err
+	})
+	return out, err
+}
+
+// Promote fills free seats from the waiting list (first in line that fits,
+// in order). The events area calls it after raising an event's capacity.
+func Promote(ctx context.Context, db *gorm.DB, eventID uint, now time.Time, notify *Notifier) (int, error) {
+	var n int
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockEvent(tx, "id = ?", eventID); err != nil {
+			return err
+		}
+		var err error
+		n, err = promote(tx, eventID, now.UTC(), notify, 0)
+		return err
+	})
+	return n, err
+}
+
+// promote moves waitlisted registrations to confirmed while seats are free,
+// in order of arrival, skipping a group too big for the seats left. skip is
+// a registration that must stay waitlisted (one staff just moved there).
+func promote(tx *gorm.DB, eventID uint, now time.Time, notify *Notifier, skip uint) (int, error) {
+	var ev event.Event
+	if err := tx.Select("id", "status", "starts_at", "capacity", "seats_taken").Take(&ev, eventID).Error; err != nil {
+		return 0, err
+	}
+	if ev.Status != event.StatusPublished || !now.Before(ev.StartsAt) || ev.SeatsLeft() == 0 {
+		return 0, nil
+	}
+	var line []Registration
+	if err := tx.Where("event_id = ? AND status = ? AND id <> ?", eventID, StatusWaitlisted, skip).
+		Order("waitlisted_at, id").Limit(500).Find(&line).Error; err != nil {
+		return 0, err
+	}
+	left := ev.SeatsLeft()
+	var full *event.Event
+	promoted := 0
+	for i := range line {
+		r := &line[i]
+		if left <= 0 {
+			break
+		}
+		if r.GroupSize > left {
+			continue
+		}
+		was := *r
+		ok, err := setStatus(tx, r, StatusConfirmed, now)
+		if err != nil {
+			return promoted, err
+		}
+		if !ok {
+			continue // changed meanwhile (cancelled by its owner)
+		}
+		got, err := takeSeats(tx, eventID, r.GroupSize)
+		if err != nil {
+			return promoted, err
+		}
+		if !got {
+			// Another transaction took the seats: back in line, same place.
+			if err := tx.Model(&Registration{}).Where("id = ?", r.ID).
+				Updates(map[string]any{"status": StatusWaitlisted, "confirmed_at": nil, "waitlisted_at": was.WaitlistedAt}).Error; err != nil {
+				return promoted, err
+			}
+			break
+		}
+		left -= r.GroupSize
+		promoted++
+		if notify != nil && r.Phone != nil {
+			if full == nil {
+				if full, err = eventForSMS(tx, eventID); err != nil {
+					return promoted, err
+				}
+			}
+			if err := notify.queuePromotion(tx, full, r, now); err != nil {
+				return promoted, err
+			}
+		}
+	}
+	return promoted, nil
+}
+
+// Confirm gives a waitlisted (or cancelled) registration a seat, if one is
+// free: staff never overbook either.
+func Confirm(ctx context.Context, db *gorm.DB, id uint, actorID uint, now time.Time, notify *Notifier) (*Registration, error) {
+	now = now.UTC()
+	var out *Registration
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRef(tx, Ref{ID: id}); err != nil {
+			return err
+		}
+		r, err := Ref{ID: id}.load(tx)
+		if err != nil {
+			return err
+		}
+		out = r
+		if r.Status == StatusConfirmed {
+			return nil
+		}
+		was := r.Status
+		ok, err := setStatus(tx, r, StatusConfirmed, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.New(apperr.Conflict, "error.register.changed")
+		}
+		got, err := takeSeats(tx, r.EventID, r.GroupSize)
+		if err != nil {
+			return err
+		}
+		if !got {
+			return apperr.New(apperr.Conflict, "error.register.no_seats")
+		}
+		if err := audit.Record(tx, actorID, "registration.confirm", "registration", fmt.Sprint(r.ID),
+			map[string]any{"status": was}, map[string]any{"status": r.Status}); err != nil {
+			return err
+		}
+		if notify != nil && r.Phone != nil {
+			full, err := eventForSMS(tx, r.EventID)
+			if err != nil {
+				return err
+			}
+			return notify.queuePromotion(tx, full, r, now)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MoveToWaitlist puts a confirmed registration at the end of the waiting
+// list; its seats go to those already waiting.
+func MoveToWaitlist(ctx context.Context, db *gorm.DB, id uint, actorID uint, now time.Time, notify *Notifier) (*Registration, error) {
+	now = now.UTC()
+	var out *Registration
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRef(tx, Ref{ID: id}); err != nil {
+			return err
+		}
+		r, err := Ref{ID: id}.load(tx)
+		if err != nil {
+			return err
+		}
+		out = r
+		if r.Status == StatusWaitlisted {
+			return nil
+		}
+		if r.Status != StatusConfirmed {
+			return apperr.New(apperr.Conflict, "error.register.changed")
+		}
+		ok, err := setStatus(tx, r, StatusWaitlisted, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.New(apperr.Conflict, "error.register.changed")
+		}
+		if err := freeSeats(tx, r.EventID, r.GroupSize); err != nil {
+			return err
+		}
+		if err := audit.Record(tx, actorID, "registration.waitlist", "registration", fmt.Sprint(r.ID),
+			map[string]any{"status": StatusConfirmed}, map[string]any{"status": r.Status}); err != nil {
+			return err
+		}
+		_, err = promote(tx, r.EventID, now, notify, r.ID)
+		return err
+	})
+	return out, err
+}
+
+// Filter narrows FindForEvent.
+type Filter struct {
+	// Query is a name (any case, with or without diacritics) or a phone
+	// number as people write it.
+	Query  string
+	Status Status // "" for every status
+	Limit  int
+	Offset int
+}
+
+// FindForEvent lists an event's registrations, oldest first, with the total
+// matching count (for paging).
+func FindForEvent(ctx context.Context, db *gorm.DB, eventID uint, f Filter) ([]Registration, int64, error) {
+	q := db.WithContext(ctx).Model(&Registration{}).Where("event_id = ?", eventID)
+	switch f.Status {
+	case "":
+	case StatusConfirmed, StatusWaitlisted, StatusCancelled:
+		q = q.Where("status = ?", f.Status)
+	default:
+		return nil, 0, apperr.New(apperr.Invalid, "error.bad_request")
+	}
+	if s := strings.TrimSpace(f.Query); s != "" {
+		if num, err := phone.Parse(s); err == nil && looksLikePhone(s) {
+			q = q.Where("phone = ?", num.E164)
+		} else {
+			q = q.Where("name_folded LIKE ? ESCAPE '!'", "%"+escapeLike(textnorm.Fold(s))+"%")
+		}
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	var out []Registration
+	err := q.Order("created_at, id").Limit(limit).Offset(f.Offset).Find(&out).Error
+	return out, total, err
+}
+
+func looksLikePhone(s string) bool {
+	digits := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	return digits >= 8
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+// eventForSMS loads what the messages say about an event.
+func eventForSMS(tx *gorm.DB, id uint) (*event.Event, error) {
+	var e event.Event
+	err := tx.Preload("Translations").Preload("Venue").Take(&e, id).Error
+	return &e, err
+}

@@ -1,0 +1,200 @@
+package web
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/phone"
+	"github.com/lantern-ngo/lantern/app/textnorm"
+	"github.com/lantern-ngo/lantern/app/user"
+)
+
+type accountForm struct {
+	Name    string   `form:"name" validate:"required,max=120" label:"account.name"`
+	Email   string   `form:"email" validate:"required,email,max=254" label:"form.email"`
+	Roles   []string `form:"roles" validate:"dive,oneof=admin organiser trainer coach" label:"account.roles"`
+	Lang    string   `form:"lang" validate:"required,oneof=vi fr en" label:"account.lang"`
+	Phone   string   `form:"phone" validate:"max=40" label:"account.phone"`
+	CoachID string   `form:"coach_id" validate:"omitempty,numeric,max=12" label:"account.coach"`
+}
+
+// HasRole tells the template whether a role box is ticked.
+func (f accountForm) HasRole(r string) bool {
+	for _, x := range f.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+type accountFormPage struct {
+	Page
+	Account *user.User // nil for a new account
+	Form    accountForm
+	Errors  FieldErrors
+	Roles   []user.Role
+	Coaches []user.User
+}
+
+func (s *Server) accountFormPage(c *fiber.Ctx, status int, acc *user.User, f accountForm, errs FieldErrors) error {
+	title := "admin.page.accounts.new"
+	if acc != nil {
+		title = "admin.page.accounts.edit"
+	}
+	coaches, err := user.Coaches(c.UserContext(), s.db)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "admin/account_form", accountFormPage{
+		Page: s.page(c, title), Account: acc, Form: f, Errors: errs, Roles: user.AllRoles, Coaches: coaches,
+	})
+}
+
+func (s *Server) accountNew(c *fiber.Ctx) error {
+	return s.accountFormPage(c, fiber.StatusOK, nil, accountForm{Lang: langOf(c)}, FieldErrors{})
+}
+
+func (s *Server) accountEdit(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	acc, err := user.Get(c.UserContext(), s.db, id)
+	if err != nil {
+		return err
+	}
+	f := accountForm{Name: acc.Name, Email: acc.Email, Lang: acc.Lang}
+	for _, r := range acc.RoleList() {
+		f.Roles = append(f.Roles, string(r))
+	}
+	if acc.Phone != "" {
+		f.Phone = phone.National(acc.Phone)
+	}
+	if acc.CoachID != nil {
+		f.CoachID = strconv.FormatUint(uint64(*acc.CoachID), 10)
+	}
+	return s.accountFormPage(c, fiber.StatusOK, acc, f, FieldErrors{})
+}
+
+// readAccount binds and validates the account form; errs is non-empty when
+// the form must be shown again.
+func (s *Server) readAccount(c *fiber.Ctx, t *locale.Translator) (accountForm, user.Account, FieldErrors, error) {
+	var f accountForm
+	if err := bindForm(c, &f); err != nil {
+		return f, user.Account{}, nil, err
+	}
+	f.Name = textnorm.Clean(f.Name)
+	f.Email = textnorm.Clean(f.Email)
+	f.Phone = textnorm.Clean(f.Phone)
+	errs := s.check(t, &f)
+	a := user.Account{Name: f.Name, Email: f.Email, Lang: f.Lang}
+	for _, r := range f.Roles {
+		a.Roles = append(a.Roles, user.Role(r))
+	}
+	if len(f.Roles) == 0 {
+		errs.Add("roles", t.T("error.account.roles_required"))
+	}
+	if f.Phone != "" {
+		n, err := phone.Parse(f.Phone)
+		if err != nil {
+			errs.Add("phone", t.T(err.Error()))
+		} else {
+			a.Phone = n.E164
+		}
+	}
+	if f.CoachID != "" && errs.Get("coach_id") == "" {
+		if n, err := strconv.ParseUint(f.CoachID, 10, 32); err == nil && n > 0 {
+			id := uint(n)
+			a.CoachID = &id
+		}
+	}
+	return f, a, errs, nil
+}
+
+// accountCreate creates an account and goes to its set-password link step.
+func (s *Server) accountCreate(c *fiber.Ctx) error {
+	p := s.page(c, "")
+	f, a, errs, err := s.readAccount(c, p.Translator)
+	if err != nil {
+		return err
+	}
+	if errs.Any() {
+		return s.accountFormPage(c, fiber.StatusUnprocessableEntity, nil, f, errs)
+	}
+	u, err := user.CreateAccount(c.UserContext(), s.db, currentUser(c).ID, a)
+	if err != nil {
+		if s.accountFieldError(err, p.Translator, errs) {
+			return s.accountFormPage(c, fiber.StatusUnprocessableEntity, nil, f, errs)
+		}
+		return err
+	}
+	return c.Redirect(p.URL("/staff/admin/accounts/"+itoa(int(u.ID))+"/edit?flash=account_created"), fiber.StatusSeeOther)
+}
+
+// accountUpdate saves an account's details and roles.
+func (s *Server) accountUpdate(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	acc, err := user.Get(c.UserContext(), s.db, id)
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "")
+	f, a, errs, err := s.readAccount(c, p.Translator)
+	if err != nil {
+		return err
+	}
+	if errs.Any() {
+		return s.accountFormPage(c, fiber.StatusUnprocessableEntity, acc, f, errs)
+	}
+	if _, err := user.UpdateAccount(c.UserContext(), s.db, currentUser(c).ID, id, a); err != nil {
+		if s.accountFieldError(err, p.Translator, errs) {
+			return s.accountFormPage(c, fiber.StatusUnprocessableEntity, acc, f, errs)
+		}
+		return err
+	}
+	return c.Redirect(p.URL("/staff/admin/accounts?flash=account_saved"), fiber.StatusSeeOther)
+}
+
+// accountFieldError puts a domain refusal next to its field.
+func (s *Server) accountFieldError(err error, t *locale.Translator, errs FieldErrors) bool {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || (ae.Kind != apperr.Invalid && ae.Kind != apperr.Conflict) {
+		return false
+	}
+	switch ae.Key {
+	case "error.user.email_taken":
+		errs.Add("email", t.T(ae.Key))
+	case "error.account.coach_self", "error.account.coach_invalid":
+		errs.Add("coach_id", t.T(ae.Key))
+	case "error.account.own_admin":
+		errs.Add("roles", t.T(ae.Key))
+	default:
+		errs.Add("_form", t.T(ae.Key))
+	}
+	return true
+}
+
+// accountActive deactivates or reactivates an account.
+func (s *Server) accountActive(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	active := c.FormValue("active") == "true"
+	if err := user.SetActive(c.UserContext(), s.db, currentUser(c).ID, id, active); err != nil {
+		return err
+	}
+	flash := "account_deactivated"
+	if active {
+		flash = "account_reactivated"
+	}
+	return c.Redirect("/"+langOf(c)+"/staff/admin/accounts?flash="+flash, fiber.StatusSeeOther)
+}

@@ -1,0 +1,58 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/registration"
+)
+
+type eventCancelPage struct {
+	Page
+	Event      eventView
+	EventID    uint
+	Recipients int
+	Segments   int
+	Cost       string
+}
+
+// eventCancelConfirm shows how many people will be told, and the SMS
+// segments and cost, before the event is cancelled. The messages are the
+// registration area's (each in the registrant's language, unaccented when
+// that costs fewer segments).
+func (s *Server) eventCancelConfirm(c *fiber.Ctx) error {
+	e, err := s.staffEvent(c)
+	if err != nil {
+		return err
+	}
+	if e.Status == event.StatusCancelled {
+		return apperr.New(apperr.Conflict, "error.eventform.status_changed")
+	}
+	p := eventCancelPage{Page: s.page(c, "staff.events.cancel.title"), EventID: e.ID}
+	p.Event = viewEvent(p.Translator, e, s.now())
+	p.Recipients, p.Segments, err = registration.PreviewEventCancelled(c.UserContext(), s.db, e, s.bundle.For)
+	if err != nil {
+		return err
+	}
+	p.Cost = p.Number(float64(p.Segments*s.cfg.SMSCostPerSegment), 0)
+	return s.render(c, fiber.StatusOK, "staffevents/cancel", p)
+}
+
+// eventCancel cancels the event and queues the messages in the same
+// transaction.
+func (s *Server) eventCancel(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	_, _, err = event.Cancel(c.UserContext(), s.db, id, currentUser(c).ID, s.now(), func(tx *gorm.DB, e *event.Event) (int, error) {
+		n, _, err := registration.QueueEventCancelled(tx, e, s.bundle.For)
+		return n, err
+	})
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/"+langOf(c)+"/staff/events/"+itoa(int(id))+"?flash=event_cancelled", fiber.StatusSeeOther)
+}

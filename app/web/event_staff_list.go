@@ -1,0 +1,143 @@
+package web
+
+import (
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/event"
+)
+
+// translationMark flags a language whose text is missing or older than the
+// text in the event's own language.
+type translationMark struct {
+	Lang    string
+	Missing bool
+	Stale   bool
+}
+
+func translationMarks(e *event.Event) []translationMark {
+	byLang := map[string]event.Translation{}
+	for _, t := range e.Translations {
+		if t.Title != "" {
+			byLang[t.Lang] = t
+		}
+	}
+	own, hasOwn := byLang[e.Lang]
+	var out []translationMark
+	for _, l := range event.Languages {
+		if l == e.Lang {
+			continue
+		}
+		t, ok := byLang[l]
+		switch {
+		case !ok:
+			out = append(out, translationMark{Lang: l, Missing: true})
+		case hasOwn && t.UpdatedAt.Before(own.UpdatedAt):
+			out = append(out, translationMark{Lang: l, Stale: true})
+		}
+	}
+	return out
+}
+
+type staffEventRow struct {
+	eventView
+	StatusLabel string
+	Marks       []translationMark
+	Taken       int
+}
+
+type staffEventListPage struct {
+	Page
+	Events   []staffEventRow
+	Statuses []filterOption
+	Kinds    []filterOption
+	Cities   []filterOption
+	Filtered bool
+	PrevURL  string
+	NextURL  string
+}
+
+// scheduleFilters reads the city, kind (and status) filters shared by the
+// staff list, the agenda and the calendar.
+func (s *Server) scheduleFilters(c *fiber.Ctx, p Page, f *event.StaffFilter, q url.Values) (cities, kinds []filterOption, err error) {
+	t := p.Translator
+	cs, err := event.Cities(c.UserContext(), s.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	cityCode := c.Query("city")
+	for _, ct := range cs {
+		sel := ct.Code == cityCode
+		if sel {
+			f.CityID = ct.ID
+			q.Set("city", ct.Code)
+		}
+		cities = append(cities, filterOption{Value: ct.Code, Label: ct.Name.String(t.Lang), Selected: sel})
+	}
+	kind := c.Query("kind")
+	for _, k := range event.Kinds {
+		sel := string(k) == kind
+		if sel {
+			f.Kind = k
+			q.Set("kind", kind)
+		}
+		kinds = append(kinds, filterOption{Value: string(k), Label: t.T("kind." + string(k)), Selected: sel})
+	}
+	return cities, kinds, nil
+}
+
+// staffEventList lists every event (drafts included) with filters and pages.
+func (s *Server) staffEventList(c *fiber.Ctx) error {
+	p := s.page(c, "staff.events.title")
+	t := p.Translator
+	data := staffEventListPage{Page: p}
+	f := event.StaffFilter{Limit: event.DefaultPageSize}
+	q := url.Values{}
+	var err error
+	data.Cities, data.Kinds, err = s.scheduleFilters(c, p, &f, q)
+	if err != nil {
+		return err
+	}
+	status := c.Query("status")
+	for _, st := range []event.Status{event.StatusDraft, event.StatusPublished, event.StatusCancelled} {
+		sel := string(st) == status
+		if sel {
+			f.Status = st
+			q.Set("status", status)
+		}
+		data.Statuses = append(data.Statuses, filterOption{Value: string(st), Label: t.T("staff.events.status." + string(st)), Selected: sel})
+	}
+	data.Filtered = len(q) > 0
+	pageNum := c.QueryInt("page", 1)
+	if pageNum < 1 || pageNum > 10000 {
+		pageNum = 1
+	}
+	f.Offset = (pageNum - 1) * f.Limit
+	f.Limit++
+	now := s.now()
+	events, err := event.ListStaff(c.UserContext(), s.db, f, now)
+	if err != nil {
+		return err
+	}
+	more := len(events) == f.Limit
+	if more {
+		events = events[:len(events)-1]
+	}
+	for i := range events {
+		e := &events[i]
+		data.Events = append(data.Events, staffEventRow{eventView: viewEvent(t, e, now),
+			StatusLabel: t.T("staff.events.status." + string(e.Status)), Marks: translationMarks(e), Taken: e.SeatsTaken})
+	}
+	link := func(n int) string {
+		q.Set("page", itoa(n))
+		return p.URL("/staff/events?" + q.Encode())
+	}
+	if pageNum > 1 {
+		data.PrevURL = link(pageNum - 1)
+	}
+	if more {
+		data.NextURL = link(pageNum + 1)
+	}
+	return s.render(c, fiber.StatusOK, "staffevents/list", data)
+}

@@ -1,0 +1,139 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/phone"
+)
+
+type outboxRow struct {
+	Created  string
+	To       string
+	Kind     string
+	Status   string
+	StatusID string
+	Body     string
+	Lang     string
+	Encoding string
+	Segments int
+	Attempts int
+	Error    string
+	Event    string
+}
+
+type messageListPage struct {
+	Page
+	Rows     []outboxRow
+	Statuses []filterOption
+	Events   []filterOption
+	Count    int64
+	Segments int64
+	Cost     string
+	Filtered bool
+	PrevURL  string
+	NextURL  string
+}
+
+var outboxStatuses = []string{message.StatusQueued, message.StatusSending, message.StatusSent, message.StatusFailed, message.StatusKept}
+
+const outboxPageSize = 50
+
+// messageList is the SMS outbox for organisers: every message with its
+// status, segments and cost, filterable by status and event.
+func (s *Server) messageList(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	p := s.page(c, "outbox.title")
+	t := p.Translator
+	data := messageListPage{Page: p}
+	q := s.db.WithContext(ctx).Model(&message.Message{})
+	status := ""
+	for _, st := range outboxStatuses {
+		sel := st == c.Query("status")
+		if sel {
+			status = st
+			q = q.Where("status = ?", st)
+		}
+		data.Statuses = append(data.Statuses, filterOption{Value: st, Label: t.T("outbox.status." + st), Selected: sel})
+	}
+	eventID, _ := strconv.Atoi(c.Query("event"))
+	// Events that have messages, newest first, for the filter.
+	var eventIDs []uint
+	if err := s.db.WithContext(ctx).Model(&message.Message{}).Where("event_id IS NOT NULL").
+		Distinct("event_id").Pluck("event_id", &eventIDs).Error; err != nil {
+		return err
+	}
+	var events []event.Event
+	if len(eventIDs) > 0 {
+		if err := s.db.WithContext(ctx).Preload("Translations").Where("id IN ?", eventIDs).
+			Order("starts_at DESC").Find(&events).Error; err != nil {
+			return err
+		}
+	}
+	titles := map[uint]string{}
+	for i := range events {
+		e := &events[i]
+		titles[e.ID] = e.Code + " · " + e.Content(t.Lang).Title
+		sel := int(e.ID) == eventID
+		if sel {
+			q = q.Where("event_id = ?", e.ID)
+		}
+		data.Events = append(data.Events, filterOption{Value: itoa(int(e.ID)), Label: titles[e.ID], Selected: sel})
+	}
+	data.Filtered = status != "" || eventID != 0
+	var totals struct {
+		N   int64
+		Seg int64
+	}
+	if err := q.Session(&gorm.Session{}).Select("COUNT(*) AS n, COALESCE(SUM(segments), 0) AS seg").Scan(&totals).Error; err != nil {
+		return err
+	}
+	data.Count, data.Segments = totals.N, totals.Seg
+	data.Cost = t.Number(float64(totals.Seg*int64(s.cfg.SMSCostPerSegment)), 0)
+	page := c.QueryInt("page", 1)
+	if page < 1 || page > 100000 {
+		page = 1
+	}
+	var msgs []message.Message
+	if err := q.Session(&gorm.Session{}).Order("id DESC").Limit(outboxPageSize + 1).Offset((page - 1) * outboxPageSize).
+		Find(&msgs).Error; err != nil {
+		return err
+	}
+	more := len(msgs) > outboxPageSize
+	if more {
+		msgs = msgs[:outboxPageSize]
+	}
+	for _, m := range msgs {
+		r := outboxRow{
+			Created: t.DateShort(locale.In(m.CreatedAt, "Asia/Ho_Chi_Minh")) + " " + t.Time(locale.In(m.CreatedAt, "Asia/Ho_Chi_Minh")),
+			To:      phone.Mask(m.To), Kind: t.T("outbox.kind." + m.Kind), Status: t.T("outbox.status." + m.Status), StatusID: m.Status,
+			Body: m.Body, Lang: m.Lang, Encoding: m.Encoding, Segments: m.Segments, Attempts: m.Attempts, Error: m.LastError,
+		}
+		if m.EventID != nil {
+			r.Event = titles[*m.EventID]
+		}
+		data.Rows = append(data.Rows, r)
+	}
+	link := func(n int) string {
+		u := p.URL("/staff/messages?page=") + itoa(n)
+		if status != "" {
+			u += "&status=" + status
+		}
+		if eventID != 0 {
+			u += "&event=" + itoa(eventID)
+		}
+		return u
+	}
+	if page > 1 {
+		data.PrevURL = link(page - 1)
+	}
+	if more {
+		data.NextURL = link(page + 1)
+	}
+	return s.render(c, fiber.StatusOK, "messages/list", data)
+}

@@ -1,0 +1,202 @@
+package web
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/phone"
+	"github.com/lantern-ngo/lantern/app/privacy"
+	"github.com/lantern-ngo/lantern/app/textnorm"
+)
+
+// The person is looked up by a phone number or a confirmation code sent in
+// the form body, never in the URL: numbers must not reach access logs.
+type privacyForm struct {
+	Subject string `form:"subject" validate:"required,max=40" label:"privacy.subject"`
+	Confirm string `form:"confirm"`
+}
+
+type privacyPage struct {
+	Page
+	Form    privacyForm
+	Errors  FieldErrors
+	Export  *privacy.Export
+	Confirm bool // the erasure confirmation step
+}
+
+// Label translates a code (sex, age band, role …) with the messages of
+// the area that owns them, or shows the code when there is none.
+func (p privacyPage) Label(prefix, code string) string {
+	if code == "" {
+		return ""
+	}
+	if s := p.T(prefix + code); s != prefix+code {
+		return s
+	}
+	return code
+}
+
+var codeRE = regexp.MustCompile(`^[A-Za-z0-9]{6,16}$`)
+
+// subjectOf reads a phone number (as people write it) or a confirmation code.
+func subjectOf(raw string) (privacy.Subject, bool) {
+	raw = strings.TrimSpace(raw)
+	if n, err := phone.Parse(raw); err == nil {
+		return privacy.Subject{Phone: n.E164}, true
+	}
+	// Codes are read aloud and typed with spaces or dashes.
+	if code := strings.NewReplacer(" ", "", "-", "").Replace(raw); codeRE.MatchString(code) {
+		return privacy.Subject{Code: strings.ToUpper(code)}, true
+	}
+	return privacy.Subject{}, false
+}
+
+func (s *Server) privacyForm(c *fiber.Ctx) error {
+	return s.render(c, fiber.StatusOK, "admin/privacy", privacyPage{Page: s.page(c, "admin.page.privacy.title"), Errors: FieldErrors{}})
+}
+
+// readSubject binds the form. On bad input it renders the search form again
+// and returns rendered=true: the handler then returns err as it is.
+func (s *Server) readSubject(c *fiber.Ctx, p Page) (f privacyForm, sub privacy.Subject, rendered bool, err error) {
+	if err := bindForm(c, &f); err != nil {
+		return f, sub, true, err
+	}
+	f.Subject = textnorm.Clean(f.Subject)
+	errs := s.check(p.Translator, &f)
+	sub, ok := subjectOf(f.Subject)
+	if !errs.Any() && !ok {
+		errs.Add("subject", p.T("error.account.subject_invalid"))
+	}
+	if errs.Any() {
+		return f, sub, true, s.render(c, fiber.StatusUnprocessableEntity, "admin/privacy", privacyPage{Page: p, Form: f, Errors: errs})
+	}
+	return f, sub, false, nil
+}
+
+// privacyNothing shows "nothing found" on the search form itself.
+func (s *Server) privacyNothing(c *fiber.Ctx, p Page, f privacyForm, err error) error {
+	if apperr.Is(err, apperr.NotFound) {
+		errs := FieldErrors{}
+		errs.Add("subject", p.T(apperr.KeyOf(err)))
+		return s.render(c, fiber.StatusNotFound, "admin/privacy", privacyPage{Page: p, Form: f, Errors: errs})
+	}
+	return err
+}
+
+// privacyShow is the readable export: every registration of the person.
+func (s *Server) privacyShow(c *fiber.Ctx) error {
+	p := s.page(c, "admin.page.privacy.title")
+	f, sub, rendered, err := s.readSubject(c, p)
+	if rendered {
+		return err
+	}
+	ex, err := privacy.BuildExport(c.UserContext(), s.db, currentUser(c).ID, sub, p.Lang, s.now())
+	if err != nil {
+		return s.privacyNothing(c, p, f, err)
+	}
+	return s.render(c, fiber.StatusOK, "admin/privacy", privacyPage{Page: p, Form: f, Errors: FieldErrors{}, Export: ex})
+}
+
+// privacyExport downloads the person's data as JSON.
+func (s *Server) privacyExport(c *fiber.Ctx) error {
+	p := s.page(c, "admin.page.privacy.title")
+	f, sub, rendered, err := s.readSubject(c, p)
+	if rendered {
+		return err
+	}
+	ex, err := privacy.BuildExport(c.UserContext(), s.db, currentUser(c).ID, sub, p.Lang, s.now())
+	if err != nil {
+		return s.privacyNothing(c, p, f, err)
+	}
+	b, err := json.MarshalIndent(ex, "", "  ")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="lantern-personal-data-`+s.now().Format("20060102")+`.json"`)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(b)
+}
+
+// privacyErase anonymises every registration of the person, after a
+// confirmation step (confirm=yes).
+func (s *Server) privacyErase(c *fiber.Ctx) error {
+	p := s.page(c, "admin.page.privacy.erase")
+	f, sub, rendered, err := s.readSubject(c, p)
+	if rendered {
+		return err
+	}
+	ctx := c.UserContext()
+	if f.Confirm != "yes" {
+		ex, err := privacy.BuildExport(ctx, s.db, currentUser(c).ID, sub, p.Lang, s.now())
+		if err != nil {
+			return s.privacyNothing(c, p, f, err)
+		}
+		return s.render(c, fiber.StatusOK, "admin/privacy", privacyPage{Page: p, Form: f, Errors: FieldErrors{}, Export: ex, Confirm: true})
+	}
+	_, err = privacy.Erase(ctx, s.db, currentUser(c).ID, sub, s.now())
+	if err != nil {
+		return s.privacyNothing(c, p, f, err)
+	}
+	return c.Redirect(p.URL("/staff/admin/privacy?flash=account_erased"), fiber.StatusSeeOther)
+}
+
+type consentForm struct {
+	Version string `form:"version" validate:"required,max=32,excludesall= /?#&<>" label:"privacy.version"`
+	TextVI  string `form:"text_vi" validate:"required,max=4000" label:"admin.text_vi"`
+	TextFR  string `form:"text_fr" validate:"required,max=4000" label:"admin.text_fr"`
+	TextEN  string `form:"text_en" validate:"required,max=4000" label:"admin.text_en"`
+}
+
+type consentPage struct {
+	Page
+	Versions []privacy.ConsentVersion
+	Form     consentForm
+	Errors   FieldErrors
+}
+
+func (s *Server) consentPage(c *fiber.Ctx, status int, f consentForm, errs FieldErrors) error {
+	vs, err := privacy.ConsentVersions(c.UserContext(), s.db)
+	if err != nil {
+		return err
+	}
+	if f.Version == "" && f.TextVI == "" && len(vs) > 0 {
+		// Start from the current text: a new version is usually an edit.
+		f.TextVI, f.TextFR, f.TextEN = vs[0].Text["vi"], vs[0].Text["fr"], vs[0].Text["en"]
+	}
+	return s.render(c, status, "admin/consent", consentPage{Page: s.page(c, "admin.page.consent.title"), Versions: vs, Form: f, Errors: errs})
+}
+
+func (s *Server) consentList(c *fiber.Ctx) error {
+	return s.consentPage(c, fiber.StatusOK, consentForm{}, FieldErrors{})
+}
+
+// consentPublish stores a new consent text version.
+func (s *Server) consentPublish(c *fiber.Ctx) error {
+	t := translator(c)
+	var f consentForm
+	if err := bindForm(c, &f); err != nil {
+		return err
+	}
+	f.Version = textnorm.Clean(f.Version)
+	f.TextVI, f.TextFR, f.TextEN = textnorm.Clean(f.TextVI), textnorm.Clean(f.TextFR), textnorm.Clean(f.TextEN)
+	errs := s.check(t, &f)
+	if errs.Any() {
+		return s.consentPage(c, fiber.StatusUnprocessableEntity, f, errs)
+	}
+	_, err := privacy.PublishConsent(c.UserContext(), s.db, currentUser(c).ID, f.Version,
+		content.Text{"vi": f.TextVI, "fr": f.TextFR, "en": f.TextEN}, s.now())
+	if apperr.Is(err, apperr.Conflict) {
+		errs.Add("version", t.T("error.account.version_taken"))
+		return s.consentPage(c, fiber.StatusUnprocessableEntity, f, errs)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/"+t.Lang+"/staff/admin/consent?flash=account_consent_published", fiber.StatusSeeOther)
+}

@@ -1,0 +1,85 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/user"
+)
+
+type profileLangForm struct {
+	Lang string `form:"lang" validate:"required,oneof=vi fr en" label:"account.lang"`
+}
+
+type profilePasswordForm struct {
+	Current  string `form:"current" validate:"required,max=200" label:"account.password_current"`
+	Password string `form:"password" validate:"required,max=200" label:"account.password_new"`
+	Confirm  string `form:"confirm" validate:"required,max=200" label:"account.password_confirm"`
+}
+
+type profilePage struct {
+	Page
+	Lang   string
+	Errors FieldErrors
+}
+
+// profile shows every staff member their own account: interface language
+// and password.
+func (s *Server) profile(c *fiber.Ctx) error {
+	return s.render(c, fiber.StatusOK, "staff/profile", profilePage{Page: s.page(c, "admin.page.profile.title"), Lang: currentUser(c).Lang, Errors: FieldErrors{}})
+}
+
+// profileLang changes the interface language and continues in it.
+func (s *Server) profileLang(c *fiber.Ctx) error {
+	p := s.page(c, "admin.page.profile.title")
+	var f profileLangForm
+	if err := bindForm(c, &f); err != nil {
+		return err
+	}
+	if errs := s.check(p.Translator, &f); errs.Any() {
+		return s.render(c, fiber.StatusUnprocessableEntity, "staff/profile", profilePage{Page: p, Lang: currentUser(c).Lang, Errors: errs})
+	}
+	if err := user.SetLang(c.UserContext(), s.db, currentUser(c).ID, f.Lang); err != nil {
+		return err
+	}
+	return c.Redirect("/"+f.Lang+"/staff/profile?flash=account_lang_saved", fiber.StatusSeeOther)
+}
+
+// profilePassword changes the staff member's password: every session ends
+// (other devices are signed out) and this device gets a new one.
+func (s *Server) profilePassword(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	u := currentUser(c)
+	p := s.page(c, "admin.page.profile.title")
+	if err := s.rateLimit(ctx, c, "login:acct:"+u.Email, loginLimitPerAccount); err != nil {
+		return err
+	}
+	var f profilePasswordForm
+	if err := bindForm(c, &f); err != nil {
+		return err
+	}
+	errs := s.check(p.Translator, &f)
+	if !errs.Any() && f.Password != f.Confirm {
+		errs.Add("confirm", p.T("error.account.password_mismatch"))
+	}
+	if !errs.Any() {
+		err := user.ChangePassword(ctx, s.db, u.ID, f.Current, f.Password)
+		switch {
+		case apperr.Is(err, apperr.Invalid) && apperr.KeyOf(err) == "error.account.current_wrong":
+			errs.Add("current", p.T("error.account.current_wrong"))
+		case apperr.Is(err, apperr.Invalid):
+			errs.Add("password", p.T(apperr.KeyOf(err)))
+		case err != nil:
+			return err
+		}
+	}
+	if errs.Any() {
+		return s.render(c, fiber.StatusUnprocessableEntity, "staff/profile", profilePage{Page: p, Lang: u.Lang, Errors: errs})
+	}
+	token, err := user.StartSession(ctx, s.db, u.ID, s.now())
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, token)
+	return c.Redirect(p.URL("/staff/profile?flash=account_password_changed"), fiber.StatusSeeOther)
+}

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/registration"
+	"github.com/lantern-ngo/lantern/app/testutil"
+)
+
+// A person on a 360 px phone registers for an event, sees the ticket with
+// its QR code, and cancels it; a typo in the number first comes back with a
+// clear message and nothing lost.
+func TestBrowserRegisterOnAPhone(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		b := newBrowser(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{Now: time.Now().UTC(), Capacity: 10})
+		b.navigate(t, "/vi/events/"+itoa(int(e.ID)))
+		b.noHorizontalScroll(t)
+		b.fill(t, "#reg-name", "Nguyễn Thị Hoa")
+		b.fill(t, "#reg-phone", "0912 345")
+		b.click(t, "#reg-consent")
+		b.click(t, ".register form button[type=submit]")
+		b.waitVisible(t, "#reg-phone-err")
+		if got := b.text(t, "#reg-phone-err"); !strings.HasPrefix(got, "Số điện thoại này không tồn tại") {
+			t.Errorf("phone error = %q", got)
+		}
+		if got := evalAs[string](t, b, `document.querySelector("#reg-name").value`); got != "Nguyễn Thị Hoa" {
+			t.Errorf("name kept as %q", got)
+		}
+		if !evalAs[bool](t, b, `document.querySelector("#reg-consent").checked`) {
+			t.Error("consent box unticked after the error")
+		}
+		// The person corrects the number.
+		evalAs[string](t, b, `document.querySelector("#reg-phone").value = ""`)
+		b.fill(t, "#reg-phone", "0912 345 678")
+		b.click(t, ".register form button[type=submit]")
+		b.waitVisible(t, ".ticket .code")
+		code := b.text(t, ".ticket .code")
+		if !regexp.MustCompile(`^[2-9A-HJKMNP-Z]{7}$`).MatchString(code) {
+			t.Fatalf("code = %q", code)
+		}
+		if got := b.text(t, ".ticket .status"); got != "Bạn đã đăng ký thành công" {
+			t.Errorf("status = %q", got)
+		}
+		if w := evalAs[int](t, b, `Math.round(document.querySelector(".qr svg").getBoundingClientRect().width)`); w < 150 {
+			t.Errorf("QR code %d px wide: too small to scan", w)
+		}
+		b.noHorizontalScroll(t)
+		b.click(t, `a[href$="/cancel"]`)
+		b.click(t, "form button.danger")
+		b.waitVisible(t, ".ticket-cancelled")
+		r, err := registration.GetByCode(t.Context(), db, code)
+		if err != nil || r.Status != registration.StatusCancelled || *r.Phone != "+84912345678" {
+			t.Errorf("stored: %+v %v", r, err)
+		}
+	})
+}

@@ -1,0 +1,119 @@
+package web
+
+import (
+	"html/template"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/dbstate"
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/phone"
+	"github.com/lantern-ngo/lantern/app/registration"
+)
+
+// ticketPage is a participant's ticket: the code, the event, the QR code.
+// The quiz area's partial ticket_quiz reads Reg, Event and EventView.
+type ticketPage struct {
+	Page
+	Reg       *registration.Registration
+	Event     *event.Event
+	EventView eventView
+	QR        template.HTML
+	Position  int
+	Phone     string // masked, for "sent to ••••678"
+	NewPhone  string // today's number when an old one was converted
+	CanCancel bool
+}
+
+// Looking up codes that do not exist is limited per address, so that codes
+// cannot be guessed by trying.
+var ticketMissLimit = dbstate.Limit{Max: 30, Window: 10 * time.Minute}
+
+// loadTicket finds the registration and event of /r/:code.
+func (s *Server) loadTicket(c *fiber.Ctx) (*registration.Registration, *event.Event, error) {
+	ctx := c.UserContext()
+	r, err := registration.GetByCode(ctx, s.db, c.Params("code"))
+	if apperr.Is(err, apperr.NotFound) {
+		if lerr := s.rateLimit(ctx, c, "ticket-miss:"+c.IP(), ticketMissLimit); lerr != nil {
+			return nil, nil, lerr
+		}
+		return nil, nil, err
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := event.Get(ctx, s.db, r.EventID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, e, nil
+}
+
+func (s *Server) ticketPageFor(c *fiber.Ctx, r *registration.Registration, e *event.Event) (ticketPage, error) {
+	p := s.page(c, "ticket.title")
+	p.NoIndex = true
+	now := s.now()
+	tp := ticketPage{Page: p, Reg: r, Event: e, EventView: viewEvent(p.Translator, e, now)}
+	tp.CanCancel = r.Status != registration.StatusCancelled && now.Before(e.StartsAt)
+	if r.Phone != nil {
+		tp.Phone = phone.Mask(*r.Phone)
+	}
+	return tp, nil
+}
+
+// ticketShow is the ticket page /{lang}/r/{code}: never cached, never indexed.
+func (s *Server) ticketShow(c *fiber.Ctx) error {
+	r, e, err := s.loadTicket(c)
+	if err != nil {
+		return err
+	}
+	tp, err := s.ticketPageFor(c, r, e)
+	if err != nil {
+		return err
+	}
+	if r.Status != registration.StatusCancelled {
+		tp.QR, err = qrSVG(registration.TicketQRText(s.cfg.SecretKey, e.ID, r.Code), tp.T("ticket.qr_label", "Code", r.Code))
+		if err != nil {
+			return err
+		}
+	}
+	if tp.Position, err = registration.WaitlistPosition(c.UserContext(), s.db, r); err != nil {
+		return err
+	}
+	if c.Query("renumbered") == "1" && r.Phone != nil {
+		tp.NewPhone = phone.National(*r.Phone)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Robots-Tag", "noindex")
+	return s.render(c, fiber.StatusOK, "registration/ticket", tp)
+}
+
+// ticketCancelConfirm asks "are you sure?" before cancelling (no JavaScript).
+func (s *Server) ticketCancelConfirm(c *fiber.Ctx) error {
+	r, e, err := s.loadTicket(c)
+	if err != nil {
+		return err
+	}
+	tp, err := s.ticketPageFor(c, r, e)
+	if err != nil {
+		return err
+	}
+	tp.Title = tp.T("ticket.cancel_title")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, fiber.StatusOK, "registration/cancel", tp)
+}
+
+// ticketCancel cancels the registration of the ticket; a freed seat goes to
+// the first in the waiting list, told by SMS.
+func (s *Server) ticketCancel(c *fiber.Ctx) error {
+	r, _, err := s.loadTicket(c)
+	if err != nil {
+		return err
+	}
+	if _, err := registration.Cancel(c.UserContext(), s.db, registration.Ref{ID: r.ID}, 0, s.now(), s.notifier()); err != nil {
+		return err
+	}
+	return c.Redirect("/"+langOf(c)+"/r/"+r.Code+"?flash=register_cancelled", fiber.StatusSeeOther)
+}
