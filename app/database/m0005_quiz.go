@@ -65,6 +65,7 @@ func m0005Quiz() *gormigrate.Migration {
 		Lang           string    `gorm:"size:5;not null;default:'vi'"`
 		NQuestions     int       `gorm:"not null;default:0"`
 		NCorrect       int       `gorm:"not null;default:0"`
+		RightMask      int64     `gorm:"not null;default:0"` // bit i set: the question at position i+1 was right
 		ScorePct       *float64  `gorm:"type:double precision"`
 		StartedAt      time.Time `gorm:"not null"`
 		SubmittedAt    *time.Time

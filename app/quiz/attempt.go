@@ -287,6 +287,15 @@ func SaveAnswer(ctx context.Context, db *gorm.DB, token string, pos int, raw str
 		if t.Attempt.Submitted() {
 			return apperr.New(apperr.Conflict, "error.quiz.already_done")
 		}
+		// A pre quiz left half-way is not finished once the session has
+		// begun: it would no longer measure what people knew before.
+		var e event.Event
+		if err := tx.Select("id", "status", "starts_at", "ends_at").Take(&e, t.Attempt.EventID).Error; err != nil {
+			return err
+		}
+		if ok, key := Open(&e, t.Attempt.Phase, now); !ok {
+			return apperr.New(apperr.Invalid, key)
+		}
 		it, ok := t.Item(pos)
 		if !ok {
 			return apperr.New(apperr.NotFound, "error.quiz.question_not_found")
@@ -328,16 +337,18 @@ func upsertAnswers(tx *gorm.DB, ans []Answer) error {
 // submit scores an attempt whose answers are all in t.Answers.
 func submit(tx *gorm.DB, t *Take, now time.Time) error {
 	n := 0
+	var mask int64
 	for _, it := range t.Items {
 		if t.Answers[it.QuestionID].Correct {
 			n++
+			mask |= bit(it.Position)
 		}
 	}
 	s := score(n, len(t.Items))
 	a := t.Attempt
-	a.NQuestions, a.NCorrect, a.ScorePct, a.SubmittedAt, a.UpdatedAt = len(t.Items), n, &s, &now, now
+	a.NQuestions, a.NCorrect, a.RightMask, a.ScorePct, a.SubmittedAt, a.UpdatedAt = len(t.Items), n, mask, &s, &now, now
 	return tx.Model(&Attempt{}).Where("id = ? AND submitted_at IS NULL", a.ID).Updates(map[string]any{
-		"n_questions": a.NQuestions, "n_correct": n, "score_pct": s, "submitted_at": now, "updated_at": now,
+		"n_questions": a.NQuestions, "n_correct": n, "right_mask": mask, "score_pct": s, "submitted_at": now, "updated_at": now,
 	}).Error
 }
 
@@ -384,4 +395,23 @@ func TrainerOf(ctx context.Context, db *gorm.DB, eventID, userID uint) (bool, er
 	var n int64
 	err := db.WithContext(ctx).Table("event_trainers").Where("event_id = ? AND user_id = ?", eventID, userID).Count(&n).Error
 	return n > 0, err
+}
+
+// bit is the RightMask bit of the question at a position (1-based).
+func bit(position int) int64 {
+	if position < 1 || position > MaxQuestions {
+		return 0
+	}
+	return int64(1) << (position - 1)
+}
+
+// MaskOf builds a RightMask from right/wrong answers in position order.
+func MaskOf(right []bool) int64 {
+	var m int64
+	for i, r := range right {
+		if r {
+			m |= bit(i + 1)
+		}
+	}
+	return m
 }

@@ -91,6 +91,9 @@ func SaveQuiz(ctx context.Context, db *gorm.DB, q *Quiz, questionIDs []uint, act
 	if len(questionIDs) == 0 {
 		return apperr.New(apperr.Invalid, "error.quiz.no_questions")
 	}
+	if len(questionIDs) > MaxQuestions {
+		return apperr.New(apperr.Invalid, "error.quiz.too_many_questions")
+	}
 	seen := map[uint]bool{}
 	for _, id := range questionIDs {
 		if seen[id] {
@@ -136,6 +139,28 @@ func SaveQuiz(ctx context.Context, db *gorm.DB, q *Quiz, questionIDs []uint, act
 			}
 			if res.RowsAffected == 0 {
 				return apperr.New(apperr.NotFound, "error.quiz.not_found")
+			}
+			// Once people have answered a quiz its questions stay as they
+			// were: attempts record which position was right, and results
+			// must stay comparable. Make a new quiz (or a parallel form).
+			var old []Item
+			if err := tx.Where("quiz_id = ?", q.ID).Order("position").Find(&old).Error; err != nil {
+				return err
+			}
+			same := len(old) == len(questionIDs)
+			for i := 0; same && i < len(old); i++ {
+				same = old[i].QuestionID == questionIDs[i]
+			}
+			if same {
+				return audit.Record(tx, actorID, action, "quiz", strconv.FormatUint(uint64(q.ID), 10), nil,
+					map[string]any{"code": q.Code, "title": q.Title, "parallel_id": q.ParallelID})
+			}
+			var used int64
+			if err := tx.Model(&Attempt{}).Where("quiz_id = ?", q.ID).Count(&used).Error; err != nil {
+				return err
+			}
+			if used > 0 {
+				return apperr.New(apperr.Conflict, "error.quiz.in_use")
 			}
 			if err := tx.Where("quiz_id = ?", q.ID).Delete(&Item{}).Error; err != nil {
 				return err

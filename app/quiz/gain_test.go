@@ -359,6 +359,20 @@ func TestOneAttemptPerPhase(t *testing.T) {
 		var n int64
 		db.Model(&quiz.Attempt{}).Count(&n)
 		eq(t, "attempts", int(n), 1)
+		// Once answered, a quiz keeps its questions; its name may change.
+		qz, err := quiz.GetQuiz(ctx, db, a.QuizID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := []uint{qz.Items[1].QuestionID, qz.Items[0].QuestionID, qz.Items[2].QuestionID, qz.Items[3].QuestionID}
+		if err := quiz.SaveQuiz(ctx, db, qz, ids, 0, now); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("reordering an answered quiz: err = %v", err)
+		}
+		ids[0], ids[1] = ids[1], ids[0]
+		qz.Title = content.Text{"vi": "Tên mới"}
+		if err := quiz.SaveQuiz(ctx, db, qz, ids, 0, now); err != nil {
+			t.Errorf("renaming an answered quiz: %v", err)
+		}
 		// The database refuses a second row for the same person and phase.
 		dup := quiz.Attempt{Token: "dup", EventID: e.ID, QuizID: a.QuizID, Phase: quiz.PhasePre, PersonKey: a.PersonKey, StartedAt: now, UpdatedAt: now}
 		if err := db.Create(&dup).Error; err == nil {
@@ -410,4 +424,68 @@ func TestAnonCode(t *testing.T) {
 			t.Errorf("BuildAnonCode(%q, %q) = %q, %q; want %q, %q", c.initials, c.day, got, problem, c.want, c.problem)
 		}
 	}
+}
+
+// A pre quiz left half-way cannot be finished once the session has begun.
+func TestPreQuizClosesAtTheSession(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		e := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: time.Hour})
+		makeQuiz(t, db, e.ID)
+		a, err := quiz.Start(ctx, db, e, quiz.StartInput{Phase: quiz.PhasePre, AnonCode: "ABC01"}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := quiz.SaveAnswer(ctx, db, a.Token, 1, "A", now); err != nil {
+			t.Fatal(err)
+		}
+		_, err = quiz.SaveAnswer(ctx, db, a.Token, 2, "A", e.StartsAt.Add(20*time.Minute))
+		if !apperr.Is(err, apperr.Invalid) || apperr.KeyOf(err) != "error.quiz.pre_closed" {
+			t.Errorf("answer after the start: err = %v", err)
+		}
+	})
+}
+
+// Parallel forms: a person who took form A before and form B after is
+// paired on the scores, but no question is compared (they differ).
+func TestParallelFormsPairOnScoresOnly(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		e := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -3 * time.Hour})
+		formA, qs := makeQuiz(t, db, e.ID)
+		formB := &quiz.Quiz{Code: "TESTB", Title: content.Text{"vi": "Đề B"}, Lang: "vi", ParallelID: &formA.ID}
+		if err := quiz.SaveQuiz(ctx, db, formB, []uint{qs[3].ID, qs[2].ID}, 0, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := quiz.AssignToEvent(ctx, db, e.ID, formA.ID, formB.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		// Before (form A, 4 questions): 1 of 4 = 25. After (form B: Q4 then Q3): both right = 100.
+		if _, p, err := quiz.SavePaper(ctx, db, e.ID, quiz.PhasePre, []quiz.PaperRow{row("XYZ01", "1000")}, 0, now); err != nil || p != nil {
+			t.Fatal(err, p)
+		}
+		if _, p, err := quiz.SavePaper(ctx, db, e.ID, quiz.PhasePost, []quiz.PaperRow{{Person: "XYZ01", Cells: []string{"AC", "A"}}}, 0, now); err != nil || p != nil {
+			t.Fatal(err, p)
+		}
+		g, err := quiz.EventGain(ctx, db, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "paired", g.Paired, 1)
+		near(t, "mean gain", g.MeanGain, 75)
+		for _, q := range g.Questions {
+			if q.PairedN != 0 {
+				t.Errorf("question %d compared across different forms", q.QuestionID)
+			}
+		}
+		// Q4 sits at position 4 of form A (wrong) and at position 1 of form B (right).
+		for _, q := range g.Questions {
+			if q.QuestionID == qs[3].ID {
+				near(t, "Q4 before", q.Pre.Facility, 0)
+				near(t, "Q4 after", q.Post.Facility, 100)
+			}
+		}
+	})
 }

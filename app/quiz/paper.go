@@ -3,12 +3,14 @@ package quiz
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
@@ -227,10 +229,11 @@ func SavePaper(ctx context.Context, db *gorm.DB, eventID uint, phase Phase, rows
 				}
 			}
 			s := score(n, len(q.Items))
+			mask := MaskOf(p.correct)
 			key := keyOf(p.code)
 			a := &Attempt{
 				Token: user.RandomToken(tokenBytes), EventID: eventID, QuizID: quizID, Phase: phase, PersonKey: key,
-				Source: SourcePaper, NQuestions: len(q.Items), NCorrect: n, ScorePct: &s, StartedAt: now,
+				Source: SourcePaper, NQuestions: len(q.Items), NCorrect: n, RightMask: mask, ScorePct: &s, StartedAt: now,
 				SubmittedAt: &now, UpdatedAt: now, Lang: q.Lang,
 			}
 			if actorID != 0 {
@@ -246,7 +249,7 @@ func SavePaper(ctx context.Context, db *gorm.DB, eventID uint, phase Phase, rows
 				a.ID, a.Token, a.StartedAt = old.ID, old.Token, old.StartedAt
 				replaced = append(replaced, old.ID)
 				if err := tx.Model(&Attempt{}).Where("id = ?", old.ID).Updates(map[string]any{
-					"quiz_id": quizID, "n_questions": a.NQuestions, "n_correct": n, "score_pct": s,
+					"quiz_id": quizID, "n_questions": a.NQuestions, "n_correct": n, "right_mask": mask, "score_pct": s,
 					"submitted_at": now, "updated_at": now, "entered_by_id": a.EnteredByID,
 				}).Error; err != nil {
 					return err
@@ -278,7 +281,8 @@ func SavePaper(ctx context.Context, db *gorm.DB, eventID uint, phase Phase, rows
 		if err := upsertAnswers(tx, answers); err != nil {
 			return err
 		}
-		return nil
+		return audit.Record(tx, actorID, "paper_entry", "event", strconv.FormatUint(uint64(eventID), 10), nil,
+			map[string]any{"phase": phase, "rows": len(todo), "replaced": len(replaced)})
 	})
 	if err != nil {
 		return 0, nil, err

@@ -64,6 +64,10 @@ const (
 	SourcePaper = "paper"
 )
 
+// MaxQuestions is the most questions a quiz may have (one bit each in
+// Attempt.RightMask).
+const MaxQuestions = 60
+
 // MaxChoices keeps the choice letters to A–F (paper grids, phones).
 const MaxChoices = 6
 
@@ -286,12 +290,15 @@ type Attempt struct {
 	Lang           string
 	NQuestions     int
 	NCorrect       int
-	ScorePct       *float64
-	StartedAt      time.Time
-	SubmittedAt    *time.Time
-	EnteredByID    *uint
-	UpdatedAt      time.Time
-	Answers        []Answer `gorm:"foreignKey:AttemptID"`
+	// RightMask has bit i set when the question at position i+1 was right,
+	// so that the report reads attempts only, never the answers (see gain.go).
+	RightMask   int64
+	ScorePct    *float64
+	StartedAt   time.Time
+	SubmittedAt *time.Time
+	EnteredByID *uint
+	UpdatedAt   time.Time
+	Answers     []Answer `gorm:"foreignKey:AttemptID"`
 }
 
 // TableName keeps GORM on the migrated table.

@@ -283,7 +283,7 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 				return err
 			}
 		}
-		return nil
+		return seedQuizzes(tx, fsys, eventIDs, o.Now) // quizzes (issue 6): seed/quizzes.yaml, demo attempts
 	})
 }
 

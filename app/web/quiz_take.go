@@ -20,6 +20,21 @@ import (
 // the question on screen. No JavaScript, no account: a registered person
 // starts from their ticket, anyone else with a self-made anonymous code.
 
+// quizTicketMissLimit: looking up codes that do not exist is limited per
+// address, so that confirmation codes cannot be guessed through the quiz.
+var quizTicketMissLimit = dbstate.Limit{Max: 30, Window: 10 * time.Minute}
+
+func (s *Server) quizTicket(c *fiber.Ctx) (*registration.Registration, error) {
+	ctx := c.UserContext()
+	reg, err := quiz.RegistrationByCode(ctx, s.db, utils.CopyString(c.Params("code")))
+	if apperr.Is(err, apperr.NotFound) {
+		if lerr := s.rateLimit(ctx, c, "quiz-ticket-miss:"+c.IP(), quizTicketMissLimit); lerr != nil {
+			return nil, lerr
+		}
+	}
+	return reg, err
+}
+
 // anonymousStartLimit: a whole class may share one address at the venue.
 var anonymousStartLimit = dbstate.Limit{Max: 200, Window: 10 * time.Minute}
 
@@ -51,7 +66,7 @@ func (s *Server) quizIntro(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	reg, err := quiz.RegistrationByCode(ctx, s.db, c.Params("code"))
+	reg, err := s.quizTicket(c)
 	if err != nil {
 		return err
 	}
@@ -108,7 +123,7 @@ func (s *Server) quizBegin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	reg, err := quiz.RegistrationByCode(ctx, s.db, c.Params("code"))
+	reg, err := s.quizTicket(c)
 	if err != nil {
 		return err
 	}

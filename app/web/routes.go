@@ -208,6 +208,8 @@ func (s *Server) routes(app *fiber.App) {
 			staff.Get("/events/:id<int>/quiz-entry/:phase", trainers, s.quizEntry)
 			staff.Post("/events/:id<int>/quiz-entry/:phase", trainers, s.quizEntrySave)
 			staff.Get("/events/:id<int>/knowledge-gain", trainers, s.gainEvent)
+			staff.Get("/events/:id<int>/quiz-sms", trainers, s.quizSMS)
+			staff.Post("/events/:id<int>/quiz-sms", trainers, s.quizSMSSend)
 		}
 
 		// ---- Staff: session reports and coaching (issue 7) ------------
