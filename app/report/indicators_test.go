@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/attendance"
 	"github.com/lantern-ngo/lantern/app/report"
 	"github.com/lantern-ngo/lantern/app/report/reporttest"
 	"github.com/lantern-ngo/lantern/app/testutil"
@@ -195,4 +196,26 @@ func TestParseFilter(t *testing.T) {
 			t.Errorf("ParseFilter(%q, %q) error = %v, want ok %v", c.from, c.to, err, c.ok)
 		}
 	}
+}
+
+// TestReachAgreesWithAttendance: on a period whose events are all held,
+// people reached equals the attendance area's own sum (ProgrammeReach
+// also counts cancelled and future events, which the indicator leaves out).
+func TestReachAgreesWithAttendance(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		reporttest.Seed(t, db)
+		f, _ := report.ParseFilter("2026-03-01", "2026-03-31", 0) // E1 only
+		r, err := report.Compute(t.Context(), db, f, reporttest.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from, to := f.Bounds()
+		a, err := attendance.ProgrammeReach(t.Context(), db, *from, *to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Get(report.CodePeopleReached).Numerator; got != 23 || int(got) != a.PeopleReached {
+			t.Errorf("people reached = %v, attendance area = %d, want 23 both", got, a.PeopleReached)
+		}
+	})
 }

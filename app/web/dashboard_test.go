@@ -376,7 +376,9 @@ func TestDonorReportPages(t *testing.T) {
 				row := doc.Find("#d-gain ~ .table-wrap tbody tr").First()
 				got := []string{strings.TrimSpace(row.Find("th").Text())}
 				row.Find("td").Each(func(_ int, td *goquery.Selection) { got = append(got, strings.TrimSpace(td.Text())) })
-				if strings.Join(got, " | ") != "A promise of a well-paid job abroad can be a trap. | 50% | 100%" {
+				// The quiz area's per-question table counts every quiz of the
+				// period (E4 included): right before 2 of 6 (R2, R8), after 5 of 5.
+				if strings.Join(got, " | ") != "A promise of a well-paid job abroad can be a trap. | 33% | 100%" {
 					t.Errorf("question row = %q", got)
 				}
 			}

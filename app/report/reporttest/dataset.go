@@ -22,9 +22,10 @@
 //	E7     life       PT    -        2025-12-20  held         5 = R14 F/18_24/parent, headcount F/18_24 ×4
 //
 // Quizzes: E1 pre/post pairs R1 40→80, R2 50→60, anonymous girl (under_16)
-// 20→70; unpaired R4 pre 30 and R3 post 90. One question: R1 wrong then
-// right, R2 right both times. E3: R8 pre 60 only, R9 pre not
-// submitted. E4 (cancelled): R12 0→100, not counted.
+// 20→70; unpaired R4 pre 30 and R3 post 90. E3: R8 pre 60 only, R9 pre not
+// submitted. E4 (cancelled): R12 0→100, not counted. Quiz 1 has one
+// question, right in the pre quizzes of R2 and R8 only, and in every post
+// quiz.
 package reporttest
 
 import (
@@ -157,7 +158,15 @@ func Seed(t testing.TB, db *gorm.DB) *Dataset {
 	head(e7, "female", "18_24", 4)
 
 	tok := 0
-	attempt := func(e *event.Event, phase string, r *registration.Registration, anon, sex, band string, score float64, submitted bool) {
+	// Quiz 1 has one question (position 1): the right_mask bit 0 of an
+	// attempt says whether it was right.
+	must(db.Exec(`INSERT INTO questions (id, kind, topic, lang, text, choices, explanation, active, created_at, updated_at)
+		VALUES (1, 'true_false', 'traps', 'vi', ?, '[]', '{}', ?, ?, ?)`,
+		`{"vi":"Lời hứa việc làm lương cao ở nước ngoài có thể là bẫy.","fr":"Une promesse d'emploi bien payé à l'étranger peut être un piège.","en":"A promise of a well-paid job abroad can be a trap."}`,
+		true, Now, Now).Error)
+	must(db.Exec(`INSERT INTO quizzes (id, code, title, lang, active, created_at, updated_at) VALUES (1, 'RTQ', '{"vi":"Bẫy"}', 'vi', ?, ?, ?)`, true, Now, Now).Error)
+	must(db.Exec(`INSERT INTO quiz_questions (quiz_id, position, question_id) VALUES (1, 1, 1)`).Error)
+	attempt := func(e *event.Event, phase string, r *registration.Registration, anon, sex, band string, score float64, submitted, right bool) {
 		tok++
 		key := "a:" + anon
 		var regID *uint
@@ -173,36 +182,27 @@ func Seed(t testing.TB, db *gorm.DB) *Dataset {
 			s := e.StartsAt.Add(time.Hour)
 			sub = &s
 		}
+		mask := 0
+		if right {
+			mask = 1
+		}
 		must(db.Exec(`INSERT INTO quiz_attempts (token, event_id, quiz_id, phase, person_key, registration_id, anon_code, sex, age_band,
-				source, lang, n_questions, n_correct, score_pct, started_at, submitted_at, updated_at)
-			VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, 'web', 'vi', 10, ?, ?, ?, ?, ?)`,
-			fmt.Sprintf("tok%05d", tok), e.ID, phase, key, regID, code, sex, band, int(score/10), score, e.StartsAt, sub, e.StartsAt).Error)
+				source, lang, n_questions, n_correct, right_mask, score_pct, started_at, submitted_at, updated_at)
+			VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, 'web', 'vi', 10, ?, ?, ?, ?, ?, ?)`,
+			fmt.Sprintf("tok%05d", tok), e.ID, phase, key, regID, code, sex, band, int(score/10), mask, score, e.StartsAt, sub, e.StartsAt).Error)
 	}
-	attempt(e1, "pre", ds.Regs["R1"], "", "", "", 40, true)
-	attempt(e1, "post", ds.Regs["R1"], "", "", "", 80, true)
-	attempt(e1, "pre", ds.Regs["R2"], "", "", "", 50, true)
-	attempt(e1, "post", ds.Regs["R2"], "", "", "", 60, true)
-	attempt(e1, "pre", nil, "LAN0312", "female", "under_16", 20, true)
-	attempt(e1, "post", nil, "LAN0312", "female", "under_16", 70, true)
-	attempt(e1, "pre", ds.Regs["R4"], "", "", "", 30, true)
-	attempt(e1, "post", ds.Regs["R3"], "", "", "", 90, true)
-	attempt(e3, "pre", ds.Regs["R8"], "", "", "", 60, true)
-	attempt(e3, "pre", ds.Regs["R9"], "", "", "", 0, false)
-	attempt(e4, "pre", ds.Regs["R12"], "", "", "", 0, true)
-	attempt(e4, "post", ds.Regs["R12"], "", "", "", 100, true)
-
-	// One question answered by R1 (wrong, then right) and R2 (right both
-	// times): right before 1 of 2 (50 %), after 2 of 2 (100 %).
-	must(db.Exec(`INSERT INTO questions (kind, topic, lang, text, choices, explanation, active, created_at, updated_at)
-		VALUES ('true_false', 'traps', 'vi', ?, '[]', '{}', ?, ?, ?)`,
-		`{"vi":"Lời hứa việc làm lương cao ở nước ngoài có thể là bẫy.","fr":"Une promesse d'emploi bien payé à l'étranger peut être un piège.","en":"A promise of a well-paid job abroad can be a trap."}`,
-		true, Now, Now).Error)
-	var qid uint
-	must(db.Raw("SELECT id FROM questions ORDER BY id DESC LIMIT 1").Scan(&qid).Error)
-	for tk, right := range map[string]bool{"tok00001": false, "tok00002": true, "tok00003": true, "tok00004": true} {
-		must(db.Exec(`INSERT INTO quiz_answers (attempt_id, question_id, choices, correct, answered_at)
-			SELECT id, ?, 'A', ?, ? FROM quiz_attempts WHERE token = ?`, qid, right, Now, tk).Error)
-	}
+	attempt(e1, "pre", ds.Regs["R1"], "", "", "", 40, true, false)
+	attempt(e1, "post", ds.Regs["R1"], "", "", "", 80, true, true)
+	attempt(e1, "pre", ds.Regs["R2"], "", "", "", 50, true, true)
+	attempt(e1, "post", ds.Regs["R2"], "", "", "", 60, true, true)
+	attempt(e1, "pre", nil, "LAN0312", "female", "under_16", 20, true, false)
+	attempt(e1, "post", nil, "LAN0312", "female", "under_16", 70, true, true)
+	attempt(e1, "pre", ds.Regs["R4"], "", "", "", 30, true, false)
+	attempt(e1, "post", ds.Regs["R3"], "", "", "", 90, true, true)
+	attempt(e3, "pre", ds.Regs["R8"], "", "", "", 60, true, true)
+	attempt(e3, "pre", ds.Regs["R9"], "", "", "", 0, false, false)
+	attempt(e4, "pre", ds.Regs["R12"], "", "", "", 0, true, false)
+	attempt(e4, "post", ds.Regs["R12"], "", "", "", 100, true, true)
 
 	for _, tg := range []struct {
 		code  string
