@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -78,7 +79,7 @@ func TestIndicatorsWorkedExample(t *testing.T) {
 			report.CodeAuthorityParticipants: 9,
 			report.CodeQuizSessions:          0.25,      // E1 of 4
 			report.CodeKnowledgeGain:         100.0 / 3, // (40 + 10 + 50) / 3 pairs
-			report.CodeCoachingSessions:      0,
+			report.CodeCoachingSessions:      2,
 		} {
 			if got := value(t, r, code); !near(got, want) {
 				t.Errorf("%s = %v, want %v", code, got, want)
@@ -141,6 +142,9 @@ func TestIndicatorsWorkedExample(t *testing.T) {
 				t.Errorf("P1 2026: %s = %v, want %v", code, got, want)
 			}
 		}
+		if got := value(t, r, report.CodeCoachingSessions); got != 2 {
+			t.Errorf("P1 2026: coaching sessions = %v, want 2 (coaching has no partner)", got)
+		}
 		// From 2026-03-10 (E1's day, in Vietnam time) to 2026-04-05: E1 and E2.
 		f, _ = report.ParseFilter("2026-03-10", "2026-04-05", 0)
 		r, err = report.Compute(t.Context(), db, f, reporttest.Now)
@@ -149,6 +153,16 @@ func TestIndicatorsWorkedExample(t *testing.T) {
 		}
 		if got := value(t, r, report.CodePeopleReached); got != 30 {
 			t.Errorf("March 10 – April 5: people reached = %v, want 30", got)
+		}
+		if got := value(t, r, report.CodeCoachingSessions); got != 0 {
+			t.Errorf("March 10 – April 5: coaching sessions = %v, want 0", got)
+		}
+		f, _ = report.ParseFilter("2026-03-01", "", 0)
+		if r, err = report.Compute(t.Context(), db, f, reporttest.Now); err != nil {
+			t.Fatal(err)
+		}
+		if got := value(t, r, report.CodeCoachingSessions); got != 1 {
+			t.Errorf("since March: coaching sessions = %v, want 1 (May 7)", got)
 		}
 	})
 }
@@ -216,6 +230,41 @@ func TestReachAgreesWithAttendance(t *testing.T) {
 		}
 		if got := r.Get(report.CodePeopleReached).Numerator; got != 23 || int(got) != a.PeopleReached {
 			t.Errorf("people reached = %v, attendance area = %d, want 23 both", got, a.PeopleReached)
+		}
+	})
+}
+
+// TestComputeQueryCount: the indicators take a fixed number of queries,
+// whatever the number of events and people (never a query per row).
+func TestComputeQueryCount(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		reporttest.Seed(t, db)
+		qc := testutil.CountQueries(t, db)
+		if _, err := report.Compute(t.Context(), db, report.Filter{}, reporttest.Now); err != nil {
+			t.Fatal(err)
+		}
+		before := qc.N()
+		// Three more events held, with people checked in.
+		for i := 0; i < 3; i++ {
+			e := testutil.Event(t, db, testutil.EventOpts{Now: reporttest.Now, StartsIn: -time.Duration(i+2) * 24 * time.Hour})
+			for j := 0; j < 4; j++ {
+				r := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Sex: "female"})
+				if err := db.Exec("INSERT INTO attendances (event_id, registration_id, checked_in_at, source, created_at) VALUES (?, ?, ?, 'roster', ?)",
+					e.ID, r.ID, reporttest.Now, reporttest.Now).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		qc.Reset()
+		r, err := report.Compute(t.Context(), db, report.Filter{}, reporttest.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if qc.N() != before {
+			t.Errorf("%d queries with 3 more events, %d before", qc.N(), before)
+		}
+		if got := r.Get(report.CodePeopleReached).Numerator; got != 44+12 {
+			t.Errorf("people reached = %v, want 56", got)
 		}
 	})
 }

@@ -54,7 +54,7 @@ func TestDashboardFigures(t *testing.T) {
 		// film-and-debate events, 9 authority participants, 33.3 points.
 		for code, want := range map[string]string{
 			"people_reached": "44", "film_debate_events": "2", "authority_participants": "9",
-			"knowledge_gain": "33.3 points", "events_held": "4", "quiz_sessions": "1",
+			"knowledge_gain": "33.3 points", "events_held": "4", "quiz_sessions": "1", "coaching_sessions": "2",
 		} {
 			if got := text(doc, `li.indicator[data-code="`+code+`"] .value`); got != want {
 				t.Errorf("%s shows %q, want %q", code, got, want)
@@ -253,12 +253,23 @@ func TestExportPersonalData(t *testing.T) {
 		if len(rows) != 13 {
 			t.Errorf("personal rows = %d, want 12 + header", len(rows)-1)
 		}
+		// Coaching: sessions per month by default; the names only with the choice.
+		rows = readCSV(t, body(t, c.get("/en/staff/dashboard/export/coaching.csv"), http.StatusOK))
+		if len(rows) != 3 || strings.Join(rows[1], ",") != "2026-02,1,1" || strings.Join(rows[2], ",") != "2026-05,1,1" {
+			t.Errorf("coaching aggregate = %v", rows)
+		}
+		b = body(t, c.post("/en/staff/dashboard/export", url.Values{"dataset": {"coaching"}, "format": {"csv"}, "personal": {"1"}}), http.StatusOK)
+		rows = readCSV(t, b)
+		if len(rows) != 3 || rows[1][1] != "Phạm Thu Trang" || rows[1][2] != "Nguyễn Thị Hoa" || rows[1][3] != "On site" {
+			t.Errorf("coaching with names = %v", rows)
+		}
+
 		var entry struct {
 			ActorID  uint
 			EntityID string
 			After    string
 		}
-		db.Table("audit_logs").Where("action = ?", "export.personal").Scan(&entry)
+		db.Table("audit_logs").Where("action = ? AND entity_id = ?", "export.personal", "attendance").Scan(&entry)
 		if entry.ActorID != org.ID || entry.EntityID != "attendance" || !strings.Contains(entry.After, `"format":"csv"`) {
 			t.Errorf("audit = %+v", entry)
 		}
@@ -358,6 +369,9 @@ func TestDonorReportPages(t *testing.T) {
 			// Events held: E1, E2, E3.
 			if n := doc.Find("#d-events + .table-wrap tbody tr").Length(); n != 3 {
 				t.Errorf("%s: %d events listed, want 3", lang, n)
+			}
+			if got := text(doc, "#d-coaching + .facts dd"); got != "2" {
+				t.Errorf("%s: coaching sessions = %q, want 2", lang, got)
 			}
 			if lang == "en" {
 				// Pairs of held events (E1): 40→80, 50→60, 20→70.

@@ -26,6 +26,9 @@
 // submitted. E4 (cancelled): R12 0→100, not counted. Quiz 1 has one
 // question, right in the pre quizzes of R2 and R8 only, and in every post
 // quiz.
+//
+// Coaching: two sessions (2026-02-12 and 2026-05-07) of one coach with one
+// trainer.
 package reporttest
 
 import (
@@ -203,6 +206,16 @@ func Seed(t testing.TB, db *gorm.DB) *Dataset {
 	attempt(e3, "pre", ds.Regs["R9"], "", "", "", 0, false, false)
 	attempt(e4, "pre", ds.Regs["R12"], "", "", "", 0, true, false)
 	attempt(e4, "post", ds.Regs["R12"], "", "", "", 100, true, true)
+
+	// Coaching: two sessions of a coach with a trainer, in February and May.
+	for i, u := range []struct{ email, name string }{{"coach.rt@lantern.test", "Phạm Thu Trang"}, {"trainer.rt@lantern.test", "Nguyễn Thị Hoa"}} {
+		must(db.Exec(`INSERT INTO users (id, email, name, roles, lang, active, created_at, updated_at) VALUES (?, ?, ?, ?, 'vi', ?, ?, ?)`,
+			9001+i, u.email, u.name, []string{"coach", "trainer"}[i], true, Now, Now).Error)
+	}
+	for _, day := range []string{"2026-02-12", "2026-05-07"} {
+		must(db.Exec(`INSERT INTO coaching_sessions (coach_id, coachee_id, held_on, mode, created_by_id, created_at, updated_at)
+			VALUES (9001, 9002, ?, 'on_site', 9001, ?, ?)`, day, Now, Now).Error)
+	}
 
 	for _, tg := range []struct {
 		code  string
