@@ -36,10 +36,12 @@ func (s *Server) exportDownload(c *fiber.Ctx) error {
 	return s.sendExport(c, report.Export{Dataset: dataset, Filter: f, T: translator(c), Now: s.now()}, format)
 }
 
-// exportPersonalForm is what the personal-data export form sends.
+// exportPersonalForm is what the personal-data export form sends. Its
+// fields are choices from lists: a value off the lists is refused whole
+// (ValidDataset, ValidFormat) rather than explained field by field.
 type exportPersonalForm struct {
-	Dataset  string `form:"dataset" validate:"required" label:"export.dataset"`
-	Format   string `form:"format" validate:"required,oneof=csv xlsx" label:"export.format"`
+	Dataset  string `form:"dataset"`
+	Format   string `form:"format"`
 	Personal string `form:"personal"`
 }
 
