@@ -2,9 +2,11 @@ package web
 
 import (
 	"os"
+	"regexp"
 	"path/filepath"
 	"testing"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"gorm.io/gorm"
 
@@ -12,6 +14,9 @@ import (
 	"github.com/lantern-ngo/lantern/app/testutil"
 	"github.com/lantern-ngo/lantern/app/user"
 )
+
+// a4MediaBox matches an A4 page (595 × 842 points, give or take rounding).
+var a4MediaBox = regexp.MustCompile(`/MediaBox ?\[ ?0 0 59[4-6](\.\d+)? 84[1-2](\.\d+)? ?\]`)
 
 // An organiser opens the dashboard and the donor report on a phone: the
 // page does not scroll sideways (wide tables scroll inside their frame),
@@ -68,5 +73,21 @@ func TestBrowserDashboardOnAPhone(t *testing.T) {
 			t.Error("the print button stays hidden with JavaScript")
 		}
 		shot("donor-fr")
+
+		// Printed, the report is set on A4 (the print CSS names its page size).
+		ctx, cancel := b.step()
+		defer cancel()
+		yes := true
+		res, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: &yes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pdf := res.Data
+		if !a4MediaBox.Match(pdf) {
+			t.Errorf("the printed report is not A4: %q", regexp.MustCompile(`/MediaBox ?\[[^\]]*\]`).Find(pdf))
+		}
+		if dir := os.Getenv("LANTERN_SCREENSHOTS"); dir != "" {
+			_ = os.WriteFile(filepath.Join(dir, "donor-fr.pdf"), pdf, 0o644)
+		}
 	})
 }

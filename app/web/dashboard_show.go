@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/report"
@@ -51,7 +52,7 @@ func (s *Server) dashboardShow(c *fiber.Ctx) error {
 		Datasets: report.Datasets}
 	if status != fiber.StatusOK {
 		// Keep what was typed in the date fields.
-		data.Filter.From, data.Filter.To = c.Query("from"), c.Query("to")
+		data.Filter.From, data.Filter.To = utils.CopyString(c.Query("from")), utils.CopyString(c.Query("to"))
 	}
 	for _, d := range report.Datasets {
 		if report.HasPersonalVariant(d) {
