@@ -524,7 +524,9 @@ func Cancel(ctx context.Context, db *gorm.DB, ref Ref, actorID uint, now time.Ti
 				return err
 			}
 		}
-		if was != StatusConfirmed {
+		// Walk-ins never took a seat (they were already in the room), so
+		// cancelling one frees none.
+		if was != StatusConfirmed || r.Kind == KindWalkIn {
 			return nil
 		}
 		if err := freeSeats(tx, r.EventID, r.GroupSize); err != nil {

@@ -457,3 +457,30 @@ func (c *atomicCounter) next() int {
 	c.n++
 	return c.n
 }
+
+// A walk-in never took a seat: cancelling one must not free a seat that a
+// registered person holds (that would let the event overbook).
+func TestCancellingAWalkInFreesNoSeat(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		e := testutil.Event(t, db, testutil.EventOpts{Now: now, Capacity: 1})
+		if _, err := registration.Register(t.Context(), db, in(e.ID, "Trần Mai", "0912345678"), now); err != nil {
+			t.Fatal(err)
+		}
+		walkIn := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Kind: registration.KindWalkIn, Phone: "-"})
+		if _, err := registration.Cancel(t.Context(), db, registration.Ref{ID: walkIn.ID}, 1, now, nil); err != nil {
+			t.Fatal(err)
+		}
+		var taken int
+		db.Table("events").Where("id = ?", e.ID).Select("seats_taken").Scan(&taken)
+		if taken != 1 {
+			t.Errorf("seats_taken = %d after cancelling a walk-in, want 1", taken)
+		}
+		res, err := registration.Register(t.Context(), db, in(e.ID, "Lê Văn Nam", "0912345679"), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Registration.Status != registration.StatusWaitlisted {
+			t.Errorf("a second person got %s on a full event", res.Registration.Status)
+		}
+	})
+}

@@ -20,6 +20,14 @@ type coachingHomePage struct {
 	Overdue      int
 }
 
+// CoachName is the name of a coachee's coach (the template gets a *uint).
+func (p coachingHomePage) CoachName(id *uint) string {
+	if id == nil {
+		return ""
+	}
+	return p.CoachNames[*id]
+}
+
 // today is the programme's calendar day.
 func (s *Server) today() string {
 	loc, _ := locale.LoadLocation(locale.DefaultTimeZone)

@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/attendance"
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/message"
@@ -724,10 +725,15 @@ func TestProgrammePlan(t *testing.T) {
 		testutil.Event(t, db, testutil.EventOpts{Now: staffNow, StartsIn: -5 * day, Status: event.StatusCancelled})
 		// Authority workshop held: 3 people and a group of 20 confirmed; one waitlisted and one cancelled.
 		aw := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, StartsIn: -3 * day, Kind: event.KindAuthorityWorkshop})
+		var came []uint
 		for range 3 {
-			testutil.Registration(t, db, aw.ID, testutil.RegistrationOpts{})
+			came = append(came, testutil.Registration(t, db, aw.ID, testutil.RegistrationOpts{}).ID)
 		}
-		testutil.Registration(t, db, aw.ID, testutil.RegistrationOpts{Kind: registration.KindGroup, Size: 20, Phone: "-"})
+		came = append(came, testutil.Registration(t, db, aw.ID, testutil.RegistrationOpts{Kind: registration.KindGroup, Size: 20, Phone: "-"}).ID)
+		// All 23 were checked in (attendance area): the target counts attendance.
+		if _, err := attendance.CheckInMany(t.Context(), db, aw.ID, came, 0, attendance.SourceSheet, staffNow); err != nil {
+			t.Fatal(err)
+		}
 		testutil.Registration(t, db, aw.ID, testutil.RegistrationOpts{Status: registration.StatusWaitlisted})
 		testutil.Registration(t, db, aw.ID, testutil.RegistrationOpts{Status: registration.StatusCancelled})
 		// Before the programme period: not counted.
@@ -749,11 +755,11 @@ func TestProgrammePlan(t *testing.T) {
 			doc.Find("table.plan tbody tr").Eq(i).Find("th,td").Each(func(_ int, s *goqueryS) { out = append(out, strings.TrimSpace(s.Text())) })
 			return out
 		}
-		if got := row(0); strings.Join(got[1:], ",") != "4,2,0,—" {
-			t.Errorf("film-and-debate row = %v, want planned 4 held 2 registered 0", got)
+		if got := row(0); strings.Join(got[1:], ",") != "4,2,0,0" {
+			t.Errorf("film-and-debate row = %v, want planned 4 held 2 registered 0 attended 0", got)
 		}
-		if got := row(1); strings.Join(got[1:], ",") != "1,1,23,—" {
-			t.Errorf("workshop row = %v, want 1,1,23", got)
+		if got := row(1); strings.Join(got[1:], ",") != "1,1,23,23" {
+			t.Errorf("workshop row = %v, want 1,1,23,23", got)
 		}
 	})
 }

@@ -50,7 +50,7 @@ type questionForm struct {
 	Active bool   `form:"active"`
 }
 
-type choiceRow struct {
+type quizChoiceRow struct {
 	Letter     string
 	VI, FR, EN string
 	Correct    bool
@@ -60,17 +60,17 @@ type questionEditPage struct {
 	Page
 	ID      uint
 	Form    questionForm
-	Choices []choiceRow
+	Choices []quizChoiceRow
 	Errors  FieldErrors
 	Kinds   []quiz.Kind
 	Topics  []string
 }
 
-func questionToForm(q *quiz.Question) (questionForm, []choiceRow) {
+func questionToForm(q *quiz.Question) (questionForm, []quizChoiceRow) {
 	f := questionForm{Kind: string(q.Kind), Topic: q.Topic, Lang: q.Lang,
 		TextVI: q.Text["vi"], TextFR: q.Text["fr"], TextEN: q.Text["en"],
 		ExplVI: q.Explanation["vi"], ExplFR: q.Explanation["fr"], ExplEN: q.Explanation["en"], Active: q.Active}
-	rows := make([]choiceRow, quiz.MaxChoices)
+	rows := make([]quizChoiceRow, quiz.MaxChoices)
 	for i := range rows {
 		rows[i].Letter = quiz.Letter(i)
 		if i < len(q.Choices) {
@@ -81,7 +81,7 @@ func questionToForm(q *quiz.Question) (questionForm, []choiceRow) {
 	return f, rows
 }
 
-func textOf(vi, fr, en string) content.Text {
+func quizTextOf(vi, fr, en string) content.Text {
 	t := content.Text{}
 	for l, v := range map[string]string{"vi": vi, "fr": fr, "en": en} {
 		if v = textnorm.Clean(v); v != "" {
@@ -107,7 +107,7 @@ func (s *Server) questionEdit(c *fiber.Ctx) error {
 	return s.renderQuestion(c, fiber.StatusOK, q.ID, f, rows, FieldErrors{})
 }
 
-func (s *Server) renderQuestion(c *fiber.Ctx, status int, id uint, f questionForm, rows []choiceRow, errs FieldErrors) error {
+func (s *Server) renderQuestion(c *fiber.Ctx, status int, id uint, f questionForm, rows []quizChoiceRow, errs FieldErrors) error {
 	title := "quiz.question.new"
 	if id != 0 {
 		title = "quiz.question.edit"
@@ -132,22 +132,22 @@ func (s *Server) questionSave(c *fiber.Ctx) error {
 	if err := bindForm(c, &f); err != nil {
 		return err
 	}
-	rows := make([]choiceRow, quiz.MaxChoices)
+	rows := make([]quizChoiceRow, quiz.MaxChoices)
 	for i := range rows {
 		k := strconv.Itoa(i)
-		rows[i] = choiceRow{Letter: quiz.Letter(i),
+		rows[i] = quizChoiceRow{Letter: quiz.Letter(i),
 			VI: c.FormValue("choice_" + k + "_vi"), FR: c.FormValue("choice_" + k + "_fr"), EN: c.FormValue("choice_" + k + "_en"),
 			Correct: c.FormValue("correct_"+k) != ""}
 	}
 	errs := s.check(t, &f)
 	q := &quiz.Question{ID: id, Kind: quiz.Kind(f.Kind), Topic: f.Topic, Lang: f.Lang, Active: f.Active || id == 0,
-		Text: textOf(f.TextVI, f.TextFR, f.TextEN), Explanation: textOf(f.ExplVI, f.ExplFR, f.ExplEN)}
+		Text: quizTextOf(f.TextVI, f.TextFR, f.TextEN), Explanation: quizTextOf(f.ExplVI, f.ExplFR, f.ExplEN)}
 	if q.Kind == quiz.KindTrueFalse {
 		// A = true, B = false: the texts come from the interface language.
 		q.Choices = quiz.Choices{{Text: content.Text{}, Correct: rows[0].Correct}, {Text: content.Text{}, Correct: rows[1].Correct}}
 	} else {
 		for _, r := range rows {
-			txt := textOf(r.VI, r.FR, r.EN)
+			txt := quizTextOf(r.VI, r.FR, r.EN)
 			if len(txt) == 0 {
 				if r.Correct {
 					errs.Add("choices", t.T("error.quiz.empty_correct_choice"))
@@ -302,7 +302,7 @@ func (s *Server) quizSave(c *fiber.Ctx) error {
 		ids[i] = p.id
 	}
 	if !errs.Any() {
-		q := &quiz.Quiz{ID: id, Code: f.Code, Lang: f.Lang, Active: f.Active || id == 0, Title: textOf(f.TitleVI, f.TitleFR, f.TitleEN)}
+		q := &quiz.Quiz{ID: id, Code: f.Code, Lang: f.Lang, Active: f.Active || id == 0, Title: quizTextOf(f.TitleVI, f.TitleFR, f.TitleEN)}
 		if f.ParallelID != 0 {
 			pid := f.ParallelID
 			q.ParallelID = &pid

@@ -18,26 +18,26 @@ import (
 
 const paperSpareRows = 15
 
-type gridColumn struct {
+type paperGridColumn struct {
 	Pos      int
 	Letters  string // "A–C"
 	Multiple bool
 	Text     string
 }
 
-type gridCell struct {
+type paperGridCell struct {
 	Name  string
 	Value string
 	Error string
 }
 
-type gridRow struct {
+type paperGridRow struct {
 	N      int
-	Person gridCell
-	Cells  []gridCell
+	Person paperGridCell
+	Cells  []paperGridCell
 }
 
-type gridProblem struct {
+type paperGridProblem struct {
 	Row, Col int
 	Message  string
 }
@@ -47,9 +47,9 @@ type quizEntryPage struct {
 	Event    eventView
 	Phase    string
 	NoQuiz   bool
-	Columns  []gridColumn
-	Rows     []gridRow
-	Problems []gridProblem
+	Columns  []paperGridColumn
+	Rows     []paperGridRow
+	Problems []paperGridProblem
 }
 
 func (s *Server) entryTarget(c *fiber.Ctx) (*event.Event, quiz.Phase, *quiz.Quiz, error) {
@@ -92,14 +92,14 @@ func (s *Server) renderEntry(c *fiber.Ctx, status int, e *event.Event, phase qui
 	}
 	for _, it := range q.Items {
 		text, _ := it.Question.TextIn(p.Lang)
-		data.Columns = append(data.Columns, gridColumn{Pos: it.Position, Multiple: it.Question.Kind == quiz.KindMultiple,
+		data.Columns = append(data.Columns, paperGridColumn{Pos: it.Position, Multiple: it.Question.Kind == quiz.KindMultiple,
 			Letters: "A–" + quiz.Letter(len(it.Question.Choices)-1), Text: text})
 	}
 	bad := map[[2]int]string{}
 	for _, pr := range problems {
 		msg := p.T(pr.Key)
 		bad[[2]int{pr.Row, pr.Col}] = msg
-		data.Problems = append(data.Problems, gridProblem{Row: pr.Row + 1, Col: pr.Col, Message: msg})
+		data.Problems = append(data.Problems, paperGridProblem{Row: pr.Row + 1, Col: pr.Col, Message: msg})
 	}
 	n := len(rows) + paperSpareRows
 	for i := 0; i < n; i++ {
@@ -107,13 +107,13 @@ func (s *Server) renderEntry(c *fiber.Ctx, status int, e *event.Event, phase qui
 		if i < len(rows) {
 			r = rows[i]
 		}
-		gr := gridRow{N: i + 1, Person: gridCell{Name: "p_" + strconv.Itoa(i), Value: r.Person, Error: bad[[2]int{i, 0}]}}
+		gr := paperGridRow{N: i + 1, Person: paperGridCell{Name: "p_" + strconv.Itoa(i), Value: r.Person, Error: bad[[2]int{i, 0}]}}
 		for j := range q.Items {
 			v := ""
 			if j < len(r.Cells) {
 				v = r.Cells[j]
 			}
-			gr.Cells = append(gr.Cells, gridCell{Name: "a_" + strconv.Itoa(i) + "_" + strconv.Itoa(j), Value: v, Error: bad[[2]int{i, j + 1}]})
+			gr.Cells = append(gr.Cells, paperGridCell{Name: "a_" + strconv.Itoa(i) + "_" + strconv.Itoa(j), Value: v, Error: bad[[2]int{i, j + 1}]})
 		}
 		data.Rows = append(data.Rows, gr)
 	}

@@ -17,29 +17,29 @@ import (
 // (no chart library, no inline style: SVG attributes and CSS classes), and
 // the same figures as JSON.
 
-type svgRect struct {
+type quizRect struct {
 	X, Y, W, H string
 	Class      string
 	Label      string
 }
 
-type svgText struct {
+type quizSVGText struct {
 	X, Y   string
 	Anchor string
 	Text   string
 }
 
-type chart struct {
+type quizChart struct {
 	Label  string
-	Rects  []svgRect
-	Texts  []svgText
+	Rects  []quizRect
+	Texts  []quizSVGText
 	Width  int
 	Height int
 }
 
-func f1(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
+func quizF1(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
 
-type questionLine struct {
+type gainQuestionLine struct {
 	N            int
 	Text         string
 	Lang         string
@@ -52,10 +52,10 @@ type questionLine struct {
 	Unlearned    int
 	NeverLearned int
 	Drops        bool
-	Bars         chart
+	Bars         quizChart
 }
 
-type eventLine struct {
+type gainEventLine struct {
 	ID        uint
 	Title     string
 	Date      string
@@ -90,11 +90,11 @@ type gainPage struct {
 	Improved  string
 	Stayed    string
 	Dropped   string
-	Means     chart
-	Histogram chart
-	Outcomes  chart
-	Questions []questionLine
-	Events    []eventLine
+	Means     quizChart
+	Histogram quizChart
+	Outcomes  quizChart
+	Questions []gainQuestionLine
+	Events    []gainEventLine
 	// programme filters
 	Filter   gainFilterForm
 	Cities   []event.City
@@ -104,14 +104,14 @@ type gainPage struct {
 	Roles    []string
 }
 
-func pctOr(t *locale.Translator, v *float64) string {
+func quizPct(t *locale.Translator, v *float64) string {
 	if v == nil {
 		return "—"
 	}
 	return t.Percent(*v, 1)
 }
 
-func numOr(t *locale.Translator, v *float64, decimals int) string {
+func quizNum(t *locale.Translator, v *float64, decimals int) string {
 	if v == nil {
 		return "—"
 	}
@@ -121,28 +121,28 @@ func numOr(t *locale.Translator, v *float64, decimals int) string {
 func (s *Server) buildGainPage(p Page, g *quiz.Gain) gainPage {
 	t := p.Translator
 	d := gainPage{Page: p, Gain: g,
-		PreMean: pctOr(t, g.PreMean), PostMean: pctOr(t, g.PostMean),
-		PPreMean: pctOr(t, g.PairedPreMean), PPostMean: pctOr(t, g.PairedPostMean),
-		MeanGain: numOr(t, g.MeanGain, 1), NormGain: numOr(t, g.NormalizedGain, 2), IndivGain: numOr(t, g.MeanIndividualGain, 2),
-		Improved: pctOr(t, g.ImprovedShare), Stayed: pctOr(t, g.StayedShare), Dropped: pctOr(t, g.DroppedShare),
+		PreMean: quizPct(t, g.PreMean), PostMean: quizPct(t, g.PostMean),
+		PPreMean: quizPct(t, g.PairedPreMean), PPostMean: quizPct(t, g.PairedPostMean),
+		MeanGain: quizNum(t, g.MeanGain, 1), NormGain: quizNum(t, g.NormalizedGain, 2), IndivGain: quizNum(t, g.MeanIndividualGain, 2),
+		Improved: quizPct(t, g.ImprovedShare), Stayed: quizPct(t, g.StayedShare), Dropped: quizPct(t, g.DroppedShare),
 	}
 	// Means: two horizontal bars on a 0–100 scale (200 px wide).
-	d.Means = chart{Label: t.T("gain.chart.means"), Width: 260, Height: 56}
+	d.Means = quizChart{Label: t.T("gain.chart.means"), Width: 260, Height: 56}
 	for i, x := range []struct {
 		v     *float64
 		class string
 		label string
 	}{{g.PreMean, "bar-pre", t.T("gain.pre")}, {g.PostMean, "bar-post", t.T("gain.post")}} {
 		y := 4 + i*26
-		d.Means.Rects = append(d.Means.Rects, svgRect{X: "0", Y: strconv.Itoa(y), W: "200", H: "20", Class: "bar-bg"})
+		d.Means.Rects = append(d.Means.Rects, quizRect{X: "0", Y: strconv.Itoa(y), W: "200", H: "20", Class: "bar-bg"})
 		if x.v != nil {
-			d.Means.Rects = append(d.Means.Rects, svgRect{X: "0", Y: strconv.Itoa(y), W: f1(*x.v * 2), H: "20", Class: x.class,
-				Label: x.label + ": " + pctOr(t, x.v)})
+			d.Means.Rects = append(d.Means.Rects, quizRect{X: "0", Y: strconv.Itoa(y), W: quizF1(*x.v * 2), H: "20", Class: x.class,
+				Label: x.label + ": " + quizPct(t, x.v)})
 		}
-		d.Means.Texts = append(d.Means.Texts, svgText{X: "204", Y: strconv.Itoa(y + 15), Anchor: "start", Text: pctOr(t, x.v)})
+		d.Means.Texts = append(d.Means.Texts, quizSVGText{X: "204", Y: strconv.Itoa(y + 15), Anchor: "start", Text: quizPct(t, x.v)})
 	}
 	// Histogram: ten bins, pre and post side by side.
-	d.Histogram = chart{Label: t.T("gain.chart.histogram"), Width: 300, Height: 130}
+	d.Histogram = quizChart{Label: t.T("gain.chart.histogram"), Width: 300, Height: 130}
 	max := 0
 	for i := 0; i < 10; i++ {
 		if g.PreHistogram[i] > max {
@@ -162,13 +162,13 @@ func (s *Server) buildGainPage(p Page, g *quiz.Gain) gainPage {
 			if max > 0 {
 				h = float64(x.n) / float64(max) * 100
 			}
-			d.Histogram.Rects = append(d.Histogram.Rects, svgRect{X: f1(float64(i*30 + 2 + k*13)), Y: f1(105 - h), W: "12", H: f1(h),
+			d.Histogram.Rects = append(d.Histogram.Rects, quizRect{X: quizF1(float64(i*30 + 2 + k*13)), Y: quizF1(105 - h), W: "12", H: quizF1(h),
 				Class: x.class, Label: x.label + " " + strconv.Itoa(i*10) + "–" + strconv.Itoa(i*10+9+i/9) + " %: " + strconv.Itoa(x.n)})
 		}
-		d.Histogram.Texts = append(d.Histogram.Texts, svgText{X: strconv.Itoa(i*30 + 15), Y: "122", Anchor: "middle", Text: strconv.Itoa(i * 10)})
+		d.Histogram.Texts = append(d.Histogram.Texts, quizSVGText{X: strconv.Itoa(i*30 + 15), Y: "122", Anchor: "middle", Text: strconv.Itoa(i * 10)})
 	}
 	// Outcomes: one stacked bar, improved / stayed / dropped.
-	d.Outcomes = chart{Label: t.T("gain.chart.outcomes"), Width: 300, Height: 24}
+	d.Outcomes = quizChart{Label: t.T("gain.chart.outcomes"), Width: 300, Height: 24}
 	x := 0.0
 	for _, o := range []struct {
 		v     *float64
@@ -179,25 +179,25 @@ func (s *Server) buildGainPage(p Page, g *quiz.Gain) gainPage {
 			continue
 		}
 		w := *o.v * 3
-		d.Outcomes.Rects = append(d.Outcomes.Rects, svgRect{X: f1(x), Y: "0", W: f1(w), H: "24", Class: o.class, Label: o.label + ": " + pctOr(t, o.v)})
+		d.Outcomes.Rects = append(d.Outcomes.Rects, quizRect{X: quizF1(x), Y: "0", W: quizF1(w), H: "24", Class: o.class, Label: o.label + ": " + quizPct(t, o.v)})
 		x += w
 	}
 	for i, q := range g.Questions {
 		text, fell := q.TextIn(p.Lang)
-		l := questionLine{N: i + 1, Text: text, Topic: t.T("question.topic." + q.Topic),
-			Pre: pctOr(t, q.Pre.Facility), Post: pctOr(t, q.Post.Facility),
-			PreDisc: numOr(t, q.Pre.Discrimination, 2), PostDisc: numOr(t, q.Post.Discrimination, 2),
+		l := gainQuestionLine{N: i + 1, Text: text, Topic: t.T("question.topic." + q.Topic),
+			Pre: quizPct(t, q.Pre.Facility), Post: quizPct(t, q.Post.Facility),
+			PreDisc: quizNum(t, q.Pre.Discrimination, 2), PostDisc: quizNum(t, q.Post.Discrimination, 2),
 			Learned: q.Learned, AlreadyKnew: q.AlreadyKnew, Unlearned: q.Unlearned, NeverLearned: q.NeverLearned, Drops: q.Drops}
 		if fell {
 			l.Lang = q.Lang
 		}
-		l.Bars = chart{Label: t.T("gain.pre") + " " + l.Pre + " · " + t.T("gain.post") + " " + l.Post, Width: 100, Height: 18}
+		l.Bars = quizChart{Label: t.T("gain.pre") + " " + l.Pre + " · " + t.T("gain.post") + " " + l.Post, Width: 100, Height: 18}
 		for k, v := range []*float64{q.Pre.Facility, q.Post.Facility} {
 			class := []string{"bar-pre", "bar-post"}[k]
 			y := strconv.Itoa(k * 9)
-			l.Bars.Rects = append(l.Bars.Rects, svgRect{X: "0", Y: y, W: "100", H: "8", Class: "bar-bg"})
+			l.Bars.Rects = append(l.Bars.Rects, quizRect{X: "0", Y: y, W: "100", H: "8", Class: "bar-bg"})
 			if v != nil {
-				l.Bars.Rects = append(l.Bars.Rects, svgRect{X: "0", Y: y, W: f1(*v), H: "8", Class: class})
+				l.Bars.Rects = append(l.Bars.Rects, quizRect{X: "0", Y: y, W: quizF1(*v), H: "8", Class: class})
 			}
 		}
 		d.Questions = append(d.Questions, l)
@@ -249,9 +249,9 @@ func (s *Server) gainProgramme(c *fiber.Ctx) error {
 	} else {
 		ff.Kind = ""
 	}
-	f.Sex, ff.Sex = whitelist(ff.Sex, registration.Sexes), whitelist(ff.Sex, registration.Sexes)
-	f.AgeBand, ff.AgeBand = whitelist(ff.AgeBand, registration.AgeBands), whitelist(ff.AgeBand, registration.AgeBands)
-	f.Role, ff.Role = whitelist(ff.Role, registration.Roles), whitelist(ff.Role, registration.Roles)
+	f.Sex, ff.Sex = quizWhitelist(ff.Sex, registration.Sexes), quizWhitelist(ff.Sex, registration.Sexes)
+	f.AgeBand, ff.AgeBand = quizWhitelist(ff.AgeBand, registration.AgeBands), quizWhitelist(ff.AgeBand, registration.AgeBands)
+	f.Role, ff.Role = quizWhitelist(ff.Role, registration.Roles), quizWhitelist(ff.Role, registration.Roles)
 	g, err := quiz.Report(ctx, s.db, f)
 	if err != nil {
 		return err
@@ -280,15 +280,15 @@ func (s *Server) gainProgramme(c *fiber.Ctx) error {
 		for i := range evs {
 			e := &evs[i]
 			l := byID[e.ID]
-			d.Events = append(d.Events, eventLine{ID: e.ID, Title: e.Content(p.Lang).Title, Date: p.DateShort(e.StartsAt.In(e.Location())),
+			d.Events = append(d.Events, gainEventLine{ID: e.ID, Title: e.Content(p.Lang).Title, Date: p.DateShort(e.StartsAt.In(e.Location())),
 				Pre: l.PreCount, Post: l.PostCount, Paired: l.Paired,
-				PreMean: pctOr(p.Translator, l.PreMean), PostMean: pctOr(p.Translator, l.PostMean), MeanGain: numOr(p.Translator, l.MeanGain, 1)})
+				PreMean: quizPct(p.Translator, l.PreMean), PostMean: quizPct(p.Translator, l.PostMean), MeanGain: quizNum(p.Translator, l.MeanGain, 1)})
 		}
 	}
 	return s.render(c, fiber.StatusOK, "quiz/gain", d)
 }
 
-func whitelist(v string, allowed []string) string {
+func quizWhitelist(v string, allowed []string) string {
 	for _, a := range allowed {
 		if a == v {
 			return v

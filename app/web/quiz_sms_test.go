@@ -59,7 +59,7 @@ func TestPostQuizSMSOnlyToAttendees(t *testing.T) {
 			t.Errorf("recipients = %q, want 1 (attended, with a phone, not answered yet)", got)
 		}
 		for i := 0; i < 2; i++ {
-			location(t, c.post(path, url.Values{"unaccented": {"1"}}), http.StatusSeeOther)
+			quizRedirect(t, c.post(path, url.Values{"unaccented": {"1"}}), http.StatusSeeOther)
 		}
 		var ms []message.Message
 		db.Find(&ms)

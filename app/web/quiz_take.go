@@ -244,7 +244,7 @@ func (s *Server) quizAnonBegin(c *fiber.Ctx) error {
 	return c.Redirect("/"+langOf(c)+"/quiz/"+a.Token, fiber.StatusSeeOther)
 }
 
-type choiceView struct {
+type quizChoiceView struct {
 	Letter   string
 	Text     string
 	Lang     string // set when the text is in another language
@@ -253,12 +253,15 @@ type choiceView struct {
 	Selected bool
 }
 
-type questionView struct {
+type quizQuestionView struct {
 	Pos      int
 	Text     string
 	Lang     string // set when the text is in another language
 	Multiple bool
-	Choices  []choiceView
+	Choices  []quizChoiceView
+	// FellBack names the language shown when the question or a choice is
+	// not written in the page's language ("" when all is).
+	FellBack string
 	// review after the post quiz
 	Right       bool
 	Explanation string
@@ -272,17 +275,17 @@ type quizTakePage struct {
 	AnonCode   string
 	Total      int
 	Answered   int
-	Q          *questionView
+	Q          *quizQuestionView
 	Prev       int
 	Last       bool
 	Error      string
 	Done       bool
 	Attempt    *quiz.Attempt
-	Review     []questionView
+	Review     []quizQuestionView
 }
 
-func viewQuestion(t interface{ T(string, ...any) string }, lang string, pos int, q *quiz.Question, chosen string) *questionView {
-	v := &questionView{Pos: pos, Multiple: q.Kind == quiz.KindMultiple}
+func viewQuestion(t interface{ T(string, ...any) string }, lang string, pos int, q *quiz.Question, chosen string) *quizQuestionView {
+	v := &quizQuestionView{Pos: pos, Multiple: q.Kind == quiz.KindMultiple}
 	text, fell := q.TextIn(lang)
 	v.Text = text
 	if fell {
@@ -291,7 +294,7 @@ func viewQuestion(t interface{ T(string, ...any) string }, lang string, pos int,
 	correct := q.CorrectLetters()
 	for i := range q.Choices {
 		l := quiz.Letter(i)
-		cv := choiceView{Letter: l, Checked: strings.Contains(chosen, l), Correct: strings.Contains(correct, l)}
+		cv := quizChoiceView{Letter: l, Checked: strings.Contains(chosen, l), Correct: strings.Contains(correct, l)}
 		cv.Selected = cv.Checked
 		if q.Kind == quiz.KindTrueFalse {
 			cv.Text = t.T([]string{"question.true", "question.false"}[i%2])
@@ -303,6 +306,12 @@ func viewQuestion(t interface{ T(string, ...any) string }, lang string, pos int,
 			}
 		}
 		v.Choices = append(v.Choices, cv)
+		if cv.Lang != "" && v.FellBack == "" {
+			v.FellBack = cv.Lang
+		}
+	}
+	if v.Lang != "" {
+		v.FellBack = v.Lang
 	}
 	v.Right = chosen == correct
 	v.Explanation = q.Explanation.String(lang)

@@ -50,7 +50,7 @@ func quizFixture(t *testing.T, db *gorm.DB, eventID uint) *quiz.Quiz {
 	return qz
 }
 
-func location(t *testing.T, resp *http.Response, want int) string {
+func quizRedirect(t *testing.T, resp *http.Response, want int) string {
 	t.Helper()
 	if resp.StatusCode != want {
 		body, _ := io.ReadAll(resp.Body)
@@ -80,7 +80,7 @@ func TestQuizOnThePhoneSavedAsYouGo(t *testing.T) {
 		if doc.Find(`meta[name=robots][content=noindex]`).Length() != 1 {
 			t.Error("the quiz page may be indexed")
 		}
-		take := location(t, c.post(intro, nil), http.StatusSeeOther)
+		take := quizRedirect(t, c.post(intro, nil), http.StatusSeeOther)
 		if !strings.HasPrefix(take, "/vi/quiz/") {
 			t.Fatalf("start goes to %q", take)
 		}
@@ -97,8 +97,8 @@ func TestQuizOnThePhoneSavedAsYouGo(t *testing.T) {
 		if !strings.Contains(text(doc, "[role=alert]"), "Xin hãy chọn một câu trả lời") {
 			t.Errorf("no message for an empty answer: %q", text(doc, "[role=alert]"))
 		}
-		location(t, c.post(take, url.Values{"n": {"1"}, "c": {"A"}}), http.StatusSeeOther)
-		location(t, c.post(take, url.Values{"n": {"2"}, "c": {"B"}}), http.StatusSeeOther)
+		quizRedirect(t, c.post(take, url.Values{"n": {"1"}, "c": {"A"}}), http.StatusSeeOther)
+		quizRedirect(t, c.post(take, url.Values{"n": {"2"}, "c": {"B"}}), http.StatusSeeOther)
 
 		// The connection drops; later, from the ticket again, on another phone.
 		c2 := ta.client()
@@ -106,7 +106,7 @@ func TestQuizOnThePhoneSavedAsYouGo(t *testing.T) {
 		if got := text(doc, "form button"); got != "Làm tiếp" {
 			t.Errorf("button after a break = %q, want Làm tiếp", got)
 		}
-		again := location(t, c2.post(intro, nil), http.StatusSeeOther)
+		again := quizRedirect(t, c2.post(intro, nil), http.StatusSeeOther)
 		if again != take {
 			t.Errorf("resumed at %q, want the same attempt %q", again, take)
 		}
@@ -122,7 +122,7 @@ func TestQuizOnThePhoneSavedAsYouGo(t *testing.T) {
 		if doc.Find(`input[name=c][value=B][checked]`).Length() != 1 {
 			t.Error("the saved answer to question 2 is not shown")
 		}
-		done := location(t, c2.post(again, url.Values{"n": {"3"}, "c": {"A"}}), http.StatusSeeOther)
+		done := quizRedirect(t, c2.post(again, url.Values{"n": {"3"}, "c": {"A"}}), http.StatusSeeOther)
 		doc = c2.page(done, http.StatusOK)
 		if got := text(doc, "h1"); got != "Xin cảm ơn!" {
 			t.Errorf("end page title = %q", got)
@@ -172,7 +172,7 @@ func TestQuizAnonymousCode(t *testing.T) {
 		if doc.Find("#birth_day[aria-invalid=true]").Length() != 1 || doc.Find("#initials").AttrOr("value", "") != "Lê Thị Hoa" {
 			t.Error("the form does not mark the day or lost the initials")
 		}
-		take := location(t, c.post(path, url.Values{"initials": {"Lê Thị Hoa"}, "birth_day": {"7"}, "sex": {"female"}}), http.StatusSeeOther)
+		take := quizRedirect(t, c.post(path, url.Values{"initials": {"Lê Thị Hoa"}, "birth_day": {"7"}, "sex": {"female"}}), http.StatusSeeOther)
 		doc = c.page(take, http.StatusOK)
 		if !strings.Contains(text(doc, ".hint"), "LTH07") {
 			t.Errorf("the code is not shown: %q", text(doc, ".hint"))
@@ -181,7 +181,7 @@ func TestQuizAnonymousCode(t *testing.T) {
 			t.Error("the personal code is in the URL")
 		}
 		for n := 1; n <= 3; n++ {
-			location(t, c.post(take, url.Values{"n": {itoa(n)}, "c": {"A"}}), http.StatusSeeOther)
+			quizRedirect(t, c.post(take, url.Values{"n": {itoa(n)}, "c": {"A"}}), http.StatusSeeOther)
 		}
 		doc = c.page(take, http.StatusOK)
 		if !strings.Contains(text(doc, ".score"), "3 questions sur 3") {
@@ -240,7 +240,7 @@ func TestQuizPaperGrid(t *testing.T) {
 		}
 		form.Set("a_1_1", "b")
 		form.Set("a_1_2", "")
-		location(t, c.post(path, form), http.StatusSeeOther)
+		quizRedirect(t, c.post(path, form), http.StatusSeeOther)
 		var atts []quiz.Attempt
 		db.Order("id").Find(&atts)
 		if len(atts) != 2 {
@@ -357,24 +357,24 @@ func TestQuestionBankAndAssignment(t *testing.T) {
 			t.Error("the question form lost the text or gave no message")
 		}
 		form.Set("correct_0", "1")
-		location(t, c.post("/en/staff/quizzes/questions/new", form), http.StatusSeeOther)
+		quizRedirect(t, c.post("/en/staff/quizzes/questions/new", form), http.StatusSeeOther)
 		tf := url.Values{"kind": {"true_false"}, "topic": {"where_to_get_help"}, "lang": {"vi"},
 			"text_vi": {"Có thể gọi 111 để được giúp đỡ."}, "text_en": {"You can call 111 for help."}, "correct_0": {"1"}}
-		location(t, c.post("/en/staff/quizzes/questions/new", tf), http.StatusSeeOther)
+		quizRedirect(t, c.post("/en/staff/quizzes/questions/new", tf), http.StatusSeeOther)
 		var qs []quiz.Question
 		db.Order("id").Find(&qs)
 		if len(qs) != 2 || qs[0].CorrectLetters() != "A" || qs[1].Kind != quiz.KindTrueFalse || len(qs[1].Choices) != 2 {
 			t.Fatalf("questions = %+v", qs)
 		}
 		// The quiz: question 2 first, then question 1.
-		location(t, c.post("/en/staff/quizzes/new", url.Values{"code": {"RIGHTS1"}, "lang": {"vi"}, "title_vi": {"Quyền trẻ em"},
+		quizRedirect(t, c.post("/en/staff/quizzes/new", url.Values{"code": {"RIGHTS1"}, "lang": {"vi"}, "title_vi": {"Quyền trẻ em"},
 			"pos_" + itoa(int(qs[0].ID)): {"2"}, "pos_" + itoa(int(qs[1].ID)): {"1"}}), http.StatusSeeOther)
 		var qz quiz.Quiz
 		db.Preload("Items", func(tx *gorm.DB) *gorm.DB { return tx.Order("position") }).Take(&qz)
 		if len(qz.Items) != 2 || qz.Items[0].QuestionID != qs[1].ID {
 			t.Fatalf("quiz items = %+v", qz.Items)
 		}
-		location(t, c.post("/en/staff/events/"+itoa(int(e.ID))+"/quizzes", url.Values{"pre_quiz_id": {itoa(int(qz.ID))}, "post_quiz_id": {itoa(int(qz.ID))}}), http.StatusSeeOther)
+		quizRedirect(t, c.post("/en/staff/events/"+itoa(int(e.ID))+"/quizzes", url.Values{"pre_quiz_id": {itoa(int(qz.ID))}, "post_quiz_id": {itoa(int(qz.ID))}}), http.StatusSeeOther)
 		pre, post, _ := quiz.EventQuizzes(context.Background(), db, e.ID)
 		if pre != qz.ID || post != qz.ID {
 			t.Errorf("event quizzes = %d, %d", pre, post)
@@ -383,12 +383,12 @@ func TestQuestionBankAndAssignment(t *testing.T) {
 		// and its text falls back (marked) to English... or Vietnamese.
 		reg := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{})
 		p := ta.client()
-		take := location(t, p.post("/fr/r/"+reg.Code+"/quiz/pre", nil), http.StatusSeeOther)
+		take := quizRedirect(t, p.post("/fr/r/"+reg.Code+"/quiz/pre", nil), http.StatusSeeOther)
 		doc = p.page(take, http.StatusOK)
 		if got := doc.Find("label.choice").First().Text(); !strings.Contains(got, "Vrai") {
 			t.Errorf("true/false choice = %q", got)
 		}
-		if doc.Find("legend[lang=vi]").Length() != 1 {
+		if doc.Find("legend[lang=vi]").Length() != 1 || !strings.Contains(text(doc, "[role=note]"), "Tiếng Việt") {
 			t.Error("a question shown in another language is not marked")
 		}
 		// Trainers may not edit the bank.
@@ -430,4 +430,41 @@ func TestQuizMessageIDs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The staff home links to the quiz pages by role; a trainer's list of
+// sessions holds only their own.
+func TestQuizMenuAndTrainerSessions(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		mine := testutil.Event(t, db, testutil.EventOpts{StartsIn: -24 * time.Hour})
+		other := testutil.Event(t, db, testutil.EventOpts{StartsIn: -48 * time.Hour})
+		trainer := testutil.Staff(t, db, user.RoleTrainer)
+		testutil.AssignTrainer(t, db, mine.ID, trainer.ID)
+
+		org := ta.client()
+		org.login(testutil.Staff(t, db, user.RoleOrganiser))
+		doc := org.page("/en/staff/", http.StatusOK)
+		for _, href := range []string{"/en/staff/quizzes", "/en/staff/knowledge-gain", "/en/staff/quiz-sessions"} {
+			if doc.Find(`.menu a[href="`+href+`"]`).Length() != 1 {
+				t.Errorf("organiser's menu lacks %s", href)
+			}
+		}
+		tr := ta.client()
+		tr.login(trainer)
+		doc = tr.page("/en/staff/", http.StatusOK)
+		if doc.Find(`.menu a[href="/en/staff/quizzes"]`).Length() != 0 || doc.Find(`.menu a[href="/en/staff/quiz-sessions"]`).Length() != 1 {
+			t.Error("trainer's menu: wrong quiz links")
+		}
+		doc = tr.page("/en/staff/quiz-sessions", http.StatusOK)
+		if doc.Find(`a[href="/en/staff/events/`+itoa(int(mine.ID))+`/quiz-entry/pre"]`).Length() != 1 {
+			t.Error("the trainer's session is not listed")
+		}
+		if doc.Find(`a[href="/en/staff/events/`+itoa(int(other.ID))+`/quiz-entry/pre"]`).Length() != 0 {
+			t.Error("another trainer's session is listed")
+		}
+		tr.page("/en/staff/knowledge-gain", http.StatusForbidden)
+		tr.page("/en/staff/events/"+itoa(int(mine.ID))+"/knowledge-gain", http.StatusOK)
+		tr.page("/en/staff/events/"+itoa(int(other.ID))+"/knowledge-gain", http.StatusForbidden)
+	})
 }

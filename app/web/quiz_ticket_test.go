@@ -72,7 +72,7 @@ func TestQuizPagesWithinBudget(t *testing.T) {
 	quizFixture(t, db, e.ID)
 	reg := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{})
 	c := ta.client()
-	take := location(t, c.post("/vi/r/"+reg.Code+"/quiz/pre", nil), http.StatusSeeOther)
+	take := quizRedirect(t, c.post("/vi/r/"+reg.Code+"/quiz/pre", nil), http.StatusSeeOther)
 	for _, path := range []string{"/vi/r/" + reg.Code + "/quiz/pre", "/vi/events/" + itoa(int(e.ID)) + "/quiz/pre", take} {
 		if total, _ := pageWeight(t, ta, path); total > PageBudget {
 			t.Errorf("%s weighs %d bytes compressed with its assets, over %d", path, total, PageBudget)

@@ -65,10 +65,11 @@ func (r *registerState) GE(field string) string {
 	return r.Errors[field]
 }
 
-// Registration limits: generous per address (mobile networks put many people
-// behind one address), tight per phone number.
+// Registration limits: generous per address, because Vietnamese mobile
+// carriers put many subscribers behind one address (carrier-grade NAT) and a
+// whole screening may register at once from the venue; tight per number.
 var (
-	registerLimitPerIP    = dbstate.Limit{Max: 60, Window: 10 * time.Minute}
+	registerLimitPerIP    = dbstate.Limit{Max: 300, Window: 10 * time.Minute}
 	registerLimitPerPhone = dbstate.Limit{Max: 10, Window: time.Hour}
 )
 

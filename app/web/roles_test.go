@@ -86,6 +86,9 @@ var roleMatrix = []routeAccess{
 	{Prefix: "/staff/events/:id<int>/quizzes", Roles: organisers},
 	{Prefix: "/staff/events/:id<int>/quiz-entry", Roles: fieldStaff},
 	{Prefix: "/staff/events/:id<int>/knowledge-gain", Roles: fieldStaff},
+	// The trainers of a session send the post-quiz link to those who attended
+	// (an empty form is refused with 422).
+	{Prefix: "/staff/events/:id<int>/quiz-sms", Roles: fieldStaff, Also: []int{http.StatusUnprocessableEntity}},
 	// Session reports and coaching (issue 7).
 	// Every role passes the route check; the handlers check the object (the
 	// assigned trainer, the coach of that trainer, organisers and admins).
