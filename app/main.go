@@ -3,6 +3,7 @@
 //	go run ./app                 serve (the default)
 //	go run ./app migrate         apply pending migrations
 //	go run ./app seed            seed the programme (and demo staff with LANTERN_DEMO=true)
+//	go run ./app seed --scale N  add a generated programme N times the seeded size (load runs)
 //	go run ./app create-admin --email a@b.org [--name …] [--lang vi]
 //	lantern healthcheck          exit 0 when the running server is ready (container HEALTHCHECK)
 package main
@@ -145,11 +146,21 @@ func dialectName(cfg *config.Config) string {
 func seedCmd(ctx context.Context, cfg *config.Config, db *gorm.DB, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	demo := fs.Bool("demo", cfg.Demo, "also create the demo staff accounts")
+	scale := fs.Int("scale", 0, "fill the database with a programme N times the seeded size (benchmarks, load runs)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := database.Migrate(ctx, db); err != nil {
 		return err
+	}
+	if *scale > 0 {
+		st, err := seed.Scale(ctx, db, lantern.Assets, *scale, time.Now().UTC(), func(s string) { fmt.Println("  " + s) })
+		if err != nil {
+			return err
+		}
+		fmt.Printf("scale %d: %d events, %d registrations, %d check-ins, %d quiz attempts, %d answers in %s\n",
+			*scale, st.Events, st.Registrations, st.Checkins, st.Attempts, st.Answers, st.Took.Round(time.Millisecond))
+		return nil
 	}
 	if err := seed.Run(ctx, db, lantern.Assets, seed.Options{Demo: *demo}); err != nil {
 		return err
