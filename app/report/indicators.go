@@ -299,11 +299,16 @@ func Compute(ctx context.Context, db *gorm.DB, f Filter, now time.Time) (*Indica
 		N       float64
 		Quizzed float64
 	}
+	// The quiz phases of each event come from one grouped scan of the
+	// attempts: a correlated EXISTS per event let SQLite pick the
+	// (phase, submitted_at) index and read every attempt for every event.
 	if err := db.Raw(`SELECT e.kind AS kind, c.code AS city, COUNT(*) AS n,
-			SUM(CASE WHEN EXISTS (SELECT 1 FROM quiz_attempts qa WHERE qa.event_id = e.id AND qa.phase = 'pre' AND qa.submitted_at IS NOT NULL)
-			          AND EXISTS (SELECT 1 FROM quiz_attempts qb WHERE qb.event_id = e.id AND qb.phase = 'post' AND qb.submitted_at IS NOT NULL)
-			    THEN 1 ELSE 0 END) AS quizzed
-		FROM events e`+joins+` WHERE `+where+` GROUP BY e.kind, c.code`, args...).Scan(&evs).Error; err != nil {
+			SUM(CASE WHEN q.has_pre = 1 AND q.has_post = 1 THEN 1 ELSE 0 END) AS quizzed
+		FROM events e`+joins+`
+		LEFT JOIN (SELECT event_id, MAX(CASE WHEN phase = 'pre' THEN 1 ELSE 0 END) AS has_pre,
+				MAX(CASE WHEN phase = 'post' THEN 1 ELSE 0 END) AS has_post
+			FROM quiz_attempts WHERE submitted_at IS NOT NULL GROUP BY event_id) q ON q.event_id = e.id
+		WHERE `+where+` GROUP BY e.kind, c.code`, args...).Scan(&evs).Error; err != nil {
 		return nil, err
 	}
 	for _, e := range evs {
