@@ -49,26 +49,32 @@ func (t Text) Value() (driver.Value, error) {
 
 // Scan reads Text from JSON.
 func (t *Text) Scan(v any) error {
+	m := map[string]string{}
+	if err := ScanJSON(v, &m); err != nil {
+		return err
+	}
+	*t = m
+	return nil
+}
+
+// ScanJSON decodes a JSON text column (string or bytes; NULL or empty leaves
+// dst as it is) for the sql.Scanner of types stored as JSON.
+func ScanJSON(v any, dst any) error {
 	var b []byte
 	switch x := v.(type) {
 	case nil:
-		*t = Text{}
 		return nil
 	case string:
 		b = []byte(x)
 	case []byte:
 		b = x
 	default:
-		return errors.New("content.Text: unsupported type")
+		return errors.New("content: a JSON column holds an unsupported type")
 	}
-	m := map[string]string{}
-	if len(b) > 0 {
-		if err := json.Unmarshal(b, &m); err != nil {
-			return err
-		}
+	if len(b) == 0 {
+		return nil
 	}
-	*t = m
-	return nil
+	return json.Unmarshal(b, dst)
 }
 
 // GormDataType tells GORM the column type.

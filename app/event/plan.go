@@ -10,15 +10,16 @@ import (
 )
 
 // Target is a programme indicator's goal (table targets, managed by admins).
+// The JSON names are what the audit log records of a change.
 type Target struct {
-	ID          uint
-	Code        string
-	Name        content.Text
-	Value       float64
-	Unit        string
-	PeriodStart time.Time
-	PeriodEnd   time.Time
-	UpdatedAt   time.Time
+	ID          uint         `json:"-"`
+	Code        string       `json:"code"`
+	Name        content.Text `json:"name"`
+	Value       float64      `json:"value"`
+	Unit        string       `json:"unit"`
+	PeriodStart time.Time    `json:"period_start"`
+	PeriodEnd   time.Time    `json:"period_end"`
+	UpdatedAt   time.Time    `json:"-"`
 }
 
 // TableName keeps GORM on the migrated table.

@@ -339,17 +339,9 @@ func RunRetention(ctx context.Context, db *gorm.DB, days int, now time.Time) (in
 	return total, ctx.Err()
 }
 
-// ConsentVersion is one published consent text.
-type ConsentVersion struct {
-	ID          uint
-	Version     string
-	Text        content.Text
-	CreatedByID *uint
-	CreatedAt   time.Time
-}
-
-// TableName keeps GORM on the migrated table.
-func (ConsentVersion) TableName() string { return "consent_versions" }
+// ConsentVersion is one published consent text: the registration area's
+// model (registrations record the version they accepted).
+type ConsentVersion = registration.Consent
 
 // ConsentVersions lists the versions, newest first.
 func ConsentVersions(ctx context.Context, db *gorm.DB) ([]ConsentVersion, error) {
@@ -361,12 +353,7 @@ func ConsentVersions(ctx context.Context, db *gorm.DB) ([]ConsentVersion, error)
 // CurrentConsent is the text participants accept now (the newest version);
 // registrations record its Version. Nil when none is published.
 func CurrentConsent(ctx context.Context, db *gorm.DB) (*ConsentVersion, error) {
-	var cv ConsentVersion
-	err := db.WithContext(ctx).Order("created_at DESC").Order("id DESC").First(&cv).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
-	}
-	return &cv, err
+	return registration.CurrentConsent(ctx, db)
 }
 
 // PublishConsent stores a new version of the consent text. Earlier versions

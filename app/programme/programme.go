@@ -21,17 +21,9 @@ import (
 // Units of a target.
 var Units = []string{"count", "percent"}
 
-// Target is a programme indicator's goal over a period.
-type Target struct {
-	ID          uint         `json:"-"`
-	Code        string       `json:"code"`
-	Name        content.Text `json:"name"`
-	Value       float64      `json:"value"`
-	Unit        string       `json:"unit"`
-	PeriodStart time.Time    `json:"period_start"`
-	PeriodEnd   time.Time    `json:"period_end"`
-	UpdatedAt   time.Time    `json:"-"`
-}
+// Target is a programme indicator's goal over a period (one model, kept in
+// the event package that the plan view also reads).
+type Target = event.Target
 
 func id(n uint) string { return strconv.FormatUint(uint64(n), 10) }
 

@@ -8,7 +8,6 @@ package quiz
 import (
 	"database/sql/driver"
 	"encoding/json"
-	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -94,23 +93,9 @@ func (c Choices) Value() (driver.Value, error) {
 
 // Scan reads Choices from JSON.
 func (c *Choices) Scan(v any) error {
-	var b []byte
-	switch x := v.(type) {
-	case nil:
-		*c = nil
-		return nil
-	case string:
-		b = []byte(x)
-	case []byte:
-		b = x
-	default:
-		return errors.New("quiz.Choices: unsupported type")
-	}
 	var out []Choice
-	if len(b) > 0 {
-		if err := json.Unmarshal(b, &out); err != nil {
-			return err
-		}
+	if err := content.ScanJSON(v, &out); err != nil {
+		return err
 	}
 	*c = out
 	return nil

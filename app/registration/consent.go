@@ -12,10 +12,11 @@ import (
 
 // Consent is a version of the consent text participants accept.
 type Consent struct {
-	ID        uint
-	Version   string
-	Text      content.Text
-	CreatedAt time.Time
+	ID          uint
+	Version     string
+	Text        content.Text
+	CreatedByID *uint
+	CreatedAt   time.Time
 }
 
 // TableName keeps GORM on the migrated table.

@@ -16,6 +16,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/content"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
@@ -80,27 +81,6 @@ type staffFile struct {
 		Coach string   `yaml:"coach"`
 	} `yaml:"users"`
 }
-
-// Target is a programme indicator's goal.
-type Target struct {
-	ID          uint
-	Code        string
-	Name        content.Text
-	Value       float64
-	Unit        string
-	PeriodStart time.Time
-	PeriodEnd   time.Time
-	UpdatedAt   time.Time
-}
-
-type consentVersion struct {
-	ID        uint
-	Version   string
-	Text      content.Text
-	CreatedAt time.Time
-}
-
-func (consentVersion) TableName() string { return "consent_versions" }
 
 type eventTrainer struct {
 	EventID uint
@@ -183,12 +163,12 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 			if unit == "" {
 				unit = "count"
 			}
-			row := Target{Code: t.Code, Name: t.Name, Value: t.Value, Unit: unit, PeriodStart: start, PeriodEnd: end}
+			row := event.Target{Code: t.Code, Name: t.Name, Value: t.Value, Unit: unit, PeriodStart: start, PeriodEnd: end}
 			if err := firstOrCreate(tx, &row, "code = ?", t.Code); err != nil {
 				return err
 			}
 		}
-		cv := consentVersion{Version: prog.Consent.Version, Text: prog.Consent.Text, CreatedAt: o.Now}
+		cv := registration.Consent{Version: prog.Consent.Version, Text: prog.Consent.Text, CreatedAt: o.Now}
 		if err := firstOrCreate(tx, &cv, "version = ?", cv.Version); err != nil {
 			return err
 		}
