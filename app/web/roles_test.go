@@ -107,6 +107,10 @@ var roleMatrix = []routeAccess{
 	{Prefix: "/staff/coaching/figures.csv", Roles: organisers},
 	{Prefix: "/staff/coaching/figures.xlsx", Roles: organisers},
 	{Prefix: "/staff/competencies", Roles: adminOnly, NoFixture: true},
+	// Programme dashboard, exports, donor report and indicators API (issue 8).
+	{Prefix: "/staff/dashboard", Roles: organisers},
+	{Prefix: "/staff/dashboard/export/:dataset.:format", Roles: organisers, NoFixture: true},
+	{Prefix: "/api/v1/indicators", Roles: organisers},
 }
 
 // accessFor returns the matrix entry of a route path.

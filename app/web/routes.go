@@ -53,6 +53,7 @@ func (s *Server) routes(app *fiber.App) {
 	// -- quizzes (issue 6): knowledge gain --
 	apiIn.Get("/events/:id<int>/knowledge-gain", s.requireRole(user.RoleTrainer, user.RoleOrganiser, user.RoleAdmin), s.apiKnowledgeGain)
 	// -- dashboard (issue 8): indicators --
+	apiIn.Get("/indicators", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.apiIndicators)
 	_ = apiIn
 
 	for _, lang := range locale.Supported {
@@ -239,6 +240,12 @@ func (s *Server) routes(app *fiber.App) {
 		comp.Post("/:id<int>", s.competencySave)
 
 		// ---- Staff: programme dashboard and donor reports (issue 8) ---
+		dash := staff.Group("/dashboard", s.requireRole(user.RoleOrganiser, user.RoleAdmin))
+		dash.Get("/", s.dashboardShow)
+		dash.Get("/export/:dataset.:format", s.exportDownload)
+		dash.Post("/export", s.exportPersonal)
+		dash.Get("/donor", s.donorShow)
+		dash.Get("/donor.xlsx", s.donorXLSX)
 	}
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

@@ -1,0 +1,78 @@
+package web
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/report"
+)
+
+type dashboardPage struct {
+	Page
+	Filter      report.Filter
+	FilterError string
+	Partners    []partnerOption
+	PartnerName string
+	Query       string
+	R           *report.Indicators
+	Progress    []progressRow
+	Tables      []disTable
+	Datasets    []string
+	Personal    []string // datasets with a personal-data version
+}
+
+// dashboardShow is the programme dashboard: progress against each target,
+// the disaggregation tables, the filters, the exports and the donor report.
+func (s *Server) dashboardShow(c *fiber.Ctx) error {
+	p := s.page(c, "page.dashboard.title")
+	status := fiber.StatusOK
+	f, err := dashboardFilter(c)
+	var filterErr string
+	if err != nil {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) {
+			return err
+		}
+		// Bad dates: say so next to the filter, show the whole programme.
+		status, filterErr, f = fiber.StatusUnprocessableEntity, p.T(ae.Key), report.Filter{}
+	}
+	r, err := report.Compute(c.UserContext(), s.db, f, s.now())
+	if err != nil {
+		return err
+	}
+	partners, chosen, err := s.dashboardPartners(c, f.PartnerID, p.Lang)
+	if err != nil {
+		return err
+	}
+	data := dashboardPage{Page: p, Filter: f, FilterError: filterErr, Partners: partners, PartnerName: chosen,
+		Query: filterQuery(f), R: r, Progress: progressRows(p.Translator, r), Tables: disTables(p.Translator, r),
+		Datasets: report.Datasets}
+	if status != fiber.StatusOK {
+		// Keep what was typed in the date fields.
+		data.Filter.From, data.Filter.To = utils.CopyString(c.Query("from")), utils.CopyString(c.Query("to"))
+	}
+	for _, d := range report.Datasets {
+		if report.HasPersonalVariant(d) {
+			data.Personal = append(data.Personal, d)
+		}
+	}
+	return s.render(c, status, "dashboard/show", data)
+}
+
+// apiIndicators is GET /api/v1/indicators?from=…&to=…&partner=…: the same
+// figures as the dashboard, as JSON.
+func (s *Server) apiIndicators(c *fiber.Ctx) error {
+	f, err := dashboardFilter(c)
+	if err != nil {
+		return err
+	}
+	r, err := report.Compute(c.UserContext(), s.db, f, s.now())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(r)
+}

@@ -1,0 +1,133 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/quiz"
+	"github.com/lantern-ngo/lantern/app/report"
+)
+
+type donorPage struct {
+	Page
+	D           *report.Donor
+	Period      string
+	PartnerName string
+	Progress    []progressRow
+	Reach       []disTable
+	Query       string
+}
+
+// donorData gathers the donor report and how its period reads.
+func (s *Server) donorData(c *fiber.Ctx) (*report.Donor, string, string, error) {
+	f, err := dashboardFilter(c)
+	if err != nil {
+		return nil, "", "", err
+	}
+	t := translator(c)
+	d, err := report.DonorReport(c.UserContext(), s.db, f, t.Lang, s.now())
+	if err != nil {
+		return nil, "", "", err
+	}
+	_, partner, err := s.dashboardPartners(c, f.PartnerID, t.Lang)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if partner == "" {
+		partner = t.T("dashboard.filter.all_partners")
+	}
+	return d, periodText(t, f), partner, nil
+}
+
+// periodText is the period in words, dates in the language's style.
+func periodText(t *locale.Translator, f report.Filter) string {
+	from, to := f.Bounds()
+	switch {
+	case from == nil && to == nil:
+		return t.T("dashboard.whole_programme")
+	case to == nil:
+		return t.T("donor.since", "From", t.DateShort(locale.In(*from, report.ProgrammeTZ)))
+	case from == nil:
+		return t.T("donor.until", "To", t.DateShort(locale.In(to.AddDate(0, 0, -1), report.ProgrammeTZ)))
+	}
+	return t.T("dashboard.period", "From", t.DateShort(locale.In(*from, report.ProgrammeTZ)),
+		"To", t.DateShort(locale.In(to.AddDate(0, 0, -1), report.ProgrammeTZ)))
+}
+
+// donorShow is the donor report as a printable page set (A4), in the
+// language of the URL.
+func (s *Server) donorShow(c *fiber.Ctx) error {
+	d, period, partner, err := s.donorData(c)
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "donor.title")
+	var reach []disTable
+	for _, tbl := range disTables(p.Translator, d.Indicators) {
+		// Reach tables: people reached and authority participants only.
+		keep := map[string]bool{report.CodePeopleReached: true, report.CodeAuthorityParticipants: true}
+		var cols []disCol
+		var idx []int
+		for i, col := range tbl.Cols {
+			if keep[col.Code] {
+				cols = append(cols, col)
+				idx = append(idx, i)
+			}
+		}
+		pick := func(r disRow) disRow {
+			out := disRow{Key: r.Key, Label: r.Label}
+			for _, i := range idx {
+				out.Cells = append(out.Cells, r.Cells[i])
+			}
+			return out
+		}
+		nt := disTable{Dim: tbl.Dim, Title: tbl.Title, Cols: cols, Total: pick(tbl.Total)}
+		for _, r := range tbl.Rows {
+			nt.Rows = append(nt.Rows, pick(r))
+		}
+		reach = append(reach, nt)
+	}
+	return s.render(c, fiber.StatusOK, "dashboard/donor", donorPage{Page: p, D: d, Period: period, PartnerName: partner,
+		Progress: progressRows(p.Translator, d.Indicators), Reach: reach, Query: filterQuery(d.Filter)})
+}
+
+// donorXLSX is the donor report as a workbook, in the language of the URL.
+func (s *Server) donorXLSX(c *fiber.Ctx) error {
+	d, period, partner, err := s.donorData(c)
+	if err != nil {
+		return err
+	}
+	tables := report.DonorTables(d, translator(c), period, partner)
+	return s.sendXLSX(c, "lantern-donor-report-"+langOf(c)+periodSuffix(d.Filter)+".xlsx", tables)
+}
+
+// Count formats a whole number.
+func (p donorPage) Count(n int) string { return p.Number(float64(n), 0) }
+
+// Pct formats a share given as 0–100 ("–" when there is none).
+func (p donorPage) Pct(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return p.Percent(*v, 0)
+}
+
+// Points formats a knowledge gain in percentage points.
+func (p donorPage) Points(v *float64) string { return figure(p.Translator, report.UnitPoints, v) }
+
+// Dec2 formats a ratio with two decimals (the normalised gain).
+func (p donorPage) Dec2(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return p.Number(*v, 2)
+}
+
+// QText is a question in the page's language, with fallback.
+func (p donorPage) QText(q quiz.QuestionGain) string {
+	s, _ := q.TextIn(p.Lang)
+	return s
+}
+
+// Raw is a value as the API writes it (for data- attributes).
+func (p donorPage) Raw(v *float64) string { return rawValue(v) }
