@@ -111,7 +111,7 @@ func TestBrowserAccessibilityAndWeight(t *testing.T) {
 		public := []string{"/events", "/events/" + id, "/events/" + itoa(int(ws.ID)), "/events/calendar", "/login", "/r/" + reg.Code}
 		staff := []string{"/staff/", "/staff/events/", "/staff/events/new", "/staff/events/" + id + "/registrations",
 			"/trainer", "/staff/events/" + id + "/checkin", "/staff/coaching", "/staff/quizzes", "/staff/admin/accounts",
-			"/staff/messages", "/staff/schedule"}
+			"/staff/messages", "/staff/schedule", "/staff/dashboard/", "/staff/plan", "/staff/reports/missing"}
 		for _, lang := range []string{"vi", "fr", "en"} {
 			for _, p := range public {
 				path := "/" + lang + p
