@@ -37,6 +37,35 @@ type eventView struct {
 	Cancelled   bool
 	Open        bool
 	Deadline    string
+	// Precomputed for list cards, so that a card renders from fields alone
+	// (the list is the busiest page; method calls in templates go through
+	// reflection).
+	Href       string // /{lang}/events/{id}
+	Datetime   string // RFC 3339 in the event's zone
+	SeatsText  string // "Còn 12 chỗ", "Đã hết chỗ …", "Đã hủy" …
+	SeatsClass string // "bad" (cancelled), "strong" (full) or ""
+	OtherLang  string // the "in another language" tag, when FellBack
+	PageLang   string
+}
+
+// finishCard fills the precomputed card fields.
+func (v *eventView) finishCard(t *locale.Translator) {
+	v.Href = "/" + t.Lang + "/events/" + itoa(int(v.ID))
+	v.Datetime = v.Starts.Format(time.RFC3339)
+	v.PageLang = t.Lang
+	switch {
+	case v.Cancelled:
+		v.SeatsText, v.SeatsClass = t.T("event.cancelled"), "bad"
+	case v.Past:
+		v.SeatsText = t.T("event.past")
+	case v.Full:
+		v.SeatsText, v.SeatsClass = t.T("event.full"), "strong"
+	default:
+		v.SeatsText = t.TN("event.seats_left", v.SeatsLeft)
+	}
+	if v.FellBack {
+		v.OtherLang = t.T("content.other_language")
+	}
 }
 
 func viewEvent(t *locale.Translator, e *event.Event, now time.Time) eventView {
@@ -101,6 +130,7 @@ func viewCard(t *locale.Translator, c *event.Card, now time.Time) eventView {
 	v.Full = v.SeatsLeft == 0
 	v.When = t.DateFull(v.Starts) + " · " + t.Time(v.Starts) + "–" + t.Time(v.Ends)
 	v.DateShort = t.DateShort(v.Starts)
+	v.finishCard(t)
 	return v
 }
 
