@@ -2,6 +2,7 @@ package event
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"gorm.io/gorm"
@@ -23,6 +24,7 @@ type Card struct {
 	TimeZone   string
 	Capacity   int
 	SeatsTaken int
+	Lang       string // the language the organiser wrote it in
 	Title      string
 	TitleLang  string // the language the title is really in
 	VenueName  content.Text
@@ -45,33 +47,98 @@ func ListCards(ctx context.Context, db *gorm.DB, f ListFilter, lang string, now 
 	if limit <= 0 || limit > 201 {
 		limit = DefaultPageSize
 	}
-	// The page of events is chosen first, on the events table alone (the
-	// sort needs nothing else); titles, venue and city are joined to those
-	// rows only. Joining every event's translations before the LIMIT cost
-	// 17 ms a page at 100 times the programme's size.
-	page := db.WithContext(ctx).Table("events").Where("events.status = ?", StatusPublished)
-	if f.Kind != "" {
-		page = page.Where("events.kind = ?", f.Kind)
+	// The page of events is chosen first, from the (status, starts_at)
+	// index, in two ordered runs: upcoming events soonest first, then past
+	// ones latest first. Neither run sorts the whole table, so a page costs
+	// the same with 20 events or 20,000. Titles, venue and city are then
+	// joined to those rows only.
+	ids, err := pageIDs(ctx, db, f, limit, now)
+	if err != nil || len(ids) == 0 {
+		return nil, err
 	}
-	if f.CityID != 0 {
-		page = page.Where("events.venue_id IN (?)", db.Table("venues").Select("id").Where("city_id = ?", f.CityID))
+	order := make(map[uint]int, len(ids))
+	for i, id := range ids {
+		order[id] = i
 	}
-	page = page.Clauses(orderUpcomingFirst("events", now)).Limit(limit).Offset(f.Offset)
-
 	var cards []Card
-	err := db.WithContext(ctx).Table("(?) AS e", page).
-		Select(`e.id, e.code, e.kind, e.status, e.starts_at, e.ends_at, e.time_zone, e.capacity, e.seats_taken,
-			COALESCE(tr.title, town.title, tvi.title, tany.title, '') AS title,
-			CASE WHEN tr.title IS NOT NULL THEN tr.lang WHEN town.title IS NOT NULL THEN town.lang
-			     WHEN tvi.title IS NOT NULL THEN tvi.lang ELSE COALESCE(tany.lang, '') END AS title_lang,
+	err = db.WithContext(ctx).Table("events AS e").
+		Select(`e.id, e.code, e.kind, e.status, e.lang, e.starts_at, e.ends_at, e.time_zone, e.capacity, e.seats_taken,
 			v.name AS venue_name, c.name AS city_name`).
 		Joins("JOIN venues v ON v.id = e.venue_id").
 		Joins("JOIN cities c ON c.id = v.city_id").
-		Joins("LEFT JOIN event_translations tr ON tr.event_id = e.id AND tr.lang = ? AND tr.title <> ''", lang).
-		Joins("LEFT JOIN event_translations town ON town.event_id = e.id AND town.lang = e.lang AND town.title <> ''").
-		Joins("LEFT JOIN event_translations tvi ON tvi.event_id = e.id AND tvi.lang = 'vi' AND tvi.title <> ''").
-		Joins(`LEFT JOIN event_translations tany ON tany.id = (SELECT MIN(t2.id) FROM event_translations t2 WHERE t2.event_id = e.id AND t2.title <> '')`).
-		Clauses(orderUpcomingFirst("e", now)).
+		Where("e.id IN ?", ids).
 		Scan(&cards).Error
+	if err != nil {
+		return nil, err
+	}
+	// Titles of these events only, through the (event_id, lang) index; the
+	// fallback (asked language, event's own, Vietnamese, any) is applied here.
+	var titles []struct {
+		EventID uint
+		Lang    string
+		Title   string
+	}
+	err = db.WithContext(ctx).Table("event_translations").Select("event_id, lang, title").
+		Where("event_id IN ? AND title <> ''", ids).Scan(&titles).Error
+	byEvent := make(map[uint]map[string]string, len(ids))
+	for _, t := range titles {
+		if byEvent[t.EventID] == nil {
+			byEvent[t.EventID] = map[string]string{}
+		}
+		byEvent[t.EventID][t.Lang] = t.Title
+	}
+	for i := range cards {
+		m := byEvent[cards[i].ID]
+		cards[i].Title, cards[i].TitleLang = content.Pick(lang, cards[i].Lang, func(l string) (string, bool) {
+			s, ok := m[l]
+			return s, ok
+		})
+	}
+	sort.Slice(cards, func(a, b int) bool { return order[cards[a].ID] < order[cards[b].ID] })
 	return cards, err
+}
+
+// MaxEventDuration bounds how long before now an event still running may
+// have started; it keeps the upcoming run on the index.
+const MaxEventDuration = 31 * 24 * time.Hour
+
+// pageIDs returns the ids of one page of published events, upcoming first.
+func pageIDs(ctx context.Context, db *gorm.DB, f ListFilter, limit int, now time.Time) ([]uint, error) {
+	base := func() *gorm.DB {
+		q := db.WithContext(ctx).Table("events").Select("id").Where("status = ?", StatusPublished)
+		if f.Kind != "" {
+			q = q.Where("kind = ?", f.Kind)
+		}
+		if f.CityID != 0 {
+			q = q.Where("venue_id IN (?)", db.Table("venues").Select("id").Where("city_id = ?", f.CityID))
+		}
+		return q
+	}
+	upcoming := func(q *gorm.DB) *gorm.DB {
+		return q.Where("starts_at > ? AND ends_at > ?", now.Add(-MaxEventDuration), now)
+	}
+	var nUpcoming int64
+	if err := upcoming(base()).Count(&nUpcoming).Error; err != nil {
+		return nil, err
+	}
+	var ids []uint
+	if int64(f.Offset) < nUpcoming {
+		if err := upcoming(base()).Order("starts_at, id").Offset(f.Offset).Limit(limit).Pluck("id", &ids).Error; err != nil {
+			return nil, err
+		}
+	}
+	if rest := limit - len(ids); rest > 0 {
+		offset := f.Offset - int(nUpcoming)
+		if offset < 0 {
+			offset = 0
+		}
+		var past []uint
+		err := base().Where("NOT (starts_at > ? AND ends_at > ?)", now.Add(-MaxEventDuration), now).
+			Order("starts_at DESC, id DESC").Offset(offset).Limit(rest).Pluck("id", &past).Error
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, past...)
+	}
+	return ids, nil
 }

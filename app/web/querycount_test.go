@@ -43,7 +43,7 @@ func TestPublicPagesQueryCountDoesNotGrow(t *testing.T) {
 		large := pages(id)
 		for p, n := range small {
 			t.Logf("%s: %d queries", p, n)
-			if large[p] != n {
+			if large[p] > n {
 				t.Errorf("%s runs %d queries with 3 events and %d with 43: a query per row", p, n, large[p])
 			}
 			if n > 6 {
