@@ -161,6 +161,11 @@ func seedCmd(ctx context.Context, cfg *config.Config, db *gorm.DB, args []string
 		return err
 	}
 	if *scale > 0 {
+		if *demo {
+			if err := seed.Run(ctx, db, lantern.Assets, seed.Options{Demo: true}); err != nil {
+				return err
+			}
+		}
 		st, err := seed.Scale(ctx, db, lantern.Assets, *scale, time.Now().UTC(), func(s string) { fmt.Println("  " + s) })
 		if err != nil {
 			return err
