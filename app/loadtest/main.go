@@ -198,7 +198,7 @@ func allScenarios() map[string]scenario {
 			return cl.fetchCSRF(ctx, "/vi/events/"+cl.event)
 		}, step: func(ctx context.Context, cl *client, i int64) error {
 			// A distinct, valid Vietnamese mobile number per request.
-			phone := fmt.Sprintf("09%08d", (int64(cl.id)*1_000_000+i)%100_000_000)
+			phone := fmt.Sprintf("091%07d", (int64(cl.id)*50_000+i)%10_000_000)
 			form := "name=Ng%C6%B0%E1%BB%9Di+th%E1%BB%AD&phone=" + phone + "&consent=1&_csrf=" + cl.csrf
 			code, _, err := cl.post(ctx, "/vi/events/"+cl.event+"/register", "application/x-www-form-urlencoded", form)
 			return expect(code, err, 303)
