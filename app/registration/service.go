@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -118,6 +119,9 @@ func NormaliseCode(s string) string {
 func CleanName(raw string) (string, error) {
 	n := textnorm.Clean(raw)
 	switch {
+	case !utf8.ValidString(raw) || strings.ContainsRune(raw, 0):
+		// No phone keyboard types these: refuse rather than guess.
+		return "", apperr.New(apperr.Invalid, "error.register.name_chars")
 	case n == "":
 		return "", apperr.New(apperr.Invalid, "error.register.name_required")
 	case utf8.RuneCountInString(n) < NameMin:
@@ -128,6 +132,8 @@ func CleanName(raw string) (string, error) {
 		// Nothing in a name can become markup, a template or a spreadsheet
 		// formula in an export.
 		return "", apperr.New(apperr.Invalid, "error.register.name_chars")
+	case !strings.ContainsFunc(n, unicode.IsLetter):
+		return "", apperr.New(apperr.Invalid, "error.register.name_letters")
 	}
 	return n, nil
 }

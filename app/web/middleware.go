@@ -1,12 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -45,6 +47,44 @@ func (s *Server) deadline(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
 	defer cancel()
 	c.SetUserContext(ctx)
+	return c.Next()
+}
+
+// rejectBadText refuses, with a translated 400, requests whose form fields,
+// query or JSON body hold invalid UTF-8 or NUL bytes. No phone keyboard types
+// them; PostgreSQL refuses them in text columns (and would turn them into a
+// 500 deep in a handler), and SQLite would store them.
+func rejectBadText(c *fiber.Ctx) error {
+	bad := false
+	check := func(_, v []byte) {
+		if !bad && (!utf8.Valid(v) || bytes.IndexByte(v, 0) >= 0) {
+			bad = true
+		}
+	}
+	c.Context().QueryArgs().VisitAll(check)
+	if !isSafeMethod(c.Method()) {
+		ct := string(c.Request().Header.ContentType())
+		switch {
+		case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
+			c.Request().PostArgs().VisitAll(check)
+		case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
+			body := c.Body()
+			if !utf8.Valid(body) || bytes.Contains(body, []byte(`\u0000`)) {
+				bad = true
+			}
+		case strings.HasPrefix(ct, fiber.MIMEMultipartForm):
+			if form, err := c.MultipartForm(); err == nil {
+				for _, vs := range form.Value {
+					for _, v := range vs {
+						check(nil, []byte(v))
+					}
+				}
+			}
+		}
+	}
+	if bad {
+		return apperr.New(apperr.Invalid, "error.bad_text")
+	}
 	return c.Next()
 }
 
