@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
 	lantern "github.com/lantern-ngo/lantern"
 	"github.com/lantern-ngo/lantern/app/database"
 	"github.com/lantern-ngo/lantern/app/registration"
@@ -26,6 +29,26 @@ import (
 type instance struct {
 	base string
 	srv  *Server
+	app  *fiber.App
+}
+
+// startInstanceOn serves the app on an existing database handle.
+func startInstanceOn(t *testing.T, db *gorm.DB) *instance {
+	t.Helper()
+	cfg := testConfig(t)
+	cfg.TrustedProxies = []string{"127.0.0.1"}
+	srv, err := New(Options{Config: cfg, DB: db, Assets: lantern.Assets, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := srv.App()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second) })
+	return &instance{base: "http://" + ln.Addr().String(), srv: srv, app: app}
 }
 
 func startInstance(t *testing.T, dbURL string) *instance {
@@ -51,7 +74,7 @@ func startInstance(t *testing.T, dbURL string) *instance {
 		s, _ := db.DB()
 		s.Close()
 	})
-	return &instance{base: "http://" + ln.Addr().String(), srv: srv}
+	return &instance{base: "http://" + ln.Addr().String(), srv: srv, app: app}
 }
 
 // browser is an HTTP client with cookies and a client address of its own.
