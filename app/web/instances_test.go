@@ -218,6 +218,58 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 		}
 	})
 
+	t.Run("check-ins from phones on both instances", func(t *testing.T) {
+		trainer := testutil.Staff(t, pg.DB, "trainer")
+		ev := testutil.Event(t, pg.DB, testutil.EventOpts{Capacity: 30})
+		testutil.AssignTrainer(t, pg.DB, ev.ID, trainer.ID)
+		var regs []uint
+		for i := 0; i < 20; i++ {
+			regs = append(regs, testutil.Registration(t, pg.DB, ev.ID, testutil.RegistrationOpts{}).ID)
+		}
+		// Four phones, two on each instance, each checking in everyone.
+		var wg sync.WaitGroup
+		for p := 0; p < 4; p++ {
+			wg.Add(1)
+			go func(p int) {
+				defer wg.Done()
+				in := both[p%2]
+				br := newBrowserClient(fmt.Sprintf("10.5.0.%d", p+1))
+				tok, err := br.token(in.base, "/en/login")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if resp, _, err := br.do("POST", in.base+"/en/login", url.Values{"_csrf": {tok}, "email": {trainer.Email}, "password": {testutil.DefaultPassword}}); err != nil || resp.StatusCode != http.StatusSeeOther {
+					t.Errorf("login: %v %v", err, resp)
+					return
+				}
+				var items []string
+				for _, id := range regs {
+					items = append(items, fmt.Sprintf(`{"client_id":"phone%d-%d","registration_id":%d,"at":%q}`, p, id, id, time.Now().UTC().Format(time.RFC3339)))
+				}
+				body := `{"checkins":[` + strings.Join(items, ",") + `]}`
+				// The batch goes to the other instance than the login.
+				req, _ := http.NewRequest("POST", both[(p+1)%2].base+"/api/v1/events/"+itoa(int(ev.ID))+"/checkins", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-CSRF-Token", tok)
+				req.Header.Set("X-Forwarded-For", br.ip)
+				resp, err := br.http.Do(req)
+				if err != nil || resp.StatusCode != http.StatusOK {
+					t.Errorf("batch from phone %d: %v %v", p, err, resp)
+					return
+				}
+				resp.Body.Close()
+			}(p)
+		}
+		wg.Wait()
+		var rows, distinct int64
+		pg.DB.Table("attendances").Where("event_id = ?", ev.ID).Count(&rows)
+		pg.DB.Table("attendances").Where("event_id = ?", ev.ID).Select("COUNT(DISTINCT registration_id)").Scan(&distinct)
+		if rows != 20 || distinct != 20 {
+			t.Errorf("attendance rows = %d (distinct %d), want 20: a check-in was lost or counted twice", rows, distinct)
+		}
+	})
+
 	t.Run("sessions and login limits are shared", func(t *testing.T) {
 		u := testutil.Staff(t, pg.DB, "organiser")
 		br := newBrowserClient("10.3.0.1")

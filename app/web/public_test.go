@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/event"
@@ -431,4 +433,24 @@ func TestMetricsNeedTheToken(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A panic in a handler becomes the translated error page, never a stack
+// trace (the same recover and error handler as the real routes).
+func TestPanicBecomesTranslatedPage(t *testing.T) {
+	ta := newTestApp(t, testutil.New(t, "sqlite").DB)
+	app := fiber.New(fiber.Config{ErrorHandler: ta.srv.handleError})
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: ta.srv.logPanic}))
+	app.Get("/fr/boom", func(c *fiber.Ctx) error { panic("nil map in a handler") })
+	resp, err := app.Test(httptest.NewRequest("GET", "/fr/boom", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 500 || !strings.Contains(string(body), "Une erreur s&#39;est produite de notre côté") {
+		t.Errorf("panic page: %d\n%.500s", resp.StatusCode, body)
+	}
+	if strings.Contains(string(body), "nil map") || strings.Contains(string(body), "goroutine") {
+		t.Errorf("the panic leaked to the person")
+	}
 }
