@@ -57,24 +57,9 @@ func startInstance(t *testing.T, dbURL string) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(t)
-	cfg.TrustedProxies = []string{"127.0.0.1"}
-	srv, err := New(Options{Config: cfg, DB: db, Assets: lantern.Assets, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := srv.App()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go app.Listener(ln)
-	t.Cleanup(func() {
-		app.ShutdownWithTimeout(5 * time.Second)
-		s, _ := db.DB()
-		s.Close()
-	})
-	return &instance{base: "http://" + ln.Addr().String(), srv: srv, app: app}
+	// Registered first, so it runs after the instance's own shutdown.
+	t.Cleanup(func() { s, _ := db.DB(); s.Close() })
+	return startInstanceOn(t, db)
 }
 
 // browser is an HTTP client with cookies and a client address of its own.
