@@ -272,12 +272,28 @@ func anonymise(tx *gorm.DB, ids []uint, now time.Time) (int64, error) {
 
 // Erase anonymises every registration of a subject at an admin's request
 // and records it in the audit log. It returns how many were anonymised.
-func Erase(ctx context.Context, db *gorm.DB, actorID uint, s Subject, now time.Time) (int64, error) {
+// Registrations for sessions still to come are cancelled first, so that the
+// seat goes to the waiting list (notify tells the person promoted) rather
+// than staying held by an anonymous row.
+func Erase(ctx context.Context, db *gorm.DB, actorID uint, s Subject, now time.Time, notify *registration.Notifier) (int64, error) {
 	if s.empty() {
 		return 0, apperr.New(apperr.Invalid, "error.account.subject_required")
 	}
+	var live []uint
+	err := s.where(db.WithContext(ctx).Table("registrations")).
+		Joins("JOIN events ON events.id = registrations.event_id").
+		Where("registrations.status <> ? AND registrations.anonymised_at IS NULL AND events.ends_at > ?", registration.StatusCancelled, now.UTC()).
+		Pluck("registrations.id", &live).Error
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range live {
+		if _, err := registration.Cancel(ctx, db, registration.Ref{ID: id}, actorID, now, notify); err != nil {
+			return 0, err
+		}
+	}
 	var n int64
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := database.LockRow(tx, "registrations", 0); err != nil {
 			return err
 		}

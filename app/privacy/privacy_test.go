@@ -137,3 +137,44 @@ func TestRetentionOnSeveralInstances(t *testing.T) {
 		}
 	})
 }
+
+// Erasing someone registered for a session still to come gives their seat
+// to the first person waiting, instead of leaving it held by an anonymous row.
+func TestEraseFreesTheSeatOfAnUpcomingSession(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		now := time.Now().UTC()
+		admin := testutil.Staff(t, db, "admin")
+		e := testutil.Event(t, db, testutil.EventOpts{Now: now, Capacity: 1})
+		reg := func(name, phone string) *registration.Registration {
+			res, err := registration.Register(ctx, db, registration.Input{EventID: e.ID, Name: name, Phone: phone, Lang: "vi", Source: registration.SourceWeb, ConsentVersion: "2026-01"}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Registration
+		}
+		a := reg("Trần Thị Lan", "0912 345 678")
+		b := reg("Lê Văn Nam", "0912 345 679")
+		if b.Status != registration.StatusWaitlisted {
+			t.Fatalf("second person: %s", b.Status)
+		}
+		if _, err := privacy.Erase(ctx, db, admin.ID, privacy.Subject{Phone: "+84912345678"}, now, nil); err != nil {
+			t.Fatal(err)
+		}
+		var got registration.Registration
+		db.First(&got, b.ID)
+		if got.Status != registration.StatusConfirmed {
+			t.Errorf("the waiting person is %s, want confirmed", got.Status)
+		}
+		var erased registration.Registration
+		db.First(&erased, a.ID)
+		if erased.Status != registration.StatusCancelled || erased.Phone != nil || erased.AnonymisedAt == nil {
+			t.Errorf("the erased registration: status %s, phone %v, anonymised %v", erased.Status, erased.Phone, erased.AnonymisedAt)
+		}
+		var taken int
+		db.Table("events").Where("id = ?", e.ID).Select("seats_taken").Scan(&taken)
+		if taken != 1 {
+			t.Errorf("seats_taken = %d, want 1", taken)
+		}
+	})
+}

@@ -139,7 +139,7 @@ func (s *Server) privacyErase(c *fiber.Ctx) error {
 		}
 		return s.render(c, fiber.StatusOK, "admin/privacy", privacyPage{Page: p, Form: f, Errors: FieldErrors{}, Export: ex, Confirm: true})
 	}
-	_, err = privacy.Erase(ctx, s.db, currentUser(c).ID, sub, s.now())
+	_, err = privacy.Erase(ctx, s.db, currentUser(c).ID, sub, s.now(), s.notifier())
 	if err != nil {
 		return s.privacyNothing(c, p, f, err)
 	}
