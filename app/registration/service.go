@@ -496,16 +496,7 @@ func setStatus(tx *gorm.DB, r *Registration, to Status, now time.Time) (bool, er
 // SMS when notify is set. Cancelling twice is harmless.
 func Cancel(ctx context.Context, db *gorm.DB, ref Ref, actorID uint, now time.Time, notify *Notifier) (*Registration, error) {
 	now = now.UTC()
-	var out *Registration
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockRef(tx, ref); err != nil {
-			return err
-		}
-		r, err := ref.load(tx)
-		if err != nil {
-			return err
-		}
-		out = r
+	return changeLocked(ctx, db, ref, func(tx *gorm.DB, r *Registration) error {
 		if r.Status == StatusCancelled {
 			return nil
 		}
@@ -541,7 +532,6 @@ func Cancel(ctx context.Context, db *gorm.DB, ref Ref, actorID uint, now time.Ti
 		_, err = promote(tx, r.EventID, now, notify, 0)
 		return err
 	})
-	return out, err
 }
 
 // Promote fills free seats from the waiting list (first in line that fits,
@@ -622,20 +612,30 @@ func promote(tx *gorm.DB, eventID uint, now time.Time, notify *Notifier, skip ui
 	return promoted, nil
 }
 
-// Confirm gives a waitlisted (or cancelled) registration a seat, if one is
-// free: staff never overbook either.
-func Confirm(ctx context.Context, db *gorm.DB, id uint, actorID uint, now time.Time, notify *Notifier) (*Registration, error) {
-	now = now.UTC()
+// changeLocked loads a registration with its row (and its event's) locked,
+// runs change on it in the same transaction, and returns it: the common
+// frame of every staff or participant change of a registration.
+func changeLocked(ctx context.Context, db *gorm.DB, ref Ref, change func(tx *gorm.DB, r *Registration) error) (*Registration, error) {
 	var out *Registration
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockRef(tx, Ref{ID: id}); err != nil {
+		if err := lockRef(tx, ref); err != nil {
 			return err
 		}
-		r, err := Ref{ID: id}.load(tx)
+		r, err := ref.load(tx)
 		if err != nil {
 			return err
 		}
 		out = r
+		return change(tx, r)
+	})
+	return out, err
+}
+
+// Confirm gives a waitlisted (or cancelled) registration a seat, if one is
+// free: staff never overbook either.
+func Confirm(ctx context.Context, db *gorm.DB, id uint, actorID uint, now time.Time, notify *Notifier) (*Registration, error) {
+	now = now.UTC()
+	return changeLocked(ctx, db, Ref{ID: id}, func(tx *gorm.DB, r *Registration) error {
 		if r.Status == StatusConfirmed {
 			return nil
 		}
@@ -667,23 +667,13 @@ func Confirm(ctx context.Context, db *gorm.DB, id uint, actorID uint, now time.T
 		}
 		return nil
 	})
-	return out, err
 }
 
 // MoveToWaitlist puts a confirmed registration at the end of the waiting
 // list; its seats go to those already waiting.
 func MoveToWaitlist(ctx context.Context, db *gorm.DB, id uint, actorID uint, now time.Time, notify *Notifier) (*Registration, error) {
 	now = now.UTC()
-	var out *Registration
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockRef(tx, Ref{ID: id}); err != nil {
-			return err
-		}
-		r, err := Ref{ID: id}.load(tx)
-		if err != nil {
-			return err
-		}
-		out = r
+	return changeLocked(ctx, db, Ref{ID: id}, func(tx *gorm.DB, r *Registration) error {
 		if r.Status == StatusWaitlisted {
 			return nil
 		}
@@ -707,7 +697,6 @@ func MoveToWaitlist(ctx context.Context, db *gorm.DB, id uint, actorID uint, now
 		_, err = promote(tx, r.EventID, now, notify, r.ID)
 		return err
 	})
-	return out, err
 }
 
 // Filter narrows FindForEvent.
