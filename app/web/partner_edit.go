@@ -136,12 +136,9 @@ func (s *Server) partnerEdit(c *fiber.Ctx) error {
 
 // partnerSave creates (no :id) or updates a partner.
 func (s *Server) partnerSave(c *fiber.Ctx) error {
-	var id uint
-	if c.Params("id") != "" {
-		var err error
-		if id, err = paramID(c, "id"); err != nil {
-			return err
-		}
+	id, err := optionalParamID(c, "id")
+	if err != nil {
+		return err
 	}
 	ctx := c.UserContext()
 	t := translator(c)

@@ -121,12 +121,9 @@ func (s *Server) renderQuestion(c *fiber.Ctx, status int, id uint, f questionFor
 func (s *Server) questionSave(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	t := translator(c)
-	var id uint
-	if c.Params("id") != "" {
-		var err error
-		if id, err = paramID(c, "id"); err != nil {
-			return err
-		}
+	id, err := optionalParamID(c, "id")
+	if err != nil {
+		return err
 	}
 	var f questionForm
 	if err := bindForm(c, &f); err != nil {
@@ -245,12 +242,9 @@ func (s *Server) renderQuiz(c *fiber.Ctx, status int, id uint, f quizForm, pos m
 func (s *Server) quizSave(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	t := translator(c)
-	var id uint
-	if c.Params("id") != "" {
-		var err error
-		if id, err = paramID(c, "id"); err != nil {
-			return err
-		}
+	id, err := optionalParamID(c, "id")
+	if err != nil {
+		return err
 	}
 	var f quizForm
 	if err := bindForm(c, &f); err != nil {

@@ -75,12 +75,9 @@ func (s *Server) targetEdit(c *fiber.Ctx) error {
 
 // targetSave creates (no :id) or updates a target.
 func (s *Server) targetSave(c *fiber.Ctx) error {
-	var id uint
-	if c.Params("id") != "" {
-		var err error
-		if id, err = paramID(c, "id"); err != nil {
-			return err
-		}
+	id, err := optionalParamID(c, "id")
+	if err != nil {
+		return err
 	}
 	t := translator(c)
 	var f targetForm

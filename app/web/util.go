@@ -16,3 +16,12 @@ func paramID(c *fiber.Ctx, name string) (uint, error) {
 	}
 	return uint(n), nil
 }
+
+// optionalParamID reads a positive integer route parameter that "new" routes
+// lack: 0 when absent, 404 when malformed.
+func optionalParamID(c *fiber.Ctx, name string) (uint, error) {
+	if c.Params(name) == "" {
+		return 0, nil
+	}
+	return paramID(c, name)
+}

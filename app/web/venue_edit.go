@@ -76,12 +76,9 @@ func (s *Server) venueEdit(c *fiber.Ctx) error {
 
 // venueSave creates (no :id) or updates a venue.
 func (s *Server) venueSave(c *fiber.Ctx) error {
-	var id uint
-	if c.Params("id") != "" {
-		var err error
-		if id, err = paramID(c, "id"); err != nil {
-			return err
-		}
+	id, err := optionalParamID(c, "id")
+	if err != nil {
+		return err
 	}
 	t := translator(c)
 	var f venueForm
