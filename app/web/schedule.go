@@ -95,6 +95,21 @@ func (s *Server) scheduleQuery(c *fiber.Ctx, p *schedulePage, f *event.StaffFilt
 	return q, nil
 }
 
+// scheduleSessions applies the page's filters and loads the sessions of the
+// period with their display items (calendar and agenda alike).
+func (s *Server) scheduleSessions(c *fiber.Ctx, p *schedulePage, f *event.StaffFilter) (url.Values, []event.Event, []sessionItem, error) {
+	q, err := s.scheduleQuery(c, p, f)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	events, err := event.Sessions(c.UserContext(), s.db, *f)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	items, err := s.sessionItems(c, p, events)
+	return q, events, items, err
+}
+
 // sessionItems builds the items of a list of events, with their trainers on
 // staff pages and a conflict flag for overlapping bookings of a trainer or
 // a venue among them.
@@ -181,15 +196,7 @@ func (s *Server) scheduleCalendar(c *fiber.Ctx, staff bool) error {
 	}
 	next := first.AddDate(0, 1, 0)
 	f := event.StaffFilter{From: first.UTC(), To: next.UTC()}
-	q, err := s.scheduleQuery(c, &p, &f)
-	if err != nil {
-		return err
-	}
-	events, err := event.Sessions(c.UserContext(), s.db, f)
-	if err != nil {
-		return err
-	}
-	items, err := s.sessionItems(c, &p, events)
+	q, events, items, err := s.scheduleSessions(c, &p, &f)
 	if err != nil {
 		return err
 	}
@@ -262,15 +269,7 @@ func (s *Server) staffAgenda(c *fiber.Ctx) error {
 	to := from.Add(agendaSpan)
 	p.From = from.Format("2006-01-02")
 	f := event.StaffFilter{From: from.UTC(), To: to.UTC()}
-	q, err := s.scheduleQuery(c, &p, &f)
-	if err != nil {
-		return err
-	}
-	events, err := event.Sessions(c.UserContext(), s.db, f)
-	if err != nil {
-		return err
-	}
-	items, err := s.sessionItems(c, &p, events)
+	q, events, items, err := s.scheduleSessions(c, &p, &f)
 	if err != nil {
 		return err
 	}
