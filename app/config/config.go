@@ -45,6 +45,18 @@ type Config struct {
 	ShutdownGrace  time.Duration
 	RequestTimeout time.Duration
 
+	// PageCache keeps rendered anonymous public pages in memory, checked
+	// against the database's public version (docs/PERFORMANCE.md).
+	PageCache bool
+	// PageCacheTTL bounds how long a cached page lives whatever the version
+	// says, for what changes with the clock alone (a registration deadline
+	// passing, an event becoming past).
+	PageCacheTTL time.Duration
+	// PageCachePoll is how often an instance reads the public version: the
+	// most a page may lag behind a change made through another instance.
+	// Zero reads it on every request.
+	PageCachePoll time.Duration
+
 	// CoachingOverdueWeeks: a coachee with no coaching session for this many
 	// weeks shows as overdue on their coach's page.
 	CoachingOverdueWeeks int
@@ -135,6 +147,9 @@ func Load(getenv Getenv) (*Config, error) {
 	c.ShutdownGrace = duration("SHUTDOWN_GRACE", 15*time.Second)
 	c.RequestTimeout = duration("REQUEST_TIMEOUT", 15*time.Second)
 	c.CoachingOverdueWeeks = integer("COACHING_OVERDUE_WEEKS", 6, 1, 104)
+	c.PageCache = boolean("PAGE_CACHE", true)
+	c.PageCacheTTL = duration("PAGE_CACHE_TTL", 30*time.Second)
+	c.PageCachePoll = duration("PAGE_CACHE_POLL", 250*time.Millisecond)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ func migrations() []*gormigrate.Migration {
 		m0006Coaching(),
 		m0007Reports(),
 		m0008Events(),
+		m0009PublicVersion(),
 	}
 }
 

@@ -117,17 +117,21 @@ func pageIDs(ctx context.Context, db *gorm.DB, f ListFilter, limit int, now time
 	upcoming := func(q *gorm.DB) *gorm.DB {
 		return q.Where("starts_at > ? AND ends_at > ?", now.Add(-MaxEventDuration), now)
 	}
-	var nUpcoming int64
-	if err := upcoming(base()).Count(&nUpcoming).Error; err != nil {
+	// The upcoming run first. Only a page that runs past its end needs to
+	// know how many upcoming events there are (to place itself in the past
+	// run), and then only when it got none of them: counting every upcoming
+	// event on each view made the first page cost grow with the programme.
+	var ids []uint
+	if err := upcoming(base()).Order("starts_at, id").Offset(f.Offset).Limit(limit).Pluck("id", &ids).Error; err != nil {
 		return nil, err
 	}
-	var ids []uint
-	if int64(f.Offset) < nUpcoming {
-		if err := upcoming(base()).Order("starts_at, id").Offset(f.Offset).Limit(limit).Pluck("id", &ids).Error; err != nil {
-			return nil, err
-		}
-	}
 	if rest := limit - len(ids); rest > 0 {
+		nUpcoming := int64(f.Offset + len(ids))
+		if len(ids) == 0 && f.Offset > 0 {
+			if err := upcoming(base()).Count(&nUpcoming).Error; err != nil {
+				return nil, err
+			}
+		}
 		offset := f.Offset - int(nUpcoming)
 		if offset < 0 {
 			offset = 0

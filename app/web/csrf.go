@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/subtle"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,7 +30,21 @@ const (
 	csrfCookie    = "lantern_csrf"
 	csrfLifetime  = 12 * time.Hour
 	csrfKeyPrefix = "csrf:"
+	// csrfRenewBefore: a form is never rendered with a token that ends
+	// sooner than this; a new one is made instead.
+	csrfRenewBefore = time.Hour
 )
+
+// csrfUsableUntil tells whether a token of the form random.end (end in
+// base 36 Unix seconds) is still valid at t.
+func csrfUsableUntil(tok string, t time.Time) bool {
+	i := strings.LastIndexByte(tok, '.')
+	if i < 0 {
+		return false
+	}
+	end, err := strconv.ParseInt(tok[i+1:], 36, 64)
+	return err == nil && end > t.Unix()
+}
 
 func isSafeMethod(m string) bool {
 	switch m {
@@ -91,8 +106,17 @@ func (s *Server) csrfToken(c *fiber.Ctx) (string, error) {
 	if tok, ok := c.Locals(csrfContextKey).(string); ok && tok != "" {
 		return tok, nil
 	}
+	now := s.now()
+	if tok := c.Cookies(csrfCookie); tok != "" && len(tok) <= 100 && csrfUsableUntil(tok, now.Add(csrfRenewBefore)) {
+		// The token says when it ends, and the cookie ends with it: a page
+		// renders it without asking the database (the form's POST does).
+		tok = utils.CopyString(tok)
+		c.Locals(csrfContextKey, tok)
+		return tok, nil
+	}
 	kv := dbstate.NewKV(s.db)
-	if tok := c.Cookies(csrfCookie); tok != "" && len(tok) <= 100 {
+	if tok := c.Cookies(csrfCookie); tok != "" && len(tok) <= 100 && !strings.Contains(tok, ".") {
+		// A token from before tokens carried their end.
 		v, err := kv.Get(csrfKeyPrefix + tok)
 		if err != nil {
 			return "", err
@@ -103,7 +127,7 @@ func (s *Server) csrfToken(c *fiber.Ctx) (string, error) {
 			return tok, nil
 		}
 	}
-	tok := user.RandomToken(24)
+	tok := user.RandomToken(24) + "." + strconv.FormatInt(now.Add(csrfLifetime).Unix(), 36)
 	if err := kv.Set(csrfKeyPrefix+tok, []byte{1}, csrfLifetime); err != nil {
 		return "", err
 	}

@@ -48,6 +48,9 @@ func testConfig(t testing.TB) *config.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The page cache stays on in tests, reading the public version on every
+	// request: a test that changes the database sees it on its next page.
+	cfg.PageCachePoll = 0
 	return cfg
 }
 

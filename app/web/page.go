@@ -85,6 +85,9 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 	}
 	var tok string
 	p.csrf = func() string {
+		if renderingForCache(c) {
+			return csrfPlaceholder // the cache writes each visitor's token here
+		}
 		if tok == "" {
 			t, err := s.csrfToken(c)
 			if err != nil {

@@ -13,7 +13,7 @@ import (
 // middleware of each group (miniflux internal/ui/ui.go).
 func (s *Server) routes(app *fiber.App) {
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
-	app.Use(requestID, s.metrics.observe, securityHeaders, s.deadline, rejectBadText)
+	app.Use(requestID, s.metrics.observe, securityHeaders, s.deadline, rejectBadText, s.expirePublicVersion)
 	app.Use(compress.New(compress.Config{
 		Level: compress.LevelBestSpeed,
 		// Static files are compressed once at start.
@@ -34,8 +34,8 @@ func (s *Server) routes(app *fiber.App) {
 
 	// ---- Public JSON API (partners' sites) ------------------------------
 	api := app.Group("/api/v1")
-	api.Get("/events", s.apiEventList)
-	api.Get("/events/:id<int>", s.apiEventShow)
+	api.Get("/events", s.cachedPublic, s.apiEventList)
+	api.Get("/events/:id<int>", s.cachedPublic, s.apiEventShow)
 
 	// Everything below has CSRF protection and knows the staff session.
 	app.Use(s.csrfProtection(), s.loadSession)
@@ -61,9 +61,9 @@ func (s *Server) routes(app *fiber.App) {
 
 		// ---- Public pages ------------------------------------------
 		g.Get("/", s.homeRedirect)
-		g.Get("/events", s.eventList)
-		g.Get("/events/:id<int>", s.eventShow)
-		g.Get("/events/:id<int>/calendar.ics", s.eventICS)
+		g.Get("/events", s.cachedPublic, s.eventList)
+		g.Get("/events/:id<int>", s.cachedPublic, s.eventShow)
+		g.Get("/events/:id<int>/calendar.ics", s.cachedPublic, s.eventICS)
 
 		// ---- Staff sign-in -----------------------------------------
 		g.Get("/login", s.loginForm)
@@ -160,7 +160,7 @@ func (s *Server) routes(app *fiber.App) {
 		staff.Get("/schedule/agenda", org, s.staffAgenda)
 		staff.Get("/plan", org, s.planShow)
 		// Public month calendar of published events (event management area).
-		g.Get("/events/calendar", s.publicCalendar)
+		g.Get("/events/calendar", s.cachedPublic, s.publicCalendar)
 		// -- end of event management --
 
 		// ---- Staff: attendance and check-in (issue 5) -----------------

@@ -30,7 +30,9 @@ type Server struct {
 	assets   *Assets
 	validate *validator.Validate
 	metrics  *metrics
-	now      func() time.Time
+	// pageCache holds rendered anonymous public pages (nil when off).
+	pageCache *pageCache
+	now       func() time.Time
 	// background work started by the server (SMS sender, janitor); stopped on shutdown.
 	stopBackground context.CancelFunc
 }
@@ -70,6 +72,7 @@ func New(o Options) (*Server, error) {
 	}
 	s.validate = newValidator()
 	s.metrics = newMetrics(o.DB)
+	s.pageCache = s.newPageCache()
 	return s, nil
 }
 

@@ -1,0 +1,238 @@
+package web
+
+import (
+	"compress/gzip"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	prom "github.com/prometheus/client_golang/prometheus/testutil"
+	"gorm.io/gorm"
+
+	lantern "github.com/lantern-ngo/lantern"
+	"github.com/lantern-ngo/lantern/app/config"
+	"github.com/lantern-ngo/lantern/app/database"
+	"github.com/lantern-ngo/lantern/app/testutil"
+	"github.com/lantern-ngo/lantern/app/user"
+)
+
+func newTestAppConfig(t testing.TB, db *gorm.DB, cfg *config.Config) *testApp {
+	t.Helper()
+	srv, err := New(Options{Config: cfg, DB: db, Assets: lantern.Assets,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testApp{t: t, srv: srv, app: srv.App(), db: db}
+}
+
+func (ta *testApp) cacheCount(result string) float64 {
+	return prom.ToFloat64(ta.srv.pageCache.results.WithLabelValues(result))
+}
+
+func decodedBody(t testing.TB, resp *http.Response) string {
+	t.Helper()
+	r := io.Reader(resp.Body)
+	if resp.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = zr
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Anonymous visitors share one rendering of a public page, each with their
+// own CSRF token in the form; a registration, or any change to what the page
+// shows, is on the next page served.
+func TestPageCacheServesSharedPagesWithOwnTokens(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{Capacity: 40})
+		path := "/en/events/" + itoa(int(e.ID))
+
+		a, b := ta.client(), ta.client()
+		a.ip, b.ip = "10.0.0.1", "10.0.0.2"
+		docA := a.page(path, http.StatusOK)
+		hits := ta.cacheCount("hit")
+		docB := b.page(path, http.StatusOK)
+		if ta.cacheCount("hit") != hits+1 {
+			t.Fatalf("second anonymous view was not served from the cache")
+		}
+		tokA, _ := docA.Find(`input[name=_csrf]`).Attr("value")
+		tokB, _ := docB.Find(`input[name=_csrf]`).Attr("value")
+		if tokA == "" || tokB == "" || tokA == tokB || tokA != a.cookies[csrfCookie] || tokB != b.cookies[csrfCookie] {
+			t.Fatalf("tokens in the forms: %q and %q; cookies %q and %q", tokA, tokB, a.cookies[csrfCookie], b.cookies[csrfCookie])
+		}
+		if html, _ := docB.Html(); strings.Contains(html, csrfPlaceholder) {
+			t.Fatal("the placeholder reached a visitor")
+		}
+		if got := text(docB, "dd:nth-of-type(4)"); !strings.Contains(docB.Text(), "40 seats left") {
+			t.Fatalf("seats before registering: %q", got)
+		}
+
+		// B registers with the token of the cached page.
+		form := regForm("Trần Thị Mai", "0912345678")
+		form.Set("_csrf", tokB)
+		if _, flash := b.register(e.ID, "en", form); flash != "register_done" {
+			t.Fatalf("flash %s", flash)
+		}
+		if doc := a.page(path, http.StatusOK); !strings.Contains(doc.Text(), "39 seats left") {
+			t.Fatalf("after a registration the page still shows the old seat count")
+		}
+
+		// A change made behind the application's back (raw SQL) shows too:
+		// the database's triggers, not the code paths, bump the version.
+		if err := db.Exec("UPDATE event_translations SET title = ? WHERE event_id = ? AND lang = ?", "Renamed screening", e.ID, "en").Error; err != nil {
+			t.Fatal(err)
+		}
+		if doc := b.page(path, http.StatusOK); text(doc, "h1") != "Renamed screening" {
+			t.Fatalf("title after a change: %q", text(doc, "h1"))
+		}
+
+		// Compressed and plain answers carry the same page.
+		req := httptest.NewRequest(http.MethodGet, "/en/events", nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		z1 := decodedBody(t, a.do(req))
+		req = httptest.NewRequest(http.MethodGet, "/en/events", nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		z2 := decodedBody(t, a.do(req))
+		plain := decodedBody(t, a.get("/en/events"))
+		if z1 != plain || z2 != plain || !strings.Contains(plain, "Renamed screening") {
+			t.Fatalf("gzip and plain bodies differ or miss the event (%d, %d, %d bytes)", len(z1), len(z2), len(plain))
+		}
+	})
+}
+
+// Staff see their own links and personal data on public pages: their views
+// are never cached nor served from the cache.
+func TestPageCacheBypassesStaff(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{})
+		path := "/vi/events/" + itoa(int(e.ID))
+		ta.client().page(path, http.StatusOK) // fills the cache
+		staff := ta.client()
+		staff.login(testutil.Staff(t, db, user.RoleOrganiser))
+		hits := ta.cacheCount("hit")
+		resp := staff.get(path)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("staff view: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+		if ta.cacheCount("hit") != hits {
+			t.Fatal("a staff view was served from the cache")
+		}
+	})
+}
+
+// What changes with the clock alone (a registration deadline passing) shows
+// within the cache's time to live.
+func TestPageCacheEntriesAgeOut(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+		ta.setNow(now)
+		deadline := now.Add(10 * time.Second)
+		e := testutil.Event(t, db, testutil.EventOpts{Now: now, Deadline: &deadline})
+		path := "/en/events/" + itoa(int(e.ID))
+		c := ta.client()
+		if doc := c.page(path, http.StatusOK); doc.Find(`input#reg-phone`).Length() != 1 {
+			t.Fatal("registration form missing before the deadline")
+		}
+		ta.setNow(now.Add(ta.srv.cfg.PageCacheTTL))
+		if doc := c.page(path, http.StatusOK); doc.Find(`input#reg-phone`).Length() != 0 {
+			t.Fatal("registration form still offered a cache lifetime after the deadline")
+		}
+	})
+}
+
+// Two instances on one database: a change made through one shows on the
+// other within the poll interval, and at once on the one that made it.
+func TestPageCacheAcrossInstances(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		cfg := testConfig(t)
+		cfg.PageCachePoll = 2 * time.Second
+		one, two := newTestAppConfig(t, db, cfg), newTestAppConfig(t, db, cfg)
+		now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+		one.setNow(now)
+		two.setNow(now)
+		e := testutil.Event(t, db, testutil.EventOpts{Now: now, Capacity: 40})
+		path := "/en/events/" + itoa(int(e.ID))
+		visitors := map[*testApp]*client{one: one.client(), two: two.client()}
+		seats := func(ta *testApp) string {
+			doc := visitors[ta].page(path, http.StatusOK)
+			for _, s := range []string{"40 seats left", "39 seats left"} {
+				if strings.Contains(doc.Text(), s) {
+					return s
+				}
+			}
+			return "?"
+		}
+		if seats(one) != "40 seats left" || seats(two) != "40 seats left" {
+			t.Fatal("initial seat counts wrong")
+		}
+		qc := testutil.CountQueries(t, db)
+		qc.Reset()
+		seats(one)
+		if n := qc.N(); n != 0 {
+			t.Errorf("a cached page within the poll interval ran %d queries, want 0", n)
+		}
+		two.client().register(e.ID, "en", regForm("Lê Văn Nam", "0912345679"))
+		if got := seats(two); got != "39 seats left" {
+			t.Errorf("the instance that registered shows %q", got)
+		}
+		if got := seats(one); got != "40 seats left" {
+			t.Logf("the other instance already shows %q", got)
+		}
+		one.setNow(now.Add(cfg.PageCachePoll))
+		if got := seats(one); got != "39 seats left" {
+			t.Errorf("the other instance after the poll interval shows %q", got)
+		}
+	})
+}
+
+// Every table the public pages show bumps the public version when written,
+// and the busiest table they do not show (registrations) does not.
+func TestPublicVersionTriggers(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		e := testutil.Event(t, db, testutil.EventOpts{})
+		version := func() int64 {
+			n, err := database.PublicVersion(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for _, q := range []string{
+			"UPDATE events SET capacity = capacity + 1 WHERE id = ?",
+			"UPDATE event_translations SET description = 'x' WHERE event_id = ?",
+			"UPDATE venues SET address = 'y' WHERE id = (SELECT venue_id FROM events WHERE id = ?)",
+			"UPDATE cities SET country = 'VN' WHERE id = (SELECT city_id FROM venues WHERE id = (SELECT venue_id FROM events WHERE id = ?))",
+		} {
+			before := version()
+			if err := db.Exec(q, e.ID).Error; err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			if version() <= before {
+				t.Errorf("%s did not bump the public version", q)
+			}
+		}
+		testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{})
+		before := version()
+		if err := db.Exec("UPDATE registrations SET updated_at = updated_at WHERE event_id = ?", e.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if version() != before {
+			t.Error("a change to registrations alone bumped the public version")
+		}
+	})
+}
