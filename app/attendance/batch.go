@@ -158,7 +158,7 @@ func applyOne(tx *gorm.DB, secret string, eventID, byID uint, it BatchItem, now 
 		return res, tx.Model(&Receipt{}).Where("client_id = ?", it.ClientID).Update("status", StatusRejected).Error
 	}
 	if it.WalkIn == nil {
-		cr, err := checkIn(tx, CheckInInput{EventID: eventID, RegistrationID: regID, ByID: byID, Source: source, ClientID: it.ClientID, At: it.At}, now)
+		cr, err := checkIn(tx, CheckInInput{EventID: eventID, RegistrationID: regID, ByID: byID, Source: source, ClientID: it.ClientID, At: it.At}, now, false)
 		if err != nil {
 			return res, err
 		}

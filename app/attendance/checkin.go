@@ -44,7 +44,7 @@ func CheckIn(ctx context.Context, db *gorm.DB, in CheckInInput, now time.Time) (
 		if _, err := registrationOf(tx, in.EventID, in.RegistrationID); err != nil {
 			return err
 		}
-		r, err := checkIn(tx, in, now)
+		r, err := checkIn(tx, in, now, true)
 		res = r
 		return err
 	})
@@ -75,8 +75,10 @@ func clampTime(at, now time.Time) time.Time {
 
 // checkIn inserts the attendance row unless one exists (ON CONFLICT DO
 // NOTHING, on both databases), then moves the time earlier if this check-in
-// happened first on its device. The caller checked the registration.
-func checkIn(tx *gorm.DB, in CheckInInput, now time.Time) (*CheckInResult, error) {
+// happened first on its device. The caller checked the registration. With
+// reload, the result holds the attendance row as stored (batches only need
+// to know whether it is new, and skip that read).
+func checkIn(tx *gorm.DB, in CheckInInput, now time.Time, reload bool) (*CheckInResult, error) {
 	at := clampTime(in.At, now)
 	var clientID *string
 	if in.ClientID != "" {
@@ -100,6 +102,9 @@ func checkIn(tx *gorm.DB, in CheckInInput, now time.Time) (*CheckInResult, error
 			at, in.RegistrationID, at).Error; err != nil {
 			return nil, err
 		}
+	}
+	if !reload {
+		return res, nil
 	}
 	if err := tx.Where("registration_id = ?", in.RegistrationID).Take(&res.Attendance).Error; err != nil {
 		return nil, err

@@ -106,7 +106,7 @@ func addWalkIn(tx *gorm.DB, w WalkIn, now time.Time) (*registration.Registration
 		}
 	}
 	if _, err := checkIn(tx, CheckInInput{EventID: w.EventID, RegistrationID: r.ID, ByID: w.ByID,
-		Source: SourceWalkIn, ClientID: w.ClientID, At: at}, now); err != nil {
+		Source: SourceWalkIn, ClientID: w.ClientID, At: at}, now, false); err != nil {
 		return nil, err
 	}
 	if err := audit.Record(tx, w.ByID, "attendance.walk_in", "registration", itoa(r.ID), nil,

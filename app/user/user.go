@@ -227,25 +227,30 @@ func Resolve(ctx context.Context, db *gorm.DB, token string, idle time.Duration,
 	if token == "" || len(token) > 100 {
 		return nil, nil
 	}
-	var s Session
-	err := db.WithContext(ctx).Where("id = ?", hashToken(token)).First(&s).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	// One query for the session and its (active) account: every staff
+	// request, check-ins included, starts here.
+	var row struct {
+		User
+		SessionID         string
+		SessionLastSeenAt time.Time
+		SessionExpiresAt  time.Time
+	}
+	res := db.WithContext(ctx).Table("staff_sessions AS s").
+		Select("u.*, s.id AS session_id, s.last_seen_at AS session_last_seen_at, s.expires_at AS session_expires_at").
+		Joins("JOIN users u ON u.id = s.user_id AND u.active = ?", true).
+		Where("s.id = ?", hashToken(token)).Limit(1).Scan(&row)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 0 {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
+	s := Session{ID: row.SessionID, UserID: row.ID, LastSeenAt: row.SessionLastSeenAt, ExpiresAt: row.SessionExpiresAt}
 	if now.After(s.ExpiresAt) || now.Sub(s.LastSeenAt) > idle {
 		db.WithContext(ctx).Delete(&Session{}, "id = ?", s.ID)
 		return nil, nil
 	}
-	var u User
-	if err := db.WithContext(ctx).Where("id = ? AND active = ?", s.UserID, true).First(&u).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, nil
-		}
-		return nil, err
-	}
+	u := row.User
 	if now.Sub(s.LastSeenAt) > time.Minute {
 		db.WithContext(ctx).Model(&Session{}).Where("id = ?", s.ID).Update("last_seen_at", now)
 	}
