@@ -186,6 +186,7 @@ func ParseImport(r io.Reader, opt ImportOptions) (*ImportFile, error) {
 	cr.FieldsPerRecord = -1
 	cols := [colCount]int{0, 1, 2, 3}
 	seen := map[string]int{}
+	roles := opt.roleIndex()
 	rec := 0
 	for {
 		cells, err := cr.Read()
@@ -230,7 +231,7 @@ func ParseImport(r io.Reader, opt ImportOptions) (*ImportFile, error) {
 			}
 			return ""
 		}
-		row, rerr := ImportCells(rec, cell(colName), cell(colPhone), cell(colOrganisation), cell(colRole), opt)
+		row, rerr := importCells(rec, cell(colName), cell(colPhone), cell(colOrganisation), cell(colRole), roles)
 		if rerr == nil {
 			if first, dup := seen[row.Phone]; dup {
 				rerr = &ImportRowError{Row: rec, Key: ErrImportRowDuplicate, Args: map[string]any{"Row": first},
@@ -255,6 +256,10 @@ func ParseImport(r io.Reader, opt ImportOptions) (*ImportFile, error) {
 // ParseImport, also used to check again the rows a confirm form carries
 // back. It returns a row or an error, never both.
 func ImportCells(rowNum int, name, ph, org, role string, opt ImportOptions) (ImportRow, *ImportRowError) {
+	return importCells(rowNum, name, ph, org, role, opt.roleIndex())
+}
+
+func importCells(rowNum int, name, ph, org, role string, roles map[string]string) (ImportRow, *ImportRowError) {
 	fail := func(err error) (ImportRow, *ImportRowError) {
 		key := err.Error() // the phone package's errors are their keys
 		var ae *apperr.Error
@@ -280,7 +285,7 @@ func ImportCells(rowNum int, name, ph, org, role string, opt ImportOptions) (Imp
 	}
 	row := ImportRow{Row: rowNum, Name: n, Phone: num.E164, Organisation: o, Renumbered: num.Renumbered, OldPhone: num.Old}
 	if r := textnorm.Clean(role); r != "" {
-		if k, ok := roleKey(r, opt); ok {
+		if k, ok := roles[headerKey(r)]; ok {
 			row.Role = k
 		} else {
 			row.RoleUnknown = shown(r, 40)
@@ -296,8 +301,9 @@ func CheckImportRows(rows []ImportRow, opt ImportOptions) ([]ImportRow, []Import
 	var ok []ImportRow
 	var bad []ImportRowError
 	seen := map[string]int{}
+	roles := opt.roleIndex()
 	for _, in := range rows {
-		row, rerr := ImportCells(in.Row, in.Name, in.Phone, in.Organisation, in.Role, opt)
+		row, rerr := importCells(in.Row, in.Name, in.Phone, in.Organisation, in.Role, roles)
 		if rerr == nil {
 			if first, dup := seen[row.Phone]; dup {
 				rerr = &ImportRowError{Row: in.Row, Key: ErrImportRowDuplicate, Args: map[string]any{"Row": first}, Name: row.Name}
@@ -438,17 +444,16 @@ func readHeader(cells []string) ([colCount]int, bool, error) {
 	return cols, true, nil
 }
 
-func roleKey(s string, opt ImportOptions) (string, bool) {
-	k := headerKey(s)
+// roleIndex maps folded role keys and labels to role keys.
+func (o ImportOptions) roleIndex() map[string]string {
+	idx := map[string]string{}
+	for label, r := range o.RoleLabels {
+		if k := headerKey(label); k != "" && oneOf(r, Roles) {
+			idx[k] = r
+		}
+	}
 	for _, r := range Roles {
-		if k == headerKey(r) {
-			return r, true
-		}
+		idx[headerKey(r)] = r
 	}
-	for label, r := range opt.RoleLabels {
-		if headerKey(label) == k && oneOf(r, Roles) {
-			return r, true
-		}
-	}
-	return "", false
+	return idx
 }
