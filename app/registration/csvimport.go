@@ -315,8 +315,12 @@ func CheckImportRows(rows []ImportRow, opt ImportOptions) ([]ImportRow, []Import
 			bad = append(bad, *rerr)
 			continue
 		}
-		// What the preview said about the original number stays.
+		// What the preview said about the original number and an
+		// unrecognised role stays.
 		row.Renumbered, row.OldPhone = in.Renumbered, in.OldPhone
+		if row.Role == "" && in.RoleUnknown != "" {
+			row.RoleUnknown = in.RoleUnknown
+		}
 		ok = append(ok, row)
 	}
 	return ok, bad

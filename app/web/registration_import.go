@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -91,7 +92,7 @@ type importPreviewPage struct {
 	Event      eventView
 	EventID    uint
 	Lang       string
-	LangName   string
+	SMSLang    string
 	Header     bool
 	Rows       []importPreviewRow
 	Errors     []importPreviewError
@@ -265,7 +266,7 @@ func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 	p := importPreviewPage{Page: s.page(c, ""), EventID: e.ID, Lang: lang, Header: file.Header, Blank: file.Blank, Plan: plan}
 	p.Event = viewEvent(t, e, s.now())
 	p.Title = t.T("import.preview.title", "Title", p.Event.Title)
-	p.LangName = p.Page.LangName(lang)
+	p.SMSLang = p.LangName(lang)
 	base := importBase(e.ID)
 	p.ConfirmURL, p.UploadURL = p.URL(base+"/confirm"), p.URL(base+"?lang="+lang)
 	p.BackURL = p.URL("/staff/events/" + itoa(int(e.ID)) + "/registrations")
@@ -300,11 +301,16 @@ func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 		p.Errors = append(p.Errors, importPreviewError{Row: re.Row, Name: re.Name, Phone: re.Phone, Message: t.TMap(re.Key, re.Args)})
 	}
 	if len(carried) > 0 {
-		b, err := json.Marshal(carried)
-		if err != nil {
+		// No HTML escaping in the JSON (html/template escapes the
+		// attribute): an "&" stays one byte, so that the confirm form of
+		// the largest file stays under the server's body limit.
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(carried); err != nil {
 			return err
 		}
-		p.Payload = string(b)
+		p.Payload = strings.TrimSpace(b.String())
 		conf, wait, err := s.notifier().SampleMessages(ctx, s.db, e.ID, lang)
 		if err != nil {
 			return err
