@@ -130,4 +130,3 @@ func TestImportLargestList(t *testing.T) {
 		}
 	})
 }
-
