@@ -287,3 +287,21 @@ func (n *Notifier) ScheduleReminders(ctx context.Context, db *gorm.DB, now time.
 	}
 	return queued, nil
 }
+
+// SampleMessages are the ticket and waiting-list SMS an import would queue
+// for an event, in a language, with a sample code: codes and ticket links
+// have a fixed length and the messages carry no name, so their segment
+// counts are those of the real messages (the preview shows the batch's
+// cost before anything is sent).
+func (n *Notifier) SampleMessages(ctx context.Context, db *gorm.DB, eventID uint, lang string) (confirmed, waitlisted string, err error) {
+	e, err := eventForSMS(db.WithContext(ctx), eventID)
+	if err != nil {
+		return "", "", err
+	}
+	r := &Registration{EventID: eventID, Lang: lang, Code: strings.Repeat("X", CodeLength)}
+	d := n.regData(e, r)
+	confirmed = n.body(lang, "sms.confirmation", d)
+	d["Position"] = 99
+	waitlisted = n.body(lang, "sms.waitlisted", d)
+	return confirmed, waitlisted, nil
+}

@@ -32,6 +32,8 @@ const (
 	SourceSMS    = "sms"
 	SourceStaff  = "staff"
 	SourceWalkIn = "walk_in"
+	// SourceImport: a list imported by staff (a partner's invitation list).
+	SourceImport = "import"
 )
 
 // Sexes, age bands and roles: the programme's disaggregations.

@@ -244,10 +244,35 @@ func Register(ctx context.Context, db *gorm.DB, in Input, now time.Time) (*Resul
 }
 
 func register(ctx context.Context, db *gorm.DB, in *Input, num phone.Number, now time.Time) (*Result, error) {
-	res := &Result{}
+	var res *Result
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockEvent(tx, "id = ?", in.EventID); err != nil {
-			return err
+		var err error
+		res, err = registerTx(tx, in, num, now, &regState{})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// regState is what a run of registrations in one transaction shares (an
+// import): whether the event's lock is already held, and the event as the
+// messages describe it, loaded once.
+type regState struct {
+	locked bool
+	sms    *event.Event
+}
+
+// registerTx is one registration inside the caller's transaction.
+func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *regState) (*Result, error) {
+	res := &Result{}
+	err := func() error {
+		if !st.locked {
+			if err := lockEvent(tx, "id = ?", in.EventID); err != nil {
+				return err
+			}
+			st.locked = true
 		}
 		var ev event.Event
 		if err := tx.Select("id", "status", "starts_at", "registration_deadline", "capacity", "seats_taken", "lang", "time_zone", "code").
@@ -332,17 +357,20 @@ func register(ctx context.Context, db *gorm.DB, in *Input, num phone.Number, now
 			res.WaitlistPosition = p
 		}
 		if in.Notify != nil {
-			full, err := eventForSMS(tx, in.EventID)
-			if err != nil {
-				return err
+			if st.sms == nil {
+				full, err := eventForSMS(tx, in.EventID)
+				if err != nil {
+					return err
+				}
+				st.sms = full
 			}
 			if confirmed {
-				return in.Notify.queueConfirmation(tx, full, &r)
+				return in.Notify.queueConfirmation(tx, st.sms, &r)
 			}
-			return in.Notify.queueWaitlisted(tx, full, &r, res.WaitlistPosition)
+			return in.Notify.queueWaitlisted(tx, st.sms, &r, res.WaitlistPosition)
 		}
 		return nil
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}

@@ -67,6 +67,8 @@ var roleMatrix = []routeAccess{
 	{Prefix: "/staff/admin", Roles: adminOnly},
 	// Event management, registrations, schedule, plan (issue 4, events area).
 	{Prefix: "/staff/events", Roles: organisers},
+	// Import of an invitation list (CSV) into an event: upload, preview, confirm, template.
+	{Prefix: "/staff/events/:id<int>/registrations/import", Roles: organisers},
 	{Prefix: "/staff/schedule", Roles: organisers},
 	{Prefix: "/staff/plan", Roles: organisers},
 	// SMS outbox (issue 3).

@@ -153,6 +153,11 @@ func (s *Server) routes(app *fiber.App) {
 		ev.Post("/:id<int>/registrations", org, s.eventRegistrations)
 		ev.Post("/:id<int>/registrations/export", org, s.eventRegistrationsExport)
 		ev.Post("/:id<int>/registrations/new", org, s.eventRegisterOnBehalf)
+		// Import of a partner's invitation list: upload → preview → confirm.
+		ev.Get("/:id<int>/registrations/import", org, s.registrationImportForm)
+		ev.Post("/:id<int>/registrations/import", org, s.registrationImportUpload)
+		ev.Get("/:id<int>/registrations/import/template.csv", org, s.registrationImportTemplate)
+		ev.Post("/:id<int>/registrations/import/confirm", org, s.registrationImportConfirm)
 		ev.Post("/:id<int>/registrations/:rid<int>/confirm", org, s.registrationConfirm)
 		ev.Post("/:id<int>/registrations/:rid<int>/waitlist", org, s.registrationWaitlist)
 		ev.Post("/:id<int>/registrations/:rid<int>/cancel", org, s.registrationCancelStaff)

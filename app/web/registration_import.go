@@ -1,0 +1,374 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/phone"
+	"github.com/lantern-ngo/lantern/app/registration"
+)
+
+// Import of an invitation list (CSV) into an event, in three steps:
+// upload (GET/POST …/registrations/import) → preview (the POST's answer:
+// what will be imported, what will not and why, seats and SMS) → confirm
+// (POST …/import/confirm, then 303 to the upload page with the figures).
+//
+// The preview carries the valid rows back in one hidden field (JSON), in a
+// multipart form so that Vietnamese text is not percent-encoded three times
+// over: nothing is kept in the server's memory or on disk between the steps,
+// and no personal data waits in the database for a confirm that may never
+// come. The confirm checks every row again (a form can be changed) and
+// registers them through the registration service, in one transaction.
+//
+// Imported people get the same SMS as someone an organiser registers by
+// phone (their ticket, or their place on the waiting list): the page says so
+// and the preview shows the number of messages and their cost.
+
+// importCarried is a row as the confirm form carries it.
+type importCarried struct {
+	Row   int    `json:"r"`
+	Name  string `json:"n"`
+	Phone string `json:"p"`
+	Org   string `json:"o,omitempty"`
+	Role  string `json:"l,omitempty"`
+	Old   string `json:"x,omitempty"`
+}
+
+type importHelpColumn struct {
+	Name     string
+	Required bool
+	Hint     string
+}
+
+type importPage struct {
+	Page
+	Event       eventView
+	EventID     uint
+	Lang        string
+	Error       string
+	Closed      string
+	Done        bool
+	Result      registration.ImportResult
+	MaxRows     int
+	MaxKB       int
+	Columns     []importHelpColumn
+	Roles       []string
+	ActionURL   string
+	TemplateURL string
+	BackURL     string
+}
+
+type importPreviewRow struct {
+	Row          int
+	Name         string
+	Phone        string
+	Organisation string
+	Role         string
+	Outcome      string
+	OutcomeLabel string
+	Notes        []string
+}
+
+type importPreviewError struct {
+	Row     int
+	Name    string
+	Phone   string
+	Message string
+}
+
+type importPreviewPage struct {
+	Page
+	Event      eventView
+	EventID    uint
+	Lang       string
+	SMSLang    string
+	Header     bool
+	Rows       []importPreviewRow
+	Errors     []importPreviewError
+	Blank      int
+	Plan       *registration.ImportPlan
+	Existing   int
+	SMS        int
+	Segments   int
+	Cost       string
+	Closed     string
+	Payload    string
+	ConfirmURL string
+	UploadURL  string
+	BackURL    string
+}
+
+func importBase(eventID uint) string {
+	return "/staff/events/" + itoa(int(eventID)) + "/registrations/import"
+}
+
+// importOptions gives the parser the role labels of every language.
+func (s *Server) importOptions() registration.ImportOptions {
+	labels := map[string]string{}
+	for _, l := range locale.Supported {
+		t := s.bundle.For(l)
+		for _, r := range registration.Roles {
+			for _, prefix := range []string{"register.role.", "quiz.role."} {
+				if v := t.T(prefix + r); v != prefix+r {
+					labels[v] = r
+				}
+			}
+		}
+	}
+	return registration.ImportOptions{RoleLabels: labels}
+}
+
+// importLang is the language of the imported people's SMS: the one chosen,
+// or the event's.
+func importLang(v string, e *event.Event) string {
+	if locale.IsSupported(v) {
+		return v
+	}
+	if locale.IsSupported(e.Lang) {
+		return e.Lang
+	}
+	return locale.Default
+}
+
+func (s *Server) importPageData(c *fiber.Ctx, e *event.Event, lang string) importPage {
+	p := importPage{Page: s.page(c, ""), EventID: e.ID, Lang: lang, MaxRows: registration.ImportMaxRows,
+		MaxKB: registration.ImportMaxBytes >> 10}
+	t := p.Translator
+	p.Event = viewEvent(t, e, s.now())
+	p.Title = t.T("import.title", "Title", p.Event.Title)
+	base := importBase(e.ID)
+	p.ActionURL, p.TemplateURL = p.URL(base), p.URL(base+"/template.csv")
+	p.BackURL = p.URL("/staff/events/" + itoa(int(e.ID)) + "/registrations")
+	p.Columns = []importHelpColumn{
+		{Name: t.T("import.col.name"), Required: true, Hint: t.T("import.col.name_hint")},
+		{Name: t.T("import.col.phone"), Required: true, Hint: t.T("import.col.phone_hint")},
+		{Name: t.T("import.col.organisation"), Hint: t.T("import.col.organisation_hint")},
+		{Name: t.T("import.col.role"), Hint: t.T("import.col.role_hint")},
+	}
+	for _, r := range registration.Roles {
+		p.Roles = append(p.Roles, t.T("register.role."+r))
+	}
+	switch {
+	case e.Status == event.StatusCancelled:
+		p.Closed = t.T("registrations.event_cancelled")
+	case !e.RegistrationOpen(s.now()):
+		p.Closed = t.T("import.closed")
+	}
+	return p
+}
+
+// registrationImportForm shows the upload form, and the figures of the
+// import just done.
+func (s *Server) registrationImportForm(c *fiber.Ctx) error {
+	e, err := s.staffEvent(c)
+	if err != nil {
+		return err
+	}
+	p := s.importPageData(c, e, importLang(c.Query("lang"), e))
+	if c.Query("done") == "1" {
+		n := func(k string) int {
+			v := c.QueryInt(k)
+			if v < 0 || v > 100000 {
+				return 0
+			}
+			return v
+		}
+		p.Done = true
+		p.Result = registration.ImportResult{Created: n("created"), Confirmed: n("confirmed"), Waitlisted: n("waitlisted"), Existing: n("existing")}
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, fiber.StatusOK, "staffevents/import", p)
+}
+
+// registrationImportTemplate sends an empty list with the header row in the
+// page's language (semicolons for Vietnamese and French, as Excel expects
+// there; a BOM so that Excel reads UTF-8).
+func (s *Server) registrationImportTemplate(c *fiber.Ctx) error {
+	if _, err := s.staffEvent(c); err != nil {
+		return err
+	}
+	t := translator(c)
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	if t.Lang != "en" {
+		w.Comma = ';'
+	}
+	w.UseCRLF = true
+	_ = w.Write([]string{t.T("import.col.name"), t.T("import.col.phone"), t.T("import.col.organisation"), t.T("import.col.role")})
+	w.Flush()
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="lantern-import-`+t.Lang+`.csv"`)
+	return c.Send(buf.Bytes())
+}
+
+// importRefused shows the upload page again with a message (422).
+func (s *Server) importRefused(c *fiber.Ctx, e *event.Event, lang, msg string) error {
+	p := s.importPageData(c, e, lang)
+	p.Error = msg
+	return s.render(c, fiber.StatusUnprocessableEntity, "staffevents/import", p)
+}
+
+func messageOf(t *locale.Translator, err error) string {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return t.TMap(ae.Key, ae.Args)
+	}
+	return t.T(apperr.KeyOf(err))
+}
+
+// registrationImportUpload reads the file and shows the preview.
+func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	e, err := s.staffEvent(c)
+	if err != nil {
+		return err
+	}
+	if e.Status == event.StatusCancelled {
+		return apperr.New(apperr.Conflict, "error.eventform.cancelled")
+	}
+	t := translator(c)
+	lang := importLang(utils.CopyString(c.FormValue("lang")), e)
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return s.importRefused(c, e, lang, t.T("error.import.no_file"))
+	}
+	if fh.Size > registration.ImportMaxBytes {
+		return s.importRefused(c, e, lang, t.TMap(registration.ErrImportTooLarge, map[string]any{"MaxKB": registration.ImportMaxBytes >> 10}))
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return s.importRefused(c, e, lang, t.T("error.import.no_file"))
+	}
+	defer f.Close()
+	file, err := registration.ParseImport(f, s.importOptions())
+	if err != nil {
+		if apperr.Is(err, apperr.Invalid) {
+			return s.importRefused(c, e, lang, messageOf(t, err))
+		}
+		return err
+	}
+	plan, err := registration.PlanImport(ctx, s.db, e.ID, file.Rows, s.now())
+	if err != nil {
+		return err
+	}
+	p := importPreviewPage{Page: s.page(c, ""), EventID: e.ID, Lang: lang, Header: file.Header, Blank: file.Blank, Plan: plan}
+	p.Event = viewEvent(t, e, s.now())
+	p.Title = t.T("import.preview.title", "Title", p.Event.Title)
+	p.SMSLang = p.LangName(lang)
+	base := importBase(e.ID)
+	p.ConfirmURL, p.UploadURL = p.URL(base+"/confirm"), p.URL(base+"?lang="+lang)
+	p.BackURL = p.URL("/staff/events/" + itoa(int(e.ID)) + "/registrations")
+	if !plan.Open {
+		p.Closed = t.T("import.closed")
+	}
+	var carried []importCarried
+	for i, r := range file.Rows {
+		row := importPreviewRow{Row: r.Row, Name: r.Name, Phone: phone.Mask(r.Phone), Organisation: r.Organisation, Outcome: plan.Outcomes[i]}
+		if r.Role != "" {
+			row.Role = t.T("register.role." + r.Role)
+		}
+		switch row.Outcome {
+		case registration.OutcomeExisting:
+			row.OutcomeLabel = t.T("import.outcome.existing", "Status", t.T("registrations.status."+string(plan.Existing[r.Phone])))
+			p.Existing++
+		default:
+			row.OutcomeLabel = t.T("import.outcome." + row.Outcome)
+		}
+		if r.Renumbered {
+			row.Notes = append(row.Notes, t.T("import.note.renumbered", "Old", r.OldPhone, "New", phone.National(r.Phone)))
+		}
+		if r.RoleUnknown != "" {
+			row.Notes = append(row.Notes, t.T("import.note.role_unknown", "Role", r.RoleUnknown))
+		}
+		p.Rows = append(p.Rows, row)
+		if row.Outcome != registration.OutcomeExisting {
+			carried = append(carried, importCarried{Row: r.Row, Name: r.Name, Phone: r.Phone, Org: r.Organisation, Role: r.Role, Old: r.OldPhone})
+		}
+	}
+	for _, re := range file.Errors {
+		p.Errors = append(p.Errors, importPreviewError{Row: re.Row, Name: re.Name, Phone: re.Phone, Message: t.TMap(re.Key, re.Args)})
+	}
+	if len(carried) > 0 {
+		// No HTML escaping in the JSON (html/template escapes the
+		// attribute): an "&" stays one byte, so that the confirm form of
+		// the largest file stays under the server's body limit.
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(carried); err != nil {
+			return err
+		}
+		p.Payload = strings.TrimSpace(b.String())
+		conf, wait, err := s.notifier().SampleMessages(ctx, s.db, e.ID, lang)
+		if err != nil {
+			return err
+		}
+		_, sc := message.Segments(conf)
+		_, sw := message.Segments(wait)
+		p.SMS = plan.Confirmed + plan.Waitlisted
+		p.Segments = plan.Confirmed*sc + plan.Waitlisted*sw
+		p.Cost = t.Number(float64(p.Segments*s.cfg.SMSCostPerSegment), 0)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, fiber.StatusOK, "staffevents/import_preview", p)
+}
+
+// registrationImportConfirm imports the rows the preview carried back.
+func (s *Server) registrationImportConfirm(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	e, err := s.staffEvent(c)
+	if err != nil {
+		return err
+	}
+	if e.Status == event.StatusCancelled {
+		return apperr.New(apperr.Conflict, "error.eventform.cancelled")
+	}
+	t := translator(c)
+	lang := importLang(utils.CopyString(c.FormValue("lang")), e)
+	var carried []importCarried
+	raw := c.FormValue("rows")
+	if raw == "" || len(raw) > 2*registration.ImportMaxBytes || json.Unmarshal([]byte(raw), &carried) != nil ||
+		len(carried) == 0 || len(carried) > registration.ImportMaxRows {
+		return s.importRefused(c, e, lang, t.T("error.import.payload"))
+	}
+	rows := make([]registration.ImportRow, len(carried))
+	for i, r := range carried {
+		// json.Unmarshal copies: nothing here points into Fiber's buffers.
+		rows[i] = registration.ImportRow{Row: r.Row, Name: r.Name, Phone: r.Phone, Organisation: r.Org, Role: r.Role,
+			Renumbered: r.Old != "", OldPhone: r.Old}
+	}
+	ok, bad := registration.CheckImportRows(rows, s.importOptions())
+	if len(bad) > 0 {
+		return s.importRefused(c, e, lang, t.T(registration.ErrImportChanged, "Row", bad[0].Row))
+	}
+	in := registration.ImportInput{EventID: e.ID, Rows: ok, Lang: lang, ActorID: currentUser(c).ID, Notify: s.notifier()}
+	consent, err := registration.CurrentConsent(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	if consent != nil {
+		in.ConsentVersion = consent.Version
+	}
+	res, err := registration.Import(ctx, s.db, in, s.now())
+	if err != nil {
+		if apperr.Is(err, apperr.Invalid) {
+			return s.importRefused(c, e, lang, messageOf(t, err))
+		}
+		return err
+	}
+	q := url.Values{"done": {"1"}, "lang": {lang}, "created": {itoa(res.Created)}, "confirmed": {itoa(res.Confirmed)},
+		"waitlisted": {itoa(res.Waitlisted)}, "existing": {itoa(res.Existing)}}
+	return c.Redirect("/"+langOf(c)+importBase(e.ID)+"?"+q.Encode(), fiber.StatusSeeOther)
+}
