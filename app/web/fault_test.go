@@ -28,9 +28,11 @@ const (
 	outageRecovered = 2 * time.Second  // after pg_ctl start returns, every request succeeds from then on
 )
 
-// The database goes away mid-run: PostgreSQL is really stopped (pg_ctl stop
-// -m fast) for 10 seconds under a load of page views, /readyz probes and
-// registrations, then started again. While it is down, pages answer a
+// The database goes away mid-run: PostgreSQL is really stopped for 10 seconds
+// under a load of page views, /readyz probes and registrations, then started
+// again. The stop is pg_ctl's immediate mode, the harsher one (like a crash or
+// a killed container): connections drop without a goodbye and the restart
+// replays the WAL, answering "starting up" meanwhile. While it is down, pages answer a
 // translated 503 quickly and /readyz says so; nothing panics or answers
 // 500; once it is back, the same app (no restart) serves pages and takes
 // registrations; every registration confirmed to a person is in the
@@ -129,7 +131,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 
 	time.Sleep(1500 * time.Millisecond) // load with the database up
 	phase.stopAt = time.Now()
-	if err := pgc.Stop("fast"); err != nil {
+	if err := pgc.Stop("immediate"); err != nil {
 		t.Fatal(err)
 	}
 	phase.downAt = time.Now()
@@ -148,9 +150,10 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	var downLat []time.Duration
 	var firstOK, lastFail time.Time
 	down503 := map[string]int{}
+	transition := map[string]int{} // "stopping 503" → count
 	for _, r := range results {
 		where := fmt.Sprintf("%s %s (%s, %s after the stop began)", r.method, r.path,
-			phase.of(r.start), r.start.Sub(phase.stopAt).Round(time.Millisecond))
+			phase.of(r.start, r.end), r.start.Sub(phase.stopAt).Round(time.Millisecond))
 		took := r.end.Sub(r.start)
 		if r.err != nil {
 			t.Errorf("%s: %v", where, r.err)
@@ -175,7 +178,9 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 				t.Errorf("%s: redirected to %q", where, r.location)
 			}
 		}
-		switch phase.of(r.start) {
+		switch phase.of(r.start, r.end) {
+		case "stopping", "starting":
+			transition[fmt.Sprintf("%s %d", phase.of(r.start, r.end), r.status)]++
 		case "before":
 			if !ok {
 				t.Errorf("%s: %d before the stop", where, r.status)
@@ -218,14 +223,19 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 		t.Fatal("nothing succeeded after PostgreSQL came back")
 	}
 	slices.Sort(downLat)
-	t.Logf("stop took %s, start %s; while down: %d requests answered 503 in median %s, max %s; first success %s after pg_ctl start returned, last failure %s; %d registrations confirmed of %d tried",
+	t.Logf("stop took %s, start %s; while down: %d requests answered 503 in median %s, max %s; first success %s after pg_ctl start returned, last failure %s; during pg_ctl stop and start: %v; %d registrations confirmed of %d tried",
 		phase.downAt.Sub(phase.stopAt).Round(time.Millisecond), phase.upAt.Sub(phase.startAt).Round(time.Millisecond),
 		len(downLat), downLat[len(downLat)/2].Round(time.Microsecond), downLat[len(downLat)-1].Round(time.Microsecond),
-		firstOK.Sub(phase.upAt).Round(time.Millisecond), relTo(lastFail, phase.upAt), len(confirmed), attempts.Load())
+		firstOK.Sub(phase.upAt).Round(time.Millisecond), relTo(lastFail, phase.upAt), transition, len(confirmed), attempts.Load())
 
 	if n := logs.panics.Load(); n > 0 {
 		t.Errorf("%d panics logged, first: %s", n, logs.first())
 	}
+	logs.mu.Lock()
+	for _, msg := range logs.internal {
+		t.Errorf("500 logged: %s", msg)
+	}
+	logs.mu.Unlock()
 
 	// The same app, no restart: pages and a new registration work.
 	c := ta.client()
@@ -356,17 +366,19 @@ func checkUnavailable(t *testing.T, where string, r outageResult) {
 // outagePhases are the moments the outage test stops and starts PostgreSQL.
 type outagePhases struct{ stopAt, downAt, startAt, upAt time.Time }
 
-// of names the phase a request began in: "stopping" and "starting" are the
-// pg_ctl runs, where either answer is right.
-func (p *outagePhases) of(at time.Time) string {
+// of names the phase a request ran in: "before" the stop, "down" (between
+// the end of pg_ctl stop and the start of pg_ctl start), "after" pg_ctl start
+// returned; or "stopping" and "starting" when it overlapped a pg_ctl run,
+// where either answer is right.
+func (p *outagePhases) of(start, end time.Time) string {
 	switch {
-	case p.stopAt.IsZero() || at.Before(p.stopAt):
+	case end.Before(p.stopAt):
 		return "before"
-	case p.downAt.IsZero() || at.Before(p.downAt):
+	case start.Before(p.downAt):
 		return "stopping"
-	case p.startAt.IsZero() || at.Before(p.startAt):
+	case end.Before(p.startAt):
 		return "down"
-	case p.upAt.IsZero() || at.Before(p.upAt):
+	case start.Before(p.upAt):
 		return "starting"
 	}
 	return "after"
@@ -382,15 +394,38 @@ func relTo(at, ref time.Time) string {
 // logWatch counts the panics the server logs (the recover middleware turns
 // them into error pages, which would read as a 503 while the database is down).
 type logWatch struct {
-	panics  atomic.Int64
-	mu      sync.Mutex
-	firstPn string
+	panics   atomic.Int64
+	mu       sync.Mutex
+	firstPn  string
+	internal []string // errors of the first 500s
 }
 
 func (l *logWatch) Enabled(context.Context, slog.Level) bool { return true }
 func (l *logWatch) WithAttrs([]slog.Attr) slog.Handler       { return l }
 func (l *logWatch) WithGroup(string) slog.Handler            { return l }
 func (l *logWatch) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "request failed" {
+		// Keep the errors behind 500s: the test shows them when it fails.
+		var status int64
+		var msg string
+		r.Attrs(func(a slog.Attr) bool {
+			switch a.Key {
+			case "status":
+				status = a.Value.Int64()
+			case "error":
+				msg = a.Value.String()
+			}
+			return true
+		})
+		if status == http.StatusInternalServerError {
+			l.mu.Lock()
+			if len(l.internal) < 5 {
+				l.internal = append(l.internal, msg)
+			}
+			l.mu.Unlock()
+		}
+		return nil
+	}
 	if r.Message != "panic" {
 		return nil
 	}
