@@ -18,9 +18,10 @@ import (
 //
 // The error itself must be read: asking the database afterwards (a ping) is
 // not enough, because the server may be back by the time the ping runs.
-// Seen in the outage test: a query refused with "the database system is
-// starting up" while PostgreSQL replayed its WAL after a stop -m immediate,
-// then the ping 500 ms later succeeded, and the page answered 500.
+// Seen in the outage test: during pg_ctl start after a stop -m immediate, a
+// connection was refused with "the database system is not yet accepting
+// connections" (57P03), the ping just after succeeded, and the page
+// answered 500.
 func Unavailable(err error) bool {
 	if err == nil {
 		return false
