@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -146,8 +145,10 @@ func withDB(raw, name string) string {
 	return u.String()
 }
 
-func adminExec(stmt string) error {
-	db, err := database.Open(os.Getenv("TEST_DATABASE_URL"), quiet)
+// adminExec runs stmt on the server of serverURL (through the database the
+// URL names).
+func adminExec(serverURL, stmt string) error {
+	db, err := database.Open(serverURL, quiet)
 	if err != nil {
 		return err
 	}
@@ -168,7 +169,7 @@ func newPostgres(t testing.TB) Named {
 		// One migrated template per test process; each test clones it, which
 		// is much faster than migrating every time.
 		pgTemplate = randomName("lantern_tpl_")
-		if pgErr = adminExec("CREATE DATABASE " + pgTemplate); pgErr != nil {
+		if pgErr = adminExec(base, "CREATE DATABASE "+pgTemplate); pgErr != nil {
 			return
 		}
 		db, err := database.Open(withDB(base, pgTemplate), quiet)
@@ -183,8 +184,27 @@ func newPostgres(t testing.TB) Named {
 	if pgErr != nil {
 		t.Fatalf("postgres template: %v", pgErr)
 	}
+	return createPostgres(t, base, pgTemplate)
+}
+
+// PostgresOn returns a fresh migrated database on another PostgreSQL server
+// than TEST_DATABASE_URL's (a test's private Cluster), dropped after the
+// test. serverURL names any database there that may CREATE DATABASE.
+func PostgresOn(t testing.TB, serverURL string) Named {
+	t.Helper()
+	return createPostgres(t, serverURL, "")
+}
+
+// createPostgres creates a database on the server of base: a clone of
+// template, or migrated from scratch when template is "".
+func createPostgres(t testing.TB, base, template string) Named {
+	t.Helper()
 	name := randomName("lantern_t_")
-	if err := adminExec(fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, pgTemplate)); err != nil {
+	stmt := "CREATE DATABASE " + name
+	if template != "" {
+		stmt += " TEMPLATE " + template
+	}
+	if err := adminExec(base, stmt); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	u := withDB(base, name)
@@ -195,16 +215,21 @@ func newPostgres(t testing.TB) Named {
 	t.Cleanup(func() {
 		s, _ := db.DB()
 		s.Close()
-		if err := adminExec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil && !strings.Contains(err.Error(), "does not exist") {
+		if err := adminExec(base, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil && !strings.Contains(err.Error(), "does not exist") {
 			t.Logf("drop %s: %v", name, err)
 		}
 	})
+	if template == "" {
+		if err := database.Migrate(t.Context(), db); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return Named{Name: "postgres", DB: db, URL: u}
 }
 
 func cleanupTemplates() {
 	if pgTemplate != "" {
-		_ = adminExec("DROP DATABASE IF EXISTS " + pgTemplate + " WITH (FORCE)")
+		_ = adminExec(os.Getenv("TEST_DATABASE_URL"), "DROP DATABASE IF EXISTS "+pgTemplate+" WITH (FORCE)")
 	}
 	if tplDir != "" {
 		os.RemoveAll(tplDir)

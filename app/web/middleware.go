@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/database"
 	"github.com/lantern-ngo/lantern/app/dbstate"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/user"
@@ -203,9 +203,12 @@ func (s *Server) rateLimit(ctx context.Context, c *fiber.Ctx, key string, l dbst
 	return nil
 }
 
-// isDBDown tells whether err comes from an unreachable database.
+// isDBDown tells whether err comes from an unreachable database: from the
+// error itself (the database may be back by the time a ping runs, see
+// database.Unavailable), else from a ping, for errors the driver does not
+// type (SQLite, a connection closed between two messages).
 func (s *Server) isDBDown(ctx context.Context, err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) {
+	if database.Unavailable(err) {
 		return true
 	}
 	sqlDB, e := s.db.DB()
