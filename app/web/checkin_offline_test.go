@@ -1,11 +1,15 @@
 package web
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -242,6 +246,52 @@ func TestHeadcountOfflineReplay(t *testing.T) {
 		}
 		if total() != 23 {
 			t.Errorf("total after refused headcounts = %d, want 23", total())
+		}
+	})
+}
+
+// jsQRUpstreamSHA256 is the SHA-256 of dist/jsQR.js in the npm package
+// jsqr@1.4.0 (see docs/ATTENDANCE.md, "QR decoder"), which the vendored file
+// holds unmodified after its licence header.
+const jsQRUpstreamSHA256 = "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859"
+
+// The vendored decoder is the published file with its licence, and only the
+// check-in page refers to it, as a URL to load lazily (never a <script> tag).
+func TestVendoredJSQR(t *testing.T) {
+	body, err := os.ReadFile("../../static/js/vendor/jsQR.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, rest, ok := bytes.Cut(body, []byte("*/\n"))
+	if !ok || !bytes.Contains(header, []byte("jsQR 1.4.0")) || !bytes.Contains(header, []byte("Apache License, Version 2.0")) {
+		t.Fatalf("static/js/vendor/jsQR.js must start with its licence header naming version 1.4.0, got %.300s", header)
+	}
+	if sum := sha256.Sum256(rest); hex.EncodeToString(sum[:]) != jsQRUpstreamSHA256 {
+		t.Errorf("static/js/vendor/jsQR.js differs from jsqr@1.4.0 dist/jsQR.js (sha256 %x): update jsQRUpstreamSHA256 and docs/ATTENDANCE.md together", sum)
+	}
+	if lic, err := os.ReadFile("../../static/js/vendor/jsQR.LICENSE.txt"); err != nil || !bytes.Contains(lic, []byte("Apache License")) {
+		t.Errorf("the Apache licence text must sit next to the vendored file (%v)", err)
+	}
+
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		f := newAttFixture(t, db, event.KindFilmDebate)
+		lib := f.ta.srv.assets.URL("js/vendor/jsQR.js")
+		if !strings.HasPrefix(lib, "/static/js/vendor/jsQR.") || lib == "/static/js/vendor/jsQR.js" {
+			t.Fatalf("jsQR URL = %q, want a fingerprinted static URL", lib)
+		}
+		doc := f.c.page(f.base+"/checkin", http.StatusOK)
+		if got := doc.Find("#checkin").AttrOr("data-qrlib", ""); got != lib {
+			t.Errorf("check-in page data-qrlib = %q, want %q", got, lib)
+		}
+		for _, p := range []string{f.base + "/checkin", f.base + "/checkin/headcount", "/en/trainer"} {
+			html, _ := f.c.page(p, http.StatusOK).Html()
+			if strings.Contains(html, "<script") && strings.Contains(html, `src="`+lib) {
+				t.Errorf("%s loads the decoder with a script tag: it must be fetched only where BarcodeDetector is missing", p)
+			}
+		}
+		resp := f.c.get(lib)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") {
+			t.Errorf("GET %s: %d %s", lib, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	})
 }

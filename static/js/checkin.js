@@ -377,9 +377,12 @@
     var waiting = load().filter(function (it) { return it.op === 'headcount'; }).pop();
     if (waiting) {
       var byName = {};
-      waiting.headcount.forEach(function (c) { byName['hc_' + c.sex + '_' + c.age_band] = c.count; });
+      waiting.headcount.forEach(function (c) { byName[c.sex + ' ' + c.age_band] = c.count; });
       var n0 = 0;
-      hcInputs.forEach(function (inp) { if (inp.name in byName) { inp.value = byName[inp.name]; n0 += byName[inp.name]; } });
+      hcInputs.forEach(function (inp) {
+        var k = inp.dataset.sex + ' ' + inp.dataset.band;
+        if (k in byName) { inp.value = byName[k]; n0 += byName[k]; }
+      });
       showTotal(n0);
     }
     hc.addEventListener('submit', function (ev) {
@@ -391,8 +394,7 @@
         var ok = /^\d*$/.test(raw) && n <= 100000 && !(inp.validity && inp.validity.badInput);
         if (ok) { inp.removeAttribute('aria-invalid'); } else { inp.setAttribute('aria-invalid', 'true'); }
         if (!ok) { bad = true; return; }
-        var p = inp.name.split('_'); // hc_<sex>_<band>, the band may hold "_"
-        cells.push({ sex: p[1], age_band: p.slice(2).join('_'), count: n });
+        cells.push({ sex: inp.dataset.sex, age_band: inp.dataset.band, count: n });
         total += n;
       });
       if (hcErr) { hcErr.hidden = !bad; }
