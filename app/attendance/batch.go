@@ -14,14 +14,31 @@ import (
 // MaxBatch is the most check-ins one batch may carry.
 const MaxBatch = 500
 
-// BatchItem is one check-in queued on a trainer's device: a registration
-// (by id, typed code or scanned ticket text) or a walk-in.
+// Operations of a batch item.
+const (
+	OpCheckIn   = "checkin"   // the default when op is empty
+	OpUndo      = "undo"      // undo the check-in of registration_id
+	OpHeadcount = "headcount" // the whole headcount grid, as typed
+)
+
+// BatchItem is one action queued on a trainer's device: a check-in of a
+// registration (by id, typed code or scanned ticket text), a walk-in, the
+// undo of a check-in, or a headcount.
 type BatchItem struct {
 	ClientID       string       `json:"client_id"`
+	Op             string       `json:"op,omitempty"`
 	RegistrationID uint         `json:"registration_id,omitempty"`
 	Code           string       `json:"code,omitempty"`
 	At             time.Time    `json:"at"`
 	WalkIn         *BatchWalkIn `json:"walk_in,omitempty"`
+	Headcount      []BatchCell  `json:"headcount,omitempty"`
+}
+
+// BatchCell is one number of a headcount typed offline.
+type BatchCell struct {
+	Sex     string `json:"sex"`
+	AgeBand string `json:"age_band"`
+	Count   int    `json:"count"`
 }
 
 // BatchWalkIn is a walk-in added offline.
@@ -38,6 +55,9 @@ const (
 	StatusAlready   = "already"    // the person was already checked in (the first time is kept)
 	StatusDuplicate = "duplicate"  // this client id was received before: nothing changed
 	StatusRejected  = "rejected"   // unknown code, forged ticket, another event…
+	StatusUndone    = "undone"     // undo: the check-in was removed
+	StatusNotIn     = "not_in"     // undo: the person was not checked in (already undone): nothing changed
+	StatusSaved     = "saved"      // headcount: recorded (cells written after it on another device kept theirs)
 )
 
 // BatchResult is what happened to one item.
@@ -61,11 +81,12 @@ func validClientID(s string) bool {
 	return true
 }
 
-// ApplyBatch records check-ins queued offline, in one transaction. Each item
+// ApplyBatch records actions queued offline, in one transaction. Each item
 // is idempotent by its client id: a receipt is written first (INSERT … ON
 // CONFLICT DO NOTHING), and an item whose receipt exists changes nothing, so
 // the same batch sent three times gives the same totals — even if a check-in
-// was undone in between.
+// was undone in between. Items about the same registration are applied in
+// the order of the request (check-in, undo, check-in again ends checked in).
 func ApplyBatch(ctx context.Context, db *gorm.DB, secret string, eventID, byID uint, items []BatchItem, now time.Time) ([]BatchResult, error) {
 	if len(items) > MaxBatch {
 		return nil, apperr.New(apperr.Invalid, "error.checkin.batch_too_large")
@@ -128,6 +149,16 @@ func applyOne(tx *gorm.DB, secret string, eventID, byID uint, it BatchItem, now 
 		return res, nil
 	}
 
+	switch it.Op {
+	case "", OpCheckIn:
+	case OpUndo:
+		return applyUndo(tx, eventID, byID, it, res, now)
+	case OpHeadcount:
+		return applyHeadcount(tx, eventID, byID, it, res, now)
+	default:
+		return reject(tx, res, "error.checkin.bad_batch")
+	}
+
 	var regID uint
 	var err error
 	source := SourceOffline
@@ -154,8 +185,7 @@ func applyOne(tx *gorm.DB, secret string, eventID, byID uint, it BatchItem, now 
 		if apperr.KindOf(err) == apperr.Internal {
 			return res, err
 		}
-		res.Status, res.Error = StatusRejected, apperr.KeyOf(err)
-		return res, tx.Model(&Receipt{}).Where("client_id = ?", it.ClientID).Update("status", StatusRejected).Error
+		return reject(tx, res, apperr.KeyOf(err))
 	}
 	if it.WalkIn == nil {
 		cr, err := checkIn(tx, CheckInInput{EventID: eventID, RegistrationID: regID, ByID: byID, Source: source, ClientID: it.ClientID, At: it.At}, now, false)
@@ -170,4 +200,52 @@ func applyOne(tx *gorm.DB, secret string, eventID, byID uint, it BatchItem, now 
 	res.RegistrationID = regID
 	return res, tx.Model(&Receipt{}).Where("client_id = ?", it.ClientID).
 		Updates(map[string]any{"status": res.Status, "registration_id": regID}).Error
+}
+
+// reject marks an item refused (its receipt too, so a replay says duplicate).
+func reject(tx *gorm.DB, res BatchResult, key string) (BatchResult, error) {
+	res.Status, res.Error = StatusRejected, key
+	return res, tx.Model(&Receipt{}).Where("client_id = ?", res.ClientID).Update("status", StatusRejected).Error
+}
+
+// applyUndo undoes a check-in queued offline. Undoing someone who is not
+// checked in (undone on another phone, or by this undo sent before) is not
+// an error: nothing changes and the status says not_in.
+func applyUndo(tx *gorm.DB, eventID, byID uint, it BatchItem, res BatchResult, now time.Time) (BatchResult, error) {
+	r, err := registrationOf(tx, eventID, it.RegistrationID)
+	if err != nil {
+		if apperr.KindOf(err) == apperr.Internal {
+			return res, err
+		}
+		return reject(tx, res, apperr.KeyOf(err))
+	}
+	done, err := undo(tx, r, byID, it.ClientID, now)
+	if err != nil {
+		return res, err
+	}
+	res.Status, res.RegistrationID = StatusNotIn, r.ID
+	if done {
+		res.Status = StatusUndone
+	}
+	return res, tx.Model(&Receipt{}).Where("client_id = ?", it.ClientID).
+		Updates(map[string]any{"status": res.Status, "registration_id": r.ID}).Error
+}
+
+// applyHeadcount records a headcount typed offline, as of the device's time.
+func applyHeadcount(tx *gorm.DB, eventID, byID uint, it BatchItem, res BatchResult, now time.Time) (BatchResult, error) {
+	cells := make([]Cell, len(it.Headcount))
+	for i, c := range it.Headcount {
+		cells[i] = Cell{Sex: c.Sex, AgeBand: c.AgeBand, Count: c.Count}
+	}
+	if len(cells) == 0 {
+		return reject(tx, res, "error.checkin.headcount_bad_cell")
+	}
+	if _, err := setHeadcount(tx, eventID, cells, byID, it.ClientID, it.At, now); err != nil {
+		if apperr.KindOf(err) == apperr.Internal {
+			return res, err
+		}
+		return reject(tx, res, apperr.KeyOf(err))
+	}
+	res.Status = StatusSaved
+	return res, tx.Model(&Receipt{}).Where("client_id = ?", it.ClientID).Update("status", StatusSaved).Error
 }

@@ -166,26 +166,37 @@ func Undo(ctx context.Context, db *gorm.DB, eventID, regID, byID uint, now time.
 		if err != nil {
 			return err
 		}
-		var a Attendance
-		if err := tx.Where("registration_id = ?", regID).Take(&a).Error; notFound(err) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if err := tx.Delete(&Attendance{}, a.ID).Error; err != nil {
-			return err
-		}
-		if r.Kind == registration.KindWalkIn {
-			if err := tx.Model(&registration.Registration{}).Where("id = ?", r.ID).
-				Updates(map[string]any{"status": registration.StatusCancelled, "cancelled_at": now, "updated_at": now}).Error; err != nil {
-				return err
-			}
-		}
-		done = true
-		return audit.Record(tx, byID, "attendance.undo", "registration", itoa(regID),
-			map[string]any{"checked_in_at": a.CheckedInAt, "source": a.Source}, nil)
+		done, err = undo(tx, r, byID, "", now)
+		return err
 	})
 	return done, err
+}
+
+// undo deletes the attendance of r, if any (false: there was none, and
+// nothing changed), cancels a walk-in and writes the audit line. clientID is
+// the device's id of an undo queued offline ("" online).
+func undo(tx *gorm.DB, r *registration.Registration, byID uint, clientID string, now time.Time) (bool, error) {
+	var a Attendance
+	if err := tx.Where("registration_id = ?", r.ID).Take(&a).Error; notFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if err := tx.Delete(&Attendance{}, a.ID).Error; err != nil {
+		return false, err
+	}
+	if r.Kind == registration.KindWalkIn {
+		if err := tx.Model(&registration.Registration{}).Where("id = ?", r.ID).
+			Updates(map[string]any{"status": registration.StatusCancelled, "cancelled_at": now, "updated_at": now}).Error; err != nil {
+			return false, err
+		}
+	}
+	var after any
+	if clientID != "" {
+		after = map[string]any{"client_id": clientID}
+	}
+	return true, audit.Record(tx, byID, "attendance.undo", "registration", itoa(r.ID),
+		map[string]any{"checked_in_at": a.CheckedInAt, "source": a.Source}, after)
 }
 
 // RosterEntry is one line of an event's roster: a registration with its

@@ -28,33 +28,52 @@ const MaxHeadcount = 100000
 // number: upsert on (event_id, sex, age_band)). One statement, one
 // transaction.
 func SetHeadcount(ctx context.Context, db *gorm.DB, eventID uint, cells []Cell, byID uint, now time.Time) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		_, err := setHeadcount(tx, eventID, cells, byID, "", now, now)
+		return err
+	})
+}
+
+// setHeadcount upserts the cells as written at time at (a device's time for
+// a headcount queued offline, clamped like a check-in's). The last value
+// written wins: a cell already updated after at keeps its number, so a
+// headcount typed offline and sent late does not overwrite a newer one typed
+// on another phone. It returns how many cells changed.
+func setHeadcount(tx *gorm.DB, eventID uint, cells []Cell, byID uint, clientID string, at, now time.Time) (int, error) {
+	at = clampTime(at, now)
 	rows := make([]Headcount, 0, len(cells))
 	for _, c := range cells {
 		if !slices.Contains(registration.Sexes, c.Sex) || !slices.Contains(registration.AgeBands, c.AgeBand) {
-			return apperr.New(apperr.Invalid, "error.checkin.headcount_bad_cell")
+			return 0, apperr.New(apperr.Invalid, "error.checkin.headcount_bad_cell")
 		}
 		if c.Count < 0 || c.Count > MaxHeadcount {
-			return apperr.New(apperr.Invalid, "error.checkin.headcount_bad_count")
+			return 0, apperr.New(apperr.Invalid, "error.checkin.headcount_bad_count")
 		}
 		rows = append(rows, Headcount{EventID: eventID, Sex: c.Sex, AgeBand: c.AgeBand, Count: c.Count,
-			RecordedByID: userPtr(byID), UpdatedAt: now.UTC()})
+			RecordedByID: userPtr(byID), UpdatedAt: at})
 	}
 	if len(rows) == 0 {
-		return nil
+		return 0, nil
 	}
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "event_id"}, {Name: "sex"}, {Name: "age_band"}},
-			DoUpdates: clause.AssignmentColumns([]string{"count", "recorded_by_id", "updated_at"}),
-		}).Create(&rows).Error; err != nil {
-			return err
-		}
-		total := 0
-		for _, r := range rows {
-			total += r.Count
-		}
-		return audit.Record(tx, byID, "attendance.headcount", "event", itoa(eventID), nil, map[string]any{"total": total})
-	})
+	// ON CONFLICT … DO UPDATE … WHERE: the same on PostgreSQL and SQLite.
+	res := tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "event_id"}, {Name: "sex"}, {Name: "age_band"}},
+		DoUpdates: clause.AssignmentColumns([]string{"count", "recorded_by_id", "updated_at"}),
+		Where:     clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "headcounts.updated_at <= excluded.updated_at"}}},
+	}).Create(&rows)
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	total := 0
+	for _, r := range rows {
+		total += r.Count
+	}
+	after := map[string]any{"total": total}
+	if clientID != "" {
+		after["client_id"] = clientID
+		after["at"] = at
+	}
+	return int(res.RowsAffected), audit.Record(tx, byID, "attendance.headcount", "event", itoa(eventID), nil, after)
 }
 
 // Headcounts returns an event's headcount cells.

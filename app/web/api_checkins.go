@@ -38,9 +38,11 @@ type batchRequest struct {
 	Checkins []attendance.BatchItem `json:"checkins"`
 }
 
-// apiCheckinBatch is POST /api/v1/events/:id/checkins: the check-ins a
-// trainer's phone queued while offline, each with its client-generated id.
-// Sending the same batch again changes nothing (see attendance.ApplyBatch).
+// apiCheckinBatch is POST /api/v1/events/:id/checkins: what a trainer's
+// phone queued (check-ins, walk-ins, undos with "op": "undo", headcounts
+// with "op": "headcount"), each with its client-generated id, applied in the
+// order sent. Sending the same batch again changes nothing (see
+// attendance.ApplyBatch).
 // Header X-CSRF-Token and the staff session cookie are required.
 func (s *Server) apiCheckinBatch(c *fiber.Ctx) error {
 	e, err := s.managedEvent(c)

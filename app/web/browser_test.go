@@ -57,6 +57,12 @@ const phoneWidth, phoneHeight = 360, 740
 // newBrowser serves the app on db and opens a headless browser tab.
 func newBrowser(t *testing.T, db *gorm.DB) *browserEnv {
 	t.Helper()
+	return newBrowserWith(t, db)
+}
+
+// newBrowserWith is newBrowser with more chromium flags (a fake camera…).
+func newBrowserWith(t *testing.T, db *gorm.DB, extra ...chromedp.ExecAllocatorOption) *browserEnv {
+	t.Helper()
 	path := findChromium()
 	if path == "" {
 		if os.Getenv("CI") == "true" {
@@ -86,6 +92,7 @@ func newBrowser(t *testing.T, db *gorm.DB) *browserEnv {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(phoneWidth, phoneHeight),
 	)
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelCtx(); cancelAlloc() })

@@ -1,17 +1,19 @@
-// Lantern check-in page: progressive enhancement for venues with a weak or
-// no network. Every check-in goes into a queue kept in localStorage, each
-// with an id made on the device (crypto.randomUUID); the queue is sent to
+// Lantern check-in and headcount pages: progressive enhancement for venues
+// with a weak or no network. Every check-in, undo and headcount goes into a
+// queue kept in localStorage, each with an id made on the device
+// (crypto.randomUUID); the queue is sent, in order, to
 // POST /api/v1/events/{id}/checkins whenever the network allows, and the
 // server ignores an id it has already received, so sending twice is safe.
-// Without this script the page still works with plain forms.
+// Without this script the pages still work with plain forms.
 (function () {
   'use strict';
-  var root = document.getElementById('checkin');
+  var root = document.getElementById('checkin') || document.getElementById('headcount');
   if (!root || !window.localStorage || !window.fetch) { return; }
   var d = root.dataset;
   var QKEY = 'lantern.checkin.queue.' + d.event;
   var csrf = d.csrf;
   var sending = false;
+  var inflight = {}; // client ids being sent right now
 
   function msg(name) { return d['msg' + name.charAt(0).toUpperCase() + name.slice(1)] || ''; }
   function uuid() {
@@ -43,24 +45,45 @@
     status(extra && n ? extra + ' ' + t : t);
   }
 
-  // markLine shows a person as present (pending: not yet on the server).
-  function markLine(id, pending) {
+  // setLine shows a person as present or not; pending: the change is not
+  // yet on the server (a check-in or an undo waiting in the queue).
+  function setLine(id, present, pending) {
     lines(id).forEach(function (li) {
       var was = li.classList.contains('present');
-      if (was && !pending && !li.classList.contains('pending')) { return; }
-      li.classList.add('present');
+      if (was === present && li.classList.contains('pending') === !!pending) { return; }
+      li.classList.toggle('present', present);
       li.classList.toggle('pending', !!pending);
       var st = li.querySelector('.state');
-      if (!st) { return; }
-      st.textContent = '✔ ' + (pending ? msg('pending') : msg('present')) + ' ';
-      var tpl = document.getElementById('undo-tpl');
-      if (tpl) {
-        var f = tpl.content.firstElementChild.cloneNode(true);
-        f.querySelector('[name=registration_id]').value = id;
-        st.appendChild(f);
+      if (st) {
+        var who = li.querySelector('.who') ? li.querySelector('.who').textContent : '';
+        var tpl = document.getElementById(present ? 'undo-tpl' : 'mark-tpl');
+        st.textContent = present ? '✔ ' + (pending ? msg('pending') : msg('present')) + ' '
+          : (pending ? msg('undoPending') + ' ' : '');
+        if (tpl) {
+          var f = tpl.content.firstElementChild.cloneNode(true);
+          f.querySelector('[name=registration_id]').value = id;
+          var src = f.querySelector('[name=source]');
+          if (src) { src.value = li.closest('#roster') ? 'roster' : 'search'; }
+          var b = f.querySelector('button');
+          if (b && who) { b.setAttribute('aria-label', msg(present ? 'undoWho' : 'markWho').replace('#', who)); }
+          st.appendChild(f);
+        }
       }
-      if (!was && presentEl && li.closest('#roster')) { presentEl.textContent = String(+presentEl.textContent + 1); }
+      if (was !== present && presentEl && li.closest('#roster')) {
+        presentEl.textContent = String(+presentEl.textContent + (present ? 1 : -1));
+      }
     });
+  }
+
+  // showQueue shows what is still waiting: the last queued action about a
+  // person decides how the line looks.
+  function showQueue() {
+    var last = {};
+    load().forEach(function (it) {
+      if (it.registration_id) { last[it.registration_id] = it.op !== 'undo'; }
+    });
+    Object.keys(last).forEach(function (id) { setLine(id, last[id], true); });
+    return last;
   }
 
   function enqueue(item) {
@@ -69,7 +92,7 @@
     var q = load();
     q.push(item);
     save(q);
-    if (item.registration_id) { markLine(item.registration_id, true); }
+    showQueue();
     refreshStatus();
     sync();
   }
@@ -82,7 +105,7 @@
       return r.text();
     }).then(function (html) {
       var doc = new DOMParser().parseFromString(html, 'text/html');
-      var el = doc.getElementById('checkin');
+      var el = doc.getElementById(root.id);
       if (!el) { throw new Error('signin'); }
       csrf = el.dataset.csrf;
     });
@@ -101,6 +124,8 @@
     if (sending || !q.length) { refreshStatus(); return; }
     sending = true;
     var batch = q.slice(0, 200);
+    var ops = {};
+    batch.forEach(function (it) { inflight[it.client_id] = true; ops[it.client_id] = it.op || 'checkin'; });
     post(batch).then(function (r) {
       if (r.status === 403) { return freshToken().then(function () { return post(batch); }); }
       return r;
@@ -110,16 +135,24 @@
     }).then(function (body) {
       var done = {};
       var rejected = [];
+      var headcount = '';
       (body.results || []).forEach(function (res) {
         done[res.client_id] = true;
-        if (res.status === 'rejected') { rejected.push(res.error); return; }
-        if (res.registration_id) { markLine(res.registration_id, false); }
+        var op = ops[res.client_id];
+        if (res.status === 'rejected') { rejected.push(res.error); if (op === 'headcount') { headcount = 'rejected'; } return; }
+        if (op === 'headcount') { headcount = 'sent'; return; }
+        if (res.registration_id) { setLine(res.registration_id, op !== 'undo', false); }
       });
+      inflight = {};
       save(load().filter(function (it) { return !done[it.client_id]; }));
       sending = false;
-      refreshStatus(rejected.length ? msg('rejected').replace('#', rejected.length) : msg('sent'));
-      if (load().length) { sync(); }
+      showQueue();
+      var m = rejected.length ? msg('rejected').replace('#', rejected.length) : msg('sent');
+      if (headcount) { m = headcount === 'sent' ? msg('headcountSent') : msg('headcountRejected'); }
+      refreshStatus(m);
+      if (load().length) { sync(); } else { pull(); }
     }).catch(function (e) {
+      inflight = {};
       sending = false;
       refreshStatus(e && e.message === 'signin' ? msg('signin') : '');
     });
@@ -134,14 +167,27 @@
     }
   });
 
-  // Undo of a check-in that never left the phone: just drop it.
+  // Undo. A check-in that never left the phone is just dropped; one the
+  // server has (or is receiving right now) gets an undo queued behind it.
   root.addEventListener('submit', function (ev) {
     var f = ev.target;
     if (!/\/checkin\/undo$/.test(f.action)) { return; }
+    ev.preventDefault();
     var id = +f.querySelector('[name=registration_id]').value;
     var q = load();
-    var rest = q.filter(function (it) { return it.registration_id !== id; });
-    if (rest.length !== q.length) { ev.preventDefault(); save(rest); location.reload(); }
+    var i = q.length - 1;
+    while (i >= 0 && q[i].registration_id !== id) { i--; }
+    if (i >= 0 && q[i].op !== 'undo' && !inflight[q[i].client_id]) {
+      q.splice(i, 1);
+      save(q);
+      var still = showQueue();
+      if (!(id in still)) { setLine(id, false, false); }
+      refreshStatus(msg('undone'));
+    } else {
+      enqueue({ op: 'undo', registration_id: id });
+    }
+    var last = document.getElementById('last');
+    if (last && last.contains(f)) { last.hidden = true; }
   });
 
   // Offline verification of a ticket QR code: HMAC-SHA-256 under the event
@@ -249,10 +295,51 @@
     });
   }
 
-  // Camera scanner where the browser has one built in (BarcodeDetector).
+  // Camera scanner: the browser's own BarcodeDetector where it reads QR
+  // codes; elsewhere the jsQR decoder (static/js/vendor/jsQR.js, ~57 KB
+  // compressed), fetched only on such phones, then kept by the service worker.
+  function loadScript(src) {
+    return new Promise(function (ok, ko) {
+      var s = document.createElement('script');
+      s.src = src; s.async = true; s.onload = ok; s.onerror = ko;
+      document.head.appendChild(s);
+    });
+  }
+  function nativeReadsQR() {
+    if (!('BarcodeDetector' in window)) { return Promise.resolve(false); }
+    var f = window.BarcodeDetector.getSupportedFormats;
+    return f ? f.call(window.BarcodeDetector).then(function (l) { return l.indexOf('qr_code') >= 0; }, function () { return false; })
+      : Promise.resolve(true);
+  }
+  // jsqrDetector reads a video frame (or an image) through a canvas, with the
+  // interface of BarcodeDetector: detect(source) -> [{rawValue}].
+  function jsqrDetector() {
+    var canvas = document.createElement('canvas');
+    var ctx = canvas.getContext('2d', { willReadFrequently: true });
+    return {
+      detect: function (src) {
+        var w = src.videoWidth || src.naturalWidth || src.width, h = src.videoHeight || src.naturalHeight || src.height;
+        if (!w || !h) { return Promise.resolve([]); }
+        var k = Math.min(1, 640 / Math.max(w, h)); // enough for a ticket, light on a cheap phone
+        canvas.width = Math.round(w * k); canvas.height = Math.round(h * k);
+        ctx.drawImage(src, 0, 0, canvas.width, canvas.height);
+        var img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+        var r = window.jsQR(img.data, img.width, img.height, { inversionAttempts: 'dontInvert' });
+        return Promise.resolve(r && r.data ? [{ rawValue: r.data }] : []);
+      }
+    };
+  }
   var scanBtn = document.getElementById('scan');
   var video = document.getElementById('scan-video');
-  if (scanBtn && video && 'BarcodeDetector' in window && navigator.mediaDevices) {
+  var needLib = false;
+  var detectorReady = (scanBtn && video && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) ? nativeReadsQR().then(function (native) {
+    if (native) { return function () { return new window.BarcodeDetector({ formats: ['qr_code'] }); }; }
+    if (!d.qrlib) { throw new Error('no decoder'); }
+    needLib = true;
+    return loadScript(d.qrlib).then(function () { return jsqrDetector; });
+  }) : Promise.reject(new Error('no camera'));
+  detectorReady.then(function (makeDetector) {
+    root.dataset.scanner = needLib ? 'jsqr' : 'native';
     scanBtn.hidden = false;
     var stream = null;
     var stop = function () {
@@ -261,7 +348,7 @@
     };
     scanBtn.addEventListener('click', function () {
       if (stream) { stop(); return; }
-      var detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+      var detector = makeDetector();
       navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } }).then(function (s) {
         stream = s; video.srcObject = s; video.hidden = false;
         return video.play();
@@ -276,16 +363,59 @@
         tick();
       }).catch(function () { stop(); codeMessage(msg('camera')); });
     });
+  }).catch(function () { /* no camera or no decoder (offline, never fetched): typing still works */ });
+
+  // Headcount: the grid is queued like a check-in (the last one typed wins
+  // on the server); the numbers waiting are shown again after a reload.
+  var hc = document.getElementById('headcount-form');
+  if (hc) {
+    var hcInputs = hc.querySelectorAll('input[type=number]');
+    var hcTotal = document.getElementById('hc-total');
+    var hcUpdated = document.getElementById('hc-updated');
+    var hcErr = document.getElementById('hc-err');
+    var showTotal = function (n) { if (hcTotal) { hcTotal.textContent = msg('total').replace('#', n); } if (hcUpdated) { hcUpdated.hidden = true; } };
+    var waiting = load().filter(function (it) { return it.op === 'headcount'; }).pop();
+    if (waiting) {
+      var byName = {};
+      waiting.headcount.forEach(function (c) { byName[c.sex + ' ' + c.age_band] = c.count; });
+      var n0 = 0;
+      hcInputs.forEach(function (inp) {
+        var k = inp.dataset.sex + ' ' + inp.dataset.band;
+        if (k in byName) { inp.value = byName[k]; n0 += byName[k]; }
+      });
+      showTotal(n0);
+    }
+    hc.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var cells = [], bad = false, total = 0;
+      hcInputs.forEach(function (inp) {
+        var raw = inp.value.trim();
+        var n = raw === '' ? 0 : Number(raw);
+        var ok = /^\d*$/.test(raw) && n <= 100000 && !(inp.validity && inp.validity.badInput);
+        if (ok) { inp.removeAttribute('aria-invalid'); } else { inp.setAttribute('aria-invalid', 'true'); }
+        if (!ok) { bad = true; return; }
+        cells.push({ sex: inp.dataset.sex, age_band: inp.dataset.band, count: n });
+        total += n;
+      });
+      if (hcErr) { hcErr.hidden = !bad; }
+      if (bad) { return; }
+      // Only the last headcount counts: older ones not being sent are dropped.
+      save(load().filter(function (it) { return it.op !== 'headcount' || inflight[it.client_id]; }));
+      showTotal(total);
+      enqueue({ op: 'headcount', headcount: cells });
+    });
   }
 
   // Follow other phones' check-ins while online.
   function pull() {
-    if (!navigator.onLine || document.hidden) { return; }
+    if (!navigator.onLine || document.hidden || !d.roster) { return; }
     fetch(d.roster, { credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
         if (!body) { return; }
-        body.roster.forEach(function (p) { if (p.present) { markLine(p.id, false); } });
+        // Lines with something still queued keep showing it.
+        var queued = showQueue();
+        body.roster.forEach(function (p) { if (!(p.id in queued)) { setLine(p.id, !!p.present, false); } });
       }).catch(function () {});
   }
 
@@ -293,21 +423,27 @@
   window.addEventListener('offline', function () { refreshStatus(); });
   setInterval(sync, 15000);
   setInterval(pull, 60000);
-  load().forEach(function (it) { if (it.registration_id) { markLine(it.registration_id, true); } });
+  showQueue();
   refreshStatus();
   sync();
 
-  // A service worker keeps this page and its files for a reload offline.
+  // A service worker keeps this page, the other check-in page (check-in or
+  // headcount) and their files for a reload or a visit without network.
   if ('serviceWorker' in navigator && d.sw) {
     var controlled = !!navigator.serviceWorker.controller;
     navigator.serviceWorker.register(d.sw, { scope: d.scope }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
-      // A page the worker already served is in its cache; the first one
-      // (loaded before the worker) asks it to keep a copy.
-      if (reg.active && !controlled) {
-        reg.active.postMessage({ cache: [location.pathname].concat(d.assets.split(' ')) });
-      }
+      var settled = function () {
+        if (!reg.active) { return; }
+        // A page the worker served is in its cache already; the first one
+        // (loaded before the worker) asks it to keep a copy.
+        var urls = (d.pages ? d.pages.split(' ') : []).concat(d.assets.split(' '));
+        if (!controlled) { urls.push(location.pathname); }
+        if (needLib) { urls.push(d.qrlib); }
+        reg.active.postMessage({ cache: urls });
+      };
+      detectorReady.then(settled, settled);
     }).catch(function () {});
   }
 }());

@@ -1,13 +1,16 @@
 // Lantern check-in service worker. Scope: /{lang}/staff/events/. It keeps
-// the last copy of each check-in page and the files it uses, so that a
-// trainer can reload the page at a venue without a network. Pages are always
+// the last copy of each check-in page and headcount page and the files they
+// use (the jsQR decoder too, on phones that need it), so that a trainer can
+// reload or open them at a venue without a network. Pages are always
 // fetched from the network first; the copy is used only when that fails.
-// Check-ins themselves are never handled here: checkin.js queues them.
+// Check-ins, undos and headcounts are never handled here: checkin.js queues them.
 'use strict';
 var CACHE = 'lantern-checkin-v1';
-var PAGE = /\/staff\/events\/\d+\/checkin$/;
+var PAGE = /\/staff\/events\/\d+\/checkin(\/headcount)?$/;
 // A copy older than a day is not shown: it holds participants' names.
 var MAX_AGE = 24 * 3600 * 1000;
+// A page asked for by checkin.js is fetched again when its copy is older.
+var REFRESH = 10 * 60 * 1000;
 var STAMP = '?cached-at';
 
 function keep(path, res) {
@@ -22,23 +25,32 @@ function forget(path) {
 self.addEventListener('install', function () { self.skipWaiting(); });
 self.addEventListener('activate', function (ev) { ev.waitUntil(self.clients.claim()); });
 
-// checkin.js tells which URLs to keep: the page and its static files.
+// fresh tells whether the copy of a page was kept less than REFRESH ago.
+function fresh(path) {
+  return caches.open(CACHE).then(function (c) { return c.match(path + STAMP); }).then(function (hit) {
+    return hit ? hit.text().then(function (t) { return Date.now() - Number(t) < REFRESH; }) : false;
+  });
+}
+
+// checkin.js tells which URLs to keep: pages (the check-in and headcount
+// pages of an event) and static files.
 self.addEventListener('message', function (ev) {
   var urls = ((ev.data && ev.data.cache) || []).filter(function (u) {
     var path = new URL(u, self.location.origin).pathname;
     return u.indexOf('/static/') === 0 || PAGE.test(path);
   });
-  // Sent once, by a page loaded before this worker controlled it.
   ev.waitUntil(Promise.all(urls.map(function (u) {
-    return caches.match(u).then(function (hit) {
+    var page = u.indexOf('/static/') !== 0;
+    var path = new URL(u, self.location.origin).pathname;
+    return (page ? fresh(path) : caches.match(u)).then(function (hit) {
       return hit ? null : fetch(u, { credentials: 'same-origin' });
     }).then(function (res) {
       if (!res) { return null; }
+      if (page && res.redirected) { return forget(path); } // signed out
       if (!res.ok || res.redirected) { return null; }
-      return u.indexOf('/static/') === 0 ? caches.open(CACHE).then(function (c) { return c.put(u, res); })
-        : keep(new URL(u, self.location.origin).pathname, res);
-    });
-  })).catch(function () {}));
+      return page ? keep(path, res) : caches.open(CACHE).then(function (c) { return c.put(u, res); });
+    }).catch(function () {});
+  })));
 });
 
 self.addEventListener('fetch', function (ev) {
