@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -126,6 +127,18 @@ func serve(ctx context.Context, cfg *config.Config, db *gorm.DB, log *slog.Logge
 	app := srv.App()
 	srv.Start(ctx)
 	defer srv.Stop()
+
+	if addr := os.Getenv("PPROF_ADDR"); addr != "" {
+		// Go's profiler, for measuring (docs/PERFORMANCE.md), on its own
+		// listener: give it a private address such as 127.0.0.1:6060.
+		go func() {
+			mux := http.NewServeMux()
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+			log.Info("profiler listening", slog.String("addr", addr), slog.Any("error", http.ListenAndServe(addr, mux)))
+		}()
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(cfg.Addr()) }()

@@ -69,6 +69,21 @@ func Get(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {
 	return &e, nil
 }
 
+// GetRef returns an event's own row only (no venue, partner nor
+// translations), or NotFound.
+func GetRef(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {
+	var e Event
+	err := db.WithContext(ctx).Select("id", "code", "kind", "status", "starts_at", "ends_at", "time_zone").
+		Take(&e, "id = ?", id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.Wrap(apperr.NotFound, "error.event.not_found", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
 // GetPublic returns an event the public may see (published, or cancelled after
 // publication, so that people who registered learn it was cancelled).
 func GetPublic(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {

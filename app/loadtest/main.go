@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"regexp"
 	"sort"
@@ -51,6 +52,7 @@ var (
 	eventID   = flag.String("event", "", "event id for event/register scenarios (default: the first on /api/v1/events)")
 	email     = flag.String("email", "trainer@lantern.test", "staff account for staff scenarios")
 	password  = flag.String("password", "lantern-demo-2026", "its password")
+	sessions  = flag.Int("sessions", 10, "staff sessions shared by the clients of staff scenarios (phones signed in)")
 )
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -114,7 +116,34 @@ func (cl *client) fetchCSRF(ctx context.Context, path string) error {
 	return nil
 }
 
+// logins are the signed-in clients whose session the others share: a
+// login costs a bcrypt hash (about a quarter of a second of CPU), which
+// would make setting up 100 clients take longer than the run.
+var logins struct {
+	sync.Mutex
+	done []*client
+}
+
+// login signs the client in, or gives it the cookies and token of one of
+// the first -sessions clients that did.
 func (cl *client) login(ctx context.Context) error {
+	logins.Lock()
+	defer logins.Unlock()
+	if len(logins.done) >= *sessions {
+		donor := logins.done[cl.id%len(logins.done)]
+		u, _ := url.Parse(cl.base)
+		cl.http.Jar.SetCookies(u, donor.http.Jar.Cookies(u))
+		cl.csrf = donor.csrf
+		return nil
+	}
+	if err := cl.signIn(ctx); err != nil {
+		return err
+	}
+	logins.done = append(logins.done, cl)
+	return nil
+}
+
+func (cl *client) signIn(ctx context.Context) error {
 	if err := cl.fetchCSRF(ctx, "/en/login"); err != nil {
 		return err
 	}

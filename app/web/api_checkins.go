@@ -45,7 +45,9 @@ type batchRequest struct {
 // attendance.ApplyBatch).
 // Header X-CSRF-Token and the staff session cookie are required.
 func (s *Server) apiCheckinBatch(c *fiber.Ctx) error {
-	e, err := s.managedEvent(c)
+	// Only the event's id is needed here: the batch is the busiest staff
+	// request on a screening day, so the event is not loaded whole.
+	e, err := s.managedEventRef(c)
 	if err != nil {
 		return err
 	}

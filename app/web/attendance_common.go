@@ -31,6 +31,23 @@ func (s *Server) managedEvent(c *fiber.Ctx) (*event.Event, error) {
 	return event.Get(c.UserContext(), s.db, id)
 }
 
+// managedEventRef is managedEvent for handlers that need only to know the
+// event exists and the staff member may manage it.
+func (s *Server) managedEventRef(c *fiber.Ctx) (*event.Event, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	ok, err := attendance.CanManage(c.UserContext(), s.db, currentUser(c), id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, apperr.New(apperr.Forbidden, "error.checkin.not_assigned")
+	}
+	return event.GetRef(c.UserContext(), s.db, id)
+}
+
 // option is a choice in a form.
 type option struct {
 	Value string
