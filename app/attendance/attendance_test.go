@@ -93,6 +93,10 @@ func TestEventStatsWorkedExample(t *testing.T) {
 		if !st.HasRate || math.Abs(st.Rate-600.0/7) > 1e-9 {
 			t.Errorf("rate = %v, want 85.71…", st.Rate)
 		}
+		// The check-in phone's two figures agree with the full statistics.
+		if a, w, err := attendance.PresentCounts(ctx, db, ev.ID); err != nil || a != 7 || w != 1 {
+			t.Errorf("PresentCounts = %d attended, %d walk-ins (%v); want 7 and 1", a, w, err)
+		}
 		cells := map[[2]string]int{
 			{"female", "25_59"}: 1, {"not_stated", "unknown"}: 5, {"female", "16_17"}: 1,
 			{"female", "under_16"}: 5, {"male", "60_plus"}: 2,

@@ -178,6 +178,22 @@ func applyOne(tx *gorm.DB, secret string, eventID, byID uint, it BatchItem, now 
 			regID = r.ID
 		}
 	default:
+		// The usual item: someone ticked on the roster. One statement
+		// checks they are on this event's roster and checks them in; only
+		// when they are not is the registration read, for the reason.
+		in := CheckInInput{EventID: eventID, RegistrationID: it.RegistrationID, ByID: byID, Source: source, ClientID: it.ClientID, At: it.At}
+		done, ierr := checkInIfOnRoster(tx, in, now)
+		if ierr != nil {
+			return res, ierr
+		}
+		if done != notOnRoster {
+			res.Status, res.RegistrationID = StatusAlready, it.RegistrationID
+			if done == checkedInNow {
+				res.Status = StatusCheckedIn
+			}
+			return res, tx.Model(&Receipt{}).Where("client_id = ?", it.ClientID).
+				Updates(map[string]any{"status": res.Status, "registration_id": it.RegistrationID}).Error
+		}
 		_, err = registrationOf(tx, eventID, it.RegistrationID)
 		regID = it.RegistrationID
 	}

@@ -112,6 +112,39 @@ func checkIn(tx *gorm.DB, in CheckInInput, now time.Time, reload bool) (*CheckIn
 	return res, nil
 }
 
+// rosterCheckIn is what checkInIfOnRoster did.
+type rosterCheckIn int
+
+const (
+	notOnRoster rosterCheckIn = iota
+	checkedInNow
+	alreadyIn
+)
+
+// checkInIfOnRoster checks in a registration of the event in one statement:
+// inserted when it has no attendance yet; when it has one, the earliest
+// time is kept (a phone that was offline may report an earlier one); when
+// the registration is not the event's, nothing is written. The row's
+// client id tells which: it is this item's only if this item inserted it.
+func checkInIfOnRoster(tx *gorm.DB, in CheckInInput, now time.Time) (rosterCheckIn, error) {
+	var rows []struct{ ClientID *string }
+	err := tx.Raw(`INSERT INTO attendances (event_id, registration_id, checked_in_at, checked_in_by_id, source, client_id, created_at)
+		SELECT event_id, id, ?, ?, ?, ?, ? FROM registrations WHERE id = ? AND event_id = ?
+		ON CONFLICT (registration_id) DO UPDATE SET checked_in_at = CASE
+			WHEN excluded.checked_in_at < attendances.checked_in_at THEN excluded.checked_in_at
+			ELSE attendances.checked_in_at END
+		RETURNING client_id`,
+		clampTime(in.At, now), userPtr(in.ByID), in.Source, in.ClientID, now.UTC(), in.RegistrationID, in.EventID).
+		Scan(&rows).Error
+	switch {
+	case err != nil || len(rows) == 0:
+		return notOnRoster, err
+	case rows[0].ClientID != nil && *rows[0].ClientID == in.ClientID:
+		return checkedInNow, nil
+	}
+	return alreadyIn, nil
+}
+
 // NormaliseCode turns a typed confirmation code into its stored form:
 // upper case, without spaces or dashes.
 func NormaliseCode(s string) string {

@@ -59,11 +59,11 @@ func (s *Server) apiCheckinBatch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	st, err := attendance.EventStats(c.UserContext(), s.db, e.ID)
+	attended, walkIns, err := attendance.PresentCounts(c.UserContext(), s.db, e.ID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"results": results, "attended": st.Attended, "walk_ins": st.WalkIns})
+	return c.JSON(fiber.Map{"results": results, "attended": attended, "walk_ins": walkIns})
 }
 
 // checkinServiceWorker serves static/js/sw.js at /{lang}/staff/events/checkin-sw.js
