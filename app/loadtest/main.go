@@ -52,6 +52,7 @@ var (
 	eventID   = flag.String("event", "", "event id for event/register scenarios (default: the first on /api/v1/events)")
 	email     = flag.String("email", "trainer@lantern.test", "staff account for staff scenarios")
 	password  = flag.String("password", "lantern-demo-2026", "its password")
+	rate      = flag.Float64("rate", 0, "requests per second over all clients, sent on schedule (open loop); 0: each client sends as soon as its last answer came (closed loop)")
 	sessions  = flag.Int("sessions", 10, "staff sessions shared by the clients of staff scenarios (phones signed in)")
 )
 
@@ -324,15 +325,33 @@ func run(ctx context.Context, sc scenario) (*result, error) {
 	)
 	deadline := time.Now().Add(*duration)
 	start := time.Now()
-	for _, cl := range clients {
+	// With -rate, each client sends at fixed times (open loop) and a
+	// request's latency counts from when it should have been sent, so a
+	// slow server is not hidden by clients that wait for it.
+	var every time.Duration
+	if *rate > 0 {
+		every = time.Duration(float64(len(clients)) / *rate * float64(time.Second))
+	}
+	for k, cl := range clients {
 		wg.Add(1)
 		go func(cl *client) {
 			defer wg.Done()
 			local := make([]time.Duration, 0, 4096)
 			var i int64
+			next := start.Add(every * time.Duration(k) / time.Duration(len(clients)))
 			for time.Now().Before(deadline) {
 				i++
 				t0 := time.Now()
+				if every > 0 {
+					if d := time.Until(next); d > 0 {
+						time.Sleep(d)
+					}
+					t0 = next
+					next = next.Add(every)
+					if !next.Before(deadline) {
+						break
+					}
+				}
 				err := sc.step(ctx, cl, i)
 				local = append(local, time.Since(t0))
 				n.Add(1)
