@@ -16,6 +16,7 @@ package pagecache
 
 import (
 	"bytes"
+	"compress/gzip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,6 +84,22 @@ type Entry struct {
 	// Parts is the body cut where the per-visitor CSRF token goes: the token
 	// is written between consecutive parts. One part: no token.
 	Parts [][]byte
+	// Gzip is the body compressed once, for pages without a token (nil for
+	// the others, which are compressed per visitor).
+	Gzip []byte
+}
+
+// Compress fills Gzip for an entry without a token.
+func (e *Entry) Compress() {
+	if len(e.Parts) != 1 {
+		return
+	}
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	zw.Write(e.Parts[0])
+	if zw.Close() == nil {
+		e.Gzip = b.Bytes()
+	}
 }
 
 // Size is the entry's weight in bytes (its body).

@@ -1,7 +1,10 @@
 package pagecache
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -157,5 +160,25 @@ func TestEntryBodyWritesTokenIntoEveryPlaceholder(t *testing.T) {
 	one := &Entry{Parts: Split([]byte("no form"), "PH")}
 	if len(one.Parts) != 1 || string(one.Body("")) != "no form" {
 		t.Fatalf("page without placeholder: %q", one.Parts)
+	}
+}
+
+func TestEntryCompressOnlyWithoutToken(t *testing.T) {
+	one := &Entry{Parts: [][]byte{[]byte(strings.Repeat("Chiếu phim ", 200))}}
+	one.Compress()
+	if one.Gzip == nil || len(one.Gzip) >= one.Size() {
+		t.Fatalf("gzip of %d bytes: %d bytes", one.Size(), len(one.Gzip))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(one.Gzip))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(zr); string(got) != string(one.Parts[0]) {
+		t.Fatal("gzip body differs from the page")
+	}
+	form := &Entry{Parts: Split([]byte("a PH b"), "PH")}
+	form.Compress()
+	if form.Gzip != nil {
+		t.Fatal("a page with a token was compressed once for everyone")
 	}
 }

@@ -99,6 +99,7 @@ func (s *Server) cachedPublic(c *fiber.Ctx) error {
 		e.Header = append(e.Header, [2]string{string(k), string(v)})
 	})
 	if cacheable {
+		e.Compress()
 		pc.store.Put(key, e)
 	}
 	return s.writeCached(c, e)
@@ -118,6 +119,14 @@ func (s *Server) writeCached(c *fiber.Ctx, e *pagecache.Entry) error {
 	c.Status(e.Status)
 	for _, h := range e.Header {
 		c.Set(h[0], h[1])
+	}
+	if e.Gzip != nil && c.Request().Header.HasAcceptEncoding("gzip") {
+		// Compressed once when stored; the compress middleware leaves a
+		// body that already has its encoding.
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		c.Vary(fiber.HeaderAcceptEncoding)
+		c.Response().SetBodyRaw(e.Gzip)
+		return nil
 	}
 	c.Response().SetBodyRaw(e.Body(token))
 	return nil
