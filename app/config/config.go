@@ -57,6 +57,11 @@ type Config struct {
 	// Zero reads it on every request.
 	PageCachePoll time.Duration
 
+	// DashboardMaxAge: the dashboard shows figures computed at most this
+	// long ago (shared by all instances through the database); zero
+	// computes them on every view.
+	DashboardMaxAge time.Duration
+
 	// CoachingOverdueWeeks: a coachee with no coaching session for this many
 	// weeks shows as overdue on their coach's page.
 	CoachingOverdueWeeks int
@@ -147,6 +152,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.ShutdownGrace = duration("SHUTDOWN_GRACE", 15*time.Second)
 	c.RequestTimeout = duration("REQUEST_TIMEOUT", 15*time.Second)
 	c.CoachingOverdueWeeks = integer("COACHING_OVERDUE_WEEKS", 6, 1, 104)
+	c.DashboardMaxAge = duration("DASHBOARD_MAX_AGE", time.Minute)
 	c.PageCache = boolean("PAGE_CACHE", true)
 	c.PageCacheTTL = duration("PAGE_CACHE_TTL", 30*time.Second)
 	c.PageCachePoll = duration("PAGE_CACHE_POLL", 250*time.Millisecond)

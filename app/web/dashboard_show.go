@@ -39,7 +39,11 @@ func (s *Server) dashboardShow(c *fiber.Ctx) error {
 		// Bad dates: say so next to the filter, show the whole programme.
 		status, filterErr, f = fiber.StatusUnprocessableEntity, p.T(ae.Key), report.Filter{}
 	}
-	r, err := report.Compute(c.UserContext(), s.db, f, s.now())
+	maxAge := s.cfg.DashboardMaxAge
+	if c.Query("fresh") != "" {
+		maxAge = 0 // "Refresh now"
+	}
+	r, err := report.Cached(c.UserContext(), s.db, f, s.now(), maxAge)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/xuri/excelize/v2"
@@ -399,6 +400,38 @@ func TestDonorReportPages(t *testing.T) {
 			if doc.Find("style, [style]").Length() != 0 || doc.Find("script:not([src])").Length() != 0 {
 				t.Errorf("%s: inline style or script", lang)
 			}
+		}
+	})
+}
+
+// With its cache on, the dashboard says when its figures were computed,
+// keeps them for DASHBOARD_MAX_AGE, and "Refresh now" computes them again.
+func TestDashboardSharedFiguresAndRefresh(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		cfg := testConfig(t)
+		cfg.DashboardMaxAge = time.Hour
+		ta := newTestAppConfig(t, db, cfg)
+		now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+		ta.setNow(now)
+		testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -48 * time.Hour})
+		c := ta.client()
+		c.login(testutil.Staff(t, db, user.RoleOrganiser))
+		held := func(doc *goquery.Document) string {
+			v, _ := doc.Find(`li[data-code="events_held"]`).Attr("data-value")
+			return v
+		}
+		doc := c.page("/en/staff/dashboard/", http.StatusOK)
+		if got := text(doc, ".as-of"); !strings.Contains(got, "Figures as of 10:00") {
+			t.Fatalf("as-of line: %q", got)
+		}
+		before := held(doc)
+		testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -24 * time.Hour})
+		if got := held(c.page("/en/staff/dashboard/", http.StatusOK)); got != before {
+			t.Errorf("within the max age the figure changed: %q → %q", before, got)
+		}
+		link, _ := doc.Find(".as-of a").Attr("href")
+		if got := held(c.page(link, http.StatusOK)); got == before || got == "" {
+			t.Errorf("after Refresh now (%s) the figure is still %q", link, got)
 		}
 	})
 }

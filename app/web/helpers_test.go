@@ -51,6 +51,9 @@ func testConfig(t testing.TB) *config.Config {
 	// The page cache stays on in tests, reading the public version on every
 	// request: a test that changes the database sees it on its next page.
 	cfg.PageCachePoll = 0
+	// The dashboard computes its figures on every view in tests, but for
+	// the test of its cache.
+	cfg.DashboardMaxAge = 0
 	return cfg
 }
 
