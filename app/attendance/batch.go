@@ -179,23 +179,28 @@ func applyOne(tx *gorm.DB, secret string, eventID, byID uint, it BatchItem, now 
 		}
 	default:
 		// The usual item: someone ticked on the roster. One statement
-		// checks they are on this event's roster and checks them in; only
-		// when they are not is the registration read, for the reason.
+		// checks they are on this event's roster and checks them in; when
+		// it writes nothing, the registration is read to tell "already
+		// checked in" from "not on this roster".
 		in := CheckInInput{EventID: eventID, RegistrationID: it.RegistrationID, ByID: byID, Source: source, ClientID: it.ClientID, At: it.At}
 		done, ierr := checkInIfOnRoster(tx, in, now)
 		if ierr != nil {
 			return res, ierr
 		}
-		if done != notOnRoster {
-			res.Status, res.RegistrationID = StatusAlready, it.RegistrationID
-			if done == checkedInNow {
-				res.Status = StatusCheckedIn
+		if done == notDone {
+			if _, err := registrationOf(tx, eventID, it.RegistrationID); err != nil {
+				if apperr.KindOf(err) == apperr.Internal {
+					return res, err
+				}
+				return reject(tx, res, apperr.KeyOf(err))
 			}
-			return res, tx.Model(&Receipt{}).Where("client_id = ?", it.ClientID).
-				Updates(map[string]any{"status": res.Status, "registration_id": it.RegistrationID}).Error
 		}
-		_, err = registrationOf(tx, eventID, it.RegistrationID)
-		regID = it.RegistrationID
+		res.Status, res.RegistrationID = StatusAlready, it.RegistrationID
+		if done == checkedInNow {
+			res.Status = StatusCheckedIn
+		}
+		return res, tx.Model(&Receipt{}).Where("client_id = ?", it.ClientID).
+			Updates(map[string]any{"status": res.Status, "registration_id": it.RegistrationID}).Error
 	}
 	if err != nil {
 		if apperr.KindOf(err) == apperr.Internal {

@@ -116,33 +116,36 @@ func checkIn(tx *gorm.DB, in CheckInInput, now time.Time, reload bool) (*CheckIn
 type rosterCheckIn int
 
 const (
-	notOnRoster rosterCheckIn = iota
+	// notDone: not on the event's roster, or already checked in at the
+	// same time or earlier (nothing written; the caller tells which).
+	notDone rosterCheckIn = iota
 	checkedInNow
-	alreadyIn
+	// movedEarlier: already checked in, and this item's earlier time kept.
+	movedEarlier
 )
 
 // checkInIfOnRoster checks in a registration of the event in one statement:
-// inserted when it has no attendance yet; when it has one, the earliest
-// time is kept (a phone that was offline may report an earlier one); when
-// the registration is not the event's, nothing is written. The row's
-// client id tells which: it is this item's only if this item inserted it.
+// inserted when it has no attendance yet; when it has one, its time moves
+// to this item's only if that is earlier (a phone that was offline may
+// report an earlier one). Nothing is written otherwise, so that phones
+// sending the same person again cost no new row version. The returned row's
+// client id tells an insert (this item's) from an update.
 func checkInIfOnRoster(tx *gorm.DB, in CheckInInput, now time.Time) (rosterCheckIn, error) {
 	var rows []struct{ ClientID *string }
 	err := tx.Raw(`INSERT INTO attendances (event_id, registration_id, checked_in_at, checked_in_by_id, source, client_id, created_at)
 		SELECT event_id, id, ?, ?, ?, ?, ? FROM registrations WHERE id = ? AND event_id = ?
-		ON CONFLICT (registration_id) DO UPDATE SET checked_in_at = CASE
-			WHEN excluded.checked_in_at < attendances.checked_in_at THEN excluded.checked_in_at
-			ELSE attendances.checked_in_at END
+		ON CONFLICT (registration_id) DO UPDATE SET checked_in_at = excluded.checked_in_at
+			WHERE attendances.checked_in_at > excluded.checked_in_at
 		RETURNING client_id`,
 		clampTime(in.At, now), userPtr(in.ByID), in.Source, in.ClientID, now.UTC(), in.RegistrationID, in.EventID).
 		Scan(&rows).Error
 	switch {
 	case err != nil || len(rows) == 0:
-		return notOnRoster, err
+		return notDone, err
 	case rows[0].ClientID != nil && *rows[0].ClientID == in.ClientID:
 		return checkedInNow, nil
 	}
-	return alreadyIn, nil
+	return movedEarlier, nil
 }
 
 // NormaliseCode turns a typed confirmation code into its stored form:
