@@ -141,14 +141,15 @@ func EventStats(ctx context.Context, db *gorm.DB, eventID uint) (*Stats, error) 
 }
 
 // PresentCounts is what a check-in phone shows after each batch: registered
-// people checked in and walk-ins, in one query (EventStats computes every
-// figure and is for the statistics pages).
+// people checked in and walk-ins, in one query that reads the event's
+// attendances only, not its whole list with the waiting list (EventStats
+// computes every figure and is for the statistics pages).
 func PresentCounts(ctx context.Context, db *gorm.DB, eventID uint) (attended, walkIns int, err error) {
 	var row struct{ Attended, WalkIns int }
 	err = db.WithContext(ctx).Raw(`SELECT
 			COALESCE(SUM(CASE WHEN r.kind <> ? THEN r.group_size ELSE 0 END), 0) AS attended,
 			COALESCE(SUM(CASE WHEN r.kind = ? THEN r.group_size ELSE 0 END), 0) AS walk_ins
 		FROM attendances a JOIN registrations r ON r.id = a.registration_id
-		WHERE r.event_id = ?`, registration.KindWalkIn, registration.KindWalkIn, eventID).Scan(&row).Error
+		WHERE a.event_id = ?`, registration.KindWalkIn, registration.KindWalkIn, eventID).Scan(&row).Error
 	return row.Attended, row.WalkIns, err
 }
