@@ -343,14 +343,14 @@ func run(ctx context.Context, sc scenario) (*result, error) {
 				i++
 				t0 := time.Now()
 				if every > 0 {
+					if !next.Before(deadline) {
+						break
+					}
 					if d := time.Until(next); d > 0 {
 						time.Sleep(d)
 					}
 					t0 = next
 					next = next.Add(every)
-					if !next.Before(deadline) {
-						break
-					}
 				}
 				err := sc.step(ctx, cl, i)
 				local = append(local, time.Since(t0))
