@@ -121,7 +121,10 @@
 
   function sync() {
     var q = load();
-    if (sending || !q.length) { refreshStatus(); return; }
+    // navigator.onLine is only trusted when it says "offline": then no
+    // request is tried (it would fail, and while it is in flight an undo
+    // could not simply drop a check-in); the 'online' event syncs again.
+    if (sending || !q.length || !navigator.onLine) { refreshStatus(); return; }
     sending = true;
     var batch = q.slice(0, 200);
     var ops = {};
