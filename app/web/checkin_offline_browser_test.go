@@ -76,6 +76,9 @@ func TestBrowserCheckinUndoOffline(t *testing.T) {
 
 		// Online: Anh and Bình are checked in and on the server.
 		b.click(t, line(anh.ID)+" form.mark button")
+		// Anh's line grows when it turns "present": wait for it before the
+		// next tap, or the tap lands where Bình's button was a moment ago.
+		attWaitFor(t, "Anh's line confirmed", func() bool { return lineClass(anh.ID) == "line present" })
 		b.click(t, line(binh.ID)+" form.mark button")
 		attWaitFor(t, "both check-ins on the server", func() bool { return row(anh.ID) != nil && row(binh.ID) != nil })
 		attWaitFor(t, "both lines confirmed", func() bool {

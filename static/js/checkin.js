@@ -158,6 +158,9 @@
       inflight = {};
       sending = false;
       refreshStatus(e && e.message === 'signin' ? msg('signin') : '');
+      // A failed send (a network blip, a server restarting) is tried again
+      // soon, not only at the next quarter-minute tick.
+      if (!e || e.message !== 'signin') { setTimeout(sync, 3000); }
     });
   }
 
