@@ -17,16 +17,9 @@ import (
 // and checks that the signed-in staff member may manage its attendance:
 // organisers and admins for every event, trainers for their own sessions.
 func (s *Server) managedEvent(c *fiber.Ctx) (*event.Event, error) {
-	id, err := paramID(c, "id")
+	id, err := s.manageableEventID(c)
 	if err != nil {
 		return nil, err
-	}
-	ok, err := attendance.CanManage(c.UserContext(), s.db, currentUser(c), id)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, apperr.New(apperr.Forbidden, "error.checkin.not_assigned")
 	}
 	return event.Get(c.UserContext(), s.db, id)
 }
@@ -34,18 +27,28 @@ func (s *Server) managedEvent(c *fiber.Ctx) (*event.Event, error) {
 // managedEventRef is managedEvent for handlers that need only to know the
 // event exists and the staff member may manage it.
 func (s *Server) managedEventRef(c *fiber.Ctx) (*event.Event, error) {
-	id, err := paramID(c, "id")
+	id, err := s.manageableEventID(c)
 	if err != nil {
 		return nil, err
+	}
+	return event.GetRef(c.UserContext(), s.db, id)
+}
+
+// manageableEventID is the :id of the request, if the staff member may
+// manage that event.
+func (s *Server) manageableEventID(c *fiber.Ctx) (uint, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return 0, err
 	}
 	ok, err := attendance.CanManage(c.UserContext(), s.db, currentUser(c), id)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if !ok {
-		return nil, apperr.New(apperr.Forbidden, "error.checkin.not_assigned")
+		return 0, apperr.New(apperr.Forbidden, "error.checkin.not_assigned")
 	}
-	return event.GetRef(c.UserContext(), s.db, id)
+	return id, nil
 }
 
 // option is a choice in a form.

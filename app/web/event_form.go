@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/registration"
@@ -348,6 +349,19 @@ func (s *Server) staffEvent(c *fiber.Ctx) (*event.Event, error) {
 		return nil, err
 	}
 	return event.Get(c.UserContext(), s.db, id)
+}
+
+// openStaffEvent is staffEvent for actions that add people: a cancelled
+// event takes no one.
+func (s *Server) openStaffEvent(c *fiber.Ctx) (*event.Event, error) {
+	e, err := s.staffEvent(c)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status == event.StatusCancelled {
+		return nil, apperr.New(apperr.Conflict, "error.eventform.cancelled")
+	}
+	return e, nil
 }
 
 // eventEdit shows a saved event's form with its status and actions.

@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
-	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
 
@@ -50,12 +49,9 @@ func registerErrorField(key string) string {
 // eventRegisterOnBehalf registers someone for an event on their behalf.
 func (s *Server) eventRegisterOnBehalf(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	e, err := s.staffEvent(c)
+	e, err := s.openStaffEvent(c)
 	if err != nil {
 		return err
-	}
-	if e.Status == event.StatusCancelled {
-		return apperr.New(apperr.Conflict, "error.eventform.cancelled")
 	}
 	t := translator(c)
 	st := registerOnBehalf{Open: true}

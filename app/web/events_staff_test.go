@@ -170,14 +170,7 @@ func TestEventCreateInThreeLanguagesAndPublish(t *testing.T) {
 	})
 }
 
-func bodyOf(t *testing.T, resp *http.Response) string {
-	t.Helper()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+
 
 func TestEventFormErrorsKeepInput(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"compress/gzip"
 	"io"
 	"log/slog"
 	"net/http"
@@ -176,3 +177,21 @@ func text(doc *goquery.Document, sel string) string {
 
 // setNow freezes the server clock.
 func (ta *testApp) setNow(now time.Time) { ta.srv.now = func() time.Time { return now } }
+
+// bodyOf reads a response's body, gunzipped when it came compressed.
+func bodyOf(t testing.TB, resp *http.Response) string {
+	t.Helper()
+	r := io.Reader(resp.Body)
+	if resp.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = zr
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"compress/gzip"
 	"io"
 	"log/slog"
 	"net/http"
@@ -32,23 +31,6 @@ func newTestAppConfig(t testing.TB, db *gorm.DB, cfg *config.Config) *testApp {
 
 func (ta *testApp) cacheCount(result string) float64 {
 	return prom.ToFloat64(ta.srv.pageCache.results.WithLabelValues(result))
-}
-
-func decodedBody(t testing.TB, resp *http.Response) string {
-	t.Helper()
-	r := io.Reader(resp.Body)
-	if resp.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = zr
-	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // Anonymous visitors share one rendering of a public page, each with their
@@ -102,11 +84,11 @@ func TestPageCacheServesSharedPagesWithOwnTokens(t *testing.T) {
 		// Compressed and plain answers carry the same page.
 		req := httptest.NewRequest(http.MethodGet, "/en/events", nil)
 		req.Header.Set("Accept-Encoding", "gzip")
-		z1 := decodedBody(t, a.do(req))
+		z1 := bodyOf(t, a.do(req))
 		req = httptest.NewRequest(http.MethodGet, "/en/events", nil)
 		req.Header.Set("Accept-Encoding", "gzip")
-		z2 := decodedBody(t, a.do(req))
-		plain := decodedBody(t, a.get("/en/events"))
+		z2 := bodyOf(t, a.do(req))
+		plain := bodyOf(t, a.get("/en/events"))
 		if z1 != plain || z2 != plain || !strings.Contains(plain, "Renamed screening") {
 			t.Fatalf("gzip and plain bodies differ or miss the event (%d, %d, %d bytes)", len(z1), len(z2), len(plain))
 		}

@@ -231,12 +231,9 @@ func messageOf(t *locale.Translator, err error) string {
 // registrationImportUpload reads the file and shows the preview.
 func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	e, err := s.staffEvent(c)
+	e, err := s.openStaffEvent(c)
 	if err != nil {
 		return err
-	}
-	if e.Status == event.StatusCancelled {
-		return apperr.New(apperr.Conflict, "error.eventform.cancelled")
 	}
 	t := translator(c)
 	lang := importLang(utils.CopyString(c.FormValue("lang")), e)
@@ -328,12 +325,9 @@ func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 // registrationImportConfirm imports the rows the preview carried back.
 func (s *Server) registrationImportConfirm(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	e, err := s.staffEvent(c)
+	e, err := s.openStaffEvent(c)
 	if err != nil {
 		return err
-	}
-	if e.Status == event.StatusCancelled {
-		return apperr.New(apperr.Conflict, "error.eventform.cancelled")
 	}
 	t := translator(c)
 	lang := importLang(utils.CopyString(c.FormValue("lang")), e)
