@@ -44,14 +44,16 @@ func Open(databaseURL string, log *slog.Logger) (*gorm.DB, error) {
 		}),
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 		TranslateError: true,
-		// Statements are prepared once per connection and reused: the hot
-		// pages run the same few queries over and over. On PostgreSQL the
-		// driver (pgx) already does this, per connection and inside
-		// transactions too, while GORM's own cache prepares each statement
-		// of a transaction on it and deallocates it at commit: two more
-		// round trips per statement of every check-in batch. So GORM
-		// prepares for SQLite only.
-		PrepareStmt:            dialect == "sqlite",
+		// No GORM prepared-statement cache. On PostgreSQL the driver (pgx)
+		// already prepares and reuses statements per connection, inside
+		// transactions too, while GORM's cache prepared each statement of a
+		// transaction on it and deallocated it at commit (two more round
+		// trips per statement of every check-in). On SQLite the cache's
+		// global lock deadlocked with the single writer: a transaction
+		// holding the write lock waited for the cache, whose holder waited
+		// for a pooled connection held by writers waiting for that lock
+		// (seen under load: 50 concurrent check-ins, 503 after 15 s).
+		PrepareStmt:            false,
 		SkipDefaultTransaction: true,
 	}
 	var db *gorm.DB
