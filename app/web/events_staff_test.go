@@ -170,8 +170,6 @@ func TestEventCreateInThreeLanguagesAndPublish(t *testing.T) {
 	})
 }
 
-
-
 func TestEventFormErrorsKeepInput(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
 		ta := newTestApp(t, db)
