@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 )
@@ -224,37 +225,46 @@ func StartSession(ctx context.Context, db *gorm.DB, userID uint, now time.Time) 
 // Resolve finds the user of a session token, ending sessions idle longer
 // than idle. It refreshes LastSeenAt at most once a minute to spare writes.
 func Resolve(ctx context.Context, db *gorm.DB, token string, idle time.Duration, now time.Time) (*User, error) {
+	u, _, err := ResolveAnd(ctx, db, token, idle, now, gorm.Expr("FALSE"))
+	return u, err
+}
+
+// ResolveAnd is Resolve that also evaluates cond (a boolean SQL expression)
+// in the same query, for a request that must check something else in the
+// database before it goes on (a form's CSRF token): one round trip, not two.
+// cond's value is false when there is no valid session.
+func ResolveAnd(ctx context.Context, db *gorm.DB, token string, idle time.Duration, now time.Time, cond clause.Expr) (*User, bool, error) {
 	if token == "" || len(token) > 100 {
-		return nil, nil
+		return nil, false, nil
 	}
 	// One query for the session and its (active) account: every staff
-	// request, check-ins included, starts here.
-	var row struct {
+	// request, check-ins included, starts here. Find, not Scan: GORM's Scan
+	// formats the SQL with its values for its logger on every call.
+	var rows []struct {
 		User
 		SessionID         string
 		SessionLastSeenAt time.Time
 		SessionExpiresAt  time.Time
+		Cond              bool
 	}
-	res := db.WithContext(ctx).Table("staff_sessions AS s").
-		Select("u.*, s.id AS session_id, s.last_seen_at AS session_last_seen_at, s.expires_at AS session_expires_at").
+	err := db.WithContext(ctx).Table("staff_sessions AS s").
+		Select("u.*, s.id AS session_id, s.last_seen_at AS session_last_seen_at, s.expires_at AS session_expires_at, ? AS cond", cond).
 		Joins("JOIN users u ON u.id = s.user_id AND u.active = ?", true).
-		Where("s.id = ?", hashToken(token)).Limit(1).Scan(&row)
-	if res.Error != nil {
-		return nil, res.Error
+		Where("s.id = ?", hashToken(token)).Limit(1).Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, false, err
 	}
-	if res.RowsAffected == 0 {
-		return nil, nil
-	}
+	row := rows[0]
 	s := Session{ID: row.SessionID, UserID: row.ID, LastSeenAt: row.SessionLastSeenAt, ExpiresAt: row.SessionExpiresAt}
 	if now.After(s.ExpiresAt) || now.Sub(s.LastSeenAt) > idle {
 		db.WithContext(ctx).Delete(&Session{}, "id = ?", s.ID)
-		return nil, nil
+		return nil, false, nil
 	}
 	u := row.User
 	if now.Sub(s.LastSeenAt) > time.Minute {
 		db.WithContext(ctx).Model(&Session{}).Where("id = ?", s.ID).Update("last_seen_at", now)
 	}
-	return &u, nil
+	return &u, row.Cond, nil
 }
 
 // EndSession deletes a session (logout).

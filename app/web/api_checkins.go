@@ -45,9 +45,9 @@ type batchRequest struct {
 // attendance.ApplyBatch).
 // Header X-CSRF-Token and the staff session cookie are required.
 func (s *Server) apiCheckinBatch(c *fiber.Ctx) error {
-	// Only the event's id is needed here: the batch is the busiest staff
-	// request on a screening day, so the event is not loaded whole.
-	e, err := s.managedEventRef(c)
+	// The batch is the busiest staff request on a screening day: the event
+	// is not loaded here (attendance.Sync tells when it does not exist).
+	eventID, err := s.manageableEventID(c)
 	if err != nil {
 		return err
 	}
@@ -55,15 +55,11 @@ func (s *Server) apiCheckinBatch(c *fiber.Ctx) error {
 	if err := json.Unmarshal(c.Body(), &req); err != nil {
 		return apperr.Wrap(apperr.Invalid, "error.checkin.bad_batch", err)
 	}
-	results, err := attendance.ApplyBatch(c.UserContext(), s.db, s.cfg.SecretKey, e.ID, currentUser(c).ID, req.Checkins, s.now())
+	out, err := attendance.Sync(c.UserContext(), s.db, s.cfg.SecretKey, eventID, currentUser(c).ID, req.Checkins, s.now())
 	if err != nil {
 		return err
 	}
-	attended, walkIns, err := attendance.PresentCounts(c.UserContext(), s.db, e.ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"results": results, "attended": attended, "walk_ins": walkIns})
+	return c.JSON(fiber.Map{"results": out.Results, "attended": out.Attended, "walk_ins": out.WalkIns})
 }
 
 // checkinServiceWorker serves static/js/sw.js at /{lang}/staff/events/checkin-sw.js

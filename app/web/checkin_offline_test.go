@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/testutil"
+	"github.com/lantern-ngo/lantern/app/user"
 )
 
 // sendBatch posts queued items as checkin.js does and returns the statuses
@@ -292,6 +294,137 @@ func TestVendoredJSQR(t *testing.T) {
 		resp := f.c.get(lib)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") {
 			t.Errorf("GET %s: %d %s", lib, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+	})
+}
+
+// The tick a phone sends most (one person, by registration id): what it
+// answers in every case it meets, the figures beside it, and how many
+// queries it costs (on PostgreSQL it is one statement after the session and
+// CSRF checks).
+func TestCheckinTickOnRoster(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		f := newAttFixture(t, db, event.KindFilmDebate)
+		org := f.ta.client()
+		org.login(testutil.Staff(t, db, user.RoleOrganiser))
+		f.c = org
+		person := testutil.Registration(t, db, f.ev.ID, testutil.RegistrationOpts{})
+		group := testutil.Registration(t, db, f.ev.ID, testutil.RegistrationOpts{Kind: registration.KindGroup, Size: 12, Phone: "-"})
+		walkIn := testutil.Registration(t, db, f.ev.ID, testutil.RegistrationOpts{Kind: registration.KindWalkIn, Phone: "-"})
+		other := testutil.Event(t, db, testutil.EventOpts{Now: f.now})
+		stranger := testutil.Registration(t, db, other.ID, testutil.RegistrationOpts{})
+		qc := testutil.CountQueries(t, db)
+		tick := func(n int, regID uint, at time.Time) map[string]any {
+			return map[string]any{"client_id": cid(100 + n), "registration_id": regID, "at": at}
+		}
+		early, late := f.now.Add(-20*time.Minute), f.now.Add(-10*time.Minute)
+
+		steps := []struct {
+			item              map[string]any
+			want              string
+			attended, walkIns int
+		}{
+			{tick(1, person.ID, late), "checked_in", 1, 0},
+			{tick(2, group.ID, late), "checked_in", 13, 0},
+			{tick(3, walkIn.ID, late), "checked_in", 13, 1},
+			{tick(4, person.ID, late), "already", 13, 1},   // a second phone
+			{tick(5, person.ID, early), "already", 13, 1},  // one that saw them earlier
+			{tick(1, person.ID, late), "duplicate", 13, 1}, // the first phone again
+			{tick(6, stranger.ID, late), "rejected:error.checkin.not_on_roster", 13, 1},
+			{tick(6, stranger.ID, late), "duplicate", 13, 1},
+			{tick(7, 999999, late), "rejected:error.checkin.not_on_roster", 13, 1},
+		}
+		for i, st := range steps {
+			qc.Reset()
+			br := f.sendBatch(t, st.item)
+			if got := statuses(br); got != st.want || br.Attended != st.attended || br.WalkIns != st.walkIns {
+				t.Errorf("step %d: %s, attended %d, walk-ins %d; want %s, %d, %d", i+1, got, br.Attended, br.WalkIns, st.want, st.attended, st.walkIns)
+			}
+			if i == 0 {
+				t.Logf("%s: a new tick runs %d queries", db.Dialector.Name(), qc.N())
+				if db.Dialector.Name() == "postgres" && qc.N() > 2 {
+					t.Errorf("a tick runs %d queries on PostgreSQL, want 2 (session with its CSRF token, then the tick)", qc.N())
+				}
+			}
+		}
+		if a := attRow(t, db, person.ID); a == nil || !a.CheckedInAt.Equal(early) {
+			t.Errorf("attendance = %+v, want the earliest time %v", a, early)
+		}
+		if attRow(t, db, stranger.ID) != nil {
+			t.Error("a person of another event was checked in")
+		}
+		var receipts []attendance.Receipt
+		db.Order("client_id").Find(&receipts)
+		got := make([]string, len(receipts))
+		for i, r := range receipts {
+			got[i] = r.Status
+		}
+		if want := "checked_in checked_in checked_in already already rejected rejected"; strings.Join(got, " ") != want {
+			t.Errorf("receipts: %s, want %s", strings.Join(got, " "), want)
+		}
+		st, _ := attendance.EventStats(t.Context(), db, f.ev.ID)
+		if st.Attended != 13 || st.WalkIns != 1 {
+			t.Errorf("stats: attended %d, walk-ins %d; want 13 and 1", st.Attended, st.WalkIns)
+		}
+
+		// An event that does not exist.
+		resp := f.c.attPostJSON("/api/v1/events/999999/checkins", map[string]any{"checkins": []map[string]any{tick(8, person.ID, late)}})
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("tick at an event that does not exist: status %d, want 404", resp.StatusCode)
+		}
+	})
+}
+
+// The same item sent by several requests at once (a phone sending again
+// before its first answer came): one applies it, the others say duplicate,
+// and nothing is written twice.
+func TestCheckinSameTickAtOnce(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		f := newAttFixture(t, db, event.KindFilmDebate)
+		r := testutil.Registration(t, db, f.ev.ID, testutil.RegistrationOpts{})
+		for round := 0; round < 5; round++ {
+			item := map[string]any{"client_id": cid(200 + round), "registration_id": r.ID, "at": f.now.Add(-time.Duration(round+1) * time.Minute)}
+			if round%2 == 1 {
+				item["op"] = "undo"
+			}
+			var wg sync.WaitGroup
+			got := make([]string, 12)
+			for i := range got {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					resp := f.c.attPostJSON(fmt.Sprintf("/api/v1/events/%d/checkins", f.ev.ID), map[string]any{"checkins": []map[string]any{item}})
+					var br attBatchResponse
+					if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&br) != nil {
+						got[i] = fmt.Sprintf("status %d", resp.StatusCode)
+						return
+					}
+					got[i] = statuses(br)
+				}()
+			}
+			wg.Wait()
+			applied := 0
+			for _, s := range got {
+				switch s {
+				case "checked_in", "undone":
+					applied++
+				case "duplicate":
+				default:
+					t.Errorf("round %d: %s", round, s)
+				}
+			}
+			if applied != 1 {
+				t.Errorf("round %d: applied %d times (%v), want once", round, applied, got)
+			}
+			checkedIn := attRow(t, db, r.ID) != nil
+			if want := round%2 == 0; checkedIn != want {
+				t.Errorf("round %d: checked in %v, want %v", round, checkedIn, want)
+			}
+		}
+		var n int64
+		db.Model(&attendance.Receipt{}).Count(&n)
+		if n != 5 {
+			t.Errorf("receipts = %d, want 5", n)
 		}
 	})
 }

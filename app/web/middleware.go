@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/database"
@@ -24,8 +25,10 @@ const (
 	localsUser       = "lantern.user"
 	localsRequestID  = "lantern.reqid"
 	csrfContextKey   = "lantern.csrf"
-	sessionCookie    = "lantern_session"
-	langCookie       = "lang"
+	// localsCSRFChecked: the CSRF token, checked with the session.
+	localsCSRFChecked = "lantern.csrf_checked"
+	sessionCookie     = "lantern_session"
+	langCookie        = "lang"
 )
 
 // requestID gives each request an id, echoed in X-Request-Id and in logs.
@@ -149,15 +152,29 @@ func negotiateLang(c *fiber.Ctx) string {
 
 // loadSession resolves the staff session cookie, if any.
 func (s *Server) loadSession(c *fiber.Ctx) error {
-	if tok := c.Cookies(sessionCookie); tok != "" {
-		u, err := user.Resolve(c.UserContext(), s.db, tok, s.cfg.SessionIdle, s.now())
-		if err != nil {
-			return err
+	tok := c.Cookies(sessionCookie)
+	if tok == "" {
+		return c.Next()
+	}
+	// A staff member's form or batch: its CSRF token is looked up in the
+	// same query as the session (csrfProtection, next, uses the answer).
+	cond, csrfTok := gorm.Expr("FALSE"), ""
+	if !csrfExempt(c) {
+		if sent, ok := csrfSent(c); ok {
+			csrfTok = utils.CopyString(sent)
+			cond = dbstate.KnownExpr(csrfKeyPrefix + csrfTok)
 		}
-		if u != nil {
-			c.Locals(localsUser, u)
-			// Staff pages carry personal data: never cache them.
-			c.Set(fiber.HeaderCacheControl, "no-store")
+	}
+	u, known, err := user.ResolveAnd(c.UserContext(), s.db, tok, s.cfg.SessionIdle, s.now(), cond)
+	if err != nil {
+		return err
+	}
+	if u != nil {
+		c.Locals(localsUser, u)
+		// Staff pages carry personal data: never cache them.
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		if csrfTok != "" {
+			c.Locals(localsCSRFChecked, csrfChecked{token: csrfTok, known: known})
 		}
 	}
 	return c.Next()

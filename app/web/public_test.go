@@ -2,10 +2,12 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/testutil"
+	"github.com/lantern-ngo/lantern/app/user"
 )
 
 func TestEventListInThreeLanguages(t *testing.T) {
@@ -453,4 +456,44 @@ func TestPanicBecomesTranslatedPage(t *testing.T) {
 	if strings.Contains(string(body), "nil map") || strings.Contains(string(body), "goroutine") {
 		t.Errorf("the panic leaked to the person")
 	}
+}
+
+// A signed-in staff member's token is checked in the session's query: a
+// token the database does not know, or no longer knows, is refused there
+// too, even when the cookie and the header agree.
+func TestStaffCSRFCheckedWithSession(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{})
+		r := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{})
+		c := ta.client()
+		c.login(testutil.Staff(t, db, user.RoleOrganiser))
+		path := fmt.Sprintf("/api/v1/events/%d/checkins", e.ID)
+		n := 0
+		tick := func() int {
+			n++
+			return c.attPostJSON(path, map[string]any{"checkins": []map[string]any{
+				{"client_id": fmt.Sprintf("csrf-test-%d", n), "registration_id": r.ID}}}).StatusCode
+		}
+		valid := c.csrf()
+		forged := "forgedforgedforgedforged." + strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 36)
+		c.cookies["lantern_csrf"] = forged
+		if got := tick(); got != http.StatusForbidden {
+			t.Errorf("forged token (cookie and header agree): status %d, want 403", got)
+		}
+		c.cookies["lantern_csrf"] = valid
+		db.Table("kv_entries").Where("key = ?", "csrf:"+valid).Update("expires_at", time.Now().Add(-time.Minute).UTC())
+		if got := tick(); got != http.StatusForbidden {
+			t.Errorf("expired token: status %d, want 403", got)
+		}
+		var att int64
+		db.Table("attendances").Count(&att)
+		if att != 0 {
+			t.Fatalf("%d check-ins written with a refused token", att)
+		}
+		db.Table("kv_entries").Where("key = ?", "csrf:"+valid).Update("expires_at", time.Now().Add(time.Hour).UTC())
+		if got := tick(); got != http.StatusOK {
+			t.Errorf("valid token: status %d, want 200", got)
+		}
+	})
 }

@@ -37,8 +37,9 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/events", s.cachedPublic, s.apiEventList)
 	api.Get("/events/:id<int>", s.cachedPublic, s.apiEventShow)
 
-	// Everything below has CSRF protection and knows the staff session.
-	app.Use(s.csrfProtection(), s.loadSession)
+	// Everything below knows the staff session and has CSRF protection
+	// (in this order: a staff request checks both in one query).
+	app.Use(s.loadSession, s.csrfProtection())
 
 	app.Get("/", s.rootRedirect)
 
