@@ -2,6 +2,7 @@ package attendance
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -81,28 +82,26 @@ func eventMustExist(ctx context.Context, db *gorm.DB, eventID uint) error {
 // The figures are read from the statement's snapshot, which does not hold
 // its own check-in: it is added.
 const tickOnRosterSQL = `WITH prior AS (
-		SELECT 1 FROM checkin_receipts WHERE client_id = @cid
+		SELECT 1 FROM checkin_receipts WHERE client_id = $1
 	), reg AS (
 		SELECT id, event_id, kind, group_size FROM registrations
-		WHERE id = @reg AND event_id = @event AND NOT EXISTS (SELECT 1 FROM prior)
+		WHERE id = $2 AND event_id = $3 AND NOT EXISTS (SELECT 1 FROM prior)
 	), att AS (
 		INSERT INTO attendances (event_id, registration_id, checked_in_at, checked_in_by_id, source, client_id, created_at)
-		SELECT event_id, id, @at, @by, @source, @cid, @now FROM reg
+		SELECT event_id, id, $4, $5, $6, $1, $7 FROM reg
 		ON CONFLICT (registration_id) DO UPDATE SET checked_in_at = excluded.checked_in_at
 			WHERE attendances.checked_in_at > excluded.checked_in_at
 		RETURNING client_id
 	), rc AS (
 		INSERT INTO checkin_receipts (client_id, event_id, registration_id, status, received_by_id, created_at)
-		SELECT @cid, @event, id,
-			CASE WHEN EXISTS (SELECT 1 FROM att WHERE client_id = @cid) THEN @checkedIn ELSE @already END,
-			@by, @now
+		SELECT $1, $3, id, CASE WHEN EXISTS (SELECT 1 FROM att WHERE client_id = $1) THEN $8 ELSE $9 END, $5, $7
 		FROM reg
 		RETURNING status
 	), present AS (
-		SELECT COALESCE(SUM(CASE WHEN r.kind <> @walkIn THEN r.group_size ELSE 0 END), 0) AS attended,
-			COALESCE(SUM(CASE WHEN r.kind = @walkIn THEN r.group_size ELSE 0 END), 0) AS walk_ins
+		SELECT COALESCE(SUM(CASE WHEN r.kind <> $10 THEN r.group_size ELSE 0 END), 0) AS attended,
+			COALESCE(SUM(CASE WHEN r.kind = $10 THEN r.group_size ELSE 0 END), 0) AS walk_ins
 		FROM attendances a JOIN registrations r ON r.id = a.registration_id
-		WHERE a.event_id = @event
+		WHERE a.event_id = $3
 	)
 	SELECT rc.status, reg.kind, reg.group_size, present.attended, present.walk_ins
 	FROM rc, reg, present`
@@ -114,35 +113,35 @@ const tickOnRosterSQL = `WITH prior AS (
 // then gives the answer (duplicate, or rejected with its reason) and
 // writes the rejected receipt.
 func tickOnRoster(ctx context.Context, db *gorm.DB, eventID, byID uint, it BatchItem, now time.Time) (*SyncResult, error) {
-	var rows []struct {
-		Status    string
-		Kind      string
-		GroupSize int
-		Attended  int
-		WalkIns   int
+	// PostgreSQL's numbered parameters, passed through by GORM as they are,
+	// and the row scanned by hand: this runs for every tick of every phone.
+	var (
+		status, kind                 string
+		groupSize, attended, walkIns int
+	)
+	err := db.WithContext(ctx).Raw(tickOnRosterSQL,
+		it.ClientID, it.RegistrationID, eventID, clampTime(it.At, now), userPtr(byID), SourceOffline, now.UTC(),
+		StatusCheckedIn, StatusAlready, registration.KindWalkIn).
+		Row().Scan(&status, &kind, &groupSize, &attended, &walkIns)
+	if t, ok := db.Dialector.(gorm.ErrorTranslator); ok && err != nil {
+		err = t.Translate(err)
 	}
-	err := db.WithContext(ctx).Raw(tickOnRosterSQL, map[string]any{
-		"cid": it.ClientID, "reg": it.RegistrationID, "event": eventID,
-		"at": clampTime(it.At, now), "by": userPtr(byID), "source": SourceOffline, "now": now.UTC(),
-		"checkedIn": StatusCheckedIn, "already": StatusAlready, "walkIn": registration.KindWalkIn,
-	}).Find(&rows).Error
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows), errors.Is(err, gorm.ErrDuplicatedKey):
 		return nil, nil
-	}
-	if err != nil || len(rows) == 0 {
+	case err != nil:
 		return nil, err
 	}
-	row := rows[0]
-	if row.Status == StatusCheckedIn {
-		if row.Kind == registration.KindWalkIn {
-			row.WalkIns += row.GroupSize
+	if status == StatusCheckedIn {
+		if kind == registration.KindWalkIn {
+			walkIns += groupSize
 		} else {
-			row.Attended += row.GroupSize
+			attended += groupSize
 		}
 	}
 	return &SyncResult{
-		Results:  []BatchResult{{ClientID: it.ClientID, Status: row.Status, RegistrationID: it.RegistrationID}},
-		Attended: row.Attended,
-		WalkIns:  row.WalkIns,
+		Results:  []BatchResult{{ClientID: it.ClientID, Status: status, RegistrationID: it.RegistrationID}},
+		Attended: attended,
+		WalkIns:  walkIns,
 	}, nil
 }

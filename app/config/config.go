@@ -62,6 +62,11 @@ type Config struct {
 	// computes them on every view.
 	DashboardMaxAge time.Duration
 
+	// DBConcurrency is how many requests that work on the database (staff
+	// requests, form posts) run at once on this instance; the others wait
+	// their turn in arrival order (docs/PERFORMANCE.md).
+	DBConcurrency int
+
 	// CoachingOverdueWeeks: a coachee with no coaching session for this many
 	// weeks shows as overdue on their coach's page.
 	CoachingOverdueWeeks int
@@ -153,6 +158,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.RequestTimeout = duration("REQUEST_TIMEOUT", 15*time.Second)
 	c.CoachingOverdueWeeks = integer("COACHING_OVERDUE_WEEKS", 6, 1, 104)
 	c.DashboardMaxAge = duration("DASHBOARD_MAX_AGE", time.Minute)
+	c.DBConcurrency = integer("DB_CONCURRENCY", 12, 1, 1000)
 	c.PageCache = boolean("PAGE_CACHE", true)
 	c.PageCacheTTL = duration("PAGE_CACHE_TTL", 30*time.Second)
 	c.PageCachePoll = duration("PAGE_CACHE_POLL", 250*time.Millisecond)
