@@ -150,6 +150,6 @@ func PresentCounts(ctx context.Context, db *gorm.DB, eventID uint) (attended, wa
 			COALESCE(SUM(CASE WHEN r.kind <> ? THEN r.group_size ELSE 0 END), 0) AS attended,
 			COALESCE(SUM(CASE WHEN r.kind = ? THEN r.group_size ELSE 0 END), 0) AS walk_ins
 		FROM attendances a JOIN registrations r ON r.id = a.registration_id
-		WHERE a.event_id = ?`, registration.KindWalkIn, registration.KindWalkIn, eventID).Scan(&row).Error
+		WHERE a.event_id = ? AND r.event_id = ?`, registration.KindWalkIn, registration.KindWalkIn, eventID, eventID).Scan(&row).Error
 	return row.Attended, row.WalkIns, err
 }

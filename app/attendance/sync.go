@@ -80,7 +80,10 @@ func eventMustExist(ctx context.Context, db *gorm.DB, eventID uint) error {
 // first answer came), its receipt makes this statement fail with a unique
 // violation, and the whole statement, check-in included, is rolled back.
 // The figures are read from the statement's snapshot, which does not hold
-// its own check-in: it is added.
+// its own check-in: it is added. Both tables are filtered by the event (a
+// person checked in at an event is registered for it), so that PostgreSQL
+// joins the event's rows of each, not each attendance to its registration
+// one by one: 14 buffers instead of 200 for an event of 66 people.
 const tickOnRosterSQL = `WITH prior AS (
 		SELECT 1 FROM checkin_receipts WHERE client_id = $1
 	), reg AS (
@@ -101,7 +104,7 @@ const tickOnRosterSQL = `WITH prior AS (
 		SELECT COALESCE(SUM(CASE WHEN r.kind <> $10 THEN r.group_size ELSE 0 END), 0) AS attended,
 			COALESCE(SUM(CASE WHEN r.kind = $10 THEN r.group_size ELSE 0 END), 0) AS walk_ins
 		FROM attendances a JOIN registrations r ON r.id = a.registration_id
-		WHERE a.event_id = $3
+		WHERE a.event_id = $3 AND r.event_id = $3
 	)
 	SELECT rc.status, reg.kind, reg.group_size, present.attended, present.walk_ins
 	FROM rc, reg, present`

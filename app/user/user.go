@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -238,33 +239,37 @@ func ResolveAnd(ctx context.Context, db *gorm.DB, token string, idle time.Durati
 		return nil, false, nil
 	}
 	// One query for the session and its (active) account: every staff
-	// request, check-ins included, starts here. Find, not Scan: GORM's Scan
-	// formats the SQL with its values for its logger on every call.
-	var rows []struct {
+	// request, check-ins included, starts here, so its row is scanned by
+	// hand rather than through GORM's reflection.
+	var row struct {
 		User
 		SessionID         string
 		SessionLastSeenAt time.Time
 		SessionExpiresAt  time.Time
 		Cond              bool
 	}
-	err := db.WithContext(ctx).Table("staff_sessions AS s").
-		Select("u.*, s.id AS session_id, s.last_seen_at AS session_last_seen_at, s.expires_at AS session_expires_at, ? AS cond", cond).
-		Joins("JOIN users u ON u.id = s.user_id AND u.active = ?", true).
-		Where("s.id = ?", hashToken(token)).Limit(1).Find(&rows).Error
-	if err != nil || len(rows) == 0 {
+	u := &row.User
+	err := db.WithContext(ctx).Raw(`SELECT u.id, u.email, u.name, u.password_hash, u.roles, u.lang, u.phone, u.active,
+			u.coach_id, u.last_login_at, u.created_at, u.updated_at, s.id, s.last_seen_at, s.expires_at, ?
+		FROM staff_sessions s JOIN users u ON u.id = s.user_id AND u.active = ?
+		WHERE s.id = ?`, cond, true, hashToken(token)).Row().
+		Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Roles, &u.Lang, &u.Phone, &u.Active,
+			&u.CoachID, &u.LastLoginAt, &u.CreatedAt, &u.UpdatedAt, &row.SessionID, &row.SessionLastSeenAt, &row.SessionExpiresAt, &row.Cond)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
 		return nil, false, err
 	}
-	row := rows[0]
 	s := Session{ID: row.SessionID, UserID: row.ID, LastSeenAt: row.SessionLastSeenAt, ExpiresAt: row.SessionExpiresAt}
 	if now.After(s.ExpiresAt) || now.Sub(s.LastSeenAt) > idle {
 		db.WithContext(ctx).Delete(&Session{}, "id = ?", s.ID)
 		return nil, false, nil
 	}
-	u := row.User
 	if now.Sub(s.LastSeenAt) > time.Minute {
 		db.WithContext(ctx).Model(&Session{}).Where("id = ?", s.ID).Update("last_seen_at", now)
 	}
-	return &u, row.Cond, nil
+	return u, row.Cond, nil
 }
 
 // EndSession deletes a session (logout).
