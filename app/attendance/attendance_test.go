@@ -237,3 +237,34 @@ func TestProgrammeReach(t *testing.T) {
 		}
 	})
 }
+
+// Old receipts are swept; recent ones stay and still make a replay change
+// nothing.
+func TestSweepReceipts(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Now().UTC()
+		e := testutil.Event(t, db, testutil.EventOpts{Now: now})
+		r := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{})
+		apply := func(clientID string, at time.Time) string {
+			res, err := attendance.ApplyBatch(t.Context(), db, "secret", e.ID, 0,
+				[]attendance.BatchItem{{ClientID: clientID, RegistrationID: r.ID, Op: attendance.OpUndo}}, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res[0].Status
+		}
+		apply("old-item", now.Add(-attendance.ReceiptLifetime-time.Hour))
+		apply("recent-item", now.Add(-attendance.ReceiptLifetime+time.Hour))
+		if err := attendance.SweepReceipts(t.Context(), db, now); err != nil {
+			t.Fatal(err)
+		}
+		var left []attendance.Receipt
+		db.Find(&left)
+		if len(left) != 1 || left[0].ClientID != "recent-item" {
+			t.Errorf("receipts left: %+v, want recent-item only", left)
+		}
+		if got := apply("recent-item", now); got != attendance.StatusDuplicate {
+			t.Errorf("replay of a kept receipt: %s, want duplicate", got)
+		}
+	})
+}

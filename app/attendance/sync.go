@@ -148,3 +148,14 @@ func tickOnRoster(ctx context.Context, db *gorm.DB, eventID, byID uint, it Batch
 		WalkIns:  walkIns,
 	}, nil
 }
+
+// ReceiptLifetime is how long a check-in item's receipt is kept. A phone's
+// queue is at most days old (check-in times are clamped to the last 72
+// hours), so a month keeps every replay harmless, and the table small.
+const ReceiptLifetime = 30 * 24 * time.Hour
+
+// SweepReceipts deletes the receipts older than ReceiptLifetime (the
+// janitor calls it).
+func SweepReceipts(ctx context.Context, db *gorm.DB, now time.Time) error {
+	return db.WithContext(ctx).Where("created_at < ?", now.Add(-ReceiptLifetime).UTC()).Delete(&Receipt{}).Error
+}

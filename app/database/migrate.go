@@ -22,6 +22,7 @@ func migrations() []*gormigrate.Migration {
 		m0007Reports(),
 		m0008Events(),
 		m0009PublicVersion(),
+		m0010ReceiptSweep(),
 	}
 }
 

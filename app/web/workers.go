@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/lantern-ngo/lantern/app/attendance"
 	"github.com/lantern-ngo/lantern/app/dbstate"
 )
 
@@ -21,13 +22,17 @@ func (s *Server) workers() []func(context.Context) {
 	}
 }
 
-// janitor deletes expired CSRF tokens, rate-limit windows and sessions.
+// janitor deletes expired CSRF tokens, rate-limit windows and sessions, and
+// old check-in receipts.
 func (s *Server) janitor(ctx context.Context) {
 	tick := time.NewTicker(10 * time.Minute)
 	defer tick.Stop()
 	for {
 		if err := dbstate.Sweep(ctx, s.db, s.now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("janitor", slog.String("error", err.Error()))
+		}
+		if err := attendance.SweepReceipts(ctx, s.db, s.now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("janitor: check-in receipts", slog.String("error", err.Error()))
 		}
 		select {
 		case <-ctx.Done():
