@@ -206,14 +206,26 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// DefaultConnectTimeout is the connect_timeout (seconds) given to a
+// PostgreSQL URL that sets none.
+const DefaultConnectTimeout = "5"
+
 // ParseDatabaseURL tells the dialect ("postgres" or "sqlite") and the driver DSN.
 func ParseDatabaseURL(raw string) (dialect, dsn string, err error) {
 	switch {
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
-		if _, e := url.Parse(raw); e != nil {
+		u, e := url.Parse(raw)
+		if e != nil {
 			return "", "", fmt.Errorf("DATABASE_URL: not a valid postgres:// URL")
 		}
-		return "postgres", raw, nil
+		// A database host that drops packets would otherwise hold each new
+		// connection until the system's TCP timeout (minutes): with one, a
+		// page answers the translated 503 after a few seconds.
+		if q := u.Query(); !q.Has("connect_timeout") {
+			q.Set("connect_timeout", DefaultConnectTimeout)
+			u.RawQuery = q.Encode()
+		}
+		return "postgres", u.String(), nil
 	case strings.HasPrefix(raw, "sqlite:"):
 		path := strings.TrimPrefix(raw, "sqlite:")
 		if path == "" {

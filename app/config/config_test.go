@@ -45,3 +45,21 @@ func TestBadSettingsNameTheVariable(t *testing.T) {
 		}
 	}
 }
+
+// A PostgreSQL URL without connect_timeout gets one; one it sets is kept,
+// and so is the rest of the URL.
+func TestDatabaseURLConnectTimeout(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u@h:5432/db":                                "postgres://u@h:5432/db?connect_timeout=5",
+		"postgres://u@h/db?sslmode=disable":                     "postgres://u@h/db?connect_timeout=5&sslmode=disable",
+		"postgresql://u@h/db?connect_timeout=2&sslmode=require": "postgresql://u@h/db?connect_timeout=2&sslmode=require",
+	} {
+		dialect, dsn, err := ParseDatabaseURL(in)
+		if err != nil || dialect != "postgres" || dsn != want {
+			t.Errorf("%s: %s %s %v, want %s", in, dialect, dsn, err, want)
+		}
+	}
+	if _, dsn, _ := ParseDatabaseURL("sqlite:data/x.db"); dsn != "data/x.db" {
+		t.Errorf("sqlite dsn %q", dsn)
+	}
+}
