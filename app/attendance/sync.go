@@ -9,44 +9,62 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
-	"github.com/lantern-ngo/lantern/app/registration"
 )
 
 // SyncResult is what a check-in phone gets back for a batch: what happened
-// to each item, and the event's two figures it shows.
+// to each item and, when asked, the event's figures.
 type SyncResult struct {
-	Results  []BatchResult
+	Results []BatchResult
+	// Figures: registered people checked in (group sizes counted) and
+	// walk-ins, when Sync was asked for them.
+	Figures *Figures
+}
+
+// Figures are an event's present counts.
+type Figures struct {
 	Attended int
 	WalkIns  int
 }
 
-// Sync applies a batch sent by a check-in phone and reads the figures the
-// phone shows. The event must exist (the caller checked the person may
-// manage it).
+// Sync applies a batch sent by a check-in phone and, with figures, reads
+// the event's present counts. The event must exist (the caller checked the
+// person may manage it).
 //
 // The batch a phone sends most on a screening day holds one person ticked on
 // the roster. On PostgreSQL that batch is one statement (see tickOnRoster);
-// every other batch, and every batch on SQLite, goes through ApplyBatch and
-// PresentCounts, with the same results.
-func Sync(ctx context.Context, db *gorm.DB, secret string, eventID, byID uint, items []BatchItem, now time.Time) (*SyncResult, error) {
+// every other batch, and every batch on SQLite, goes through ApplyBatch, with
+// the same results. The figures cost a query over the event's attendances:
+// the check-in page keeps its own count and follows other phones through the
+// roster, so it does not ask for them.
+func Sync(ctx context.Context, db *gorm.DB, secret string, eventID, byID uint, items []BatchItem, now time.Time, figures bool) (*SyncResult, error) {
+	var out *SyncResult
 	if len(items) == 1 && isRosterTick(items[0]) && db.Dialector.Name() == "postgres" {
-		out, err := tickOnRoster(ctx, db, eventID, byID, items[0], now)
-		if err != nil || out != nil {
-			return out, err
+		res, err := tickOnRoster(ctx, db, eventID, byID, items[0], now)
+		if err != nil {
+			return nil, err
+		}
+		if res != nil {
+			out = &SyncResult{Results: []BatchResult{*res}}
 		}
 	}
-	if err := eventMustExist(ctx, db, eventID); err != nil {
-		return nil, err
+	if out == nil {
+		if err := eventMustExist(ctx, db, eventID); err != nil {
+			return nil, err
+		}
+		results, err := ApplyBatch(ctx, db, secret, eventID, byID, items, now)
+		if err != nil {
+			return nil, err
+		}
+		out = &SyncResult{Results: results}
 	}
-	results, err := ApplyBatch(ctx, db, secret, eventID, byID, items, now)
-	if err != nil {
-		return nil, err
+	if figures {
+		attended, walkIns, err := PresentCounts(ctx, db, eventID)
+		if err != nil {
+			return nil, err
+		}
+		out.Figures = &Figures{Attended: attended, WalkIns: walkIns}
 	}
-	attended, walkIns, err := PresentCounts(ctx, db, eventID)
-	if err != nil {
-		return nil, err
-	}
-	return &SyncResult{Results: results, Attended: attended, WalkIns: walkIns}, nil
+	return out, nil
 }
 
 // isRosterTick tells a check-in of a registration by its id (a tick on the
@@ -79,15 +97,10 @@ func eventMustExist(ctx context.Context, db *gorm.DB, eventID uint) error {
 // another request at this very moment (a phone sending again before the
 // first answer came), its receipt makes this statement fail with a unique
 // violation, and the whole statement, check-in included, is rolled back.
-// The figures are read from the statement's snapshot, which does not hold
-// its own check-in: it is added. Both tables are filtered by the event (a
-// person checked in at an event is registered for it), so that PostgreSQL
-// joins the event's rows of each, not each attendance to its registration
-// one by one: 14 buffers instead of 200 for an event of 66 people.
 const tickOnRosterSQL = `WITH prior AS (
 		SELECT 1 FROM checkin_receipts WHERE client_id = $1
 	), reg AS (
-		SELECT id, event_id, kind, group_size FROM registrations
+		SELECT id, event_id FROM registrations
 		WHERE id = $2 AND event_id = $3 AND NOT EXISTS (SELECT 1 FROM prior)
 	), att AS (
 		INSERT INTO attendances (event_id, registration_id, checked_in_at, checked_in_by_id, source, client_id, created_at)
@@ -95,19 +108,11 @@ const tickOnRosterSQL = `WITH prior AS (
 		ON CONFLICT (registration_id) DO UPDATE SET checked_in_at = excluded.checked_in_at
 			WHERE attendances.checked_in_at > excluded.checked_in_at
 		RETURNING client_id
-	), rc AS (
-		INSERT INTO checkin_receipts (client_id, event_id, registration_id, status, received_by_id, created_at)
-		SELECT $1, $3, id, CASE WHEN EXISTS (SELECT 1 FROM att WHERE client_id = $1) THEN $8 ELSE $9 END, $5, $7
-		FROM reg
-		RETURNING status
-	), present AS (
-		SELECT COALESCE(SUM(CASE WHEN r.kind <> $10 THEN r.group_size ELSE 0 END), 0) AS attended,
-			COALESCE(SUM(CASE WHEN r.kind = $10 THEN r.group_size ELSE 0 END), 0) AS walk_ins
-		FROM attendances a JOIN registrations r ON r.id = a.registration_id
-		WHERE a.event_id = $3 AND r.event_id = $3
 	)
-	SELECT rc.status, reg.kind, reg.group_size, present.attended, present.walk_ins
-	FROM rc, reg, present`
+	INSERT INTO checkin_receipts (client_id, event_id, registration_id, status, received_by_id, created_at)
+	SELECT $1, $3, id, CASE WHEN EXISTS (SELECT 1 FROM att WHERE client_id = $1) THEN $8 ELSE $9 END, $5, $7
+	FROM reg
+	RETURNING status`
 
 // tickOnRoster applies one roster tick on PostgreSQL. It returns nil, nil
 // when the item needs ApplyBatch: its client id was received before, the
@@ -115,17 +120,14 @@ const tickOnRosterSQL = `WITH prior AS (
 // the same item is being applied by another request right now. ApplyBatch
 // then gives the answer (duplicate, or rejected with its reason) and
 // writes the rejected receipt.
-func tickOnRoster(ctx context.Context, db *gorm.DB, eventID, byID uint, it BatchItem, now time.Time) (*SyncResult, error) {
+func tickOnRoster(ctx context.Context, db *gorm.DB, eventID, byID uint, it BatchItem, now time.Time) (*BatchResult, error) {
 	// PostgreSQL's numbered parameters, passed through by GORM as they are,
 	// and the row scanned by hand: this runs for every tick of every phone.
-	var (
-		status, kind                 string
-		groupSize, attended, walkIns int
-	)
+	var status string
 	err := db.WithContext(ctx).Raw(tickOnRosterSQL,
 		it.ClientID, it.RegistrationID, eventID, clampTime(it.At, now), userPtr(byID), SourceOffline, now.UTC(),
-		StatusCheckedIn, StatusAlready, registration.KindWalkIn).
-		Row().Scan(&status, &kind, &groupSize, &attended, &walkIns)
+		StatusCheckedIn, StatusAlready).
+		Row().Scan(&status)
 	if t, ok := db.Dialector.(gorm.ErrorTranslator); ok && err != nil {
 		err = t.Translate(err)
 	}
@@ -135,18 +137,7 @@ func tickOnRoster(ctx context.Context, db *gorm.DB, eventID, byID uint, it Batch
 	case err != nil:
 		return nil, err
 	}
-	if status == StatusCheckedIn {
-		if kind == registration.KindWalkIn {
-			walkIns += groupSize
-		} else {
-			attended += groupSize
-		}
-	}
-	return &SyncResult{
-		Results:  []BatchResult{{ClientID: it.ClientID, Status: status, RegistrationID: it.RegistrationID}},
-		Attended: attended,
-		WalkIns:  walkIns,
-	}, nil
+	return &BatchResult{ClientID: it.ClientID, Status: status, RegistrationID: it.RegistrationID}, nil
 }
 
 // ReceiptLifetime is how long a check-in item's receipt is kept. A phone's

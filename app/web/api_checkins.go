@@ -42,7 +42,9 @@ type batchRequest struct {
 // phone queued (check-ins, walk-ins, undos with "op": "undo", headcounts
 // with "op": "headcount"), each with its client-generated id, applied in the
 // order sent. Sending the same batch again changes nothing (see
-// attendance.ApplyBatch).
+// attendance.ApplyBatch). With ?figures=1 the answer also holds the event's
+// present counts ("attended", "walk_ins"); the check-in page does not ask
+// for them (it counts its roster lines and follows the roster).
 // Header X-CSRF-Token and the staff session cookie are required.
 func (s *Server) apiCheckinBatch(c *fiber.Ctx) error {
 	// The batch is the busiest staff request on a screening day: the event
@@ -55,11 +57,15 @@ func (s *Server) apiCheckinBatch(c *fiber.Ctx) error {
 	if err := json.Unmarshal(c.Body(), &req); err != nil {
 		return apperr.Wrap(apperr.Invalid, "error.checkin.bad_batch", err)
 	}
-	out, err := attendance.Sync(c.UserContext(), s.db, s.cfg.SecretKey, eventID, currentUser(c).ID, req.Checkins, s.now())
+	figures := c.Query("figures") == "1"
+	out, err := attendance.Sync(c.UserContext(), s.db, s.cfg.SecretKey, eventID, currentUser(c).ID, req.Checkins, s.now(), figures)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"results": out.Results, "attended": out.Attended, "walk_ins": out.WalkIns})
+	if out.Figures == nil {
+		return c.JSON(fiber.Map{"results": out.Results})
+	}
+	return c.JSON(fiber.Map{"results": out.Results, "attended": out.Figures.Attended, "walk_ins": out.Figures.WalkIns})
 }
 
 // checkinServiceWorker serves static/js/sw.js at /{lang}/staff/events/checkin-sw.js

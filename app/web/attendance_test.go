@@ -273,7 +273,7 @@ func TestCheckinBatchReplayIsIdempotent(t *testing.T) {
 			{"client_id": "0b6f3c1e-0000-4000-8000-000000000004", "walk_in": map[string]any{"sex": "female", "age_band": "under_16"}, "at": at},
 			{"client_id": "0b6f3c1e-0000-4000-8000-000000000005", "code": "UNKNOWN1", "at": at},
 		}}
-		path := fmt.Sprintf("/api/v1/events/%d/checkins", f.ev.ID)
+		path := fmt.Sprintf("/api/v1/events/%d/checkins?figures=1", f.ev.ID)
 		var first attBatchResponse
 		for round := 1; round <= 3; round++ {
 			resp := f.c.attPostJSON(path, batch)
