@@ -158,7 +158,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.RequestTimeout = duration("REQUEST_TIMEOUT", 15*time.Second)
 	c.CoachingOverdueWeeks = integer("COACHING_OVERDUE_WEEKS", 6, 1, 104)
 	c.DashboardMaxAge = duration("DASHBOARD_MAX_AGE", time.Minute)
-	c.DBConcurrency = integer("DB_CONCURRENCY", 12, 1, 1000)
+	c.DBConcurrency = integer("DB_CONCURRENCY", 8, 1, 1000)
 	c.PageCache = boolean("PAGE_CACHE", true)
 	c.PageCacheTTL = duration("PAGE_CACHE_TTL", 30*time.Second)
 	c.PageCachePoll = duration("PAGE_CACHE_POLL", 250*time.Millisecond)

@@ -67,6 +67,12 @@ func Open(databaseURL string, log *slog.Logger) (*gorm.DB, error) {
 		sqlDB.SetMaxOpenConns(25)
 		sqlDB.SetMaxIdleConns(25)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		// Each connection keeps the plans PostgreSQL made for its prepared
+		// statements; renewing connections lets new plans follow tables
+		// that grew since (a receipts table empty on the morning of a
+		// screening and large by noon), and lets a failover or a proxy
+		// rebalance them.
+		sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	default:
 		if dir := filepath.Dir(dsn); dir != "." {
 			if err := os.MkdirAll(dir, 0o750); err != nil {

@@ -7,7 +7,7 @@ import (
 )
 
 // defaultDBConcurrency is used when the configuration leaves it unset.
-const defaultDBConcurrency = 12
+const defaultDBConcurrency = 8
 
 // admission lets at most n requests that work on the database run at once
 // on this instance; the others wait in the order they came (the waiters on
