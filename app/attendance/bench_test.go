@@ -2,6 +2,7 @@ package attendance_test
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,5 +52,35 @@ func BenchmarkApplyBatch(b *testing.B) {
 		if _, err := attendance.ApplyBatch(b.Context(), db, "secret", ev.ID, 0, items, now); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkSyncTick: phones tick people on the roster of one screening, in
+// parallel, one person per batch, as the check-in page sends them (most are
+// repeats: "already"). On PostgreSQL this is the one-statement path.
+//
+//	TEST_DATABASE_URL=… go test ./app/attendance -run '^$' -bench SyncTick -cpu 1,8
+func BenchmarkSyncTick(b *testing.B) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		b.Run(dialect, func(b *testing.B) {
+			db := testutil.New(b, dialect).DB
+			now := time.Now().UTC()
+			ev := testutil.Event(b, db, testutil.EventOpts{Now: now, StartsIn: -time.Hour})
+			var ids []uint
+			for i := 0; i < 66; i++ {
+				ids = append(ids, testutil.Registration(b, db, ev.ID, testutil.RegistrationOpts{}).ID)
+			}
+			var n atomic.Int64
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					item := attendance.BatchItem{ClientID: fmt.Sprintf("bench-%d", i), RegistrationID: ids[int(i)%len(ids)], At: now}
+					if _, err := attendance.Sync(b.Context(), db, "secret", ev.ID, 0, []attendance.BatchItem{item}, now, false); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
 	}
 }
