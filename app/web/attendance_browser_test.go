@@ -131,3 +131,50 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		})
 	})
 }
+
+// Ticks sent one after another fetch the roster once, not once each; a
+// check-in made on another phone still shows within ten seconds.
+func TestBrowserCheckinRosterFollowsAtMostEvery10s(t *testing.T) {
+	db := testutil.New(t, "sqlite").DB
+	b := newBrowser(t, db)
+	now := time.Now().UTC()
+	ev := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: 30 * time.Minute})
+	tr := testutil.Staff(t, db, user.RoleTrainer)
+	testutil.AssignTrainer(t, db, ev.ID, tr.ID)
+	var people []uint
+	for i := 0; i < 4; i++ {
+		people = append(people, testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{}).ID)
+	}
+	present := func(id uint) bool {
+		var n int64
+		db.Model(&attendance.Attendance{}).Where("registration_id = ?", id).Count(&n)
+		return n == 1
+	}
+	rosterFetches := func() int {
+		return evalAs[int](t, b, `performance.getEntriesByType("resource").filter(function (e) { return e.name.indexOf("/roster") >= 0; }).length`)
+	}
+
+	b.navigate(t, "/en/login")
+	b.fill(t, "#email", tr.Email)
+	b.fill(t, "#password", testutil.DefaultPassword)
+	b.click(t, "form.form button[type=submit]")
+	b.waitVisible(t, ".menu")
+	b.navigate(t, fmt.Sprintf("/en/staff/events/%d/checkin", ev.ID))
+	b.waitVisible(t, "#roster")
+	start := time.Now()
+	for _, id := range people[:3] {
+		b.click(t, fmt.Sprintf("#roster-%d form.mark button", id))
+		attWaitFor(t, "the check-in on the server", func() bool { return present(id) })
+	}
+	attWaitFor(t, "the first roster fetch", func() bool { return rosterFetches() >= 1 })
+	if n := rosterFetches(); n != 1 && time.Since(start) < 10*time.Second {
+		t.Errorf("%d roster fetches for 3 ticks in %v, want 1", n, time.Since(start).Round(time.Millisecond))
+	}
+	// Another phone checks the fourth person in.
+	if _, err := attendance.CheckIn(t.Context(), db, attendance.CheckInInput{EventID: ev.ID, RegistrationID: people[3]}, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	attWaitFor(t, "the other phone's check-in on this roster", func() bool {
+		return evalAs[bool](t, b, fmt.Sprintf(`document.getElementById("roster-%d").classList.contains("present")`, people[3]))
+	})
+}

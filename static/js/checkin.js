@@ -153,7 +153,7 @@
       var m = rejected.length ? msg('rejected').replace('#', rejected.length) : msg('sent');
       if (headcount) { m = headcount === 'sent' ? msg('headcountSent') : msg('headcountRejected'); }
       refreshStatus(m);
-      if (load().length) { sync(); } else { pull(); }
+      if (load().length) { sync(); } else { pullSoon(); }
     }).catch(function (e) {
       inflight = {};
       sending = false;
@@ -413,8 +413,10 @@
   }
 
   // Follow other phones' check-ins while online.
+  var lastPull = 0, pullTimer = null;
   function pull() {
     if (!navigator.onLine || document.hidden || !d.roster) { return; }
+    lastPull = Date.now();
     fetch(d.roster, { credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
@@ -423,6 +425,15 @@
         var queued = showQueue();
         body.roster.forEach(function (p) { if (!(p.id in queued)) { setLine(p.id, !!p.present, false); } });
       }).catch(function () {});
+  }
+
+  // After a send, the roster is fetched again at most every 10 s: with a
+  // hundred phones ticking, one roster per tick would cost the server more
+  // than the check-ins themselves.
+  function pullSoon() {
+    var wait = lastPull + 10000 - Date.now();
+    if (wait <= 0) { pull(); return; }
+    if (!pullTimer) { pullTimer = setTimeout(function () { pullTimer = null; pull(); }, wait); }
   }
 
   window.addEventListener('online', function () { sync(); pull(); });
