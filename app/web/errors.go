@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"log/slog"
+	"regexp"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -30,6 +31,9 @@ type errorPage struct {
 // (with the request id, never the query string or form), and shows a
 // translated page — or JSON under /api/.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	if to, ok := importTooLargeRedirect(c, err); ok {
+		return c.Redirect(to, fiber.StatusSeeOther)
+	}
 	status := fiber.StatusInternalServerError
 	key := "error.internal"
 	var args map[string]any
@@ -99,4 +103,19 @@ func requestIDOf(c *fiber.Ctx) string {
 func isAPI(c *fiber.Ctx) bool {
 	p := c.Path()
 	return len(p) >= 5 && p[:5] == "/api/"
+}
+
+// importUploadPath matches the CSV import's upload: /{lang}/staff/events/{id}/registrations/import.
+var importUploadPath = regexp.MustCompile(`^/(vi|fr|en)/staff/events/[0-9]{1,12}/registrations/import$`)
+
+// importTooLargeRedirect: a CSV over the server's body limit is refused
+// before any handler runs, which would leave the organiser on a bare "too
+// large" page. The upload form says instead what the limit is and what to
+// do (split the list), in the language of the page.
+func importTooLargeRedirect(c *fiber.Ctx, err error) (string, bool) {
+	var fe *fiber.Error
+	if c.Method() != fiber.MethodPost || !errors.As(err, &fe) || fe.Code != fiber.StatusRequestEntityTooLarge || !importUploadPath.MatchString(c.Path()) {
+		return "", false
+	}
+	return c.Path() + "?too_large=1", true
 }

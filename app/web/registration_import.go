@@ -176,6 +176,10 @@ func (s *Server) registrationImportForm(c *fiber.Ctx) error {
 		return err
 	}
 	p := s.importPageData(c, e, importLang(c.Query("lang"), e))
+	if c.Query("too_large") == "1" {
+		// A file over the server's body limit (see importTooLargeRedirect).
+		p.Error = translator(c).TMap(registration.ErrImportTooLarge, map[string]any{"MaxKB": registration.ImportMaxBytes >> 10})
+	}
 	if c.Query("done") == "1" {
 		n := func(k string) int {
 			v := c.QueryInt(k)

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -402,4 +404,53 @@ func TestImportAccess(t *testing.T) {
 			t.Errorf("%d registrations written by refused requests", n)
 		}
 	})
+}
+
+// A file over the server's body limit (1 MiB) is refused before any handler
+// runs; the organiser is sent back to the upload form, which says the
+// import's limit in the page's language.
+func TestImportOverBodyLimit(t *testing.T) {
+	db := testutil.New(t, "sqlite").DB
+	ta := newTestApp(t, db)
+	ta.setNow(staffNow)
+	c, _ := ta.organiser(t)
+	e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 5})
+	// app.Test does not return fasthttp's answer to an oversized body: a
+	// real listener.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ta.app.Listener(ln)
+	t.Cleanup(func() { _ = ta.app.Shutdown() })
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: lantern.test\r\nContent-Type: multipart/form-data; boundary=xyz\r\nContent-Length: %d\r\n\r\n--xyz\r\n",
+		importPath("fr", e.ID), 3<<19)
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := importPath("fr", e.ID) + "?too_large=1"; resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+		t.Fatalf("a 1.5 MiB upload: status %d, location %q; want 303 to %s", resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+	doc := c.page(resp.Header.Get("Location"), http.StatusOK)
+	if got := text(doc, ".import-error"); !strings.Contains(got, "Le fichier est trop gros (512 Ko au plus)") || doc.Find(`input[type=file]`).Length() != 1 {
+		t.Errorf("after a 1.5 MiB upload: message %q, want the French one, with the upload form", got)
+	}
+	// Other oversized posts keep the translated 413 page.
+	conn2, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close()
+	fmt.Fprintf(conn2, "POST %s/confirm HTTP/1.1\r\nHost: lantern.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\nx=", importPath("fr", e.ID), 3<<19)
+	_ = conn2.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if resp, err := http.ReadResponse(bufio.NewReader(conn2), nil); err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("an oversized confirm: %v %v, want 413", resp, err)
+	}
 }
