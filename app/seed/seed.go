@@ -263,6 +263,9 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 				return err
 			}
 		}
+		if err := seedDemoParticipants(tx, eventIDs, o.Now); err != nil {
+			return err
+		}
 		return seedQuizzes(tx, fsys, eventIDs, o.Now) // quizzes (issue 6): seed/quizzes.yaml, demo attempts
 	})
 }

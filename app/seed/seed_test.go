@@ -62,5 +62,30 @@ func TestSeedIsIdempotentAndMatchesTheProgramme(t *testing.T) {
 		if n, _ := database.PendingMigrations(ctx, db); n != 0 {
 			t.Errorf("pending migrations = %d", n)
 		}
+
+		// Demo participants, seeded once (two runs above): every session has
+		// people within its capacity, seats taken match them, and only the
+		// sessions that are over have check-ins.
+		var evs []struct {
+			ID, Capacity, SeatsTaken, People, Seats, CheckedIn int
+			EndsAt                                             time.Time
+		}
+		db.Raw(`SELECT e.id, e.capacity, e.seats_taken, e.ends_at,
+				(SELECT COUNT(*) FROM registrations r WHERE r.event_id = e.id) AS people,
+				(SELECT COALESCE(SUM(group_size), 0) FROM registrations r WHERE r.event_id = e.id AND r.status = 'confirmed') AS seats,
+				(SELECT COUNT(*) FROM attendances a WHERE a.event_id = e.id) AS checked_in
+			FROM events e ORDER BY e.id`).Scan(&evs)
+		groups := count("registrations", "kind = ?", "group")
+		for _, e := range evs {
+			if e.People < 10 || e.SeatsTaken != e.Seats || e.Seats > e.Capacity {
+				t.Errorf("event %d: %d people, %d seats confirmed, seats_taken %d, capacity %d", e.ID, e.People, e.Seats, e.SeatsTaken, e.Capacity)
+			}
+			if over := e.EndsAt.Before(now); over != (e.CheckedIn > 0) {
+				t.Errorf("event %d (over: %v): %d check-ins", e.ID, over, e.CheckedIn)
+			}
+		}
+		if len(evs) == 0 || groups == 0 {
+			t.Errorf("%d events, %d groups: want demo participants and some groups", len(evs), groups)
+		}
 	})
 }
