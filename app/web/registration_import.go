@@ -178,7 +178,7 @@ func (s *Server) registrationImportForm(c *fiber.Ctx) error {
 	p := s.importPageData(c, e, importLang(c.Query("lang"), e))
 	if c.Query("too_large") == "1" {
 		// A file over the server's body limit (see importTooLargeRedirect).
-		p.Error = translator(c).TMap(registration.ErrImportTooLarge, map[string]any{"MaxKB": registration.ImportMaxBytes >> 10})
+		p.Error = importTooLarge(translator(c))
 	}
 	if c.Query("done") == "1" {
 		n := func(k string) int {
@@ -232,21 +232,34 @@ func messageOf(t *locale.Translator, err error) string {
 	return t.T(apperr.KeyOf(err))
 }
 
+// importPost is what both import posts start with: the event (open for
+// adding people), the page's translator and the SMS language chosen.
+func (s *Server) importPost(c *fiber.Ctx) (*event.Event, *locale.Translator, string, error) {
+	e, err := s.openStaffEvent(c)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return e, translator(c), importLang(utils.CopyString(c.FormValue("lang")), e), nil
+}
+
+// importTooLarge is the message for a file over the import's size limit.
+func importTooLarge(t *locale.Translator) string {
+	return t.TMap(registration.ErrImportTooLarge, map[string]any{"MaxKB": registration.ImportMaxBytes >> 10})
+}
+
 // registrationImportUpload reads the file and shows the preview.
 func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	e, err := s.openStaffEvent(c)
+	e, t, lang, err := s.importPost(c)
 	if err != nil {
 		return err
 	}
-	t := translator(c)
-	lang := importLang(utils.CopyString(c.FormValue("lang")), e)
 	fh, err := c.FormFile("file")
 	if err != nil {
 		return s.importRefused(c, e, lang, t.T("error.import.no_file"))
 	}
 	if fh.Size > registration.ImportMaxBytes {
-		return s.importRefused(c, e, lang, t.TMap(registration.ErrImportTooLarge, map[string]any{"MaxKB": registration.ImportMaxBytes >> 10}))
+		return s.importRefused(c, e, lang, importTooLarge(t))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -329,12 +342,10 @@ func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 // registrationImportConfirm imports the rows the preview carried back.
 func (s *Server) registrationImportConfirm(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	e, err := s.openStaffEvent(c)
+	e, t, lang, err := s.importPost(c)
 	if err != nil {
 		return err
 	}
-	t := translator(c)
-	lang := importLang(utils.CopyString(c.FormValue("lang")), e)
 	var carried []importCarried
 	raw := c.FormValue("rows")
 	if raw == "" || len(raw) > 2*registration.ImportMaxBytes || json.Unmarshal([]byte(raw), &carried) != nil ||
