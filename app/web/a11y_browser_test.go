@@ -127,11 +127,7 @@ func TestBrowserAccessibilityAndWeight(t *testing.T) {
 			}
 		}
 		// Sign in (once: the session covers the three languages).
-		b.navigate(t, "/en/login")
-		b.fill(t, "#email", admin.Email)
-		b.fill(t, "#password", testutil.DefaultPassword)
-		b.click(t, "form.form button[type=submit]")
-		b.waitVisible(t, ".staffnav")
+		b.login(t, "en", admin)
 		for _, lang := range []string{"vi", "fr", "en"} {
 			for _, p := range staff {
 				path := "/" + lang + p

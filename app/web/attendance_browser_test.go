@@ -45,11 +45,7 @@ func TestBrowserCheckinOffline(t *testing.T) {
 			return n == 1
 		}
 
-		b.navigate(t, "/en/login")
-		b.fill(t, "#email", tr.Email)
-		b.fill(t, "#password", testutil.DefaultPassword)
-		b.click(t, "form.form button[type=submit]")
-		b.waitVisible(t, ".menu")
+		b.login(t, "en", tr)
 		page := fmt.Sprintf("/en/staff/events/%d/checkin", ev.ID)
 		b.navigate(t, page)
 		b.waitVisible(t, "#roster")
@@ -154,11 +150,7 @@ func TestBrowserCheckinRosterFollowsAtMostEvery10s(t *testing.T) {
 		return evalAs[int](t, b, `performance.getEntriesByType("resource").filter(function (e) { return e.name.indexOf("/roster") >= 0; }).length`)
 	}
 
-	b.navigate(t, "/en/login")
-	b.fill(t, "#email", tr.Email)
-	b.fill(t, "#password", testutil.DefaultPassword)
-	b.click(t, "form.form button[type=submit]")
-	b.waitVisible(t, ".menu")
+	b.login(t, "en", tr)
 	b.navigate(t, fmt.Sprintf("/en/staff/events/%d/checkin", ev.ID))
 	b.waitVisible(t, "#roster")
 	start := time.Now()

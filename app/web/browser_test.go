@@ -12,6 +12,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/testutil"
+	"github.com/lantern-ngo/lantern/app/user"
 )
 
 // Browser tests drive Debian's headless chromium with chromedp (v0.23: its
@@ -119,6 +122,17 @@ func (b *browserEnv) do(t *testing.T, actions ...chromedp.Action[chromedp.Void])
 }
 
 // navigate opens a path of the test server and waits for the body.
+// login signs a staff member in through the login form in lang, and waits
+// for the staff navigation that signed-in pages show.
+func (b *browserEnv) login(t *testing.T, lang string, u *user.User) {
+	t.Helper()
+	b.navigate(t, "/"+lang+"/login")
+	b.fill(t, "#email", u.Email)
+	b.fill(t, "#password", testutil.DefaultPassword)
+	b.click(t, "form.form button[type=submit]")
+	b.waitVisible(t, ".staffnav")
+}
+
 func (b *browserEnv) navigate(t *testing.T, path string) {
 	t.Helper()
 	b.do(t, chromedp.Navigate(b.base+path), chromedp.WaitReady(chromedp.CSS("body")))

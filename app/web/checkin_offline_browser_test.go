@@ -20,16 +20,6 @@ import (
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
-// loginTrainer signs a trainer in through the login form.
-func (b *browserEnv) loginTrainer(t *testing.T, u *user.User) {
-	t.Helper()
-	b.navigate(t, "/en/login")
-	b.fill(t, "#email", u.Email)
-	b.fill(t, "#password", testutil.DefaultPassword)
-	b.click(t, "form.form button[type=submit]")
-	b.waitVisible(t, ".menu")
-}
-
 // queueLen is the number of actions waiting on the phone for the event.
 func (b *browserEnv) queueLen(t *testing.T, eventID uint) int {
 	t.Helper()
@@ -69,7 +59,7 @@ func TestBrowserCheckinUndoOffline(t *testing.T) {
 			return evalAs[string](t, b, fmt.Sprintf(`document.querySelector(%q).className`, line(id)))
 		}
 
-		b.loginTrainer(t, tr)
+		b.login(t, "en", tr)
 		pagePath := fmt.Sprintf("/en/staff/events/%d/checkin", ev.ID)
 		b.navigate(t, pagePath)
 		b.waitVisible(t, "#roster")
@@ -170,7 +160,7 @@ func TestBrowserHeadcountOffline(t *testing.T) {
 			b.fill(t, "#"+id, v)
 		}
 
-		b.loginTrainer(t, tr)
+		b.login(t, "en", tr)
 		// The check-in page has the service worker keep the headcount page.
 		hcPath := fmt.Sprintf("/en/staff/events/%d/checkin/headcount", ev.ID)
 		b.navigate(t, fmt.Sprintf("/en/staff/events/%d/checkin", ev.ID))
@@ -305,7 +295,7 @@ func TestBrowserCheckinScannerFallback(t *testing.T) {
 			window.__lib = ks.some(function (r) { return r.url.indexOf("/static/js/vendor/jsQR.") >= 0; }); }), window.__lib === true)`)
 	}
 
-	b.loginTrainer(t, tr)
+	b.login(t, "en", tr)
 	pagePath := fmt.Sprintf("/en/staff/events/%d/checkin", ev.ID)
 
 	// A phone whose browser reads QR codes itself: the decoder is never fetched.

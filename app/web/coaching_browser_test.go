@@ -33,11 +33,7 @@ func TestBrowserCoachRecordsSessionOnPhone(t *testing.T) {
 		db.Model(coach).Update("lang", "fr")
 		db.Model(hoa).Updates(map[string]any{"coach_id": coach.ID, "name": "Nguyễn Thị Hoa"})
 
-		b.navigate(t, "/fr/login")
-		b.fill(t, "#email", coach.Email)
-		b.fill(t, "#password", testutil.DefaultPassword)
-		b.click(t, "form button[type=submit]")
-		b.waitVisible(t, "ul.menu")
+		b.login(t, "fr", coach)
 
 		b.navigate(t, "/fr/staff/coaching")
 		if got := b.text(t, "h1"); got != "Accompagnement" {

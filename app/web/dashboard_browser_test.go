@@ -27,11 +27,7 @@ func TestBrowserDashboardOnAPhone(t *testing.T) {
 		reporttest.Seed(t, db)
 		b.ta.setNow(reporttest.Now)
 		org := testutil.Staff(t, db, user.RoleOrganiser)
-		b.navigate(t, "/vi/login")
-		b.fill(t, "#email", org.Email)
-		b.fill(t, "#password", testutil.DefaultPassword)
-		b.click(t, "form button[type=submit]")
-		b.waitVisible(t, ".staffnav") // signed in: the staff menu shows
+		b.login(t, "vi", org)
 
 		shot := func(name string) {
 			dir := os.Getenv("LANTERN_SCREENSHOTS")

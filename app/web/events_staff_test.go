@@ -43,6 +43,15 @@ func eventValues(venueID uint, mods ...func(url.Values)) url.Values {
 }
 
 // organiser returns a signed-in organiser's client.
+// organiserApp is the app at staffNow with an organiser signed in.
+func organiserApp(t *testing.T, db *gorm.DB) (*testApp, *client, *user.User) {
+	t.Helper()
+	ta := newTestApp(t, db)
+	ta.setNow(staffNow)
+	c, u := ta.organiser(t)
+	return ta, c, u
+}
+
 func (ta *testApp) organiser(t *testing.T) (*client, *user.User) {
 	t.Helper()
 	u := testutil.Staff(t, ta.db, user.RoleOrganiser)
@@ -85,9 +94,7 @@ func auditCount(t *testing.T, db *gorm.DB, action string, id uint) int64 {
 
 func TestEventCreateInThreeLanguagesAndPublish(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, org := ta.organiser(t)
+		ta, c, org := organiserApp(t, db)
 		v := testutil.Venue(t, db)
 		trainer := testutil.Staff(t, db, user.RoleTrainer)
 
@@ -172,9 +179,7 @@ func TestEventCreateInThreeLanguagesAndPublish(t *testing.T) {
 
 func TestEventFormErrorsKeepInput(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		ta, c, _ := organiserApp(t, db)
 		v := testutil.Venue(t, db)
 		resp := c.post("/fr/staff/events/new", eventValues(v.ID, func(v url.Values) {
 			v.Set("title_vi", "")
@@ -222,9 +227,7 @@ func TestEventFormErrorsKeepInput(t *testing.T) {
 
 func TestTranslationMarkers(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		ta, c, _ := organiserApp(t, db)
 		v := testutil.Venue(t, db)
 		loc := wantRedirect(t, c.post("/en/staff/events/new", eventValues(v.ID, func(v url.Values) {
 			v.Set("title_en", "")
@@ -273,9 +276,7 @@ func TestTranslationMarkers(t *testing.T) {
 
 func TestEventCapacityNeverBelowSeatsTaken(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		ta, c, _ := organiserApp(t, db)
 		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 30})
 		db.Model(&event.Event{}).Where("id = ?", e.ID).Update("seats_taken", 12)
 		form := eventValues(e.VenueID, func(v url.Values) { v.Set("capacity", "10") })
@@ -295,9 +296,7 @@ func TestEventCapacityNeverBelowSeatsTaken(t *testing.T) {
 
 func TestEventDuplicate(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		_, c, _ := organiserApp(t, db)
 		src := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 25})
 		trainer := testutil.Staff(t, db, user.RoleTrainer)
 		testutil.AssignTrainer(t, db, src.ID, trainer.ID)
@@ -340,9 +339,7 @@ func TestEventDuplicate(t *testing.T) {
 
 func TestEventCancelTellsRegistrants(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		ta, c, _ := organiserApp(t, db)
 		// Starts Wednesday 2 December 2026, 18:30 local (11:30 UTC).
 		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, StartsIn: 7*24*time.Hour + 8*time.Hour + 30*time.Minute})
 		testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{})
@@ -416,9 +413,7 @@ func TestEventCancelTellsRegistrants(t *testing.T) {
 
 func TestEventConflictMustBeConfirmed(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		ta, c, _ := organiserApp(t, db)
 		trainer := testutil.Staff(t, db, user.RoleTrainer)
 		// Booked: 2 December 2026, 18:30–20:30 local.
 		booked := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, StartsIn: 7*24*time.Hour + 8*time.Hour + 30*time.Minute})
@@ -472,9 +467,7 @@ func TestEventConflictMustBeConfirmed(t *testing.T) {
 
 func TestScheduleCalendarAndAgendaFilters(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		ta, c, _ := organiserApp(t, db)
 		trainer := testutil.Staff(t, db, user.RoleTrainer)
 		day := 24 * time.Hour
 		// All in December 2026 (local), each at its own new venue and city.
@@ -539,9 +532,7 @@ func TestScheduleCalendarAndAgendaFilters(t *testing.T) {
 
 func TestRegistrationsSearchAndExport(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		ta, c, _ := organiserApp(t, db)
 		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow})
 		testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Name: "Nguyễn Văn Đức", Phone: "+84912345678", Sex: "male", AgeBand: "25_59"})
 		testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Name: "Trần Thị Mai", Phone: "+84987654321", Status: registration.StatusWaitlisted})
@@ -694,9 +685,7 @@ func TestEventPagesRoles(t *testing.T) {
 
 func TestProgrammePlan(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		_, c, _ := organiserApp(t, db)
 		start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 		end := time.Date(2027, 12, 31, 0, 0, 0, 0, time.UTC)
 		for _, tg := range []event.Target{
@@ -759,9 +748,7 @@ type goqueryS = goquery.Selection
 
 func TestRegistrationsStaffActions(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, org := ta.organiser(t)
+		ta, c, org := organiserApp(t, db)
 		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 6})
 		base := "/en/staff/events/" + itoa(int(e.ID)) + "/registrations"
 		seats := func() int {
@@ -899,9 +886,7 @@ func TestEventMessageIDsComposedAtRunTime(t *testing.T) {
 // number of events, trainers and registrations (no query per row).
 func TestStaffEventPagesQueryCountDoesNotGrow(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		_, c, _ := organiserApp(t, db)
 		trainer := testutil.Staff(t, db, user.RoleTrainer)
 		first := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, StartsIn: time.Hour})
 		mk := func(n int) {
@@ -939,9 +924,7 @@ func TestStaffEventPagesQueryCountDoesNotGrow(t *testing.T) {
 
 func TestEventUnpublish(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		ta, c, _ := organiserApp(t, db)
 		quiet := testutil.Event(t, db, testutil.EventOpts{Now: staffNow})
 		busy := testutil.Event(t, db, testutil.EventOpts{Now: staffNow})
 		testutil.Registration(t, db, busy.ID, testutil.RegistrationOpts{})

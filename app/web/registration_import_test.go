@@ -81,9 +81,7 @@ func countRegs(t *testing.T, db *gorm.DB, eventID uint, st registration.Status) 
 
 func TestImportUploadPreviewConfirm(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, org := ta.organiser(t)
+		ta, c, org := organiserApp(t, db)
 		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 6})
 		// Someone already registered (one seat taken): 5 seats left.
 		if _, err := registration.Register(t.Context(), db, registration.Input{EventID: e.ID, Name: "Đã Đăng Ký",
@@ -218,9 +216,7 @@ func TestImportUploadPreviewConfirm(t *testing.T) {
 // language, their choice of SMS language kept, and nothing written.
 func TestImportBadFiles(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		ta, c, _ := organiserApp(t, db)
 		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 5})
 		cases := []struct {
 			what, lang, file, want string
@@ -265,9 +261,7 @@ func TestImportBadFiles(t *testing.T) {
 // refused with a message; nothing is written.
 func TestImportConfirmChecksTheRowsAgain(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		ta, c, _ := organiserApp(t, db)
 		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 5})
 		path := importPath("en", e.ID) + "/confirm"
 		cases := map[string]struct{ rows, want string }{
@@ -305,9 +299,7 @@ func TestImportConfirmChecksTheRowsAgain(t *testing.T) {
 // message; a cancelled event refuses the upload.
 func TestImportClosedEvent(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ta := newTestApp(t, db)
-		ta.setNow(staffNow)
-		c, _ := ta.organiser(t)
+		ta, c, _ := organiserApp(t, db)
 		past := staffNow.Add(-time.Hour)
 		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 5, Deadline: &past})
 		doc := c.page(importPath("fr", e.ID), http.StatusOK)
@@ -411,9 +403,7 @@ func TestImportAccess(t *testing.T) {
 // import's limit in the page's language.
 func TestImportOverBodyLimit(t *testing.T) {
 	db := testutil.New(t, "sqlite").DB
-	ta := newTestApp(t, db)
-	ta.setNow(staffNow)
-	c, _ := ta.organiser(t)
+	ta, c, _ := organiserApp(t, db)
 	e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 5})
 	// app.Test does not return fasthttp's answer to an oversized body: a
 	// real listener.

@@ -22,11 +22,7 @@ func TestBrowserOrganiserCreatesAndPublishesAnEvent(t *testing.T) {
 		v := testutil.Venue(t, db)
 		trainer := testutil.Staff(t, db, user.RoleTrainer)
 
-		b.navigate(t, "/en/login")
-		b.fill(t, "#email", org.Email)
-		b.fill(t, "#password", testutil.DefaultPassword)
-		b.click(t, "form.form button[type=submit]")
-		b.waitVisible(t, "ul.menu")
+		b.login(t, "en", org)
 
 		b.navigate(t, "/en/staff/events/new")
 		b.noHorizontalScroll(t)
