@@ -3,6 +3,7 @@ package registration
 import (
 	"context"
 	"fmt"
+	"github.com/lantern-ngo/lantern/app/textnorm"
 	"time"
 
 	"gorm.io/gorm"
@@ -19,7 +20,7 @@ type ImportPlan struct {
 	Open       bool // the event takes registrations
 	Capacity   int
 	SeatsLeft  int
-	Existing   map[string]Status // E.164 → status of the registration already there
+	Existing   map[string]Status // PersonKey → status of the registration already there
 	New        int
 	Confirmed  int
 	Waitlisted int
@@ -27,6 +28,10 @@ type ImportPlan struct {
 	// "existing".
 	Outcomes []string
 }
+
+// PersonKey names a person registered by phone: families share numbers, so
+// the number (E.164) and the folded name together.
+func PersonKey(e164, name string) string { return e164 + "|" + textnorm.Fold(name) }
 
 // OutcomeExisting marks a row whose number is already registered.
 const OutcomeExisting = "existing"
@@ -48,23 +53,24 @@ func PlanImport(ctx context.Context, db *gorm.DB, eventID uint, rows []ImportRow
 	for len(phones) > 0 {
 		n := min(len(phones), 500)
 		var found []struct {
-			Phone  string
-			Status Status
+			Phone      string
+			NameFolded string
+			Status     Status
 		}
-		if err := db.Model(&Registration{}).Select("phone", "status").
+		if err := db.Model(&Registration{}).Select("phone", "name_folded", "status").
 			Where("event_id = ? AND kind = ? AND status <> ? AND phone IN ?", eventID, KindIndividual, StatusCancelled, phones[:n]).
 			Find(&found).Error; err != nil {
 			return nil, err
 		}
 		for _, f := range found {
-			p.Existing[f.Phone] = f.Status
+			p.Existing[f.Phone+"|"+f.NameFolded] = f.Status
 		}
 		phones = phones[n:]
 	}
 	left := p.SeatsLeft
 	for _, r := range rows {
 		switch {
-		case p.Existing[r.Phone] != "":
+		case p.Existing[PersonKey(r.Phone, r.Name)] != "":
 			p.Outcomes = append(p.Outcomes, OutcomeExisting)
 			continue
 		case left > 0:

@@ -92,7 +92,7 @@ func TestImportReactivatesCancelled(t *testing.T) {
 		ctx := t.Context()
 		e := testutil.Event(t, db, testutil.EventOpts{Now: now, Capacity: 10})
 		rows := importRows(1, 2)
-		old := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Phone: rows[0].Phone, Status: registration.StatusCancelled})
+		old := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Name: rows[0].Name, Phone: rows[0].Phone, Status: registration.StatusCancelled})
 		plan, err := registration.PlanImport(ctx, db, e.ID, rows, now)
 		if err != nil || plan.New != 2 || plan.Confirmed != 2 || len(plan.Existing) != 0 {
 			t.Fatalf("plan %+v (%v)", plan, err)

@@ -31,6 +31,13 @@ const (
 	SMSReminder       = "reminder"
 	SMSEventCancelled = "event_cancelled"
 	SMSReply          = "reply"
+	// SMSTicketResent: the number was typed again on the registration form;
+	// the tickets it carries for the event go to the phone, never to the
+	// page that typed it.
+	SMSTicketResent = "ticket_resent"
+	// SMSCancelledByTicket: someone cancelled from the ticket page; the phone
+	// is told, in case it was not its owner.
+	SMSCancelledByTicket = "ticket_cancelled"
 )
 
 // TranslatorFor returns the translator of a language (locale.Bundle.For).
@@ -126,6 +133,57 @@ func (n *Notifier) queuePromotion(tx *gorm.DB, e *event.Event, r *Registration, 
 	}
 	return queue(tx, r, SMSPromotion, n.body(r.Lang, "sms.promotion", n.regData(e, r)),
 		fmt.Sprintf("promotion:%d:%d", r.ID, now.UnixNano()), time.Time{})
+}
+
+// resendTickets sends the number's tickets for the event again, after
+// someone typed it on the registration form as the person of matched: one
+// message listing whose tickets it carries (a cancelled matched ticket too:
+// its page offers to register again). At most once per TicketResendEvery per
+// registration, decided by a conditional UPDATE under the event's lock.
+func (n *Notifier) resendTickets(tx *gorm.DB, matched *Registration, same []Registration, now time.Time) (bool, error) {
+	if matched.Phone == nil {
+		return false, nil
+	}
+	res := tx.Model(&Registration{}).
+		Where("id = ? AND (ticket_sent_at IS NULL OR ticket_sent_at <= ?)", matched.ID, now.Add(-TicketResendEvery)).
+		Update("ticket_sent_at", now)
+	if res.Error != nil || res.RowsAffected != 1 {
+		return false, res.Error
+	}
+	matched.TicketSentAt = &now
+	e, err := eventForSMS(tx, matched.EventID)
+	if err != nil {
+		return false, err
+	}
+	t := n.Translator(matched.Lang)
+	var tickets []string
+	for i := range same {
+		r := &same[i]
+		if r.ID != matched.ID && r.Status == StatusCancelled {
+			continue
+		}
+		line := t.TMap("sms.ticket_line", map[string]any{"Name": clip(r.Name, 30), "Link": n.TicketURL(r.Lang, r.Code)})
+		if r.Status == StatusCancelled {
+			line += " " + t.T("sms.ticket_cancelled_mark")
+		}
+		tickets = append(tickets, line)
+	}
+	d := eventData(t, e)
+	d["Tickets"] = strings.Join(tickets, "; ")
+	return true, queue(tx, matched, SMSTicketResent, n.body(matched.Lang, "sms.tickets_resent", d), "", time.Time{})
+}
+
+// queueCancelledByTicket tells the phone that its registration was cancelled
+// from the ticket page, with the link to register again if it was not them.
+func (n *Notifier) queueCancelledByTicket(tx *gorm.DB, r *Registration) error {
+	if r.Phone == nil {
+		return nil
+	}
+	e, err := eventForSMS(tx, r.EventID)
+	if err != nil {
+		return err
+	}
+	return queue(tx, r, SMSCancelledByTicket, n.body(r.Lang, "sms.cancelled_by_ticket", n.regData(e, r)), "", time.Time{})
 }
 
 // QueueExisting re-sends the ticket of a registration (a person who

@@ -36,6 +36,14 @@ const (
 	SourceImport = "import"
 )
 
+// PeoplePerPhone is how many people may register for one session with one
+// phone number: families share a phone.
+const PeoplePerPhone = 4
+
+// TicketResendEvery: typing a registered number again re-sends the ticket
+// link to that number, at most this often per registration.
+const TicketResendEvery = 10 * time.Minute
+
 // Sexes, age bands and roles: the programme's disaggregations.
 var (
 	Sexes    = []string{"female", "male", "other", "not_stated"}
@@ -68,7 +76,12 @@ type Registration struct {
 	ConfirmedAt    *time.Time
 	CancelledAt    *time.Time
 	AnonymisedAt   *time.Time
-	CreatedByID    *uint
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// TicketSentAt: when the ticket link last went to the phone (re-sent at
+	// most every TicketResendEvery).
+	TicketSentAt *time.Time
+	// PhoneRenumbered: the number typed was an old 11-digit mobile, converted.
+	PhoneRenumbered bool
+	CreatedByID     *uint
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }

@@ -61,11 +61,16 @@ type Input struct {
 // Result tells what Register did.
 type Result struct {
 	Registration *Registration
-	// Existing: this number was already registered for the event; the
-	// registration returned is that one, unchanged.
+	// Existing: this person (number and folded name) was already registered
+	// for the event; the registration returned is that one, unchanged. A
+	// public caller must not show it: whoever typed the number may not be
+	// its owner (ResentTicket tells whether the owner's phone was sent the
+	// ticket link again).
 	Existing bool
-	// Reactivated: a cancelled registration of this number came back to life
-	// (same row, same code).
+	// ResentTicket: the ticket link went again to the number (Existing).
+	ResentTicket bool
+	// Reactivated: a cancelled registration of this person came back to life
+	// (same row, same code). Only trusted callers reactivate (Input.trusted).
 	Reactivated bool
 	// WaitlistPosition is the place in line (1 = next), 0 when confirmed.
 	WaitlistPosition int
@@ -147,6 +152,14 @@ func oneOf(v string, list []string) bool {
 	return false
 }
 
+// trusted tells whether the caller is known to speak for the number's owner:
+// staff (registering on someone's behalf, importing a list) or the phone
+// itself (an SMS comes from its number). The web form is not: anyone can
+// type anyone's number.
+func (in *Input) trusted() bool {
+	return in.CreatedByID != nil || in.Source == SourceSMS || in.Source == SourceImport || in.Source == SourceStaff
+}
+
 // normalise checks in and returns the phone number.
 func (in *Input) normalise() (phone.Number, error) {
 	if in.Kind == "" {
@@ -216,9 +229,15 @@ func (in *Input) normalise() (phone.Number, error) {
 // Register registers a person (or a group) for an event. Seats are taken
 // with one atomic conditional UPDATE, so that however many requests run at
 // once an event is never overbooked: when the seats are gone the person joins
-// the waiting list. The same number registering again for the same event
-// gets its registration back (the unique index ux_registrations_event_phone
-// makes a duplicate impossible), and a cancelled one is reactivated.
+// the waiting list.
+//
+// A phone number is not a secret and families share one: a person is a
+// number AND a folded name (ux_registrations_event_phone_person makes a
+// duplicate impossible), up to PeoplePerPhone people a number. The same
+// person registering again changes nothing and gets Existing; a public caller
+// never shows that registration (the number's owner is sent its link again),
+// and only a trusted caller (staff, the phone itself by SMS) brings a
+// cancelled registration back.
 func Register(ctx context.Context, db *gorm.DB, in Input, now time.Time) (*Result, error) {
 	num, err := in.normalise()
 	if err != nil {
@@ -282,21 +301,44 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 		var existing Registration
 		found := false
 		if in.Kind == KindIndividual {
-			err := tx.Where("event_id = ? AND phone = ? AND kind = ?", in.EventID, num.E164, KindIndividual).Take(&existing).Error
-			switch {
-			case err == nil:
-				found = true
-			case !errors.Is(err, gorm.ErrRecordNotFound):
+			// A number is shared by a family: the same number with another
+			// (folded) name is another person.
+			var same []Registration
+			if err := tx.Where("event_id = ? AND phone = ? AND kind = ?", in.EventID, num.E164, KindIndividual).
+				Order("id").Find(&same).Error; err != nil {
 				return err
 			}
-			if found && existing.Status != StatusCancelled {
+			folded, live := textnorm.Fold(in.Name), 0
+			for i := range same {
+				if same[i].NameFolded == folded {
+					existing, found = same[i], true
+				}
+				if same[i].Status != StatusCancelled {
+					live++
+				}
+			}
+			if found && (existing.Status != StatusCancelled || !in.trusted()) {
+				// Already registered, or cancelled and asked again by someone
+				// who may not own the number: nothing changes; the number's
+				// owner gets the ticket link again (a cancelled ticket offers
+				// "register again" to whoever holds it).
 				res.Registration, res.Existing = &existing, true
+				if in.Notify != nil && !in.trusted() {
+					sent, err := in.Notify.resendTickets(tx, &existing, same, now)
+					if err != nil {
+						return err
+					}
+					res.ResentTicket = sent
+				}
 				if existing.Status == StatusWaitlisted {
 					p, err := waitlistPosition(tx, &existing)
 					res.WaitlistPosition = p
 					return err
 				}
 				return nil
+			}
+			if !found && live >= PeoplePerPhone {
+				return apperr.New(apperr.Invalid, "error.register.phone_full").With(map[string]any{"Max": PeoplePerPhone})
 			}
 		}
 		if !ev.RegistrationOpen(now) {
@@ -316,7 +358,10 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 			Phone: &e164, Sex: in.Sex, AgeBand: in.AgeBand, Role: in.Role, Organisation: in.Organisation,
 			PartnerID: in.PartnerID, GroupSize: in.GroupSize, GroupBreakdown: string(bd), Lang: in.Lang,
 			Source: in.Source, ConsentVersion: in.ConsentVersion, CreatedByID: in.CreatedByID,
-			CreatedAt: now, UpdatedAt: now,
+			PhoneRenumbered: num.Renumbered, CreatedAt: now, UpdatedAt: now,
+		}
+		if in.Notify != nil {
+			r.TicketSentAt = &now
 		}
 		if in.ConsentVersion != "" {
 			r.ConsentAt = &now
@@ -331,8 +376,10 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 			r.ID, r.Code, r.CreatedAt = existing.ID, existing.Code, existing.CreatedAt
 			err = tx.Model(&Registration{}).Where("id = ? AND status = ?", existing.ID, StatusCancelled).
 				Select("name", "name_folded", "sex", "age_band", "role", "organisation", "lang", "source",
-					"consent_version", "consent_at", "status", "confirmed_at", "waitlisted_at", "cancelled_at", "updated_at").
+					"consent_version", "consent_at", "status", "confirmed_at", "waitlisted_at", "cancelled_at", "updated_at",
+					"phone_renumbered", "ticket_sent_at").
 				Updates(map[string]any{
+					"phone_renumbered": r.PhoneRenumbered, "ticket_sent_at": r.TicketSentAt,
 					"name": r.Name, "name_folded": r.NameFolded, "sex": r.Sex, "age_band": r.AgeBand, "role": r.Role,
 					"organisation": r.Organisation, "lang": r.Lang, "source": r.Source,
 					"consent_version": r.ConsentVersion, "consent_at": r.ConsentAt, "status": r.Status,
@@ -542,6 +589,12 @@ func Cancel(ctx context.Context, db *gorm.DB, ref Ref, actorID uint, now time.Ti
 		}
 		if !ok {
 			return apperr.New(apperr.Conflict, "error.register.changed")
+		}
+		if actorID == 0 && notify != nil {
+			// Whoever holds the link cancelled: the phone hears of it.
+			if err := notify.queueCancelledByTicket(tx, r); err != nil {
+				return err
+			}
 		}
 		if actorID != 0 {
 			if err := audit.Record(tx, actorID, "registration.cancel", "registration", fmt.Sprint(r.ID),
@@ -787,4 +840,73 @@ func eventForSMS(tx *gorm.DB, id uint) (*event.Event, error) {
 	var e event.Event
 	err := tx.Preload("Translations").Preload("Venue").Take(&e, id).Error
 	return &e, err
+}
+
+// Restore registers again the person of a cancelled registration, from its
+// ticket (whoever holds the link: the message to the phone carries it). The
+// seat is taken like any new registration's, or the person joins the end of
+// the waiting list; restoring twice is harmless.
+func Restore(ctx context.Context, db *gorm.DB, code string, now time.Time, notify *Notifier) (*Registration, error) {
+	now = now.UTC()
+	code = NormaliseCode(code)
+	if code == "" {
+		return nil, apperr.New(apperr.NotFound, "error.register.not_found")
+	}
+	return changeLocked(ctx, db, Ref{Code: code}, func(tx *gorm.DB, r *Registration) error {
+		if r.Status != StatusCancelled || r.Kind == KindWalkIn {
+			return nil
+		}
+		var ev event.Event
+		if err := tx.Select("id", "status", "starts_at", "registration_deadline", "capacity", "seats_taken").
+			Take(&ev, r.EventID).Error; err != nil {
+			return err
+		}
+		if !ev.RegistrationOpen(now) {
+			return apperr.New(apperr.Invalid, "error.register.closed")
+		}
+		if r.Phone != nil && r.Kind == KindIndividual {
+			var live int64
+			if err := tx.Model(&Registration{}).Where("event_id = ? AND phone = ? AND kind = ? AND status <> ?",
+				r.EventID, *r.Phone, KindIndividual, StatusCancelled).Count(&live).Error; err != nil {
+				return err
+			}
+			if live >= PeoplePerPhone {
+				return apperr.New(apperr.Invalid, "error.register.phone_full").With(map[string]any{"Max": PeoplePerPhone})
+			}
+		}
+		confirmed, err := takeSeats(tx, r.EventID, r.GroupSize)
+		if err != nil {
+			return err
+		}
+		to := StatusWaitlisted
+		if confirmed {
+			to = StatusConfirmed
+		}
+		ok, err := setStatus(tx, r, to, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.New(apperr.Conflict, "error.register.changed")
+		}
+		if err := tx.Model(&Registration{}).Where("id = ?", r.ID).Update("cancelled_at", nil).Error; err != nil {
+			return err
+		}
+		r.CancelledAt = nil
+		if notify == nil || r.Phone == nil {
+			return nil
+		}
+		full, err := eventForSMS(tx, r.EventID)
+		if err != nil {
+			return err
+		}
+		if confirmed {
+			return notify.queueConfirmation(tx, full, r)
+		}
+		pos, err := waitlistPosition(tx, r)
+		if err != nil {
+			return err
+		}
+		return notify.queueWaitlisted(tx, full, r, pos)
+	})
 }

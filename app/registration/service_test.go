@@ -124,13 +124,34 @@ func TestRegisterConfirmsThenWaitlists(t *testing.T) {
 		if got := seatsTaken(t, db, e.ID); got != 2 {
 			t.Errorf("seats_taken after a second cancel = %d, want 2", got)
 		}
-		// The cancelled number registers again: same row, same code, waitlisted (full).
-		res, err := registration.Register(ctx, db, in(e.ID, "Nguyễn Văn Đức", "+84 912 345 678"), now.Add(time.Minute))
+		// The cancelled person's number is typed again on the form: nothing
+		// comes back to life (whoever typed it may not own it); the phone is
+		// sent the ticket link, whose page offers to register again.
+		again := in(e.ID, "nguyen van  DUC", "+84 912 345 678")
+		again.Notify = n
+		res, err := registration.Register(ctx, db, again, now.Add(11*time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Registration.Code != codes[0] || !res.Reactivated || res.Registration.Status != registration.StatusWaitlisted || res.WaitlistPosition != 2 {
-			t.Errorf("re-registration: code %s (want %s) reactivated %v status %s pos %d", res.Registration.Code, codes[0], res.Reactivated, res.Registration.Status, res.WaitlistPosition)
+		if !res.Existing || res.Reactivated || !res.ResentTicket || res.Registration.Status != registration.StatusCancelled {
+			t.Errorf("re-registration: existing %v reactivated %v resent %v status %s", res.Existing, res.Reactivated, res.ResentTicket, res.Registration.Status)
+		}
+		// Typed again within 10 minutes: nothing more is sent.
+		res, err = registration.Register(ctx, db, again, now.Add(15*time.Minute))
+		if err != nil || !res.Existing || res.ResentTicket {
+			t.Errorf("second re-registration within 10 minutes: resent %v (%v)", res != nil && res.ResentTicket, err)
+		}
+		var resent []string
+		db.Model(&message.Message{}).Where("kind = ?", registration.SMSTicketResent).Pluck("body", &resent)
+		if len(resent) != 1 || !strings.Contains(resent[0], "/vi/r/"+codes[0]) {
+			t.Errorf("ticket re-sent: %q", resent)
+		}
+		restored, err := registration.Restore(ctx, db, codes[0], now.Add(16*time.Minute), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pos, _ := registration.WaitlistPosition(ctx, db, restored); restored.Code != codes[0] || restored.Status != registration.StatusWaitlisted || pos != 2 {
+			t.Errorf("restored: code %s (want %s) status %s pos %d", restored.Code, codes[0], restored.Status, pos)
 		}
 		var rows int64
 		db.Model(&registration.Registration{}).Where("event_id = ?", e.ID).Count(&rows)
@@ -147,8 +168,11 @@ func TestRegisterSameNumberWrittenDifferently(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range []string{"091.234.5678", "+84 91 234 5678", "84912345678", "0084912345678", "912345678"} {
-			res, err := registration.Register(t.Context(), db, in(e.ID, "Mai", p), now)
+		// The same person (the name compared folded: case, diacritics, đ,
+		// spacing) with the number written any way is the same registration.
+		for i, p := range []string{"091.234.5678", "+84 91 234 5678", "84912345678", "0084912345678", "912345678"} {
+			name := []string{"tran thi mai", "TRẦN  THỊ MAI", " Tran Thi Mai ", "trần thị mai", "Trân Thi Mái"}[i]
+			res, err := registration.Register(t.Context(), db, in(e.ID, name, p), now)
 			if err != nil {
 				t.Fatalf("%s: %v", p, err)
 			}
@@ -481,6 +505,43 @@ func TestCancellingAWalkInFreesNoSeat(t *testing.T) {
 		}
 		if res.Registration.Status != registration.StatusWaitlisted {
 			t.Errorf("a second person got %s on a full event", res.Registration.Status)
+		}
+	})
+}
+
+// Families share a phone: the same number with another name is another
+// person, with their own registration and ticket, up to four a number.
+func TestRegisterFamilySharingAPhone(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		e := testutil.Event(t, db, testutil.EventOpts{Now: now, Capacity: 10})
+		names := []string{"Nguyễn Thị Hoa", "Nguyễn Văn Minh", "Nguyễn Thị Lan", "Trần Văn Bảo"}
+		codes := map[string]bool{}
+		for i, name := range names {
+			res, err := registration.Register(ctx, db, in(e.ID, name, []string{"0912 345 678", "0084 912-345-678", "+84912345678", "912345678"}[i]), now)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if res.Existing || res.Registration.Name != name || codes[res.Registration.Code] {
+				t.Errorf("%s: existing %v name %q code %s", name, res.Existing, res.Registration.Name, res.Registration.Code)
+			}
+			codes[res.Registration.Code] = true
+		}
+		_, err := registration.Register(ctx, db, in(e.ID, "Lê Thị Năm", "0912345678"), now)
+		if apperr.KeyOf(err) != "error.register.phone_full" {
+			t.Errorf("fifth person on one number: %v, want error.register.phone_full", err)
+		}
+		if got := seatsTaken(t, db, e.ID); got != 4 {
+			t.Errorf("seats_taken = %d, want 4", got)
+		}
+		// One of them cancels: the number may take one more person.
+		var first registration.Registration
+		db.Where("event_id = ? AND name = ?", e.ID, names[0]).Take(&first)
+		if _, err := registration.Cancel(ctx, db, registration.Ref{ID: first.ID}, 0, now, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := registration.Register(ctx, db, in(e.ID, "Lê Thị Năm", "0912345678"), now); err != nil {
+			t.Errorf("after a cancellation: %v", err)
 		}
 	})
 }

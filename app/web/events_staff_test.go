@@ -793,8 +793,8 @@ func TestRegistrationsStaffActions(t *testing.T) {
 		if sms != 1 {
 			t.Errorf("confirmation SMS = %d, want 1", sms)
 		}
-		// The same number again: the same registration.
-		wantRedirect(t, c.post(base+"/new", url.Values{"name": {"Hoa"}, "phone": {"+84 912 345 001"}, "kind": {"individual"}}),
+		// The same person and number again: the same registration.
+		wantRedirect(t, c.post(base+"/new", url.Values{"name": {"le thi hoa"}, "phone": {"+84 912 345 001"}, "kind": {"individual"}}),
 			base+"?flash=event_reg_existing")
 		// A partner's group of 5 fills the event (6 seats).
 		wantRedirect(t, c.post(base+"/new", url.Values{"name": {"CTSE nhóm A"}, "phone": {"0912 345 002"}, "kind": {"group"}, "group_size": {"5"}, "organisation": {"CTSE"}}),

@@ -295,7 +295,7 @@ func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 		}
 		switch row.Outcome {
 		case registration.OutcomeExisting:
-			row.OutcomeLabel = t.T("import.outcome.existing", "Status", t.T("registrations.status."+string(plan.Existing[r.Phone])))
+			row.OutcomeLabel = t.T("import.outcome.existing", "Status", t.T("registrations.status."+string(plan.Existing[registration.PersonKey(r.Phone, r.Name)])))
 			p.Existing++
 		default:
 			row.OutcomeLabel = t.T("import.outcome." + row.Outcome)

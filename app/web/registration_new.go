@@ -96,7 +96,7 @@ func (s *Server) newRegisterState(c *fiber.Ctx, p Page, e *event.Event, v eventV
 // fieldOf tells which form field a service error belongs to.
 func fieldOf(key string) string {
 	switch {
-	case strings.HasPrefix(key, "error.phone."):
+	case strings.HasPrefix(key, "error.phone."), key == "error.register.phone_full":
 		return "phone"
 	case strings.HasPrefix(key, "error.register.name_"):
 		return "name"
@@ -210,17 +210,17 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 		st.Errors.Add(fieldOf(key), p.TMap(key, args))
 		return show(fiber.StatusUnprocessableEntity)
 	}
-	dest := p.URL("/r/" + res.Registration.Code)
-	switch {
-	case res.Existing:
-		dest += "?flash=register_existing"
-	case res.Registration.Status == registration.StatusWaitlisted:
-		dest += "?flash=register_waitlisted"
-	default:
-		dest += "?flash=register_done"
+	if res.Existing {
+		// Whoever typed the number may not own it: the same neutral page for
+		// everyone, whatever the registration's state; the ticket went to
+		// the phone.
+		return c.Redirect(p.URL("/events/"+strconv.FormatUint(uint64(e.ID), 10)+"/already-registered"), fiber.StatusSeeOther)
 	}
-	if res.Renumbered {
-		dest += "&renumbered=1"
+	dest := p.URL("/r/" + res.Registration.Code)
+	if res.Registration.Status == registration.StatusWaitlisted {
+		dest += "?flash=register_waitlisted"
+	} else {
+		dest += "?flash=register_done"
 	}
 	return c.Redirect(dest, fiber.StatusSeeOther)
 }
@@ -235,4 +235,31 @@ func registerLimited(err error) error {
 // notifier builds the participant's SMS in their language.
 func (s *Server) notifier() *registration.Notifier {
 	return &registration.Notifier{BaseURL: s.cfg.BaseURL, Translator: s.bundle.For}
+}
+
+// alreadyRegisteredPage is the answer to a number (and name) already
+// registered for a session: it names nobody and shows no ticket.
+type alreadyRegisteredPage struct {
+	Page
+	EventID    uint
+	EventTitle string
+}
+
+// registrationAlreadyShow is /{lang}/events/{id}/already-registered: the
+// same page for everyone, whoever registered, in any state; the ticket link
+// went to the phone (registration.Result.ResentTicket).
+func (s *Server) registrationAlreadyShow(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	e, err := event.GetPublic(c.UserContext(), s.db, id)
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "register.already_title")
+	p.NoIndex = true
+	v := viewEvent(p.Translator, e, s.now())
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, fiber.StatusOK, "registration/already", alreadyRegisteredPage{Page: p, EventID: e.ID, EventTitle: v.Title})
 }

@@ -77,9 +77,11 @@ func (s *Server) routes(app *fiber.App) {
 
 		// ---- Public: registration and tickets (issue 3) ---------------
 		g.Post("/events/:id<int>/register", s.registrationCreate)
+		g.Get("/events/:id<int>/already-registered", s.registrationAlreadyShow)
 		g.Get("/r/:code", s.ticketShow)
 		g.Get("/r/:code/cancel", s.ticketCancelConfirm)
 		g.Post("/r/:code/cancel", s.ticketCancel)
+		g.Post("/r/:code/restore", s.ticketRestore)
 
 		// ---- Public: quizzes on the participant's phone (issue 6) ----
 		g.Get("/r/:code/quiz/:phase", s.quizIntro)

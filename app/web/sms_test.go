@@ -84,7 +84,7 @@ func TestSMSKeywordRegistration(t *testing.T) {
 			t.Errorf("reply %s %q", m.Kind, m.Body)
 		}
 		// The same number again (JSON body, another spelling): the same registration, the code sent again.
-		st, out = ta.inbound(inboundToken, true, "+84 91 234 5678", "DK "+e.Code+" Mai")
+		st, out = ta.inbound(inboundToken, true, "+84 91 234 5678", "DK "+e.Code+" tran thi mai")
 		if st != http.StatusOK || out["action"] != "existing" {
 			t.Errorf("again: %d %v", st, out)
 		}

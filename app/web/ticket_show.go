@@ -25,6 +25,9 @@ type ticketPage struct {
 	Phone     string // masked, for "sent to ••••678"
 	NewPhone  string // today's number when an old one was converted
 	CanCancel bool
+	// CanRestore: a cancelled ticket whose session still takes registrations
+	// offers to register again.
+	CanRestore bool
 }
 
 // Looking up codes that do not exist is limited per address, so that codes
@@ -82,9 +85,13 @@ func (s *Server) ticketShow(c *fiber.Ctx) error {
 	if tp.Position, err = registration.WaitlistPosition(c.UserContext(), s.db, r); err != nil {
 		return err
 	}
-	if c.Query("renumbered") == "1" && r.Phone != nil {
-		tp.NewPhone = phone.National(*r.Phone)
+	// The conversion notice only right after the registration that converted
+	// the number (recorded with it), and never the whole number.
+	if f := c.Query("flash"); (f == "register_done" || f == "register_waitlisted") && r.PhoneRenumbered &&
+		r.Phone != nil && s.now().Sub(r.CreatedAt) < time.Hour {
+		tp.NewPhone = phone.Mask(*r.Phone)
 	}
+	tp.CanRestore = r.Status == registration.StatusCancelled && r.Kind != registration.KindWalkIn && tp.EventView.Open
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Robots-Tag", "noindex")
 	return s.render(c, fiber.StatusOK, "registration/ticket", tp)
@@ -116,4 +123,21 @@ func (s *Server) ticketCancel(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect("/"+langOf(c)+"/r/"+r.Code+"?flash=register_cancelled", fiber.StatusSeeOther)
+}
+
+// ticketRestore registers again the person of a cancelled ticket.
+func (s *Server) ticketRestore(c *fiber.Ctx) error {
+	held, _, err := s.loadTicket(c) // codes that do not exist are rate-limited there
+	if err != nil {
+		return err
+	}
+	r, err := registration.Restore(c.UserContext(), s.db, held.Code, s.now(), s.notifier())
+	if err != nil {
+		return err
+	}
+	flash := "register_done"
+	if r.Status == registration.StatusWaitlisted {
+		flash = "register_waitlisted"
+	}
+	return c.Redirect("/"+langOf(c)+"/r/"+r.Code+"?flash="+flash, fiber.StatusSeeOther)
 }
