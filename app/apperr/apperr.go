@@ -28,7 +28,9 @@ type Error struct {
 	Key string
 	// Args fill the message's template.
 	Args map[string]any
-	Err  error
+	// Fields are the problems of a form's fields (FieldList.Err).
+	Fields []FieldError
+	Err    error
 }
 
 func (e *Error) Error() string {
@@ -69,3 +71,49 @@ func KeyOf(err error) string {
 
 // Is reports whether err is of kind k.
 func Is(err error, k Kind) bool { return err != nil && KindOf(err) == k }
+
+// FieldError is the problem of one field of a form: the message key and its
+// template arguments.
+type FieldError struct {
+	Field string
+	Key   string
+	Args  map[string]any
+}
+
+// FieldList collects every problem of a form, so that the person sees them
+// all at once.
+type FieldList struct{ List []FieldError }
+
+// Add records a field's problem (the first one of a field wins).
+func (f *FieldList) Add(field, key string, args map[string]any) {
+	for _, x := range f.List {
+		if x.Field == field {
+			return
+		}
+	}
+	f.List = append(f.List, FieldError{Field: field, Key: key, Args: args})
+}
+
+// Err returns an Invalid error carrying the fields, or nil when there is none.
+func (f *FieldList) Err() *Error {
+	if len(f.List) == 0 {
+		return nil
+	}
+	return &Error{Kind: Invalid, Key: "error.form", Fields: f.List}
+}
+
+// FieldsOf returns the field problems of err: its list, or the field named
+// by its Args["field"], or none.
+func FieldsOf(err error) []FieldError {
+	var e *Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	if len(e.Fields) > 0 {
+		return e.Fields
+	}
+	if f, ok := e.Args["field"].(string); ok && f != "" {
+		return []FieldError{{Field: f, Key: e.Key, Args: e.Args}}
+	}
+	return nil
+}

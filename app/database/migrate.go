@@ -24,6 +24,7 @@ func migrations() []*gormigrate.Migration {
 		m0009PublicVersion(),
 		m0010ReceiptSweep(),
 		m0011FamilyPhones(),
+		m0012Guardians(),
 	}
 }
 

@@ -238,7 +238,8 @@ func eventTitles(tx *gorm.DB, evIDs []uint, lang string) (map[uint]string, error
 
 // anonymisedFields blanks what identifies a person.
 func anonymisedFields(now time.Time) map[string]any {
-	return map[string]any{"name": "", "name_folded": "", "phone": nil, "organisation": "", "anonymised_at": now.UTC(), "updated_at": now.UTC()}
+	return map[string]any{"name": "", "name_folded": "", "phone": nil, "organisation": "", "guardian_name": "",
+		"anonymised_at": now.UTC(), "updated_at": now.UTC()}
 }
 
 // anonymise blanks the registrations ids (those not anonymised yet) inside
@@ -402,4 +403,50 @@ func ScrubOldMessages(ctx context.Context, db *gorm.DB, days int, now time.Time)
 	res := db.WithContext(ctx).Exec(`UPDATE sms_messages SET to_phone = '', body = ''
 		WHERE created_at < ? AND (to_phone <> '' OR body <> '') AND status NOT IN ('queued', 'sending')`, cutoff)
 	return res.RowsAffected, res.Error
+}
+
+// WithdrawGuardianConsent is a guardian withdrawing consent for their
+// child, through the link sent to their phone: a registration still to come
+// is cancelled (its seat goes to the waiting list), the child's data is
+// anonymised (counts kept: sex, age band, event) and the withdrawal recorded,
+// without the personal data, in the consent records and the audit log.
+// Withdrawing twice is harmless.
+func WithdrawGuardianConsent(ctx context.Context, db *gorm.DB, token string, now time.Time, notify *registration.Notifier) (*registration.Registration, error) {
+	r, err := registration.GetByGuardianToken(ctx, db, token)
+	if err != nil {
+		return nil, err
+	}
+	if r.AnonymisedAt != nil {
+		return r, nil
+	}
+	if r.Status != registration.StatusCancelled && now.Before(eventStart(ctx, db, r.EventID)) {
+		if _, err := registration.CancelForErasure(ctx, db, registration.Ref{ID: r.ID}, now, notify); err != nil {
+			return nil, err
+		}
+	}
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := database.LockRow(tx, "registrations", 0); err != nil {
+			return err
+		}
+		n, err := anonymise(tx, []uint{r.ID}, now)
+		if err != nil || n == 0 {
+			return err
+		}
+		if err := registration.RecordWithdrawal(tx, r, registration.ConsentGuardian, now); err != nil {
+			return err
+		}
+		return audit.Record(tx, 0, "guardian.withdraw", "registration", strconv.FormatUint(uint64(r.ID), 10), nil,
+			map[string]any{"anonymised": true})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return registration.Get(ctx, db, r.ID)
+}
+
+// eventStart is when an event starts (the zero time when it is gone).
+func eventStart(ctx context.Context, db *gorm.DB, id uint) time.Time {
+	var t struct{ StartsAt time.Time }
+	db.WithContext(ctx).Table("events").Select("starts_at").Where("id = ?", id).Take(&t)
+	return t.StartsAt
 }

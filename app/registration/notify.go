@@ -38,6 +38,10 @@ const (
 	// SMSCancelledByTicket: someone cancelled from the ticket page; the phone
 	// is told, in case it was not its owner.
 	SMSCancelledByTicket = "ticket_cancelled"
+	// SMSGuardianConfirm asks a child's guardian to confirm; SMSGuardianExpired
+	// says the hold ended unconfirmed.
+	SMSGuardianConfirm = "guardian_confirm"
+	SMSGuardianExpired = "guardian_expired"
 )
 
 // TranslatorFor returns the translator of a language (locale.Bundle.For).
@@ -53,6 +57,11 @@ type Notifier struct {
 // TicketURL is a ticket's public address.
 func (n *Notifier) TicketURL(lang, code string) string {
 	return n.BaseURL + "/" + lang + "/r/" + code
+}
+
+// GuardianURL is the address of a guardian's confirmation link.
+func (n *Notifier) GuardianURL(lang, token string) string {
+	return n.BaseURL + "/" + lang + "/g/" + token
 }
 
 // typographic characters outside GSM-7 that have a plain equivalent.

@@ -81,7 +81,17 @@ type Registration struct {
 	TicketSentAt *time.Time
 	// PhoneRenumbered: the number typed was an old 11-digit mobile, converted.
 	PhoneRenumbered bool
-	CreatedByID     *uint
+	// A child's registration (guardian.go): the age under 16 in detail, the
+	// guardian, the hash of the guardian's link, the seat's hold, and how
+	// the guardian confirmed.
+	AgeDetail             string
+	GuardianName          string
+	GuardianTokenHash     *string
+	HoldUntil             *time.Time
+	GuardianConfirmedAt   *time.Time
+	GuardianMethod        string
+	GuardianConfirmedByID *uint
+	CreatedByID           *uint
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }

@@ -193,6 +193,11 @@ func (in *Input) normalise() (phone.Number, error) {
 	if in.AgeBand != "" && !oneOf(in.AgeBand, AgeBands) {
 		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.bad_choice")
 	}
+	if in.Kind == KindIndividual && IsChildAge(in.AgeBand) && !in.trusted() {
+		// A child registers with a guardian (RegisterChild); staff who
+		// register a child hold the guardian's consent.
+		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.child_alone").With(map[string]any{"field": "age_band"})
+	}
 	if in.Role != "" && !oneOf(in.Role, Roles) {
 		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.bad_choice")
 	}
@@ -570,6 +575,17 @@ func setStatus(tx *gorm.DB, r *Registration, to Status, now time.Time) (bool, er
 // A freed seat goes to the first in the waiting list it fits, who is told by
 // SMS when notify is set. Cancelling twice is harmless.
 func Cancel(ctx context.Context, db *gorm.DB, ref Ref, actorID uint, now time.Time, notify *Notifier) (*Registration, error) {
+	return cancel(ctx, db, ref, actorID, now, notify, actorID == 0)
+}
+
+// CancelForErasure cancels a registration whose person (or guardian) asked
+// for their data to be erased: the seat goes to the waiting list, and the
+// phone is not sent the "cancelled from your ticket" notice.
+func CancelForErasure(ctx context.Context, db *gorm.DB, ref Ref, now time.Time, notify *Notifier) (*Registration, error) {
+	return cancel(ctx, db, ref, 0, now, notify, false)
+}
+
+func cancel(ctx context.Context, db *gorm.DB, ref Ref, actorID uint, now time.Time, notify *Notifier, tellPhone bool) (*Registration, error) {
 	now = now.UTC()
 	return changeLocked(ctx, db, ref, func(tx *gorm.DB, r *Registration) error {
 		if r.Status == StatusCancelled {
@@ -590,7 +606,7 @@ func Cancel(ctx context.Context, db *gorm.DB, ref Ref, actorID uint, now time.Ti
 		if !ok {
 			return apperr.New(apperr.Conflict, "error.register.changed")
 		}
-		if actorID == 0 && notify != nil {
+		if tellPhone && notify != nil {
 			// Whoever holds the link cancelled: the phone hears of it.
 			if err := notify.queueCancelledByTicket(tx, r); err != nil {
 				return err
@@ -603,8 +619,9 @@ func Cancel(ctx context.Context, db *gorm.DB, ref Ref, actorID uint, now time.Ti
 			}
 		}
 		// Walk-ins never took a seat (they were already in the room), so
-		// cancelling one frees none.
-		if was != StatusConfirmed || r.Kind == KindWalkIn {
+		// cancelling one frees none; a pending child's held seat is freed.
+		heldSeat := was == StatusConfirmed || (was == StatusPending && r.WaitlistedAt == nil)
+		if !heldSeat || r.Kind == KindWalkIn {
 			return nil
 		}
 		if err := freeSeats(tx, r.EventID, r.GroupSize); err != nil {
@@ -720,6 +737,10 @@ func Confirm(ctx context.Context, db *gorm.DB, id uint, actorID uint, now time.T
 		if r.Status == StatusConfirmed {
 			return nil
 		}
+		if r.Status == StatusPending {
+			// Only the guardian confirms a child (ConfirmGuardian).
+			return apperr.New(apperr.Conflict, "error.guardian.pending")
+		}
 		was := r.Status
 		ok, err := setStatus(tx, r, StatusConfirmed, now)
 		if err != nil {
@@ -796,7 +817,7 @@ func FindForEvent(ctx context.Context, db *gorm.DB, eventID uint, f Filter) ([]R
 	q := db.WithContext(ctx).Model(&Registration{}).Where("event_id = ?", eventID)
 	switch f.Status {
 	case "":
-	case StatusConfirmed, StatusWaitlisted, StatusCancelled:
+	case StatusConfirmed, StatusPending, StatusWaitlisted, StatusCancelled:
 		q = q.Where("status = ?", f.Status)
 	default:
 		return nil, 0, apperr.New(apperr.Invalid, "error.bad_request")

@@ -55,7 +55,7 @@ type eventRegistrationsPage struct {
 const registrationsPageSize = 50
 
 // registrationStatuses lists the statuses in display order.
-var registrationStatuses = []registration.Status{registration.StatusConfirmed, registration.StatusWaitlisted, registration.StatusCancelled}
+var registrationStatuses = []registration.Status{registration.StatusConfirmed, registration.StatusPending, registration.StatusWaitlisted, registration.StatusCancelled}
 
 // registrationQuery reads the search and status filter. The search text
 // (a name or a phone number) comes only from a POSTed form, never from the

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"github.com/lantern-ngo/lantern/app/apperr"
 	"reflect"
 	"strings"
 
@@ -38,6 +39,14 @@ func (fe FieldErrors) Get(field string) string { return fe[field] }
 func (fe FieldErrors) Add(field, msg string) {
 	if _, ok := fe[field]; !ok {
 		fe[field] = msg
+	}
+}
+
+// AddAll adds, translated, every field problem an application error
+// carries (apperr.FieldsOf).
+func (fe FieldErrors) AddAll(t *locale.Translator, err error) {
+	for _, f := range apperr.FieldsOf(err) {
+		fe.Add(f.Field, t.TMap(f.Key, f.Args))
 	}
 }
 

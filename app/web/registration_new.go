@@ -39,10 +39,16 @@ type registerState struct {
 	Counts         map[string]string // group counts as typed, by field name
 	Errors         FieldErrors
 	GroupOpen      bool // the group form comes back with errors
+	ChildForm      childForm
+	ChildOpen      bool // the child's form comes back with errors
+	ChildAges      []string
+	Guardian       consentShown // the guardian's consent text
+	ChildAgreement consentShown // the child's own agreement (7–15)
 	ConsentText    string
 	ConsentVersion string
 	Sexes          []string
-	AgeBands       []string
+	AgeBands       []string // the age question (under 7, 7–15, …)
+	GroupAgeBands  []string // a group's counts, in the reporting bands
 	Roles          []string
 }
 
@@ -51,7 +57,7 @@ func (r *registerState) Count(field string) string { return r.Counts[field] }
 
 // E is the error of a field of the individual form.
 func (r *registerState) E(field string) string {
-	if r.GroupOpen {
+	if r.GroupOpen || r.ChildOpen {
 		return ""
 	}
 	return r.Errors[field]
@@ -60,6 +66,14 @@ func (r *registerState) E(field string) string {
 // GE is the error of a field of the group form.
 func (r *registerState) GE(field string) string {
 	if !r.GroupOpen {
+		return ""
+	}
+	return r.Errors[field]
+}
+
+// CE is the error of a field of the child's form.
+func (r *registerState) CE(field string) string {
+	if !r.ChildOpen {
 		return ""
 	}
 	return r.Errors[field]
@@ -78,18 +92,17 @@ func (s *Server) newRegisterState(c *fiber.Ctx, p Page, e *event.Event, v eventV
 	st := &registerState{
 		Open: v.Open, Full: v.Full, AskOrg: e.Kind == event.KindAuthorityWorkshop,
 		Counts: map[string]string{}, Errors: FieldErrors{},
-		Sexes: registration.Sexes, AgeBands: registration.AgeBands, Roles: registration.Roles,
+		Sexes: registration.Sexes, AgeBands: registration.QuestionAgeBands, Roles: registration.Roles,
+		GroupAgeBands: registration.AgeBands, ChildAges: []string{registration.AgeUnder7, registration.Age7to15},
 	}
-	cv, err := registration.CurrentConsent(c.UserContext(), s.db)
+	current, err := registration.CurrentConsents(c.UserContext(), s.db)
 	if err != nil {
 		return nil, err
 	}
-	if cv != nil {
-		st.ConsentVersion, st.ConsentText = cv.Version, cv.Text.String(p.Lang)
-	}
-	if st.ConsentText == "" {
-		st.ConsentVersion, st.ConsentText = registration.BuiltinConsent, p.T("register.consent_text")
-	}
+	adult := consentText(p, current, registration.ConsentAdult, registration.BuiltinConsent, "register.consent_text")
+	st.ConsentVersion, st.ConsentText = adult.Version, adult.Text
+	st.Guardian = consentText(p, current, registration.ConsentGuardian, registration.BuiltinGuardianConsent, "register.consent_guardian_text")
+	st.ChildAgreement = consentText(p, current, registration.ConsentChild, registration.BuiltinChildConsent, "register.consent_child_text")
 	return st, nil
 }
 
@@ -127,6 +140,9 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 	st, err := s.newRegisterState(c, p, e, v)
 	if err != nil {
 		return err
+	}
+	if c.FormValue("kind") == kindChild {
+		return s.registrationChildCreate(c, p, e, v, st)
 	}
 	var f registerForm
 	if err := bindForm(c, &f); err != nil {
@@ -181,6 +197,14 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 	}
 	if strings.TrimSpace(f.Consent) == "" {
 		st.Errors.Add("consent", p.T("error.register.consent"))
+	}
+	if f.Kind != registration.KindGroup && registration.IsChildAge(f.AgeBand) {
+		// A child does not register alone: the guardian's form, opened
+		// below with the age already chosen.
+		st.Errors.Add("age_band", p.T("error.register.child_alone"))
+		if f.AgeBand != registration.AgeUnder16 {
+			st.ChildForm.ChildAge = f.AgeBand
+		}
 	}
 	if st.Errors.Any() {
 		return show(fiber.StatusUnprocessableEntity)

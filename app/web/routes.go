@@ -82,6 +82,11 @@ func (s *Server) routes(app *fiber.App) {
 		g.Get("/r/:code/cancel", s.ticketCancelConfirm)
 		g.Post("/r/:code/cancel", s.ticketCancel)
 		g.Post("/r/:code/restore", s.ticketRestore)
+		// Children registered with a guardian (issue 14): the guardian's link.
+		g.Get("/events/:id<int>/guardian-asked", s.guardianAskedShow)
+		g.Get("/g/:token", s.guardianShow)
+		g.Post("/g/:token/confirm", s.guardianConfirm)
+		g.Post("/g/:token/withdraw", s.guardianWithdraw)
 
 		// ---- Public: quizzes on the participant's phone (issue 6) ----
 		g.Get("/r/:code/quiz/:phase", s.quizIntro)
@@ -165,6 +170,7 @@ func (s *Server) routes(app *fiber.App) {
 		ev.Post("/:id<int>/registrations/:rid<int>/confirm", org, s.registrationConfirm)
 		ev.Post("/:id<int>/registrations/:rid<int>/waitlist", org, s.registrationWaitlist)
 		ev.Post("/:id<int>/registrations/:rid<int>/cancel", org, s.registrationCancelStaff)
+		ev.Post("/:id<int>/registrations/:rid<int>/guardian-paper", org, s.registrationGuardianPaper)
 		staff.Get("/schedule", org, s.staffCalendar)
 		staff.Get("/schedule/agenda", org, s.staffAgenda)
 		staff.Get("/plan", org, s.planShow)

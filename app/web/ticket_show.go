@@ -76,7 +76,7 @@ func (s *Server) ticketShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if r.Status != registration.StatusCancelled {
+	if r.Status != registration.StatusCancelled && r.Status != registration.StatusPending {
 		tp.QR, err = qrSVG(registration.TicketQRText(s.cfg.SecretKey, e.ID, r.Code), tp.T("ticket.qr_label", "Code", r.Code))
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/attendance"
 	"github.com/lantern-ngo/lantern/app/dbstate"
+	"github.com/lantern-ngo/lantern/app/registration"
 )
 
 // workers lists the background loops the server runs. Each must be safe to
@@ -25,7 +26,7 @@ func (s *Server) workers() []func(context.Context) {
 // janitor deletes expired CSRF tokens, rate-limit windows and sessions, and
 // old check-in receipts.
 func (s *Server) janitor(ctx context.Context) {
-	tick := time.NewTicker(10 * time.Minute)
+	tick := time.NewTicker(5 * time.Minute)
 	defer tick.Stop()
 	for {
 		if err := dbstate.Sweep(ctx, s.db, s.now()); err != nil && ctx.Err() == nil {
@@ -33,6 +34,10 @@ func (s *Server) janitor(ctx context.Context) {
 		}
 		if err := attendance.SweepReceipts(ctx, s.db, s.now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("janitor: check-in receipts", slog.String("error", err.Error()))
+		}
+		// Children's seats held for a guardian who did not confirm in time.
+		if _, err := registration.ReleaseExpiredHolds(ctx, s.db, s.now(), s.notifier()); err != nil && ctx.Err() == nil {
+			s.log.Warn("janitor: guardian holds", slog.String("error", err.Error()))
 		}
 		select {
 		case <-ctx.Done():
