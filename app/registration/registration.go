@@ -92,6 +92,6 @@ type Registration struct {
 	GuardianMethod        string
 	GuardianConfirmedByID *uint
 	CreatedByID           *uint
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
 }
