@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/testutil"
 )
@@ -58,5 +59,57 @@ func TestBrowserRegisterOnAPhone(t *testing.T) {
 		if err != nil || r.Status != registration.StatusCancelled || *r.Phone != "+84912345678" {
 			t.Errorf("stored: %+v %v", r, err)
 		}
+	})
+}
+
+// A guardian on a 360 px phone registers a child in Vietnamese, opens the
+// link the SMS carried, confirms, and the child's ticket appears.
+func TestBrowserGuardianRegistersChild(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		b := newBrowser(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{Now: time.Now().UTC(), Capacity: 10})
+		b.navigate(t, "/vi/events/"+itoa(int(e.ID)))
+		b.click(t, "details.child summary")
+		b.fill(t, "#ch-name", "Bé Na")
+		b.click(t, `input[name=child_age][value="7_15"]`)
+		b.fill(t, "#ch-gname", "Trần Thị Hạnh")
+		b.fill(t, "#ch-gphone", "0912 000 401")
+		b.click(t, "#ch-gconsent")
+		b.noHorizontalScroll(t)
+		// The child's own agreement is missing: said beside the box.
+		b.click(t, "details.child form button[type=submit]")
+		b.waitVisible(t, "#ch-cconsent-err")
+		if got := b.text(t, "#ch-cconsent-err"); got != "Từ 7 tuổi, trẻ cũng cần đồng ý: vui lòng đánh dấu ô của trẻ." {
+			t.Errorf("child agreement error = %q", got)
+		}
+		if got := evalAs[string](t, b, `document.querySelector("#ch-gname").value`); got != "Trần Thị Hạnh" {
+			t.Errorf("guardian's name kept as %q", got)
+		}
+		b.noHorizontalScroll(t)
+		b.click(t, "#ch-cconsent")
+		b.click(t, "details.child form button[type=submit]")
+		b.waitVisible(t, "main .note")
+		if got := b.text(t, "h1"); got != "Đang chờ người giám hộ" {
+			t.Errorf("after the child's form: %q", got)
+		}
+		b.noHorizontalScroll(t)
+		// The guardian opens the link from the SMS.
+		var body string
+		db.Model(&message.Message{}).Where("kind = ?", registration.SMSGuardianConfirm).Pluck("body", &body)
+		link := guardianLink.FindString(body)
+		if link == "" {
+			t.Fatalf("no link in %q", body)
+		}
+		b.navigate(t, link)
+		b.noHorizontalScroll(t)
+		b.click(t, `form[action$="/confirm"] button`)
+		b.waitVisible(t, ".ticket .code")
+		if got := b.text(t, ".ticket .status"); got != "Bạn đã đăng ký thành công" {
+			t.Errorf("ticket status = %q", got)
+		}
+		if evalAs[int](t, b, `document.querySelectorAll(".qr svg").length`) != 1 {
+			t.Error("no QR code on the confirmed ticket")
+		}
+		b.noHorizontalScroll(t)
 	})
 }
