@@ -25,6 +25,7 @@ func migrations() []*gormigrate.Migration {
 		m0010ReceiptSweep(),
 		m0011FamilyPhones(),
 		m0012Guardians(),
+		m0013DataReads(),
 	}
 }
 

@@ -46,6 +46,10 @@ type Export struct {
 	Registrations []ExportedReg    `json:"registrations"`
 	Messages      []ExportedSMS    `json:"sms_messages"`
 	Consents      map[string]Texts `json:"consent_texts"`
+	// For the log of who looked (audit.ReadsOfPerson), never exported.
+	RegistrationIDs []uint    `json:"-"`
+	EventIDs        []uint    `json:"-"`
+	FirstAt         time.Time `json:"-"`
 }
 
 // Texts is a consent text per language.
@@ -146,6 +150,12 @@ func BuildExport(ctx context.Context, db *gorm.DB, actorID uint, s Subject, lang
 			evIDs = append(evIDs, r.EventID)
 			if r.ConsentVersion != "" {
 				versions = append(versions, r.ConsentVersion)
+			}
+		}
+		out.RegistrationIDs, out.EventIDs = ids, evIDs
+		for _, r := range rows {
+			if out.FirstAt.IsZero() || r.CreatedAt.Before(out.FirstAt) {
+				out.FirstAt = r.CreatedAt
 			}
 		}
 		titles, err := eventTitles(tx, evIDs, lang)

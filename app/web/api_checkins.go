@@ -7,6 +7,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/locale"
 )
 
@@ -30,6 +31,9 @@ func (s *Server) apiRoster(c *fiber.Ctx) error {
 		return err
 	}
 	rows := viewRoster(t, e, entries)
+	if err := s.logRead(c, audit.ReadRoster, e.ID, len(rows), nil); err != nil {
+		return err
+	}
 	return c.JSON(fiber.Map{"event_id": e.ID, "present": countPresent(rows), "roster": rows})
 }
 

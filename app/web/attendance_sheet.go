@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/audit"
 )
 
 type attendanceSheetPage struct {
@@ -27,6 +28,9 @@ func (s *Server) attendanceSheet(c *fiber.Ctx) error {
 	}
 	entries, err := attendance.Roster(c.UserContext(), s.db, e.ID)
 	if err != nil {
+		return err
+	}
+	if err := s.logRead(c, audit.ReadAttendanceSheet, e.ID, len(entries), nil); err != nil {
 		return err
 	}
 	p := s.page(c, "")

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/event"
 )
 
@@ -70,6 +71,9 @@ func (s *Server) checkinShow(c *fiber.Ctx) error {
 	}
 	cp, err := s.newCheckinPage(c, e)
 	if err != nil {
+		return err
+	}
+	if err := s.logRead(c, audit.ReadRoster, e.ID, len(cp.Roster), nil); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "attendance/checkin", cp)

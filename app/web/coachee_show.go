@@ -76,6 +76,9 @@ func (s *Server) coacheeShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.logCoacheeRead(c, ce.ID); err != nil {
+		return err
+	}
 	p := s.page(c, "coachee.title")
 	p.Title = ce.Name
 	pg := coacheePage{Page: p, days: days{p.Translator}, Coachee: ce, Access: acc, Own: p.User.ID == ce.ID,

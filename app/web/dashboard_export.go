@@ -77,6 +77,9 @@ func (s *Server) exportPersonal(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		if err := s.logRead(c, audit.ReadPersonalExport, 0, 0, nil); err != nil {
+			return err
+		}
 	}
 	return s.sendExport(c, x, form.Format)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/registration"
@@ -141,6 +142,9 @@ func (s *Server) renderRegistrations(c *fiber.Ctx, e *event.Event, status int, r
 		return err
 	}
 	p.Total = int(total)
+	if err := s.logRead(c, audit.ReadRegistrations, e.ID, len(regs), nil); err != nil {
+		return err
+	}
 	p.Rows = s.registrationRows(p.Page, regs, func() string { return e.TimeZone })
 	base := "/staff/events/" + itoa(int(e.ID)) + "/registrations"
 	p.ExportURL = p.URL(base + "/export")

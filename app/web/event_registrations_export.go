@@ -74,6 +74,9 @@ func (s *Server) eventRegistrationsExport(c *fiber.Ctx) error {
 			break
 		}
 	}
+	if err := s.logRead(c, audit.ReadRegistrationsExport, e.ID, len(regs), nil); err != nil {
+		return err
+	}
 	err = s.db.WithContext(c.UserContext()).Transaction(func(tx *gorm.DB) error {
 		return audit.Record(tx, currentUser(c).ID, "registrations.export", "event", itoa(int(e.ID)), nil,
 			map[string]any{"Format": format, "Rows": len(regs), "Status": q.Status, "Searched": q.Query != ""})

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/content"
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/privacy"
@@ -27,6 +28,8 @@ type privacyPage struct {
 	Errors  FieldErrors
 	Export  *privacy.Export
 	Confirm bool // the erasure confirmation step
+	// Looks: who has looked at this person's data (newest first).
+	Looks []audit.ReadRow
 }
 
 // Label translates a code (sex, age band, role …) with the messages of
@@ -99,7 +102,14 @@ func (s *Server) privacyShow(c *fiber.Ctx) error {
 	if err != nil {
 		return s.privacyNothing(c, p, f, err)
 	}
-	return s.render(c, fiber.StatusOK, "admin/privacy", privacyPage{Page: p, Form: f, Errors: FieldErrors{}, Export: ex})
+	if err := s.logRead(c, audit.ReadPrivacySearch, 0, 1, ex.RegistrationIDs); err != nil {
+		return err
+	}
+	looks, err := audit.ReadsOfPerson(c.UserContext(), s.db, ex.RegistrationIDs, ex.EventIDs, ex.FirstAt)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "admin/privacy", privacyPage{Page: p, Form: f, Errors: FieldErrors{}, Export: ex, Looks: looks})
 }
 
 // privacyExport downloads the person's data as JSON.
@@ -112,6 +122,9 @@ func (s *Server) privacyExport(c *fiber.Ctx) error {
 	ex, err := privacy.BuildExport(c.UserContext(), s.db, currentUser(c).ID, sub, p.Lang, s.now())
 	if err != nil {
 		return s.privacyNothing(c, p, f, err)
+	}
+	if err := s.logRead(c, audit.ReadPrivacyExport, 0, 1, ex.RegistrationIDs); err != nil {
+		return err
 	}
 	b, err := json.MarshalIndent(ex, "", "  ")
 	if err != nil {

@@ -131,6 +131,7 @@ func (s *Server) routes(app *fiber.App) {
 		adm.Get("/targets/:id<int>/edit", s.targetEdit)
 		adm.Post("/targets/:id<int>", s.targetSave)
 		adm.Get("/audit", s.auditList)
+		adm.Get("/reads", s.readsList)
 		// Personal data: the person is named in the form body, never in the URL.
 		adm.Get("/privacy", s.privacyForm)
 		adm.Post("/privacy", s.privacyShow)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/dbstate"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
@@ -34,6 +35,9 @@ func (s *Server) janitor(ctx context.Context) {
 		}
 		if err := attendance.SweepReceipts(ctx, s.db, s.now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("janitor: check-in receipts", slog.String("error", err.Error()))
+		}
+		if err := audit.SweepReads(ctx, s.db, audit.ReadLogDays, s.now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("janitor: read log", slog.String("error", err.Error()))
 		}
 		// Children's seats held for a guardian who did not confirm in time.
 		if _, err := registration.ReleaseExpiredHolds(ctx, s.db, s.now(), s.notifier()); err != nil && ctx.Err() == nil {
