@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,7 +29,9 @@ type Config struct {
 	SecretKey string
 	// CookieSecure marks cookies Secure (on behind HTTPS).
 	CookieSecure bool
-	// TrustedProxies lists proxy addresses whose X-Forwarded-For is believed.
+	// TrustedProxies lists the proxies (addresses or CIDR ranges) whose
+	// X-Forwarded-For is believed; the client is the right-most address
+	// there that is not one of them.
 	TrustedProxies []string
 	LogLevel       string
 
@@ -142,7 +145,9 @@ func Load(getenv Getenv) (*Config, error) {
 	c.CookieSecure = boolean("COOKIE_SECURE", false)
 	if p := str("TRUSTED_PROXIES", ""); p != "" {
 		for _, s := range strings.Split(p, ",") {
-			c.TrustedProxies = append(c.TrustedProxies, strings.TrimSpace(s))
+			if s = strings.TrimSpace(s); s != "" {
+				c.TrustedProxies = append(c.TrustedProxies, s)
+			}
 		}
 	}
 	c.LogLevel = strings.ToLower(str("LOG_LEVEL", "info"))
@@ -179,6 +184,9 @@ func (c *Config) Validate() error {
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("BASE_URL: %q is not an http(s) URL such as https://lantern.example.org", c.BaseURL)
 	}
+	if _, err := ParseProxies(c.TrustedProxies); err != nil {
+		return err
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -204,6 +212,29 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("SECRET_KEY: must be at least 32 characters long")
 	}
 	return nil
+}
+
+// ParseProxies reads TRUSTED_PROXIES entries: addresses (10.0.0.2, ::1)
+// and CIDR ranges (10.0.0.0/8, fd00::/8).
+func ParseProxies(list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, s := range list {
+		if strings.Contains(s, "/") {
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or a CIDR range such as 10.0.0.0/8", s)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or a CIDR range such as 10.0.0.0/8", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // DefaultConnectTimeout is the connect_timeout (seconds) given to a

@@ -59,7 +59,7 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	for _, key := range []struct {
 		k string
 		l dbstate.Limit
-	}{{"login:ip:" + c.IP(), loginLimitPerIP}, {"login:acct:" + user.NormaliseEmail(f.Email), loginLimitPerAccount}} {
+	}{{"login:ip:" + s.clientIP(c), loginLimitPerIP}, {"login:acct:" + user.NormaliseEmail(f.Email), loginLimitPerAccount}} {
 		if err := s.rateLimit(ctx, c, key.k, key.l); err != nil {
 			if apperr.Is(err, apperr.RateLimited) {
 				errs.Add("_form", p.T("error.login.rate_limited"))

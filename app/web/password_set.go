@@ -35,7 +35,7 @@ func (s *Server) passwordSetForm(c *fiber.Ctx) error {
 func (s *Server) passwordSetSubmit(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	token := utils.CopyString(c.Params("token"))
-	if err := s.rateLimit(ctx, c, "setpw:ip:"+c.IP(), loginLimitPerIP); err != nil {
+	if err := s.rateLimit(ctx, c, "setpw:ip:"+s.clientIP(c), loginLimitPerIP); err != nil {
 		return err
 	}
 	acc, err := user.UserForToken(ctx, s.db, token, s.now())
