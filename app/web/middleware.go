@@ -134,20 +134,15 @@ func langOf(c *fiber.Ctx) string {
 	return locale.Default
 }
 
-// negotiateLang picks a language for "/" by cookie, then Accept-Language,
-// then Vietnamese (gitea modules/web/middleware/locale.go).
+// negotiateLang picks a language for a page outside /{lang} (the path
+// decides there): by cookie, then Accept-Language with its weights
+// (locale.FromAcceptLanguage), then Vietnamese (gitea
+// modules/web/middleware/locale.go).
 func negotiateLang(c *fiber.Ctx) string {
 	if l := c.Cookies(langCookie); locale.IsSupported(l) {
 		return l
 	}
-	for _, part := range strings.Split(c.Get(fiber.HeaderAcceptLanguage), ",") {
-		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
-		base := strings.ToLower(strings.SplitN(tag, "-", 2)[0])
-		if locale.IsSupported(base) {
-			return base
-		}
-	}
-	return locale.Default
+	return locale.FromAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage))
 }
 
 // loadSession resolves the staff session cookie, if any.
