@@ -12,6 +12,10 @@ import (
 	"time"
 )
 
+// DemoSecretKey is the fixed key of demo mode (LANTERN_DEMO=true) when no
+// SECRET_KEY is set; it is public, so demo mode only.
+const DemoSecretKey = "lantern-demo-secret-key-not-for-production"
+
 // DefaultDatabaseURL is the embedded database a newcomer gets with `go run ./app`.
 const DefaultDatabaseURL = "sqlite:data/lantern.db"
 
@@ -202,11 +206,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("SMS_DRIVER: %q is not one of outbox, http", c.SMSDriver)
 	}
 	if c.SecretKey == "" {
-		if !c.Demo && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
-			return fmt.Errorf("SECRET_KEY: must be set (32 characters or more) when running on PostgreSQL")
+		// Only the demo gets a fixed, clearly non-secret key: anywhere else
+		// (SQLite too) a known key would let anyone sign tickets.
+		if !c.Demo {
+			return fmt.Errorf("SECRET_KEY: must be set (32 characters or more) outside demo mode (LANTERN_DEMO=true)")
 		}
-		// The embedded demo gets a fixed, clearly non-secret key.
-		c.SecretKey = "lantern-demo-secret-key-not-for-production"
+		c.SecretKey = DemoSecretKey
 	}
 	if len(c.SecretKey) < 32 {
 		return fmt.Errorf("SECRET_KEY: must be at least 32 characters long")

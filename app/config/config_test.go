@@ -82,3 +82,33 @@ func TestTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+// Outside demo mode SECRET_KEY is required whatever the database; demo mode
+// keeps its fixed, public key.
+func TestSecretKeyOutsideDemo(t *testing.T) {
+	for _, m := range []map[string]string{
+		{"DATABASE_URL": "sqlite:data/other.db"},
+		{"LANTERN_DEMO": "false"},
+		{"DATABASE_URL": "postgres://u@h/db"},
+		{"DATABASE_URL": "sqlite:data/other.db", "LANTERN_DEMO": "false"},
+	} {
+		_, err := Load(env(m))
+		if err == nil || !strings.HasPrefix(err.Error(), "SECRET_KEY:") {
+			t.Errorf("%v: error %v, want one naming SECRET_KEY", m, err)
+		}
+	}
+	for _, m := range []map[string]string{
+		nil, // go run ./app: the embedded demo
+		{"DATABASE_URL": "sqlite:data/other.db", "LANTERN_DEMO": "true"},
+		{"DATABASE_URL": "postgres://u@h/db", "LANTERN_DEMO": "true"},
+	} {
+		c, err := Load(env(m))
+		if err != nil || c.SecretKey != DemoSecretKey {
+			t.Errorf("%v: %v, want the demo key", m, err)
+		}
+	}
+	c, err := Load(env(map[string]string{"DATABASE_URL": "sqlite:data/other.db", "SECRET_KEY": strings.Repeat("s", 40)}))
+	if err != nil || c.SecretKey != strings.Repeat("s", 40) {
+		t.Errorf("sqlite with a key: %v", err)
+	}
+}

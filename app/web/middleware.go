@@ -95,7 +95,16 @@ func rejectBadText(c *fiber.Ctx) error {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
-func securityHeaders(c *fiber.Ctx) error {
+// hstsPolicy asks browsers to use HTTPS only for a year. It is sent when
+// COOKIE_SECURE is on (the site is served over HTTPS); without
+// includeSubDomains, since other sites of the organisation's domain may
+// not be on HTTPS.
+const hstsPolicy = "max-age=31536000"
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	if s.cfg.CookieSecure {
+		c.Set(fiber.HeaderStrictTransportSecurity, hstsPolicy)
+	}
 	c.Set("Content-Security-Policy", contentSecurityPolicy)
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "same-origin")
