@@ -5,11 +5,16 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// DemoSecretKey is the fixed key of demo mode (LANTERN_DEMO=true) when no
+// SECRET_KEY is set; it is public, so demo mode only.
+const DemoSecretKey = "lantern-demo-secret-key-not-for-production"
 
 // DefaultDatabaseURL is the embedded database a newcomer gets with `go run ./app`.
 const DefaultDatabaseURL = "sqlite:data/lantern.db"
@@ -28,7 +33,9 @@ type Config struct {
 	SecretKey string
 	// CookieSecure marks cookies Secure (on behind HTTPS).
 	CookieSecure bool
-	// TrustedProxies lists proxy addresses whose X-Forwarded-For is believed.
+	// TrustedProxies lists the proxies (addresses or CIDR ranges) whose
+	// X-Forwarded-For is believed; the client is the right-most address
+	// there that is not one of them.
 	TrustedProxies []string
 	LogLevel       string
 
@@ -142,7 +149,9 @@ func Load(getenv Getenv) (*Config, error) {
 	c.CookieSecure = boolean("COOKIE_SECURE", false)
 	if p := str("TRUSTED_PROXIES", ""); p != "" {
 		for _, s := range strings.Split(p, ",") {
-			c.TrustedProxies = append(c.TrustedProxies, strings.TrimSpace(s))
+			if s = strings.TrimSpace(s); s != "" {
+				c.TrustedProxies = append(c.TrustedProxies, s)
+			}
 		}
 	}
 	c.LogLevel = strings.ToLower(str("LOG_LEVEL", "info"))
@@ -179,6 +188,9 @@ func (c *Config) Validate() error {
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("BASE_URL: %q is not an http(s) URL such as https://lantern.example.org", c.BaseURL)
 	}
+	if _, err := ParseProxies(c.TrustedProxies); err != nil {
+		return err
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -194,16 +206,40 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("SMS_DRIVER: %q is not one of outbox, http", c.SMSDriver)
 	}
 	if c.SecretKey == "" {
-		if !c.Demo && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
-			return fmt.Errorf("SECRET_KEY: must be set (32 characters or more) when running on PostgreSQL")
+		// Only the demo gets a fixed, clearly non-secret key: anywhere else
+		// (SQLite too) a known key would let anyone sign tickets.
+		if !c.Demo {
+			return fmt.Errorf("SECRET_KEY: must be set (32 characters or more) outside demo mode (LANTERN_DEMO=true)")
 		}
-		// The embedded demo gets a fixed, clearly non-secret key.
-		c.SecretKey = "lantern-demo-secret-key-not-for-production"
+		c.SecretKey = DemoSecretKey
 	}
 	if len(c.SecretKey) < 32 {
 		return fmt.Errorf("SECRET_KEY: must be at least 32 characters long")
 	}
 	return nil
+}
+
+// ParseProxies reads TRUSTED_PROXIES entries: addresses (10.0.0.2, ::1)
+// and CIDR ranges (10.0.0.0/8, fd00::/8).
+func ParseProxies(list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, s := range list {
+		if strings.Contains(s, "/") {
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or a CIDR range such as 10.0.0.0/8", s)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or a CIDR range such as 10.0.0.0/8", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // DefaultConnectTimeout is the connect_timeout (seconds) given to a

@@ -37,6 +37,7 @@ func TestBadSettingsNameTheVariable(t *testing.T) {
 		"RETENTION_DAYS":       {"RETENTION_DAYS": "-1"},
 		"LOG_LEVEL":            {"LOG_LEVEL": "loud"},
 		"SMS_COST_PER_SEGMENT": {"SMS_COST_PER_SEGMENT": "x"},
+		"TRUSTED_PROXIES":      {"TRUSTED_PROXIES": "10.0.0.2, proxy.internal"},
 	}
 	for name, m := range cases {
 		_, err := Load(env(m))
@@ -61,5 +62,53 @@ func TestDatabaseURLConnectTimeout(t *testing.T) {
 	}
 	if _, dsn, _ := ParseDatabaseURL("sqlite:data/x.db"); dsn != "data/x.db" {
 		t.Errorf("sqlite dsn %q", dsn)
+	}
+}
+
+// TRUSTED_PROXIES takes addresses and CIDR ranges; anything else stops
+// start-up with a line naming the variable.
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(env(map[string]string{"TRUSTED_PROXIES": "10.0.0.2, 172.16.0.0/12 ,fd00::/8,"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := ParseProxies(c.TrustedProxies)
+	if err != nil || len(ps) != 3 || ps[0].String() != "10.0.0.2/32" || ps[1].String() != "172.16.0.0/12" || ps[2].String() != "fd00::/8" {
+		t.Errorf("proxies = %v %v", ps, err)
+	}
+	for _, bad := range []string{"10.0.0.300", "10.0.0.0/33", "proxy.internal", "10.0.0.0/8/1"} {
+		if _, err := Load(env(map[string]string{"TRUSTED_PROXIES": bad})); err == nil || !strings.HasPrefix(err.Error(), "TRUSTED_PROXIES:") {
+			t.Errorf("%q: error %v, want one naming TRUSTED_PROXIES", bad, err)
+		}
+	}
+}
+
+// Outside demo mode SECRET_KEY is required whatever the database; demo mode
+// keeps its fixed, public key.
+func TestSecretKeyOutsideDemo(t *testing.T) {
+	for _, m := range []map[string]string{
+		{"DATABASE_URL": "sqlite:data/other.db"},
+		{"LANTERN_DEMO": "false"},
+		{"DATABASE_URL": "postgres://u@h/db"},
+		{"DATABASE_URL": "sqlite:data/other.db", "LANTERN_DEMO": "false"},
+	} {
+		_, err := Load(env(m))
+		if err == nil || !strings.HasPrefix(err.Error(), "SECRET_KEY:") {
+			t.Errorf("%v: error %v, want one naming SECRET_KEY", m, err)
+		}
+	}
+	for _, m := range []map[string]string{
+		nil, // go run ./app: the embedded demo
+		{"DATABASE_URL": "sqlite:data/other.db", "LANTERN_DEMO": "true"},
+		{"DATABASE_URL": "postgres://u@h/db", "LANTERN_DEMO": "true"},
+	} {
+		c, err := Load(env(m))
+		if err != nil || c.SecretKey != DemoSecretKey {
+			t.Errorf("%v: %v, want the demo key", m, err)
+		}
+	}
+	c, err := Load(env(map[string]string{"DATABASE_URL": "sqlite:data/other.db", "SECRET_KEY": strings.Repeat("s", 40)}))
+	if err != nil || c.SecretKey != strings.Repeat("s", 40) {
+		t.Errorf("sqlite with a key: %v", err)
 	}
 }

@@ -75,12 +75,16 @@ func (s *KV) Reset() error { return s.db.Where("1 = 1").Delete(&kvEntry{}).Error
 // Close does nothing: the database belongs to the caller.
 func (s *KV) Close() error { return nil }
 
-// Sweep deletes expired entries and rate-limit windows; the janitor calls it.
+// Sweep deletes expired entries, rate-limit windows and forgotten sign-in
+// throttles; the janitor calls it.
 func Sweep(ctx context.Context, db *gorm.DB, now time.Time) error {
 	if err := db.WithContext(ctx).Where("expires_at <= ?", now.UTC()).Delete(&kvEntry{}).Error; err != nil {
 		return err
 	}
 	if err := db.WithContext(ctx).Exec("DELETE FROM rate_limits WHERE expires_at <= ?", now.UTC()).Error; err != nil {
+		return err
+	}
+	if err := db.WithContext(ctx).Exec("DELETE FROM login_throttles WHERE expires_at <= ?", now.UTC()).Error; err != nil {
 		return err
 	}
 	return db.WithContext(ctx).Exec("DELETE FROM staff_sessions WHERE expires_at <= ?", now.UTC()).Error

@@ -35,8 +35,3 @@ func Hit(ctx context.Context, db *gorm.DB, key string, l Limit, now time.Time) (
 	}
 	return true, 0, nil
 }
-
-// Reset clears key's counter in the current window (after a successful login).
-func Reset(ctx context.Context, db *gorm.DB, key string) error {
-	return db.WithContext(ctx).Exec("DELETE FROM rate_limits WHERE key = ?", key).Error
-}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -32,6 +33,66 @@ func IsSupported(lang string) bool {
 		}
 	}
 	return false
+}
+
+// matcher picks among the supported languages, the default first: it is
+// what Match answers when nothing matches.
+var matcher = language.NewMatcher(supportedTags())
+
+func supportedTags() []language.Tag {
+	tags := make([]language.Tag, len(Supported))
+	for i, l := range Supported {
+		tags[i] = language.MustParse(l)
+	}
+	return tags
+}
+
+// FromAcceptLanguage picks the supported language an Accept-Language
+// header prefers, with golang.org/x/text's matcher: q weights count, q=0
+// refuses a language, regional variants (fr-CA, en-GB) match their
+// language; Default when nothing matches. A malformed entry is skipped,
+// not the whole header.
+func FromAcceptLanguage(header string) string {
+	if strings.TrimSpace(header) == "" {
+		return Default
+	}
+	tags, _, err := language.ParseAcceptLanguage(header)
+	if err != nil {
+		tags = lenientAcceptLanguage(header)
+	}
+	if len(tags) == 0 {
+		return Default
+	}
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No || i < 0 || i >= len(Supported) {
+		return Default
+	}
+	return Supported[i]
+}
+
+// lenientAcceptLanguage parses each entry on its own, drops the ones
+// x/text refuses, and orders the rest by weight as ParseAcceptLanguage does.
+func lenientAcceptLanguage(header string) []language.Tag {
+	type entry struct {
+		tag language.Tag
+		q   float32
+	}
+	var es []entry
+	for _, part := range strings.Split(header, ",") {
+		tags, qs, err := language.ParseAcceptLanguage(part)
+		if err != nil {
+			continue
+		}
+		for i := range tags {
+			es = append(es, entry{tags[i], qs[i]})
+		}
+	}
+	sort.SliceStable(es, func(i, j int) bool { return es[i].q > es[j].q })
+	out := make([]language.Tag, len(es))
+	for i, e := range es {
+		out[i] = e.tag
+	}
+	return out
 }
 
 // Bundle holds all messages and one Translator per language; it is built once

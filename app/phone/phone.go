@@ -79,13 +79,16 @@ func Parse(raw string) (Number, error) {
 
 	var n Number
 	// Bring +84/84-prefixed numbers to national form so that the old 11-digit
-	// mobiles are caught however they are written.
+	// mobiles are caught however they are written. A trunk zero kept after
+	// the country code, as business cards print it ("+84 (0) 912 345 678",
+	// "+840912345678"), is the national form's own 0, not a digit more.
 	national := ""
 	switch {
 	case plus && strings.HasPrefix(d, "84"):
-		national = "0" + d[2:]
-	case !plus && strings.HasPrefix(d, "84") && (len(d) == 11 || len(d) == 12):
-		national = "0" + d[2:]
+		national = "0" + dropTrunkZero(d[2:])
+	case !plus && strings.HasPrefix(d, "84") && len(d) >= 11 && len(d) <= 13:
+		// 84 and 9 or 10 digits, or a trunk zero and 9 or 10 digits.
+		national = "0" + dropTrunkZero(d[2:])
 	case !plus && strings.HasPrefix(d, "0"):
 		national = d
 	case !plus && len(d) == 9:
@@ -123,6 +126,15 @@ func Parse(raw string) (Number, error) {
 	}
 	n.E164 = phonenumbers.Format(num, phonenumbers.E164)
 	return n, nil
+}
+
+// dropTrunkZero drops the one 0 that business cards keep after the
+// country code ("+84 (0) 912…"); two zeros are left, to be refused.
+func dropTrunkZero(rest string) string {
+	if len(rest) > 1 && rest[0] == '0' && rest[1] != '0' {
+		return rest[1:]
+	}
+	return rest
 }
 
 // National formats an E.164 number for display in its country's style

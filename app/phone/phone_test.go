@@ -26,6 +26,22 @@ func TestParse(t *testing.T) {
 		{"0389123456", "+84389123456", nil, false},
 		{"0703123456", "+84703123456", nil, false},
 		{"0836123456", "+84836123456", nil, false},
+		// A trunk zero kept after the country code (business cards).
+		{"+84 (0) 912 345 678", "+84912345678", nil, false},
+		{"+840912345678", "+84912345678", nil, false},
+		{"+84 (0)91 234 5678", "+84912345678", nil, false},
+		{"+84-0-912-345-678", "+84912345678", nil, false},
+		{"0084 (0) 912 345 678", "+84912345678", nil, false},
+		{"00840912345678", "+84912345678", nil, false},
+		{"840912345678", "+84912345678", nil, false},
+		{"84 (0) 389 123 456", "+84389123456", nil, false},
+		{"+84 (0) 168 912 3456", "+84389123456", nil, true},
+		{"8401689123456", "+84389123456", nil, true},
+		{"+33 (0)6 12 34 56 78", "+33612345678", nil, false},
+		{"+44 (0) 7911 123456", "+447911123456", nil, false},
+		// Two zeros after the country code are no number.
+		{"+84 00 912 345 678", "", ErrInvalid, false},
+		{"+8400912345678", "", ErrInvalid, false},
 		// Old 11-digit numbers from before the 2018 renumbering.
 		{"01689123456", "+84389123456", nil, true},
 		{"0121 912 3456", "+84799123456", nil, true},
@@ -93,6 +109,32 @@ func FuzzParse(f *testing.F) {
 		again, err := Parse(n.E164)
 		if err != nil || again.E164 != n.E164 {
 			t.Fatalf("E.164 %q does not parse back to itself: %q %v", n.E164, again.E164, err)
+		}
+	})
+}
+
+// FuzzTrunkZero: however a valid Vietnamese mobile is written — national,
+// international, with the trunk zero kept after 84 in brackets or not, with
+// 00 for + — it gives the same E.164 number.
+func FuzzTrunkZero(f *testing.F) {
+	for _, s := range []string{"912345678", "389123456", "703123456", "836123456", "1689123456", "123456789", "0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rest string) {
+		if rest == "" || len(rest) > 12 || strings.Trim(rest, "0123456789") != "" || rest[0] == '0' {
+			return
+		}
+		want, err := Parse("0" + rest)
+		if err != nil {
+			return
+		}
+		for _, s := range []string{
+			"+84" + rest, "+84 (0) " + rest, "+840" + rest, "+84 0" + rest, "0084 (0)" + rest, "00840" + rest, "840" + rest, "84" + rest,
+		} {
+			got, err := Parse(s)
+			if err != nil || got.E164 != want.E164 {
+				t.Errorf("Parse(%q) = %q %v, want %q as for 0%s", s, got.E164, err, want.E164, rest)
+			}
 		}
 	})
 }

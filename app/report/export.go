@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
-	"encoding/csv"
-	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/csvsafe"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
@@ -436,46 +435,23 @@ func (x Export) quizAttempts(db *gorm.DB) *Table {
 	}
 }
 
-// WriteCSV writes the first table as CSV (UTF-8 with a byte-order mark, so
-// that spreadsheet programs read Vietnamese right), row by row.
+// WriteCSV writes the first table as CSV, row by row, with the
+// application's one CSV writer (csvsafe: a byte-order mark, and no cell
+// typed by a person that a spreadsheet would run as a formula).
 func WriteCSV(ctx context.Context, w io.Writer, tbl *Table) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
-	if _, err := bw.WriteString("\ufeff"); err != nil {
+	cw := csvsafe.NewWriter(bw)
+	if err := cw.WriteStrings(tbl.Header); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(bw)
-	if err := cw.Write(tbl.Header); err != nil {
-		return err
-	}
-	rec := make([]string, len(tbl.Header))
-	err := tbl.Rows(ctx, func(row []any) error {
-		for i, v := range row {
-			rec[i] = cellString(v)
-		}
-		return cw.Write(rec[:len(row)])
-	})
+	err := tbl.Rows(ctx, cw.Write)
 	if err != nil {
 		return err
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		return err
 	}
 	return bw.Flush()
-}
-
-func cellString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case int:
-		return strconv.Itoa(x)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case nil:
-		return ""
-	}
-	return fmt.Sprint(v)
 }
 
 // WriteXLSX writes the tables as the sheets of a workbook to w.

@@ -25,7 +25,7 @@ var certificateVerifyLimit = dbstate.Limit{Max: 30, Window: 10 * time.Minute}
 // certificate's code sees the name, the workshop and its date — nothing else.
 func (s *Server) certificateVerify(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	if err := s.rateLimit(ctx, c, "cert:ip:"+c.IP(), certificateVerifyLimit); err != nil {
+	if err := s.rateLimit(ctx, c, "cert:ip:"+s.clientIP(c), certificateVerifyLimit); err != nil {
 		return err
 	}
 	vc, err := attendance.VerifyCertificate(ctx, s.db, utils.CopyString(c.Params("code")))

@@ -2,14 +2,13 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/lantern-ngo/lantern/app/coaching"
+	"github.com/lantern-ngo/lantern/app/csvsafe"
 	"github.com/lantern-ngo/lantern/app/locale"
 )
 
@@ -100,22 +99,6 @@ func round2(x float64) float64 {
 	return v
 }
 
-func cellString(v any) string {
-	switch x := v.(type) {
-	case string:
-		// A cell starting with = + - @ would run as a formula in a spreadsheet.
-		if x != "" && strings.ContainsRune("=+-@", rune(x[0])) {
-			return "'" + x
-		}
-		return x
-	case int:
-		return strconv.Itoa(x)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	}
-	return ""
-}
-
 // coachingFiguresCSV exports the figures as CSV (UTF-8 with a byte-order
 // mark, so that Excel reads Vietnamese correctly).
 func (s *Server) coachingFiguresCSV(c *fiber.Ctx) error {
@@ -126,19 +109,13 @@ func (s *Server) coachingFiguresCSV(c *fiber.Ctx) error {
 		return err
 	}
 	var buf bytes.Buffer
-	buf.WriteString("\uFEFF")
-	w := csv.NewWriter(&buf)
+	w := csvsafe.NewWriter(&buf)
 	for _, row := range figureRows(t, f) {
-		rec := make([]string, len(row))
-		for i, v := range row {
-			rec[i] = cellString(v)
-		}
-		if err := w.Write(rec); err != nil {
+		if err := w.Write(row); err != nil {
 			return err
 		}
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := w.Flush(); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	ics "github.com/arran4/golang-ical"
 	"github.com/gofiber/fiber/v2"
@@ -10,7 +11,10 @@ import (
 	"github.com/lantern-ngo/lantern/app/event"
 )
 
-// eventICS is the "add to calendar" download (RFC 5545, written by golang-ical).
+// eventICS is the "add to calendar" download (RFC 5545, written by
+// golang-ical): lines end with CRLF, long lines are folded at 75 octets,
+// and the organisers' texts lose their carriage returns and other control
+// characters (a line break stays, written as \n by the library).
 func (s *Server) eventICS(c *fiber.Ctx) error {
 	id, err := paramID(c, "id")
 	if err != nil {
@@ -28,14 +32,31 @@ func (s *Server) eventICS(c *fiber.Ctx) error {
 	ev.SetDtStampTime(e.UpdatedAt.UTC())
 	ev.SetStartAt(e.StartsAt.UTC())
 	ev.SetEndAt(e.EndsAt.UTC())
-	ev.SetSummary(content.Title)
-	ev.SetDescription(content.Description)
-	ev.SetLocation(strings.TrimSuffix(e.Venue.Name.String(t.Lang)+", "+e.Venue.Address, ", "))
+	ev.SetSummary(icsText(content.Title))
+	ev.SetDescription(icsText(content.Description))
+	ev.SetLocation(icsText(strings.TrimSuffix(e.Venue.Name.String(t.Lang)+", "+e.Venue.Address, ", ")))
 	ev.SetURL(fmt.Sprintf("%s/%s/events/%d", s.cfg.BaseURL, t.Lang, e.ID))
 	if e.Status == event.StatusCancelled {
 		ev.SetStatus(ics.ObjectStatusCancelled)
 	}
 	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="lantern-%s.ics"`, e.Code))
-	return c.SendString(cal.Serialize())
+	return c.SendString(cal.Serialize(ics.WithNewLineWindows))
+}
+
+// icsText makes typed text fit an iCalendar TEXT value: Windows (CRLF) and
+// old Mac (CR) line breaks become one line break, and other control
+// characters, which RFC 5545 does not allow in TEXT, go (a tab stays).
+func icsText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/audit"
+	"github.com/lantern-ngo/lantern/app/csvsafe"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/registration"
@@ -34,19 +34,6 @@ func exportRow(t *locale.Translator, r *registration.Registration, tz string) []
 	return []string{r.Code, r.Name, ph, r.Kind, itoa(r.GroupSize), t.T("registrations.status." + string(r.Status)),
 		r.Sex, r.AgeBand, r.Role, r.Organisation, r.Source,
 		locale.In(r.CreatedAt, tz).Format("2006-01-02 15:04"), r.ConsentVersion}
-}
-
-// csvSafe keeps a spreadsheet from reading a cell typed by a person as a
-// formula (CSV injection); phone numbers in E.164 are left as they are.
-func csvSafe(s string, isPhone bool) string {
-	if s == "" || isPhone {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
 }
 
 // eventRegistrationsExport sends the (filtered) registrations as CSV or
@@ -93,18 +80,12 @@ func (s *Server) eventRegistrationsExport(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if format == "csv" {
 		var buf bytes.Buffer
-		buf.WriteString("\uFEFF") // so that spreadsheet programs read UTF-8
-		w := csv.NewWriter(&buf)
-		_ = w.Write(header)
+		w := csvsafe.NewWriter(&buf)
+		_ = w.WriteStrings(header)
 		for i := range regs {
-			row := exportRow(t, &regs[i], e.TimeZone)
-			for j := range row {
-				row[j] = csvSafe(row[j], j == 2)
-			}
-			_ = w.Write(row)
+			_ = w.WriteStrings(exportRow(t, &regs[i], e.TimeZone))
 		}
-		w.Flush()
-		if err := w.Error(); err != nil {
+		if err := w.Flush(); err != nil {
 			return err
 		}
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")

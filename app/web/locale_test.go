@@ -2,11 +2,15 @@ package web
 
 import (
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"gorm.io/gorm"
 
 	lantern "github.com/lantern-ngo/lantern"
 	"github.com/lantern-ngo/lantern/app/event"
@@ -110,4 +114,58 @@ func TestTemplatesParse(t *testing.T) {
 	if len(ta.srv.renderer.Pages()) < 4 {
 		t.Errorf("pages = %v", ta.srv.renderer.Pages())
 	}
+}
+
+// TestLanguageNegotiation: the path decides, then the lang cookie, then
+// Accept-Language with its q weights (x/text's matcher), then Vietnamese.
+func TestLanguageNegotiation(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		get := func(path, cookie, accept string) *http.Response {
+			t.Helper()
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			if cookie != "" {
+				req.AddCookie(&http.Cookie{Name: "lang", Value: cookie})
+			}
+			if accept != "" {
+				req.Header.Set("Accept-Language", accept)
+			}
+			resp, err := ta.app.Test(req, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}
+		for _, cs := range []struct{ cookie, accept, want string }{
+			{"", "en;q=0, fr", "fr"},
+			{"", "fr;q=0.5, en;q=0.9", "en"},
+			{"", "en-GB;q=0.8, vi-VN", "vi"},
+			{"", "de-CH, fr-CH;q=0.7, en;q=0.6", "fr"},
+			{"", "vi;q=0, fr;q=0, en;q=0.1", "en"},
+			{"", "EN-us", "en"},
+			{"", "fr-CA", "fr"},
+			{"", "zh-Hant, ja;q=0.9", "vi"},
+			{"", "*", "vi"},
+			{"", "nl, en;q=0", "vi"},
+			{"", "fr;q=abc, en;q=0.4", "en"},
+			{"", "", "vi"},
+			{"fr", "en;q=1, vi;q=0.5", "fr"},
+			{"xx", "en;q=0.2, fr;q=0.3", "fr"},
+		} {
+			resp := get("/", cs.cookie, cs.accept)
+			if loc := resp.Header.Get("Location"); loc != "/"+cs.want+"/events" {
+				t.Errorf("cookie %q, Accept-Language %q: redirect to %q, want /%s/events", cs.cookie, cs.accept, loc, cs.want)
+			}
+		}
+		// A page outside /{lang} (here a 404) speaks the negotiated language…
+		doc := ta.parse(get("/no-such-page", "", "vi;q=0.1, fr"), http.StatusNotFound, "404")
+		if lang, _ := doc.Find("html").Attr("lang"); lang != "fr" {
+			t.Errorf("404 outside /{lang}: lang %q, want fr", lang)
+		}
+		// …and the path beats the cookie and the header.
+		doc = ta.parse(get("/en/events", "fr", "fr, vi;q=0.9"), http.StatusOK, "/en/events")
+		if lang, _ := doc.Find("html").Attr("lang"); lang != "en" {
+			t.Errorf("/en/events with a French cookie and header: lang %q, want en", lang)
+		}
+	})
 }

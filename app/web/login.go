@@ -2,13 +2,11 @@ package web
 
 import (
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
-	"github.com/lantern-ngo/lantern/app/dbstate"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 	"github.com/lantern-ngo/lantern/app/user"
 )
@@ -24,12 +22,6 @@ type loginPage struct {
 	Form   loginForm
 	Errors FieldErrors
 }
-
-// Login limits: per account and per client address.
-var (
-	loginLimitPerAccount = dbstate.Limit{Max: 5, Window: 15 * time.Minute}
-	loginLimitPerIP      = dbstate.Limit{Max: 20, Window: 15 * time.Minute}
-)
 
 func (s *Server) loginForm(c *fiber.Ctx) error {
 	p := s.page(c, "page.login.title")
@@ -56,27 +48,27 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	if errs.Any() {
 		return again(fiber.StatusUnprocessableEntity)
 	}
-	for _, key := range []struct {
-		k string
-		l dbstate.Limit
-	}{{"login:ip:" + c.IP(), loginLimitPerIP}, {"login:acct:" + user.NormaliseEmail(f.Email), loginLimitPerAccount}} {
-		if err := s.rateLimit(ctx, c, key.k, key.l); err != nil {
-			if apperr.Is(err, apperr.RateLimited) {
-				errs.Add("_form", p.T("error.login.rate_limited"))
-				return again(fiber.StatusTooManyRequests)
-			}
-			return err
-		}
+	keys := loginThrottleKeys(user.NormaliseEmail(f.Email), s.clientIP(c))
+	wait, err := s.attempt(ctx, keys...)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		errs.Add("_form", tooEarly(c, p.Translator, wait))
+		return again(fiber.StatusTooManyRequests)
 	}
 	u, err := user.Authenticate(ctx, s.db, f.Email, f.Password)
 	if apperr.Is(err, apperr.Invalid) {
+		// The failure stays counted (attempt counted it in advance).
 		errs.Add("_form", p.T("error.login.invalid"))
 		return again(fiber.StatusUnprocessableEntity)
 	}
 	if err != nil {
 		return err
 	}
-	_ = dbstate.Reset(ctx, s.db, "login:acct:"+u.Email)
+	if err := s.attemptSucceeded(ctx, keys...); err != nil {
+		return err
+	}
 	// A new session token at every login (rotation); the old one, if any, ends.
 	_ = user.EndSession(ctx, s.db, c.Cookies(sessionCookie))
 	token, err := user.StartSession(ctx, s.db, u.ID, s.now())

@@ -95,7 +95,16 @@ func rejectBadText(c *fiber.Ctx) error {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
-func securityHeaders(c *fiber.Ctx) error {
+// hstsPolicy asks browsers to use HTTPS only for a year. It is sent when
+// COOKIE_SECURE is on (the site is served over HTTPS); without
+// includeSubDomains, since other sites of the organisation's domain may
+// not be on HTTPS.
+const hstsPolicy = "max-age=31536000"
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	if s.cfg.CookieSecure {
+		c.Set(fiber.HeaderStrictTransportSecurity, hstsPolicy)
+	}
 	c.Set("Content-Security-Policy", contentSecurityPolicy)
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "same-origin")
@@ -134,20 +143,15 @@ func langOf(c *fiber.Ctx) string {
 	return locale.Default
 }
 
-// negotiateLang picks a language for "/" by cookie, then Accept-Language,
-// then Vietnamese (gitea modules/web/middleware/locale.go).
+// negotiateLang picks a language for a page outside /{lang} (the path
+// decides there): by cookie, then Accept-Language with its weights
+// (locale.FromAcceptLanguage), then Vietnamese (gitea
+// modules/web/middleware/locale.go).
 func negotiateLang(c *fiber.Ctx) string {
 	if l := c.Cookies(langCookie); locale.IsSupported(l) {
 		return l
 	}
-	for _, part := range strings.Split(c.Get(fiber.HeaderAcceptLanguage), ",") {
-		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
-		base := strings.ToLower(strings.SplitN(tag, "-", 2)[0])
-		if locale.IsSupported(base) {
-			return base
-		}
-	}
-	return locale.Default
+	return locale.FromAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage))
 }
 
 // loadSession resolves the staff session cookie, if any.

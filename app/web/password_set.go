@@ -35,11 +35,23 @@ func (s *Server) passwordSetForm(c *fiber.Ctx) error {
 func (s *Server) passwordSetSubmit(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	token := utils.CopyString(c.Params("token"))
-	if err := s.rateLimit(ctx, c, "setpw:ip:"+c.IP(), loginLimitPerIP); err != nil {
+	// Guessing links is slowed down per address; only unknown or spent
+	// links count, so a room of new staff setting their passwords through
+	// one Wi-Fi is never stopped.
+	key := throttleKey{"setpw:ip:" + s.clientIP(c), throttleAddr}
+	wait, err := s.attempt(ctx, key)
+	if err != nil {
 		return err
+	}
+	if wait > 0 {
+		tooEarly(c, translator(c), wait)
+		return apperr.New(apperr.RateLimited, "error.rate_limited")
 	}
 	acc, err := user.UserForToken(ctx, s.db, token, s.now())
 	if err != nil {
+		return err
+	}
+	if err := s.attemptSucceeded(ctx, key); err != nil {
 		return err
 	}
 	p := s.page(c, "admin.page.set_password.title")

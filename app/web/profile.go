@@ -51,9 +51,6 @@ func (s *Server) profilePassword(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	u := currentUser(c)
 	p := s.page(c, "admin.page.profile.title")
-	if err := s.rateLimit(ctx, c, "login:acct:"+u.Email, loginLimitPerAccount); err != nil {
-		return err
-	}
 	var f profilePasswordForm
 	if err := bindForm(c, &f); err != nil {
 		return err
@@ -62,19 +59,38 @@ func (s *Server) profilePassword(c *fiber.Ctx) error {
 	if !errs.Any() && f.Password != f.Confirm {
 		errs.Add("confirm", p.T("error.account.password_mismatch"))
 	}
+	status := fiber.StatusUnprocessableEntity
 	if !errs.Any() {
-		err := user.ChangePassword(ctx, s.db, u.ID, f.Current, f.Password)
-		switch {
-		case apperr.Is(err, apperr.Invalid) && apperr.KeyOf(err) == "error.account.current_wrong":
-			errs.Add("current", p.T("error.account.current_wrong"))
-		case apperr.Is(err, apperr.Invalid):
-			errs.Add("password", p.T(apperr.KeyOf(err)))
-		case err != nil:
+		// Guesses of the current password (from a session left open) are
+		// slowed down per account and address, like sign-ins; failed
+		// sign-ins elsewhere do not stop the owner here.
+		key := throttleKey{"password:acct-ip:" + itoa(int(u.ID)) + "|" + s.clientIP(c), throttleAccountAddr}
+		wait, err := s.attempt(ctx, key)
+		if err != nil {
 			return err
+		}
+		if wait > 0 {
+			errs.Add("current", tooEarly(c, p.Translator, wait))
+			status = fiber.StatusTooManyRequests
+		} else {
+			err := user.ChangePassword(ctx, s.db, u.ID, f.Current, f.Password)
+			if !apperr.Is(err, apperr.Invalid) || apperr.KeyOf(err) != "error.account.current_wrong" {
+				if err := s.attemptSucceeded(ctx, key); err != nil {
+					return err
+				}
+			}
+			switch {
+			case apperr.Is(err, apperr.Invalid) && apperr.KeyOf(err) == "error.account.current_wrong":
+				errs.Add("current", p.T("error.account.current_wrong"))
+			case apperr.Is(err, apperr.Invalid):
+				errs.Add("password", p.T(apperr.KeyOf(err)))
+			case err != nil:
+				return err
+			}
 		}
 	}
 	if errs.Any() {
-		return s.render(c, fiber.StatusUnprocessableEntity, "staff/profile", profilePage{Page: p, Lang: u.Lang, Errors: errs})
+		return s.render(c, status, "staff/profile", profilePage{Page: p, Lang: u.Lang, Errors: errs})
 	}
 	token, err := user.StartSession(ctx, s.db, u.ID, s.now())
 	if err != nil {

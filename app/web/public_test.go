@@ -340,20 +340,22 @@ func TestLoginAndStaffAccess(t *testing.T) {
 func TestLoginRateLimit(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
 		ta := newTestApp(t, db)
+		ta.setNow(time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC))
 		u := testutil.Staff(t, db, "admin")
 		c := ta.client()
-		for i := 0; i < 5; i++ {
+		for i := 0; i < 4; i++ {
 			resp := c.post("/en/login", url.Values{"email": {u.Email}, "password": {"wrong-password-123"}})
 			if resp.StatusCode != http.StatusUnprocessableEntity {
 				t.Fatalf("attempt %d: %d", i+1, resp.StatusCode)
 			}
 		}
+		// The fifth attempt comes before the second it must wait.
 		resp := c.post("/en/login", url.Values{"email": {u.Email}, "password": {testutil.DefaultPassword}})
-		doc := ta.parse(resp, http.StatusTooManyRequests, "6th attempt")
-		if got := text(doc, ".flash-error"); !strings.Contains(got, "Too many sign-in attempts") {
-			t.Errorf("message = %q", got)
+		doc := ta.parse(resp, http.StatusTooManyRequests, "5th attempt")
+		if got := text(doc, ".flash-error"); got != "Too many wrong passwords in a row. Please wait 1 second and try again." || resp.Header.Get("Retry-After") != "1" {
+			t.Errorf("message = %q, Retry-After %q", got, resp.Header.Get("Retry-After"))
 		}
-		// Another account from another address is not blocked.
+		// Another account is not slowed down.
 		other := testutil.Staff(t, db, "admin")
 		c2 := ta.client()
 		c2.ip = "10.0.0.2"

@@ -28,7 +28,7 @@ func (s *Server) quizTicket(c *fiber.Ctx) (*registration.Registration, error) {
 	ctx := c.UserContext()
 	reg, err := quiz.RegistrationByCode(ctx, s.db, utils.CopyString(c.Params("code")))
 	if apperr.Is(err, apperr.NotFound) {
-		if lerr := s.rateLimit(ctx, c, "quiz-ticket-miss:"+c.IP(), quizTicketMissLimit); lerr != nil {
+		if lerr := s.rateLimit(ctx, c, "quiz-ticket-miss:"+s.clientIP(c), quizTicketMissLimit); lerr != nil {
 			return nil, lerr
 		}
 	}
@@ -226,7 +226,7 @@ func (s *Server) quizAnonBegin(c *fiber.Ctx) error {
 	if errs.Any() {
 		return s.renderAnon(c, f, errs, fiber.StatusUnprocessableEntity)
 	}
-	if err := s.rateLimit(ctx, c, "quiz-anon:"+c.IP(), anonymousStartLimit); err != nil {
+	if err := s.rateLimit(ctx, c, "quiz-anon:"+s.clientIP(c), anonymousStartLimit); err != nil {
 		return err
 	}
 	e, err := event.GetPublic(ctx, s.db, id)

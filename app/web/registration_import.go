@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/csvsafe"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/message"
@@ -204,14 +204,15 @@ func (s *Server) registrationImportTemplate(c *fiber.Ctx) error {
 	}
 	t := translator(c)
 	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
+	w := csvsafe.NewWriter(&buf)
 	if t.Lang != "en" {
 		w.Comma = ';'
 	}
 	w.UseCRLF = true
-	_ = w.Write([]string{t.T("import.col.name"), t.T("import.col.phone"), t.T("import.col.organisation"), t.T("import.col.role")})
-	w.Flush()
+	_ = w.WriteStrings([]string{t.T("import.col.name"), t.T("import.col.phone"), t.T("import.col.organisation"), t.T("import.col.role")})
+	if err := w.Flush(); err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="lantern-import-`+t.Lang+`.csv"`)
 	return c.Send(buf.Bytes())

@@ -212,7 +212,7 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 	// Rate limits before any write: per client address, then per number.
 	// Signed-in staff registering people who phoned in are not limited.
 	if currentUser(c) == nil {
-		if err := s.rateLimit(ctx, c, "register:ip:"+c.IP(), registerLimitPerIP); err != nil {
+		if err := s.rateLimit(ctx, c, "register:ip:"+s.clientIP(c), registerLimitPerIP); err != nil {
 			return registerLimited(err)
 		}
 	}

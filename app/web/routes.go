@@ -13,7 +13,7 @@ import (
 // middleware of each group (miniflux internal/ui/ui.go).
 func (s *Server) routes(app *fiber.App) {
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
-	app.Use(requestID, s.metrics.observe, securityHeaders, s.deadline, rejectBadText, s.expirePublicVersion)
+	app.Use(requestID, s.metrics.observe, s.securityHeaders, s.deadline, rejectBadText, s.expirePublicVersion)
 	app.Use(compress.New(compress.Config{
 		Level: compress.LevelBestSpeed,
 		// Static files are compressed once at start.

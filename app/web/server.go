@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -32,7 +33,9 @@ type Server struct {
 	metrics  *metrics
 	// pageCache holds rendered anonymous public pages (nil when off).
 	pageCache *pageCache
-	now       func() time.Time
+	// proxies are TRUSTED_PROXIES, read once (clientIP).
+	proxies []netip.Prefix
+	now     func() time.Time
 	// background work started by the server (SMS sender, janitor); stopped on shutdown.
 	stopBackground context.CancelFunc
 }
@@ -65,7 +68,11 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: o.Config, db: o.DB, log: o.Logger, bundle: bundle, assets: assets, now: o.Now}
+	proxies, err := trustedProxies(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: o.Config, db: o.DB, log: o.Logger, bundle: bundle, assets: assets, proxies: proxies, now: o.Now}
 	s.renderer, err = NewRenderer(o.Assets, s.templateFuncs())
 	if err != nil {
 		return nil, err
@@ -85,29 +92,24 @@ func (s *Server) Renderer() *Renderer { return s.renderer }
 // App builds the Fiber application with every route.
 func (s *Server) App() *fiber.App {
 	app := fiber.New(fiber.Config{
-		AppName:                 "Lantern",
-		ErrorHandler:            s.handleError,
-		ReadTimeout:             15 * time.Second,
-		WriteTimeout:            30 * time.Second,
-		IdleTimeout:             60 * time.Second,
-		BodyLimit:               1 << 20, // 1 MiB: forms are small; CSV imports set their own limit
-		ReadBufferSize:          8192,
-		DisableStartupMessage:   true,
+		AppName:               "Lantern",
+		ErrorHandler:          s.handleError,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		BodyLimit:             1 << 20, // 1 MiB: forms are small; CSV imports set their own limit
+		ReadBufferSize:        8192,
+		DisableStartupMessage: true,
+		// The trusted proxies decide X-Forwarded-Proto and -Host; the
+		// client's address is read by clientIP, not by c.IP(): no
+		// ProxyHeader (Fiber would take the whole X-Forwarded-For).
 		EnableTrustedProxyCheck: len(s.cfg.TrustedProxies) > 0,
 		TrustedProxies:          s.cfg.TrustedProxies,
-		ProxyHeader:             proxyHeader(s.cfg),
 		StrictRouting:           false,
 		CaseSensitive:           true,
 	})
 	s.routes(app)
 	return app
-}
-
-func proxyHeader(cfg *config.Config) string {
-	if len(cfg.TrustedProxies) > 0 {
-		return fiber.HeaderXForwardedFor
-	}
-	return ""
 }
 
 // Start launches the background workers (SMS sender, janitor). Call Stop on

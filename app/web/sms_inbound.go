@@ -53,7 +53,7 @@ func (s *Server) smsInbound(c *fiber.Ctx) error {
 	if want == "" || subtle.ConstantTimeCompare([]byte(smsInboundToken(c)), []byte(want)) != 1 {
 		return apperr.New(apperr.Forbidden, "error.register.sms_token")
 	}
-	if err := s.rateLimit(ctx, c, "sms-in:ip:"+c.IP(), smsInboundLimitPerIP); err != nil {
+	if err := s.rateLimit(ctx, c, "sms-in:ip:"+s.clientIP(c), smsInboundLimitPerIP); err != nil {
 		return err
 	}
 	var in smsInbound

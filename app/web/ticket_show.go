@@ -39,7 +39,7 @@ func (s *Server) loadTicket(c *fiber.Ctx) (*registration.Registration, *event.Ev
 	ctx := c.UserContext()
 	r, err := registration.GetByCode(ctx, s.db, c.Params("code"))
 	if apperr.Is(err, apperr.NotFound) {
-		if lerr := s.rateLimit(ctx, c, "ticket-miss:"+c.IP(), ticketMissLimit); lerr != nil {
+		if lerr := s.rateLimit(ctx, c, "ticket-miss:"+s.clientIP(c), ticketMissLimit); lerr != nil {
 			return nil, nil, lerr
 		}
 		return nil, nil, err
