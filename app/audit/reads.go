@@ -56,19 +56,17 @@ func RecordRead(ctx context.Context, db *gorm.DB, r Read) error {
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = time.Now().UTC()
 	}
+	if r.EventID != nil && len(r.Subjects) == 0 {
+		// A check-in phone refreshes its roster every few seconds: the same
+		// look by the same person within the hour is logged once. One
+		// statement, whether it inserts or not.
+		return db.WithContext(ctx).Exec(`INSERT INTO data_reads (actor_id, kind, event_id, people, created_at)
+			SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM data_reads
+				WHERE actor_id = ? AND kind = ? AND event_id = ? AND created_at > ?)`,
+			r.ActorID, r.Kind, *r.EventID, r.People, r.CreatedAt,
+			r.ActorID, r.Kind, *r.EventID, r.CreatedAt.Add(-time.Hour)).Error
+	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if r.EventID != nil && len(r.Subjects) == 0 {
-			// A check-in phone refreshes its roster every few seconds: the
-			// same look by the same person within the hour is logged once.
-			var n int64
-			if err := tx.Model(&Read{}).Where("actor_id = ? AND kind = ? AND event_id = ? AND created_at > ?",
-				r.ActorID, r.Kind, *r.EventID, r.CreatedAt.Add(-time.Hour)).Count(&n).Error; err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-		}
 		if err := tx.Create(&r).Error; err != nil {
 			return err
 		}

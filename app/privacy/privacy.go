@@ -1,5 +1,5 @@
 // Package privacy answers participants' personal-data requests (export and
-// erasure, Decree 13/2023/ND-CP and GDPR), anonymises old registrations
+// erasure: Law 91/2025/QH15 with Decree 356/2025/ND-CP, and GDPR), anonymises old registrations
 // (retention) and keeps the versions of the consent text.
 //
 // Anonymising blanks what identifies a person (name, folded name, phone,
@@ -385,8 +385,13 @@ func CurrentConsent(ctx context.Context, db *gorm.DB) (*ConsentVersion, error) {
 
 // PublishConsent stores a new version of the consent text. Earlier versions
 // stay, since registrations point at the version they accepted.
-func PublishConsent(ctx context.Context, db *gorm.DB, actorID uint, version string, text content.Text, now time.Time) (*ConsentVersion, error) {
-	cv := &ConsentVersion{Version: version, Text: text, CreatedAt: now.UTC()}
+func PublishConsent(ctx context.Context, db *gorm.DB, actorID uint, audience, version string, text content.Text, now time.Time) (*ConsentVersion, error) {
+	switch audience {
+	case registration.ConsentAdult, registration.ConsentGuardian, registration.ConsentChild:
+	default:
+		return nil, apperr.New(apperr.Invalid, "error.register.bad_choice").With(map[string]any{"field": "audience"})
+	}
+	cv := &ConsentVersion{Version: version, Audience: audience, Text: text, CreatedAt: now.UTC()}
 	if actorID != 0 {
 		cv.CreatedByID = &actorID
 	}
@@ -397,7 +402,7 @@ func PublishConsent(ctx context.Context, db *gorm.DB, actorID uint, version stri
 			}
 			return err
 		}
-		return audit.Record(tx, actorID, "publish", "consent_version", cv.Version, nil, map[string]any{"version": cv.Version, "text": cv.Text})
+		return audit.Record(tx, actorID, "publish", "consent_version", cv.Version, nil, map[string]any{"version": cv.Version, "audience": cv.Audience, "text": cv.Text})
 	})
 	if err != nil {
 		return nil, err

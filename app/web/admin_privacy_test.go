@@ -71,7 +71,7 @@ func TestPersonalDataExportAndErasure(t *testing.T) {
 		if err := message.Enqueue(db, &message.Message{To: phoneX, Body: "Lantern: Lê Thị Hoa, mã " + x2.Code, Lang: "vi", Kind: "confirmation", RegistrationID: &x2.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := privacy.PublishConsent(t.Context(), db, admin.ID, "2026-01", content.Text{"vi": "Tôi đồng ý", "fr": "J'accepte", "en": "I agree"}, now); err != nil {
+		if _, err := privacy.PublishConsent(t.Context(), db, admin.ID, registration.ConsentAdult, "2026-01", content.Text{"vi": "Tôi đồng ý", "fr": "J'accepte", "en": "I agree"}, now); err != nil {
 			t.Fatal(err)
 		}
 		ensureAttendances(t, db)
@@ -229,7 +229,7 @@ func TestConsentVersions(t *testing.T) {
 		admin := testutil.Staff(t, db, user.RoleAdmin)
 		c := ta.client()
 		c.login(admin)
-		form := url.Values{"version": {"2026-02"}, "text_vi": {"Tôi đồng ý lần hai"}, "text_fr": {"J'accepte encore"}, "text_en": {"I agree again"}}
+		form := url.Values{"audience": {"adult"}, "version": {"2026-02"}, "text_vi": {"Tôi đồng ý lần hai"}, "text_fr": {"J'accepte encore"}, "text_en": {"I agree again"}}
 		if resp := c.post("/en/staff/admin/consent", form); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("publish: %d", resp.StatusCode)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/content"
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/privacy"
+	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 )
 
@@ -160,10 +161,11 @@ func (s *Server) privacyErase(c *fiber.Ctx) error {
 }
 
 type consentForm struct {
-	Version string `form:"version" validate:"required,max=32,excludesall= /?#&<>" label:"privacy.version"`
-	TextVI  string `form:"text_vi" validate:"required,max=4000" label:"admin.text_vi"`
-	TextFR  string `form:"text_fr" validate:"required,max=4000" label:"admin.text_fr"`
-	TextEN  string `form:"text_en" validate:"required,max=4000" label:"admin.text_en"`
+	Audience string `form:"audience" validate:"required,oneof=adult guardian child" label:"privacy.audience"`
+	Version  string `form:"version" validate:"required,max=32,excludesall= /?#&<>" label:"privacy.version"`
+	TextVI   string `form:"text_vi" validate:"required,max=4000" label:"admin.text_vi"`
+	TextFR   string `form:"text_fr" validate:"required,max=4000" label:"admin.text_fr"`
+	TextEN   string `form:"text_en" validate:"required,max=4000" label:"admin.text_en"`
 }
 
 type consentPage struct {
@@ -171,6 +173,9 @@ type consentPage struct {
 	Versions []privacy.ConsentVersion
 	Form     consentForm
 	Errors   FieldErrors
+	// Audiences: adult, guardian, child; Current: the newest version of each.
+	Audiences []string
+	Current   map[string]uint
 }
 
 func (s *Server) consentPage(c *fiber.Ctx, status int, f consentForm, errs FieldErrors) error {
@@ -182,7 +187,17 @@ func (s *Server) consentPage(c *fiber.Ctx, status int, f consentForm, errs Field
 		// Start from the current text: a new version is usually an edit.
 		f.TextVI, f.TextFR, f.TextEN = vs[0].Text["vi"], vs[0].Text["fr"], vs[0].Text["en"]
 	}
-	return s.render(c, status, "admin/consent", consentPage{Page: s.page(c, "admin.page.consent.title"), Versions: vs, Form: f, Errors: errs})
+	cp := consentPage{Page: s.page(c, "admin.page.consent.title"), Versions: vs, Form: f, Errors: errs,
+		Audiences: []string{registration.ConsentAdult, registration.ConsentGuardian, registration.ConsentChild}, Current: map[string]uint{}}
+	for _, v := range vs {
+		if _, ok := cp.Current[v.Audience]; !ok {
+			cp.Current[v.Audience] = v.ID
+		}
+	}
+	if cp.Form.Audience == "" {
+		cp.Form.Audience = registration.ConsentAdult
+	}
+	return s.render(c, status, "admin/consent", cp)
 }
 
 func (s *Server) consentList(c *fiber.Ctx) error {
@@ -202,7 +217,7 @@ func (s *Server) consentPublish(c *fiber.Ctx) error {
 	if errs.Any() {
 		return s.consentPage(c, fiber.StatusUnprocessableEntity, f, errs)
 	}
-	_, err := privacy.PublishConsent(c.UserContext(), s.db, currentUser(c).ID, f.Version,
+	_, err := privacy.PublishConsent(c.UserContext(), s.db, currentUser(c).ID, f.Audience, f.Version,
 		content.Text{"vi": f.TextVI, "fr": f.TextFR, "en": f.TextEN}, s.now())
 	if apperr.Is(err, apperr.Conflict) {
 		errs.Add("version", t.T("error.account.version_taken"))
