@@ -27,7 +27,7 @@ func (s *Server) loadGuardian(c *fiber.Ctx) (*registration.Registration, error) 
 	ctx := c.UserContext()
 	r, err := registration.GetByGuardianToken(ctx, s.db, c.Params("token"))
 	if apperr.Is(err, apperr.NotFound) {
-		if lerr := s.rateLimit(ctx, c, "ticket-miss:"+c.IP(), ticketMissLimit); lerr != nil {
+		if lerr := s.rateLimit(ctx, c, "ticket-miss:"+s.clientIP(c), ticketMissLimit); lerr != nil {
 			return nil, lerr
 		}
 	}

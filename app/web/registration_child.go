@@ -84,7 +84,7 @@ func (s *Server) registrationChildCreate(c *fiber.Ctx, p Page, e *event.Event, v
 		return show()
 	}
 	if currentUser(c) == nil {
-		if err := s.rateLimit(ctx, c, "register:ip:"+c.IP(), registerLimitPerIP); err != nil {
+		if err := s.rateLimit(ctx, c, "register:ip:"+s.clientIP(c), registerLimitPerIP); err != nil {
 			return registerLimited(err)
 		}
 	}
