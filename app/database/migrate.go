@@ -26,6 +26,7 @@ func migrations() []*gormigrate.Migration {
 		m0011FamilyPhones(),
 		m0012Guardians(),
 		m0013DataReads(),
+		m0014DataAccess(),
 		m0030LoginThrottle(),
 	}
 }

@@ -46,10 +46,33 @@ type Export struct {
 	Registrations []ExportedReg    `json:"registrations"`
 	Messages      []ExportedSMS    `json:"sms_messages"`
 	Consents      map[string]Texts `json:"consent_texts"`
+	// ConsentRecords: which texts were accepted or withdrawn, by whom, how.
+	ConsentRecords []ExportedConsent `json:"consent_records"`
+	// Quizzes: the quiz attempts of these registrations, with their scores.
+	Quizzes []ExportedQuiz `json:"quiz_attempts"`
 	// For the log of who looked (audit.ReadsOfPerson), never exported.
 	RegistrationIDs []uint    `json:"-"`
 	EventIDs        []uint    `json:"-"`
 	FirstAt         time.Time `json:"-"`
+}
+
+// ExportedConsent is one consent given or withdrawn.
+type ExportedConsent struct {
+	Code      string    `json:"confirmation_code"`
+	Audience  string    `json:"audience"`
+	Version   string    `json:"version"`
+	GivenBy   string    `json:"given_by"`
+	Method    string    `json:"method"`
+	Withdrawn bool      `json:"withdrawn"`
+	At        time.Time `json:"at"`
+}
+
+// ExportedQuiz is one quiz attempt and its score.
+type ExportedQuiz struct {
+	Code        string     `json:"confirmation_code"`
+	Phase       string     `json:"phase"`
+	ScorePct    *float64   `json:"score_percent,omitempty"`
+	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
 }
 
 // Texts is a consent text per language.
@@ -59,6 +82,10 @@ type Texts = content.Text
 type ExportedReg struct {
 	Code           string     `json:"confirmation_code"`
 	Kind           string     `json:"kind"`
+	// Guardian: the name of the guardian who registered this child (the
+	// number is the guardian's); AgeDetail: under_7 or 7_15.
+	Guardian  string `json:"guardian,omitempty"`
+	AgeDetail string `json:"age_detail,omitempty"`
 	Status         string     `json:"status"`
 	Name           string     `json:"name"`
 	Phone          string     `json:"phone"`
@@ -180,7 +207,7 @@ func BuildExport(ctx context.Context, db *gorm.DB, actorID uint, s Subject, lang
 				Code: r.Code, Kind: r.Kind, Status: string(r.Status), Name: r.Name, Sex: r.Sex, AgeBand: r.AgeBand,
 				Role: r.Role, Organisation: r.Organisation, GroupSize: r.GroupSize, Lang: r.Lang, Source: r.Source,
 				ConsentVersion: r.ConsentVersion, ConsentAt: r.ConsentAt, CreatedAt: r.CreatedAt,
-				CancelledAt: r.CancelledAt, AnonymisedAt: r.AnonymisedAt,
+				CancelledAt: r.CancelledAt, AnonymisedAt: r.AnonymisedAt, Guardian: r.GuardianName, AgeDetail: r.AgeDetail,
 				Event: ExportedEv{ID: r.EventID, Code: r.EvCode, Title: titles[r.EventID], Kind: r.EvKind,
 					StartsAt: r.EvStartsAt, EndsAt: r.EvEndsAt, TimeZone: r.EvTimeZone},
 			}
@@ -192,6 +219,35 @@ func BuildExport(ctx context.Context, db *gorm.DB, actorID uint, s Subject, lang
 				e.CheckedInAt, e.Attended = &at, true
 			}
 			out.Registrations = append(out.Registrations, e)
+		}
+		codeOf := map[uint]string{}
+		for _, r := range rows {
+			codeOf[r.ID] = r.Code
+		}
+		recs, err := registration.ConsentRecords(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		out.ConsentRecords = []ExportedConsent{}
+		for _, c := range recs {
+			out.ConsentRecords = append(out.ConsentRecords, ExportedConsent{Code: codeOf[c.RegistrationID], Audience: c.Audience,
+				Version: c.Version, GivenBy: c.GivenBy, Method: c.Method, Withdrawn: c.Withdrawn, At: c.CreatedAt})
+		}
+		out.Quizzes = []ExportedQuiz{}
+		if tx.Migrator().HasTable("quiz_attempts") {
+			var qs []struct {
+				RegistrationID uint
+				Phase          string
+				ScorePct       *float64
+				SubmittedAt    *time.Time
+			}
+			if err := tx.Table("quiz_attempts").Select("registration_id, phase, score_pct, submitted_at").
+				Where("registration_id IN ?", ids).Order("started_at, id").Scan(&qs).Error; err != nil {
+				return err
+			}
+			for _, q := range qs {
+				out.Quizzes = append(out.Quizzes, ExportedQuiz{Code: codeOf[q.RegistrationID], Phase: q.Phase, ScorePct: q.ScorePct, SubmittedAt: q.SubmittedAt})
+			}
 		}
 		var msgs []ExportedSMS
 		mq := tx.Table("sms_messages").Select("kind, body, status, created_at, sent_at")

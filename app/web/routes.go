@@ -87,6 +87,16 @@ func (s *Server) routes(app *fiber.App) {
 		g.Get("/g/:token", s.guardianShow)
 		g.Post("/g/:token/confirm", s.guardianConfirm)
 		g.Post("/g/:token/withdraw", s.guardianWithdraw)
+		// Participants' own data, from their phone (issue 14).
+		g.Get("/my-data", s.myDataAsk)
+		g.Post("/my-data", s.myDataStart)
+		g.Get("/my-data/code", s.myDataCodeForm)
+		g.Post("/my-data/code", s.myDataVerify)
+		g.Get("/my-data/view", s.myDataView)
+		g.Get("/my-data/download", s.myDataDownload)
+		g.Post("/my-data/name", s.myDataRename)
+		g.Post("/my-data/erase", s.myDataErase)
+		g.Post("/my-data/done", s.myDataDone)
 
 		// ---- Public: quizzes on the participant's phone (issue 6) ----
 		g.Get("/r/:code/quiz/:phase", s.quizIntro)

@@ -8,6 +8,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/attendance"
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/dbstate"
+	"github.com/lantern-ngo/lantern/app/privacy"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
 
@@ -38,6 +39,9 @@ func (s *Server) janitor(ctx context.Context) {
 		}
 		if err := audit.SweepReads(ctx, s.db, audit.ReadLogDays, s.now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("janitor: read log", slog.String("error", err.Error()))
+		}
+		if err := privacy.SweepAccess(ctx, s.db, s.now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("janitor: data access", slog.String("error", err.Error()))
 		}
 		// Children's seats held for a guardian who did not confirm in time.
 		if _, err := registration.ReleaseExpiredHolds(ctx, s.db, s.now(), s.notifier()); err != nil && ctx.Err() == nil {
