@@ -80,12 +80,12 @@ type Texts = content.Text
 
 // ExportedReg is one registration with its event and attendance.
 type ExportedReg struct {
-	Code           string     `json:"confirmation_code"`
-	Kind           string     `json:"kind"`
+	Code string `json:"confirmation_code"`
+	Kind string `json:"kind"`
 	// Guardian: the name of the guardian who registered this child (the
 	// number is the guardian's); AgeDetail: under_7 or 7_15.
-	Guardian  string `json:"guardian,omitempty"`
-	AgeDetail string `json:"age_detail,omitempty"`
+	Guardian       string     `json:"guardian,omitempty"`
+	AgeDetail      string     `json:"age_detail,omitempty"`
 	Status         string     `json:"status"`
 	Name           string     `json:"name"`
 	Phone          string     `json:"phone"`
