@@ -46,11 +46,17 @@ type Config struct {
 	// SMSCostPerSegment is the price of one SMS segment in VND, for cost previews.
 	SMSCostPerSegment int
 
-	SessionIdle    time.Duration
-	RetentionDays  int
-	MetricsToken   string
-	ShutdownGrace  time.Duration
-	RequestTimeout time.Duration
+	SessionIdle time.Duration
+	// RetentionDays keeps names and organisations (and guardians' data)
+	// this many days after the session; RetentionPhoneDays phone numbers;
+	// RetentionReportTextDays the flagged free text of session reports.
+	// Admins may change them in the back office: these are the defaults.
+	RetentionDays           int
+	RetentionPhoneDays      int
+	RetentionReportTextDays int
+	MetricsToken            string
+	ShutdownGrace           time.Duration
+	RequestTimeout          time.Duration
 
 	// PageCache keeps rendered anonymous public pages in memory, checked
 	// against the database's public version (docs/PERFORMANCE.md).
@@ -162,6 +168,8 @@ func Load(getenv Getenv) (*Config, error) {
 	c.SMSCostPerSegment = integer("SMS_COST_PER_SEGMENT", 850, 0, 1_000_000)
 	c.SessionIdle = duration("SESSION_IDLE", 2*time.Hour)
 	c.RetentionDays = integer("RETENTION_DAYS", 365, 1, 36500)
+	c.RetentionPhoneDays = integer("RETENTION_PHONE_DAYS", min(90, c.RetentionDays), 1, 36500)
+	c.RetentionReportTextDays = integer("RETENTION_REPORT_TEXT_DAYS", 365, 1, 36500)
 	c.MetricsToken = str("METRICS_TOKEN", "")
 	c.ShutdownGrace = duration("SHUTDOWN_GRACE", 15*time.Second)
 	c.RequestTimeout = duration("REQUEST_TIMEOUT", 15*time.Second)

@@ -142,6 +142,8 @@ func (s *Server) routes(app *fiber.App) {
 		adm.Post("/targets/:id<int>", s.targetSave)
 		adm.Get("/audit", s.auditList)
 		adm.Get("/reads", s.readsList)
+		adm.Get("/retention", s.retentionShow)
+		adm.Post("/retention", s.retentionSave)
 		// Personal data: the person is named in the form body, never in the URL.
 		adm.Get("/privacy", s.privacyForm)
 		adm.Post("/privacy", s.privacyShow)
