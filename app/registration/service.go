@@ -54,6 +54,9 @@ type Input struct {
 	GroupBreakdown Breakdown
 	PartnerID      *uint
 	CreatedByID    *uint
+	// PartnerConsentVersion: a group's contact attested that the partner
+	// holds the guardians' consent (the version of the text shown).
+	PartnerConsentVersion string
 	// Notify, when set, queues the participant's SMS in the same transaction.
 	Notify *Notifier
 }
@@ -158,6 +161,13 @@ func oneOf(v string, list []string) bool {
 // type anyone's number.
 func (in *Input) trusted() bool {
 	return in.CreatedByID != nil || in.Source == SourceSMS || in.Source == SourceImport || in.Source == SourceStaff
+}
+
+// Check runs the input's own rules without touching the database, so that
+// a form with other errors shows these too (every error at once).
+func (in Input) Check() error {
+	_, err := in.normalise()
+	return err
 }
 
 // normalise checks in and returns the phone number.
@@ -401,6 +411,15 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 			}
 		}
 		res.Registration = &r
+		if in.Kind == KindGroup && in.PartnerConsentVersion != "" {
+			// Partner staff attest that the partner holds the guardians'
+			// consent for the children of the group (who carry no personal
+			// data here): the attestation's text version is recorded.
+			if err := tx.Create(&ConsentRecord{RegistrationID: r.ID, Audience: ConsentPartner, Version: in.PartnerConsentVersion,
+				GivenBy: ConsentPartner, Method: "web", CreatedAt: now}).Error; err != nil {
+				return err
+			}
+		}
 		if !confirmed {
 			p, err := waitlistPosition(tx, &r)
 			if err != nil {

@@ -26,6 +26,9 @@ type registerForm struct {
 	Role         string `form:"role" validate:"omitempty,max=32" label:"register.role"`
 	Organisation string `form:"organisation" validate:"max=400" label:"register.organisation"`
 	Consent      string `form:"consent"`
+	// PartnerConsent: the group's contact attests the partner holds the
+	// guardians' consent.
+	PartnerConsent string `form:"partner_consent"`
 	GroupSize    string `form:"group_size" validate:"max=6" label:"register.group_size"`
 }
 
@@ -115,6 +118,8 @@ func fieldOf(key string) string {
 		return "name"
 	case key == "error.register.organisation_long":
 		return "organisation"
+	case key == "error.register.child_alone":
+		return "age_band"
 	case strings.HasPrefix(key, "error.register.group_"):
 		return "group_size"
 	}
@@ -198,6 +203,12 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 	if strings.TrimSpace(f.Consent) == "" {
 		st.Errors.Add("consent", p.T("error.register.consent"))
 	}
+	if f.Kind == registration.KindGroup {
+		if strings.TrimSpace(f.PartnerConsent) == "" {
+			st.Errors.Add("partner_consent", p.T("error.register.partner_consent"))
+		}
+		in.PartnerConsentVersion = registration.BuiltinPartnerConsent
+	}
 	if f.Kind != registration.KindGroup && registration.IsChildAge(f.AgeBand) {
 		// A child does not register alone: the guardian's form, opened
 		// below with the age already chosen.
@@ -207,6 +218,9 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 		}
 	}
 	if st.Errors.Any() {
+		if err := in.Check(); apperr.Is(err, apperr.Invalid) {
+			st.Errors.Add(fieldOf(apperr.KeyOf(err)), p.TMap(apperr.KeyOf(err), argsOf(err)))
+		}
 		return show(fiber.StatusUnprocessableEntity)
 	}
 	// Rate limits before any write: per client address, then per number.
@@ -247,6 +261,14 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 		dest += "?flash=register_done"
 	}
 	return c.Redirect(dest, fiber.StatusSeeOther)
+}
+
+// argsOf returns the template arguments of an application error.
+func argsOf(err error) map[string]any {
+	if ae, ok := err.(*apperr.Error); ok {
+		return ae.Args
+	}
+	return nil
 }
 
 func registerLimited(err error) error {

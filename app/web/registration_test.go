@@ -422,6 +422,10 @@ func TestGroupRegistration(t *testing.T) {
 		if doc.Find("#g_sex_male").AttrOr("value", "") != "7" || doc.Find("#grp-org").AttrOr("value", "") != "CTSE" {
 			t.Error("group counts not kept")
 		}
+		if got := text(doc, "#grp-pconsent-err"); got != "Vui lòng xác nhận tổ chức của bạn có sự đồng ý của người giám hộ: không thể đăng ký nhóm trẻ khi chưa có." {
+			t.Errorf("partner's attestation error = %q", got)
+		}
+		bad.Set("partner_consent", "1")
 		good := url.Values{}
 		for k, v := range bad {
 			good[k] = v
@@ -436,6 +440,10 @@ func TestGroupRegistration(t *testing.T) {
 		if r.Kind != registration.KindGroup || r.GroupSize != 20 || r.Status != registration.StatusConfirmed ||
 			r.GroupBreakdown != `{"sex":{"female":12,"male":8},"age_band":{"under_16":20}}` {
 			t.Errorf("group stored as %+v", r)
+		}
+		var att registration.ConsentRecord
+		if err := db.Where("registration_id = ?", r.ID).Take(&att).Error; err != nil || att.Audience != registration.ConsentPartner || att.Version != registration.BuiltinPartnerConsent {
+			t.Errorf("partner's attestation: %+v (%v)", att, err)
 		}
 		var seats int
 		db.Model(&event.Event{}).Where("id = ?", e.ID).Pluck("seats_taken", &seats)
@@ -453,7 +461,7 @@ func TestRegistrationRuntimeIDs(t *testing.T) {
 	for _, x := range registration.Sexes {
 		ids = append(ids, "register.sex."+x)
 	}
-	for _, x := range registration.AgeBands {
+	for _, x := range append(registration.AgeBands, registration.QuestionAgeBands...) {
 		ids = append(ids, "register.age."+x)
 	}
 	for _, x := range registration.Roles {
