@@ -29,7 +29,7 @@ type registerForm struct {
 	// PartnerConsent: the group's contact attests the partner holds the
 	// guardians' consent.
 	PartnerConsent string `form:"partner_consent"`
-	GroupSize    string `form:"group_size" validate:"max=6" label:"register.group_size"`
+	GroupSize      string `form:"group_size" validate:"max=6" label:"register.group_size"`
 }
 
 // registerState is the registration part of an event page (eventShowPage.Register).
