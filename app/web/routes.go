@@ -143,6 +143,7 @@ func (s *Server) routes(app *fiber.App) {
 		adm.Get("/audit", s.auditList)
 		adm.Get("/reads", s.readsList)
 		adm.Get("/retention", s.retentionShow)
+		adm.Get("/impact-assessment", s.impactShow)
 		adm.Post("/retention", s.retentionSave)
 		// Personal data: the person is named in the form body, never in the URL.
 		adm.Get("/privacy", s.privacyForm)
