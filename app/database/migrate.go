@@ -23,6 +23,7 @@ func migrations() []*gormigrate.Migration {
 		m0008Events(),
 		m0009PublicVersion(),
 		m0010ReceiptSweep(),
+		m0040InvisibleText(),
 	}
 }
 

@@ -133,6 +133,11 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"add":   func(a, b int) int { return a + b },
 		"sub":   func(a, b int) int { return a - b },
 		"lower": strings.ToLower,
+		// isolate wraps text people typed (a name) in Unicode's first-strong
+		// isolate and its pop (U+2068 … U+2069) where no element can hold it:
+		// inside a translated sentence or an attribute, so that right-to-left
+		// letters in it cannot reorder the words around it.
+		"isolate": func(s string) string { return "\u2068" + s + "\u2069" },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, errors.New("dict needs pairs")
