@@ -32,7 +32,9 @@ type Server struct {
 	metrics  *metrics
 	// pageCache holds rendered anonymous public pages (nil when off).
 	pageCache *pageCache
-	now       func() time.Time
+	// csrfKey signs the CSRF tokens (derived from SECRET_KEY, see csrf.go).
+	csrfKey []byte
+	now     func() time.Time
 	// background work started by the server (SMS sender, janitor); stopped on shutdown.
 	stopBackground context.CancelFunc
 }
@@ -65,7 +67,8 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: o.Config, db: o.DB, log: o.Logger, bundle: bundle, assets: assets, now: o.Now}
+	s := &Server{cfg: o.Config, db: o.DB, log: o.Logger, bundle: bundle, assets: assets, now: o.Now,
+		csrfKey: csrfKey(o.Config.SecretKey)}
 	s.renderer, err = NewRenderer(o.Assets, s.templateFuncs())
 	if err != nil {
 		return nil, err
