@@ -32,9 +32,11 @@ const (
 // under a load of page views, /readyz probes and registrations, then started
 // again. The stop is pg_ctl's immediate mode, the harsher one (like a crash or
 // a killed container): connections drop without a goodbye and the restart
-// replays the WAL, answering "starting up" meanwhile. While it is down, pages answer a
-// translated 503 quickly and /readyz says so; nothing panics or answers
-// 500; once it is back, the same app (no restart) serves pages and takes
+// replays the WAL, answering "starting up" meanwhile. While it is down, the
+// public pages (all seen before the stop) answer their last good copy
+// quickly, marked as possibly out of date (Warning: 110, and a translated
+// notice on HTML pages), registrations answer a translated 503 and /readyz
+// says the database is down; nothing panics or answers 500; once it is back, the same app (no restart) serves pages and takes
 // registrations; every registration confirmed to a person is in the
 // database, complete, and the seat counter matches the confirmed
 // registrations.
@@ -151,8 +153,8 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	defer mu.Unlock()
 	confirmed := map[string]string{} // code → phone
 	var downLat []time.Duration
-	var firstOK, lastFail time.Time
-	down503 := map[string]int{}
+	var firstOK, lastFail, lastStale time.Time
+	downSeen := map[string]int{}
 	transition := map[string]int{} // "stopping 503" → count
 	for _, r := range results {
 		where := fmt.Sprintf("%s %s (%s, %s after the stop began)", r.method, r.path,
@@ -190,10 +192,17 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 			}
 		case "down":
 			if r.path != "/healthz" {
-				if r.status != http.StatusServiceUnavailable {
+				// Public pages: their last copy, marked stale; the rest: 503.
+				stale := r.method == http.MethodGet && r.path != "/readyz"
+				switch {
+				case stale && (r.status != http.StatusOK || !strings.HasPrefix(r.warning, "110 ")):
+					t.Errorf("%s: %d (Warning %q) while PostgreSQL was stopped, want the last copy marked stale", where, r.status, r.warning)
+				case stale && !strings.HasPrefix(r.path, "/api/") && !strings.Contains(r.body, "flash-stale"):
+					t.Errorf("%s: the copy served while PostgreSQL was stopped has no notice", where)
+				case !stale && r.status != http.StatusServiceUnavailable:
 					t.Errorf("%s: %d while PostgreSQL was stopped, want 503", where, r.status)
 				}
-				down503[r.method+" "+r.path]++
+				downSeen[r.method+" "+r.path]++
 				downLat = append(downLat, took)
 				if took > outageFailFast {
 					t.Errorf("%s took %s to fail, want under %s", where, took, outageFailFast)
@@ -206,27 +215,33 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 			if !ok && r.start.After(lastFail) {
 				lastFail = r.start
 			}
+			if r.warning != "" && r.start.After(lastStale) {
+				lastStale = r.start
+			}
 		}
 	}
 	if len(downLat) == 0 || attempts.Load() == 0 {
 		t.Fatal("no request ran while PostgreSQL was stopped")
 	}
 	for _, p := range paths {
-		if p != "/healthz" && down503[http.MethodGet+" "+p] == 0 {
+		if p != "/healthz" && downSeen[http.MethodGet+" "+p] == 0 {
 			t.Errorf("no GET %s ran while PostgreSQL was stopped", p)
 		}
 	}
-	if down503[http.MethodPost+" /vi"+eventPath+"/register"] == 0 {
+	if downSeen[http.MethodPost+" /vi"+eventPath+"/register"] == 0 {
 		t.Error("no registration was tried while PostgreSQL was stopped")
 	}
 	if !lastFail.IsZero() && lastFail.Sub(phase.upAt) > outageRecovered {
 		t.Errorf("requests still failed %s after PostgreSQL was back", lastFail.Sub(phase.upAt))
 	}
+	if !lastStale.IsZero() && lastStale.Sub(phase.upAt) > outageRecovered {
+		t.Errorf("old copies were still served %s after PostgreSQL was back", lastStale.Sub(phase.upAt))
+	}
 	if firstOK.IsZero() {
 		t.Fatal("nothing succeeded after PostgreSQL came back")
 	}
 	slices.Sort(downLat)
-	t.Logf("stop took %s, start %s; while down: %d requests answered 503 in median %s, max %s; first success %s after pg_ctl start returned, last failure %s; during pg_ctl stop and start: %v; %d registrations confirmed of %d tried",
+	t.Logf("stop took %s, start %s; while down: %d requests answered (copies or 503) in median %s, max %s; first success %s after pg_ctl start returned, last failure %s; during pg_ctl stop and start: %v; %d registrations confirmed of %d tried",
 		phase.downAt.Sub(phase.stopAt).Round(time.Millisecond), phase.upAt.Sub(phase.startAt).Round(time.Millisecond),
 		len(downLat), downLat[len(downLat)/2].Round(time.Microsecond), downLat[len(downLat)-1].Round(time.Microsecond),
 		firstOK.Sub(phase.upAt).Round(time.Millisecond), relTo(lastFail, phase.upAt), transition, len(confirmed), attempts.Load())
@@ -305,6 +320,7 @@ type outageResult struct {
 	status       int
 	body         string
 	retryAfter   string
+	warning      string
 	location     string
 	phone        string
 	err          error
@@ -335,7 +351,7 @@ func (ta *testApp) send(method, path string, form url.Values, csrfCookieValue st
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	r.status, r.body = resp.StatusCode, string(b)
-	r.retryAfter, r.location = resp.Header.Get("Retry-After"), resp.Header.Get("Location")
+	r.retryAfter, r.location, r.warning = resp.Header.Get("Retry-After"), resp.Header.Get("Location"), resp.Header.Get("Warning")
 	return r
 }
 
