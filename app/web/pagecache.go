@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"html"
+	"net/textproto"
 	"strconv"
 	"time"
 
@@ -121,10 +122,13 @@ func (s *Server) cachedPublic(c *fiber.Ctx) error {
 	// request's and are set again on every request.)
 	cacheable := e.Status == fiber.StatusOK && responseCookies(c) == cookiesBefore
 	resp.Header.VisitAll(func(k, v []byte) {
-		switch string(k) {
-		case fiber.HeaderContentLength, fiber.HeaderDate, fiber.HeaderServer, fiber.HeaderXRequestID, fiber.HeaderSetCookie:
+		// fasthttp writes names in its own case ("X-Request-Id"), not
+		// always Fiber's constants' ("X-Request-ID"): compare canonical forms.
+		switch textproto.CanonicalMIMEHeaderKey(string(k)) {
+		case "Content-Length", "Date", "Server", "X-Request-Id", "Set-Cookie":
+			// The request's own, never another visitor's.
 			return
-		case fiber.HeaderCacheControl:
+		case "Cache-Control":
 			if string(v) == "no-store" {
 				cacheable = false
 			}

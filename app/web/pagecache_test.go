@@ -239,3 +239,34 @@ func mustVersion(t *testing.T, ta *testApp) int64 {
 	}
 	return v
 }
+
+// A page served from the cache carries the request's own headers: its
+// request id and its visitor cookie, never those of the visitor whose
+// request filled the cache.
+func TestPageCacheKeepsNoRequestHeaders(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{})
+		path := "/vi/events/" + itoa(int(e.ID))
+		first := ta.client().get(path)
+		hits := ta.cacheCount("hit")
+		second := ta.client().get(path)
+		if ta.cacheCount("hit") != hits+1 {
+			t.Fatal("the second view was not served from the cache")
+		}
+		if a, b := first.Header.Get("X-Request-Id"), second.Header.Get("X-Request-Id"); a == "" || a == b || len(second.Header.Values("X-Request-Id")) != 1 {
+			t.Errorf("request ids %q and %q (%d on the second): each request must have its own", a, b, len(second.Header.Values("X-Request-Id")))
+		}
+		cookieOf := func(r *http.Response) string {
+			for _, c := range r.Cookies() {
+				if c.Name == csrfCookie {
+					return c.Value
+				}
+			}
+			return ""
+		}
+		if a, b := cookieOf(first), cookieOf(second); a == "" || b == "" || a == b {
+			t.Errorf("visitor cookies %q and %q: each visitor must get their own", a, b)
+		}
+	})
+}
