@@ -91,7 +91,7 @@ func addWalkIn(tx *gorm.DB, w WalkIn, now time.Time) (*registration.Registration
 	at := clampTime(w.At, now)
 	r := &registration.Registration{
 		EventID: w.EventID, Kind: registration.KindWalkIn, Status: registration.StatusConfirmed,
-		Name: w.Name, NameFolded: textnorm.Fold(w.Name), Phone: ph, Sex: w.Sex, AgeBand: w.AgeBand,
+		Name: w.Name, NameFolded: registration.FoldName(w.Name), Phone: ph, Sex: w.Sex, AgeBand: w.AgeBand,
 		GroupSize: 1, GroupBreakdown: "{}", Lang: w.Lang, Source: registration.SourceWalkIn,
 		ConfirmedAt: &at, CreatedByID: userPtr(w.ByID), CreatedAt: now, UpdatedAt: now,
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/content"
-	"github.com/lantern-ngo/lantern/app/sessionreport"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 	"github.com/lantern-ngo/lantern/app/user"
 )
@@ -128,8 +127,8 @@ func RecordSession(ctx context.Context, db *gorm.DB, in SessionInput, actor *use
 		}
 		s = Session{
 			CoachID: coachID, CoacheeID: coachee.ID, HeldOn: in.HeldOn, Mode: in.Mode, EventID: in.EventID,
-			Topics: sessionreport.CleanText(in.Topics), Strengths: sessionreport.CleanText(in.Strengths),
-			Difficulties: sessionreport.CleanText(in.Difficulties), NextOn: in.NextOn,
+			Topics: textnorm.CleanText(in.Topics), Strengths: textnorm.CleanText(in.Strengths),
+			Difficulties: textnorm.CleanText(in.Difficulties), NextOn: in.NextOn,
 			CreatedByID: actor.ID, CreatedAt: now, UpdatedAt: now,
 		}
 		if err := tx.Omit("Ratings", "ActionPoints", "Coach", "Coachee").Create(&s).Error; err != nil {
@@ -201,8 +200,8 @@ func UpdateSession(ctx context.Context, db *gorm.DB, id uint, in SessionInput, a
 		before := map[string]any{"held_on": s.HeldOn, "mode": s.Mode, "ratings": len(s.Ratings)}
 		err := tx.Model(&Session{}).Where("id = ?", id).Updates(map[string]any{
 			"held_on": in.HeldOn, "mode": in.Mode, "event_id": in.EventID,
-			"topics": sessionreport.CleanText(in.Topics), "strengths": sessionreport.CleanText(in.Strengths),
-			"difficulties": sessionreport.CleanText(in.Difficulties), "next_on": in.NextOn, "updated_at": now,
+			"topics": textnorm.CleanText(in.Topics), "strengths": textnorm.CleanText(in.Strengths),
+			"difficulties": textnorm.CleanText(in.Difficulties), "next_on": in.NextOn, "updated_at": now,
 		}).Error
 		if err != nil {
 			return err

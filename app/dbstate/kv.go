@@ -42,13 +42,6 @@ func (s *KV) Get(key string) ([]byte, error) {
 	return e.Value, err
 }
 
-// KnownExpr is a condition true when key is stored and not expired, for a
-// caller that checks it inside a query it runs anyway (a staff POST checks
-// its session and its CSRF token in one round trip).
-func KnownExpr(key string) clause.Expr {
-	return gorm.Expr("EXISTS (SELECT 1 FROM kv_entries WHERE key = ? AND expires_at > ?)", key, time.Now().UTC())
-}
-
 // Set stores key for exp (a day when exp is 0).
 func (s *KV) Set(key string, val []byte, exp time.Duration) error {
 	if key == "" || len(key) > 200 {

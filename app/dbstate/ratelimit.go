@@ -35,3 +35,24 @@ func Hit(ctx context.Context, db *gorm.DB, key string, l Limit, now time.Time) (
 	}
 	return true, 0, nil
 }
+
+// Blocked tells, without counting anything, whether key has used up its
+// hits in the current window: for limits that count only failures (codes
+// looked up that do not exist), checked before every lookup so that once an
+// address is over the limit a code that exists answers like one that does
+// not, and a lookup that succeeds writes nothing.
+func Blocked(ctx context.Context, db *gorm.DB, key string, l Limit, now time.Time) (blocked bool, retryAfter time.Duration, err error) {
+	start := now.UTC().Truncate(l.Window)
+	var counts []int
+	err = db.WithContext(ctx).Raw(`SELECT count FROM rate_limits WHERE key = ? AND window_start = ?`, key, start.Unix()).
+		Scan(&counts).Error
+	if err != nil || len(counts) == 0 || counts[0] < l.Max {
+		return false, 0, err
+	}
+	return true, start.Add(l.Window).Sub(now), nil
+}
+
+// Reset clears key's counter in the current window (after a successful login).
+func Reset(ctx context.Context, db *gorm.DB, key string) error {
+	return db.WithContext(ctx).Exec("DELETE FROM rate_limits WHERE key = ?", key).Error
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -161,10 +160,11 @@ func snap(e *Event, trainers []uint) snapshot {
 
 func idStr(id uint) string { return strconv.FormatUint(uint64(id), 10) }
 
-// clean normalises the text fields of the input (NFC, trimmed).
+// clean normalises the text fields of the input (NFC, trimmed, without
+// invisible characters; descriptions keep their lines).
 func (in *Input) clean() {
 	for l, t := range in.Texts {
-		in.Texts[l] = Text{Title: textnorm.Clean(t.Title), Description: strings.TrimSpace(t.Description)}
+		in.Texts[l] = Text{Title: textnorm.Clean(t.Title), Description: textnorm.CleanText(t.Description)}
 	}
 	in.Film = textnorm.Clean(in.Film)
 	seen := map[uint]bool{}

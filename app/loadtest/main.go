@@ -156,7 +156,9 @@ func (cl *client) signIn(ctx context.Context) error {
 	if code != http.StatusSeeOther {
 		return fmt.Errorf("login: status %d", code)
 	}
-	return nil
+	// Staff forms carry a token bound to the session: take one from a
+	// staff page.
+	return cl.fetchCSRF(ctx, "/en/staff/")
 }
 
 func expect(code int, err error, want ...int) error {

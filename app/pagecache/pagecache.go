@@ -7,8 +7,11 @@
 // reads it at most once per poll interval, so with several instances behind
 // one PostgreSQL a page lags a change made elsewhere by at most that interval,
 // and an instance that made the change itself reads it again at once
-// (Version.Expire). When the version cannot be read the cache is not used at
-// all, so a database outage shows as the handlers' 503, never as old pages.
+// (Version.Expire). When the version cannot be read (the database is away),
+// the last good copy of a page is served instead of an error, for at most a
+// day, and the caller marks it as possibly out of date (Store.Stale:
+// stale-if-error, RFC 5861); a page never cached still answers the handlers'
+// 503.
 //
 // Nothing correct rests on this memory: registration and check-in always go
 // to the database, and an empty cache only costs a render.
@@ -160,6 +163,19 @@ func (s *Store) Get(key string, version int64, now time.Time) *Entry {
 	e := s.m[key]
 	s.mu.RUnlock()
 	if e == nil || e.Version != version || now.Sub(e.Stored) >= s.ttl || now.Before(e.Stored) {
+		return nil
+	}
+	return e
+}
+
+// Stale returns the last entry stored for key, whatever its version and
+// however old, provided it was stored less than maxAge before now: the copy
+// to show while the database cannot be read.
+func (s *Store) Stale(key string, now time.Time, maxAge time.Duration) *Entry {
+	s.mu.RLock()
+	e := s.m[key]
+	s.mu.RUnlock()
+	if e == nil || now.Sub(e.Stored) >= maxAge || now.Before(e.Stored) {
 		return nil
 	}
 	return e

@@ -182,3 +182,20 @@ func TestEntryCompressOnlyWithoutToken(t *testing.T) {
 		t.Fatal("a page with a token was compressed once for everyone")
 	}
 }
+
+// The last good copy outlives its version and its ttl, for maxAge.
+func TestStoreStale(t *testing.T) {
+	now := time.Unix(10000, 0)
+	s := NewStore(30*time.Second, 10)
+	s.Put("/vi/events", &Entry{Version: 4, Stored: now, Status: 200, Parts: [][]byte{[]byte("page")}})
+	later := now.Add(time.Hour)
+	if s.Get("/vi/events", 5, later) != nil {
+		t.Fatal("Get returned an entry of another version")
+	}
+	if e := s.Stale("/vi/events", later, 24*time.Hour); e == nil || string(e.Body("")) != "page" {
+		t.Fatalf("Stale = %v, want the last copy", e)
+	}
+	if s.Stale("/vi/events", now.Add(24*time.Hour), 24*time.Hour) != nil || s.Stale("/en/events", later, 24*time.Hour) != nil {
+		t.Fatal("Stale returned a copy too old, or of another page")
+	}
+}

@@ -244,7 +244,7 @@ func RenameOwn(ctx context.Context, db *gorm.DB, e164, code, newName string, now
 	code = registration.NormaliseCode(code)
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Table("registrations").Where("code = ? AND phone = ? AND anonymised_at IS NULL", code, e164).
-			Updates(map[string]any{"name": name, "name_folded": textnorm.Fold(name), "updated_at": now.UTC()})
+			Updates(map[string]any{"name": name, "name_folded": registration.FoldName(name), "updated_at": now.UTC()})
 		if res.Error != nil {
 			if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
 				return apperr.New(apperr.Invalid, "error.mydata.name_taken").With(map[string]any{"field": "name"})

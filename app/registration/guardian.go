@@ -223,7 +223,7 @@ func registerChildTx(tx *gorm.DB, in *ChildInput, num phone.Number, now time.Tim
 		Order("id").Find(&same).Error; err != nil {
 		return nil, err
 	}
-	folded, live := textnorm.Fold(in.ChildName), 0
+	folded, live := FoldName(in.ChildName), 0
 	for i := range same {
 		if same[i].Status != StatusCancelled {
 			live++

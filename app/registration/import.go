@@ -3,7 +3,6 @@ package registration
 import (
 	"context"
 	"fmt"
-	"github.com/lantern-ngo/lantern/app/textnorm"
 	"time"
 
 	"gorm.io/gorm"
@@ -31,7 +30,7 @@ type ImportPlan struct {
 
 // PersonKey names a person registered by phone: families share numbers, so
 // the number (E.164) and the folded name together.
-func PersonKey(e164, name string) string { return e164 + "|" + textnorm.Fold(name) }
+func PersonKey(e164, name string) string { return e164 + "|" + FoldName(name) }
 
 // OutcomeExisting marks a row whose number is already registered.
 const OutcomeExisting = "existing"

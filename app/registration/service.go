@@ -123,6 +123,20 @@ func NormaliseCode(s string) string {
 	return s
 }
 
+// foldedMax is the size of the column name_folded.
+const foldedMax = 120
+
+// FoldName is the search key stored beside a name (textnorm.Fold), cut to
+// its column: compatibility decomposition can lengthen a name many times
+// (U+FDFA alone folds to 18 letters).
+func FoldName(name string) string {
+	f := textnorm.Fold(name)
+	if utf8.RuneCountInString(f) <= foldedMax {
+		return f
+	}
+	return strings.TrimSpace(string([]rune(f)[:foldedMax]))
+}
+
 // CleanName normalises a name and checks its limits; errors carry i18n keys.
 func CleanName(raw string) (string, error) {
 	n := textnorm.Clean(raw)
@@ -323,7 +337,7 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 				Order("id").Find(&same).Error; err != nil {
 				return err
 			}
-			folded, live := textnorm.Fold(in.Name), 0
+			folded, live := FoldName(in.Name), 0
 			for i := range same {
 				if same[i].NameFolded == folded {
 					existing, found = same[i], true
@@ -369,7 +383,7 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 		bd, _ := json.Marshal(in.GroupBreakdown)
 		e164 := num.E164
 		r := Registration{
-			EventID: in.EventID, Kind: in.Kind, Name: in.Name, NameFolded: textnorm.Fold(in.Name),
+			EventID: in.EventID, Kind: in.Kind, Name: in.Name, NameFolded: FoldName(in.Name),
 			Phone: &e164, Sex: in.Sex, AgeBand: in.AgeBand, Role: in.Role, Organisation: in.Organisation,
 			PartnerID: in.PartnerID, GroupSize: in.GroupSize, GroupBreakdown: string(bd), Lang: in.Lang,
 			Source: in.Source, ConsentVersion: in.ConsentVersion, CreatedByID: in.CreatedByID,

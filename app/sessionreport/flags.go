@@ -161,27 +161,3 @@ func FlagText(field, s string) []Flag {
 	}
 	return out
 }
-
-// CleanText normalises free text that keeps its lines: each line goes
-// through textnorm.Clean (NFC, spaces folded), and runs of blank lines
-// become one.
-func CleanText(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	var lines []string
-	blank := false
-	for _, l := range strings.Split(s, "\n") {
-		l = textnorm.Clean(l)
-		if l == "" {
-			if len(lines) > 0 {
-				blank = true
-			}
-			continue
-		}
-		if blank {
-			lines = append(lines, "")
-			blank = false
-		}
-		lines = append(lines, l)
-	}
-	return strings.Join(lines, "\n")
-}

@@ -221,9 +221,9 @@ func Save(ctx context.Context, db *gorm.DB, in Input, actorID uint, now time.Tim
 		}
 		r.EventID = in.EventID
 		r.Lang = in.Lang
-		r.Covered = CleanText(in.Covered)
-		r.HowItWent = CleanText(in.HowItWent)
-		r.Questions = CleanText(in.Questions)
+		r.Covered = textnorm.CleanText(in.Covered)
+		r.HowItWent = textnorm.CleanText(in.HowItWent)
+		r.Questions = textnorm.CleanText(in.Questions)
 		r.Topics = strings.Join(topics, ",")
 		r.UpdatedAt = now
 		r.UpdatedByID = &actorID

@@ -70,13 +70,6 @@ func TestFlagNames(t *testing.T) {
 	}
 }
 
-func TestCleanText(t *testing.T) {
-	got := sessionreport.CleanText("  dòng một  \r\n\r\n\r\n  dòng   hai\n")
-	if want := "dòng một\n\ndòng hai"; got != want {
-		t.Errorf("CleanText = %q, want %q", got, want)
-	}
-}
-
 // TestEventFiguresWithOtherAreasTables creates the attendance and quiz
 // tables as the contracts describe them (their areas are merged later) and
 // checks the figures against a worked example on both databases.

@@ -10,6 +10,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/database"
+	"github.com/lantern-ngo/lantern/app/textnorm"
 )
 
 // Snapshot is what the audit log keeps of an account: never the password
@@ -63,7 +64,7 @@ func Coaches(ctx context.Context, db *gorm.DB) ([]User, error) {
 
 func (a Account) apply(u *User) {
 	u.Email = NormaliseEmail(a.Email)
-	u.Name = a.Name
+	u.Name = textnorm.Clean(a.Name)
 	u.Roles = JoinRoles(a.Roles)
 	u.Lang = a.Lang
 	u.Phone = a.Phone

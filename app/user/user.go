@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/textnorm"
 )
 
 // Role is a staff role. A person can hold several.
@@ -161,6 +162,7 @@ func Get(ctx context.Context, db *gorm.DB, id uint) (*User, error) {
 // Create inserts an account; password may be empty (set later by link).
 func Create(ctx context.Context, db *gorm.DB, u *User, password string) error {
 	u.Email = NormaliseEmail(u.Email)
+	u.Name = textnorm.Clean(u.Name)
 	if password != "" {
 		h, err := HashPassword(password)
 		if err != nil {

@@ -18,17 +18,19 @@ type certificateVerifyPage struct {
 	Date  string
 }
 
-// certificateVerifyLimit slows down anyone trying codes at random.
+// certificateVerifyLimit slows down anyone trying codes at random: it counts
+// the codes that do not exist (a real certificate's page writes nothing).
 var certificateVerifyLimit = dbstate.Limit{Max: 30, Window: 10 * time.Minute}
 
 // certificateVerify is GET /{lang}/certificates/:code: anyone holding a
 // certificate's code sees the name, the workshop and its date — nothing else.
 func (s *Server) certificateVerify(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	if err := s.rateLimit(ctx, c, "cert:ip:"+s.clientIP(c), certificateVerifyLimit); err != nil {
+	var vc *attendance.VerifiedCertificate
+	err := s.missLimited(c, "cert:ip:"+s.clientIP(c), certificateVerifyLimit, func() (err error) {
+		vc, err = attendance.VerifyCertificate(ctx, s.db, utils.CopyString(c.Params("code")))
 		return err
-	}
-	vc, err := attendance.VerifyCertificate(ctx, s.db, utils.CopyString(c.Params("code")))
+	})
 	if err != nil {
 		return err
 	}

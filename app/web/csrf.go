@@ -1,7 +1,9 @@
 package web
 
 import (
-	"crypto/subtle"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/url"
 	"strconv"
 	"strings"
@@ -11,39 +13,102 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
-	"github.com/lantern-ngo/lantern/app/dbstate"
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
-// CSRF protection: a random token in an HttpOnly cookie, recorded in the
-// database (so every instance knows it), and sent back by each form in the
-// field _csrf (or by scripts in the X-CSRF-Token header). A state-changing
-// request passes only when the sent token equals the cookie's and the
-// database knows it.
+// CSRF protection keeps nothing on the server. A form's token (field _csrf,
+// or header X-CSRF-Token for scripts) is an HMAC-SHA256, keyed with
+// SECRET_KEY, of what it is bound to and of the moment it ends, written
+// "end.mac" (end in base 36 Unix seconds, mac in base64url):
 //
-// The token is created lazily, when a page renders a form: a visitor who only
-// reads the events list costs no database write. (Fiber's csrf middleware
-// writes a token on every GET without a cookie, which made each anonymous
-// page view an INSERT.)
+//   - a staff member's token is bound to their session cookie: it is good
+//     for that session only, and a token seen in one staff member's page
+//     opens nothing for another;
+//   - an anonymous visitor's token is bound to a random value in the cookie
+//     lantern_csrf, set (HttpOnly, SameSite=Lax) with the first page that
+//     has a form. Another site can neither read that cookie nor make the
+//     token that goes with it.
+//
+// A request that changes something passes only with a token that is valid
+// for the request's own cookie and has not ended. Every instance with the
+// same SECRET_KEY checks any instance's tokens, and a page view writes
+// nothing to the database: the tokens used to be rows (kept 12 hours), one
+// per cookieless visitor with a form on their page, which crawlers and link
+// previews grew without bound (issue 17).
 
 const (
-	csrfCookie    = "lantern_csrf"
-	csrfLifetime  = 12 * time.Hour
-	csrfKeyPrefix = "csrf:"
-	// csrfRenewBefore: a form is never rendered with a token that ends
-	// sooner than this; a new one is made instead.
-	csrfRenewBefore = time.Hour
+	csrfCookie = "lantern_csrf"
+	// csrfLifetime is how long a token rendered in a form stays valid.
+	csrfLifetime = 12 * time.Hour
+	// csrfCookieLifetime is how long the visitor cookie lives. It is renewed
+	// (same random value, so pages already open keep working) when a form is
+	// rendered and less than csrfLifetime remains: a token never outlives
+	// the cookie it is bound to.
+	csrfCookieLifetime = 7 * 24 * time.Hour
 )
 
-// csrfUsableUntil tells whether a token of the form random.end (end in
-// base 36 Unix seconds) is still valid at t.
-func csrfUsableUntil(tok string, t time.Time) bool {
-	i := strings.LastIndexByte(tok, '.')
-	if i < 0 {
+// csrfKey derives the key of the tokens from SECRET_KEY, apart from the
+// other uses of that secret (ticket signatures).
+func csrfKey(secret string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("lantern csrf v1"))
+	return m.Sum(nil)
+}
+
+// csrfMAC is the token's signature of binding (kind "s" for a session, "a"
+// for a visitor cookie) and of end.
+func (s *Server) csrfMAC(kind, binding, end string) []byte {
+	m := hmac.New(sha256.New, s.csrfKey)
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
+	m.Write([]byte(binding))
+	m.Write([]byte{0})
+	m.Write([]byte(end))
+	return m.Sum(nil)
+}
+
+// csrfMake makes a token bound to binding, valid until now+csrfLifetime.
+func (s *Server) csrfMake(kind, binding string, now time.Time) string {
+	end := strconv.FormatInt(now.Add(csrfLifetime).Unix(), 36)
+	return end + "." + base64.RawURLEncoding.EncodeToString(s.csrfMAC(kind, binding, end))
+}
+
+// csrfVerify tells whether tok is a token bound to binding that has not
+// ended at now.
+func (s *Server) csrfVerify(tok, kind, binding string, now time.Time) bool {
+	if binding == "" || len(tok) > 100 {
 		return false
 	}
-	end, err := strconv.ParseInt(tok[i+1:], 36, 64)
-	return err == nil && end > t.Unix()
+	end, mac, ok := strings.Cut(tok, ".")
+	if !ok {
+		return false
+	}
+	t, err := strconv.ParseInt(end, 36, 64)
+	if err != nil || t <= now.Unix() {
+		return false
+	}
+	got, err := base64.RawURLEncoding.DecodeString(mac)
+	return err == nil && hmac.Equal(got, s.csrfMAC(kind, binding, end))
+}
+
+// csrfVisitor splits the visitor cookie "random.renew" into its random
+// value (what tokens are bound to) and the moment the cookie ends (base 36
+// Unix seconds). ok is false for anything this server did not set.
+func csrfVisitor(cookie string) (random string, ends time.Time, ok bool) {
+	random, end, found := strings.Cut(cookie, ".")
+	if !found || len(random) < 22 || len(random) > 64 {
+		return "", time.Time{}, false
+	}
+	for _, r := range random {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return "", time.Time{}, false
+		}
+	}
+	t, err := strconv.ParseInt(end, 36, 64)
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	return random, time.Unix(t, 0), true
 }
 
 func isSafeMethod(m string) bool {
@@ -54,66 +119,51 @@ func isSafeMethod(m string) bool {
 	return false
 }
 
-// csrfSent is the token an unsafe request carries, when it equals its
-// cookie's (and, on HTTPS, the request comes from this site): what
-// csrfProtection then looks up in the database. ok is false when the request
-// must be refused without asking the database.
-func csrfSent(c *fiber.Ctx) (tok string, ok bool) {
-	cookie := c.Cookies(csrfCookie)
-	sent := c.FormValue("_csrf")
-	if sent == "" {
-		sent = c.Get("X-CSRF-Token")
-	}
-	if cookie == "" || sent == "" || len(cookie) > 100 ||
-		subtle.ConstantTimeCompare([]byte(cookie), []byte(sent)) != 1 {
-		return "", false
-	}
-	if c.Protocol() == "https" && !sameOrigin(c) {
-		return "", false
-	}
-	return cookie, true
-}
-
 // csrfExempt: requests that need no token (safe methods; the SMS gateway,
 // which authenticates with a shared secret instead).
 func csrfExempt(c *fiber.Ctx) bool {
 	return isSafeMethod(c.Method()) || c.Path() == "/api/v1/sms/inbound"
 }
 
-// csrfChecked is what loadSession found of the request's token, when it
-// checked it with the session (localsCSRFChecked).
-type csrfChecked struct {
-	token string
-	known bool
+// csrfValid tells whether the request carries a token valid for it. A
+// signed-in staff member's must be bound to their session. Without a valid
+// session, a token bound to the session cookie sent (a page rendered before
+// the session ended: the request then goes on to the sign-in page) or to the
+// visitor cookie passes.
+func (s *Server) csrfValid(c *fiber.Ctx) bool {
+	sent := c.FormValue("_csrf")
+	if sent == "" {
+		sent = c.Get("X-CSRF-Token")
+	}
+	if sent == "" {
+		return false
+	}
+	if c.Protocol() == "https" && !sameOrigin(c) {
+		return false
+	}
+	now := s.now()
+	session := c.Cookies(sessionCookie)
+	if s.csrfVerify(sent, "s", session, now) {
+		return true
+	}
+	if currentUser(c) != nil {
+		return false
+	}
+	random, _, ok := csrfVisitor(c.Cookies(csrfCookie))
+	return ok && s.csrfVerify(sent, "a", random, now)
 }
 
-// csrfProtection refuses unsafe requests without a valid token. It runs
-// after loadSession: on a staff request that one already asked the database
-// about the token, in the session's query.
+// csrfProtection refuses unsafe requests without a valid token, with the
+// translated error.csrf. It runs after loadSession, which tells it whether
+// the request is a staff member's.
 func (s *Server) csrfProtection() fiber.Handler {
-	kv := dbstate.NewKV(s.db)
 	return func(c *fiber.Ctx) error {
 		if csrfExempt(c) {
 			return c.Next()
 		}
-		tok, ok := csrfSent(c)
-		if !ok {
+		if !s.csrfValid(c) {
 			return apperr.New(apperr.Forbidden, "error.csrf")
 		}
-		known := false
-		if chk, ok := c.Locals(localsCSRFChecked).(csrfChecked); ok && chk.token == tok {
-			known = chk.known
-		} else {
-			v, err := kv.Get(csrfKeyPrefix + tok)
-			if err != nil {
-				return err
-			}
-			known = v != nil
-		}
-		if !known {
-			return apperr.New(apperr.Forbidden, "error.csrf")
-		}
-		c.Locals(csrfContextKey, utils.CopyString(tok))
 		return c.Next()
 	}
 }
@@ -132,39 +182,32 @@ func sameOrigin(c *fiber.Ctx) bool {
 	return err == nil && strings.EqualFold(u.Host, c.Hostname())
 }
 
-// csrfToken returns the request's token, creating and recording one when the
-// client has none or an unknown one.
-func (s *Server) csrfToken(c *fiber.Ctx) (string, error) {
+// csrfToken returns a token for the forms of the request's page: bound to
+// the staff session when there is one, else to the visitor cookie, which it
+// sets (or renews) when needed. It never touches the database.
+func (s *Server) csrfToken(c *fiber.Ctx) string {
 	if tok, ok := c.Locals(csrfContextKey).(string); ok && tok != "" {
-		return tok, nil
+		return tok
 	}
 	now := s.now()
-	if tok := c.Cookies(csrfCookie); tok != "" && len(tok) <= 100 && csrfUsableUntil(tok, now.Add(csrfRenewBefore)) {
-		// The token says when it ends, and the cookie ends with it: a page
-		// renders it without asking the database (the form's POST does).
-		tok = utils.CopyString(tok)
-		c.Locals(csrfContextKey, tok)
-		return tok, nil
-	}
-	kv := dbstate.NewKV(s.db)
-	if tok := c.Cookies(csrfCookie); tok != "" && len(tok) <= 100 && !strings.Contains(tok, ".") {
-		// A token from before tokens carried their end.
-		v, err := kv.Get(csrfKeyPrefix + tok)
-		if err != nil {
-			return "", err
+	var tok string
+	if currentUser(c) != nil {
+		tok = s.csrfMake("s", c.Cookies(sessionCookie), now)
+	} else {
+		random, ends, ok := csrfVisitor(c.Cookies(csrfCookie))
+		if !ok {
+			random = user.RandomToken(24)
+		} else {
+			random = utils.CopyString(random)
 		}
-		if v != nil {
-			tok = utils.CopyString(tok)
-			c.Locals(csrfContextKey, tok)
-			return tok, nil
+		if !ok || ends.Sub(now) < csrfLifetime {
+			ends = now.Add(csrfCookieLifetime)
+			c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: random + "." + strconv.FormatInt(ends.Unix(), 36),
+				Path: "/", HTTPOnly: true, Secure: s.cfg.CookieSecure,
+				SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(csrfCookieLifetime.Seconds())})
 		}
+		tok = s.csrfMake("a", random, now)
 	}
-	tok := user.RandomToken(24) + "." + strconv.FormatInt(now.Add(csrfLifetime).Unix(), 36)
-	if err := kv.Set(csrfKeyPrefix+tok, []byte{1}, csrfLifetime); err != nil {
-		return "", err
-	}
-	c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: tok, Path: "/", HTTPOnly: true, Secure: s.cfg.CookieSecure,
-		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(csrfLifetime.Seconds())})
 	c.Locals(csrfContextKey, tok)
-	return tok, nil
+	return tok
 }

@@ -32,9 +32,11 @@ const (
 // under a load of page views, /readyz probes and registrations, then started
 // again. The stop is pg_ctl's immediate mode, the harsher one (like a crash or
 // a killed container): connections drop without a goodbye and the restart
-// replays the WAL, answering "starting up" meanwhile. While it is down, pages answer a
-// translated 503 quickly and /readyz says so; nothing panics or answers
-// 500; once it is back, the same app (no restart) serves pages and takes
+// replays the WAL, answering "starting up" meanwhile. While it is down, the
+// public pages (all seen before the stop) answer their last good copy
+// quickly, marked as possibly out of date (Warning: 110, and a translated
+// notice on HTML pages), registrations answer a translated 503 and /readyz
+// says the database is down; nothing panics or answers 500; once it is back, the same app (no restart) serves pages and takes
 // registrations; every registration confirmed to a person is in the
 // database, complete, and the seat counter matches the confirmed
 // registrations.
@@ -57,12 +59,15 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	e := testutil.Event(t, pg.DB, testutil.EventOpts{Capacity: 10000})
 	eventPath := "/events/" + itoa(int(e.ID))
 
-	// Registrants get their CSRF token (kept in the database) before the outage.
+	// Registrants get their visitor cookie and CSRF token before the outage
+	// (a signed token: checking it needs no database).
 	const readers, registrants = 3, 2
-	tokens := make([]string, registrants)
+	tokens, cookies := make([]string, registrants), make([]string, registrants)
 	for i := range tokens {
-		tokens[i] = ta.client().csrf()
-		if tokens[i] == "" {
+		c := ta.client()
+		tokens[i] = c.csrf()
+		cookies[i] = c.cookies[csrfCookie]
+		if tokens[i] == "" || cookies[i] == "" {
 			t.Fatal("no CSRF token")
 		}
 	}
@@ -109,7 +114,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 				attempts.Add(1)
 				ph := fmt.Sprintf("0912%02d%04d", w, i)
 				r := ta.send(http.MethodPost, "/vi"+eventPath+"/register",
-					url.Values{"_csrf": {tokens[w]}, "name": {"Người " + ph}, "phone": {ph}, "consent": {"1"}}, tokens[w])
+					url.Values{"_csrf": {tokens[w]}, "name": {"Người " + ph}, "phone": {ph}, "consent": {"1"}}, cookies[w])
 				r.phone = ph
 				record(r)
 				// Every registration counts against the one client address
@@ -148,8 +153,8 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	defer mu.Unlock()
 	confirmed := map[string]string{} // code → phone
 	var downLat []time.Duration
-	var firstOK, lastFail time.Time
-	down503 := map[string]int{}
+	var firstOK, lastFail, lastStale time.Time
+	downSeen := map[string]int{}
 	transition := map[string]int{} // "stopping 503" → count
 	for _, r := range results {
 		where := fmt.Sprintf("%s %s (%s, %s after the stop began)", r.method, r.path,
@@ -187,10 +192,17 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 			}
 		case "down":
 			if r.path != "/healthz" {
-				if r.status != http.StatusServiceUnavailable {
+				// Public pages: their last copy, marked stale; the rest: 503.
+				stale := r.method == http.MethodGet && r.path != "/readyz"
+				switch {
+				case stale && (r.status != http.StatusOK || !strings.HasPrefix(r.warning, "110 ")):
+					t.Errorf("%s: %d (Warning %q) while PostgreSQL was stopped, want the last copy marked stale", where, r.status, r.warning)
+				case stale && !strings.HasPrefix(r.path, "/api/") && !strings.Contains(r.body, "flash-stale"):
+					t.Errorf("%s: the copy served while PostgreSQL was stopped has no notice", where)
+				case !stale && r.status != http.StatusServiceUnavailable:
 					t.Errorf("%s: %d while PostgreSQL was stopped, want 503", where, r.status)
 				}
-				down503[r.method+" "+r.path]++
+				downSeen[r.method+" "+r.path]++
 				downLat = append(downLat, took)
 				if took > outageFailFast {
 					t.Errorf("%s took %s to fail, want under %s", where, took, outageFailFast)
@@ -203,27 +215,33 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 			if !ok && r.start.After(lastFail) {
 				lastFail = r.start
 			}
+			if r.warning != "" && r.start.After(lastStale) {
+				lastStale = r.start
+			}
 		}
 	}
 	if len(downLat) == 0 || attempts.Load() == 0 {
 		t.Fatal("no request ran while PostgreSQL was stopped")
 	}
 	for _, p := range paths {
-		if p != "/healthz" && down503[http.MethodGet+" "+p] == 0 {
+		if p != "/healthz" && downSeen[http.MethodGet+" "+p] == 0 {
 			t.Errorf("no GET %s ran while PostgreSQL was stopped", p)
 		}
 	}
-	if down503[http.MethodPost+" /vi"+eventPath+"/register"] == 0 {
+	if downSeen[http.MethodPost+" /vi"+eventPath+"/register"] == 0 {
 		t.Error("no registration was tried while PostgreSQL was stopped")
 	}
 	if !lastFail.IsZero() && lastFail.Sub(phase.upAt) > outageRecovered {
 		t.Errorf("requests still failed %s after PostgreSQL was back", lastFail.Sub(phase.upAt))
 	}
+	if !lastStale.IsZero() && lastStale.Sub(phase.upAt) > outageRecovered {
+		t.Errorf("old copies were still served %s after PostgreSQL was back", lastStale.Sub(phase.upAt))
+	}
 	if firstOK.IsZero() {
 		t.Fatal("nothing succeeded after PostgreSQL came back")
 	}
 	slices.Sort(downLat)
-	t.Logf("stop took %s, start %s; while down: %d requests answered 503 in median %s, max %s; first success %s after pg_ctl start returned, last failure %s; during pg_ctl stop and start: %v; %d registrations confirmed of %d tried",
+	t.Logf("stop took %s, start %s; while down: %d requests answered (copies or 503) in median %s, max %s; first success %s after pg_ctl start returned, last failure %s; during pg_ctl stop and start: %v; %d registrations confirmed of %d tried",
 		phase.downAt.Sub(phase.stopAt).Round(time.Millisecond), phase.upAt.Sub(phase.startAt).Round(time.Millisecond),
 		len(downLat), downLat[len(downLat)/2].Round(time.Microsecond), downLat[len(downLat)-1].Round(time.Microsecond),
 		firstOK.Sub(phase.upAt).Round(time.Millisecond), relTo(lastFail, phase.upAt), transition, len(confirmed), attempts.Load())
@@ -302,6 +320,7 @@ type outageResult struct {
 	status       int
 	body         string
 	retryAfter   string
+	warning      string
 	location     string
 	phone        string
 	err          error
@@ -311,7 +330,7 @@ type outageResult struct {
 // client.do it never calls t.Fatal (not allowed outside the test's
 // goroutine) and gives up after 20 s instead of waiting forever on a hung
 // request.
-func (ta *testApp) send(method, path string, form url.Values, csrfToken string) outageResult {
+func (ta *testApp) send(method, path string, form url.Values, csrfCookieValue string) outageResult {
 	var req *http.Request
 	if form != nil {
 		req = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
@@ -319,8 +338,8 @@ func (ta *testApp) send(method, path string, form url.Values, csrfToken string) 
 	} else {
 		req = httptest.NewRequest(method, path, nil)
 	}
-	if csrfToken != "" {
-		req.AddCookie(&http.Cookie{Name: csrfCookie, Value: csrfToken})
+	if csrfCookieValue != "" {
+		req.AddCookie(&http.Cookie{Name: csrfCookie, Value: csrfCookieValue})
 	}
 	r := outageResult{method: method, path: path, start: time.Now()}
 	resp, err := ta.app.Test(req, 20000) // milliseconds
@@ -332,7 +351,7 @@ func (ta *testApp) send(method, path string, form url.Values, csrfToken string) 
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	r.status, r.body = resp.StatusCode, string(b)
-	r.retryAfter, r.location = resp.Header.Get("Retry-After"), resp.Header.Get("Location")
+	r.retryAfter, r.location, r.warning = resp.Header.Get("Retry-After"), resp.Header.Get("Location"), resp.Header.Get("Warning")
 	return r
 }
 

@@ -3,7 +3,6 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/privacy"
 	"github.com/lantern-ngo/lantern/app/registration"
@@ -24,13 +23,11 @@ type guardianPage struct {
 // loadGuardian finds the registration of /g/:token; unknown tokens count
 // against the address's limit, like unknown ticket codes.
 func (s *Server) loadGuardian(c *fiber.Ctx) (*registration.Registration, error) {
-	ctx := c.UserContext()
-	r, err := registration.GetByGuardianToken(ctx, s.db, c.Params("token"))
-	if apperr.Is(err, apperr.NotFound) {
-		if lerr := s.rateLimit(ctx, c, "ticket-miss:"+s.clientIP(c), ticketMissLimit); lerr != nil {
-			return nil, lerr
-		}
-	}
+	var r *registration.Registration
+	err := s.missLimited(c, "ticket-miss:"+s.clientIP(c), ticketMissLimit, func() (err error) {
+		r, err = registration.GetByGuardianToken(c.UserContext(), s.db, c.Params("token"))
+		return err
+	})
 	return r, err
 }
 

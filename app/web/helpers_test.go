@@ -119,18 +119,29 @@ func (c *client) page(path string, want int) *goquery.Document {
 	return c.ta.parse(resp, want, "GET "+path)
 }
 
-// csrf returns the CSRF token, fetching a page first when there is none.
+// csrf returns the CSRF token a page would give the client's forms now: bound
+// to its staff session, or else to its visitor cookie (fetched with a page
+// that has a form when it has none yet). The tests of the tokens themselves
+// read them from the pages.
 func (c *client) csrf() string {
 	c.mu.Lock()
-	tok := c.cookies["lantern_csrf"]
+	session, visitor := c.cookies[sessionCookie], c.cookies[csrfCookie]
 	c.mu.Unlock()
-	if tok == "" {
+	srv := c.ta.srv
+	if session != "" {
+		return srv.csrfMake("s", session, srv.now())
+	}
+	if visitor == "" {
 		c.get("/vi/login")
 		c.mu.Lock()
-		tok = c.cookies["lantern_csrf"]
+		visitor = c.cookies[csrfCookie]
 		c.mu.Unlock()
 	}
-	return tok
+	random, _, ok := csrfVisitor(visitor)
+	if !ok {
+		return ""
+	}
+	return srv.csrfMake("a", random, srv.now())
 }
 
 // post sends a form with the CSRF token (unless the form has its own _csrf).

@@ -228,6 +228,12 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 					t.Errorf("login: %v %v", err, resp)
 					return
 				}
+				// The check-in page's token, bound to the new session, as
+				// checkin.js sends it.
+				if tok, err = br.token(in.base, "/en/staff/events/"+itoa(int(ev.ID))+"/checkin"); err != nil {
+					t.Error(err)
+					return
+				}
 				var items []string
 				for _, id := range regs {
 					items = append(items, fmt.Sprintf(`{"client_id":"phone%d-%d","registration_id":%d,"at":%q}`, p, id, id, time.Now().UTC().Format(time.RFC3339)))

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
-	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/database"
@@ -25,10 +24,8 @@ const (
 	localsUser       = "lantern.user"
 	localsRequestID  = "lantern.reqid"
 	csrfContextKey   = "lantern.csrf"
-	// localsCSRFChecked: the CSRF token, checked with the session.
-	localsCSRFChecked = "lantern.csrf_checked"
-	sessionCookie     = "lantern_session"
-	langCookie        = "lang"
+	sessionCookie    = "lantern_session"
+	langCookie       = "lang"
 )
 
 // requestID gives each request an id, echoed in X-Request-Id and in logs.
@@ -160,16 +157,7 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	if tok == "" {
 		return c.Next()
 	}
-	// A staff member's form or batch: its CSRF token is looked up in the
-	// same query as the session (csrfProtection, next, uses the answer).
-	cond, csrfTok := gorm.Expr("FALSE"), ""
-	if !csrfExempt(c) {
-		if sent, ok := csrfSent(c); ok {
-			csrfTok = utils.CopyString(sent)
-			cond = dbstate.KnownExpr(csrfKeyPrefix + csrfTok)
-		}
-	}
-	u, known, err := user.ResolveAnd(c.UserContext(), s.db, tok, s.cfg.SessionIdle, s.now(), cond)
+	u, err := user.Resolve(c.UserContext(), s.db, tok, s.cfg.SessionIdle, s.now())
 	if err != nil {
 		return err
 	}
@@ -177,9 +165,6 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		c.Locals(localsUser, u)
 		// Staff pages carry personal data: never cache them.
 		c.Set(fiber.HeaderCacheControl, "no-store")
-		if csrfTok != "" {
-			c.Locals(localsCSRFChecked, csrfChecked{token: csrfTok, known: known})
-		}
 	}
 	return c.Next()
 }
@@ -222,6 +207,30 @@ func (s *Server) rateLimit(ctx context.Context, c *fiber.Ctx, key string, l dbst
 		return apperr.New(apperr.RateLimited, "error.rate_limited")
 	}
 	return nil
+}
+
+// missLimited runs a lookup of a code someone typed or followed (a ticket, a
+// certificate) limited by the failures of the client's address: a lookup
+// that finds nothing (apperr.NotFound) counts against l, and an address over
+// the limit is refused before looking, found or not. A lookup that succeeds
+// writes nothing to the database.
+func (s *Server) missLimited(c *fiber.Ctx, key string, l dbstate.Limit, lookup func() error) error {
+	ctx := c.UserContext()
+	blocked, retry, err := dbstate.Blocked(ctx, s.db, key, l, s.now())
+	if err != nil {
+		return err
+	}
+	if blocked {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retry.Seconds())+1))
+		return apperr.New(apperr.RateLimited, "error.rate_limited")
+	}
+	err = lookup()
+	if apperr.Is(err, apperr.NotFound) {
+		if lerr := s.rateLimit(ctx, c, key, l); lerr != nil {
+			return lerr
+		}
+	}
+	return err
 }
 
 // isDBDown tells whether err comes from an unreachable database: from the

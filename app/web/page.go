@@ -28,8 +28,8 @@ type Page struct {
 	BaseURL string
 }
 
-// CSRF is the token forms send back in the field _csrf. It is created on
-// first use, so pages without a form cost no database write.
+// CSRF is the token forms send back in the field _csrf, made on first use
+// (an anonymous visitor's first form also sets the cookie it is bound to).
 func (p Page) CSRF() string {
 	if p.csrf == nil {
 		return ""
@@ -83,21 +83,11 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 		Now:        s.now(),
 		BaseURL:    s.cfg.BaseURL,
 	}
-	var tok string
 	p.csrf = func() string {
 		if renderingForCache(c) {
 			return csrfPlaceholder // the cache writes each visitor's token here
 		}
-		if tok == "" {
-			t, err := s.csrfToken(c)
-			if err != nil {
-				// Rendering goes on; the form will be refused with a clear
-				// message rather than the page failing.
-				s.log.Error("csrf token", "request_id", requestIDOf(c), "error", err.Error())
-			}
-			tok = t
-		}
-		return tok
+		return s.csrfToken(c)
 	}
 	if titleKey != "" {
 		p.Title = t.T(titleKey)

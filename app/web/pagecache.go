@@ -1,12 +1,18 @@
 package web
 
 import (
+	"bytes"
+	"context"
+	"html"
+	"net/textproto"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lantern-ngo/lantern/app/database"
+	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/pagecache"
 )
 
@@ -16,12 +22,27 @@ import (
 // then served from memory, the token written into its place per visitor:
 // on a screening day the site answers at close to static-file speed while
 // seat counts stay exact to the poll interval (see app/pagecache).
+//
+// While the database is away, an anonymous visitor gets the last good copy
+// of such a page rather than a 503 (stale-if-error), marked as possibly out
+// of date: a translated notice at the top of an HTML page, and on every such
+// answer (the API's included) the headers Warning: 110 and Age. Forms on it
+// still carry a valid token (checking it needs no database); what they post
+// answers the translated 503 until the database is back.
 
 // csrfPlaceholder stands for the visitor's CSRF token in a cached page. It
 // is made of characters html/template leaves alone in attributes.
 const csrfPlaceholder = "lantern0csrf0placeholder0b8d1f3"
 
 const localsCacheRender = "lantern.pagecache.render"
+
+// staleMax is how old a copy may be and still be shown while the database
+// is away; older, the page answers 503 like one never cached.
+const staleMax = 24 * time.Hour
+
+// versionTimeout bounds the reading of the public version: a database that
+// hangs instead of refusing must not hold every anonymous request.
+const versionTimeout = 2 * time.Second
 
 // pageCache is the server's cache of anonymous public pages (nil: off).
 type pageCache struct {
@@ -35,12 +56,15 @@ func (s *Server) newPageCache() *pageCache {
 		return nil
 	}
 	pc := &pageCache{
-		version: pagecache.NewVersion(func() (int64, error) { return database.PublicVersion(s.db) }, s.cfg.PageCachePoll,
-			func() time.Time { return s.now() }),
+		version: pagecache.NewVersion(func() (int64, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), versionTimeout)
+			defer cancel()
+			return database.PublicVersion(s.db.WithContext(ctx))
+		}, s.cfg.PageCachePoll, func() time.Time { return s.now() }),
 		store: pagecache.NewStore(s.cfg.PageCacheTTL, 2000),
 		results: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lantern_page_cache_total",
-			Help: "Anonymous public page requests by cache result (hit, miss, bypass).",
+			Help: "Anonymous public page requests by cache result (hit, miss, bypass, stale: the last good copy shown while the database is away).",
 		}, []string{"result"}),
 	}
 	s.metrics.registry.MustRegister(pc.results)
@@ -55,15 +79,20 @@ func (s *Server) cachedPublic(c *fiber.Ctx) error {
 		// Staff see their own links on public pages: rendered per request.
 		return c.Next()
 	}
+	key := string(c.Request().URI().RequestURI())
 	version, ok := pc.version.Current()
 	if !ok {
+		// The database cannot be read: its last good copy, if there is one.
+		if e := pc.store.Stale(key, s.now(), staleMax); e != nil {
+			pc.results.WithLabelValues("stale").Inc()
+			return s.writeCached(c, e, true)
+		}
 		pc.results.WithLabelValues("bypass").Inc()
 		return c.Next()
 	}
-	key := string(c.Request().URI().RequestURI())
 	if e := pc.store.Get(key, version, s.now()); e != nil {
 		pc.results.WithLabelValues("hit").Inc()
-		return s.writeCached(c, e)
+		return s.writeCached(c, e, false)
 	}
 	pc.results.WithLabelValues("miss").Inc()
 
@@ -74,6 +103,11 @@ func (s *Server) cachedPublic(c *fiber.Ctx) error {
 	err := c.Next()
 	c.Locals(localsCacheRender, nil)
 	if err != nil {
+		// The database went away after the version was read.
+		if e := pc.store.Stale(key, s.now(), staleMax); e != nil && s.isDBDown(c.UserContext(), err) {
+			pc.results.WithLabelValues("stale").Inc()
+			return s.writeCached(c, e, true)
+		}
 		return err
 	}
 	resp := c.Response()
@@ -88,10 +122,13 @@ func (s *Server) cachedPublic(c *fiber.Ctx) error {
 	// request's and are set again on every request.)
 	cacheable := e.Status == fiber.StatusOK && responseCookies(c) == cookiesBefore
 	resp.Header.VisitAll(func(k, v []byte) {
-		switch string(k) {
-		case fiber.HeaderContentLength, fiber.HeaderDate, fiber.HeaderServer, fiber.HeaderXRequestID, fiber.HeaderSetCookie:
+		// fasthttp writes names in its own case ("X-Request-Id"), not
+		// always Fiber's constants' ("X-Request-ID"): compare canonical forms.
+		switch textproto.CanonicalMIMEHeaderKey(string(k)) {
+		case "Content-Length", "Date", "Server", "X-Request-Id", "Set-Cookie":
+			// The request's own, never another visitor's.
 			return
-		case fiber.HeaderCacheControl:
+		case "Cache-Control":
 			if string(v) == "no-store" {
 				cacheable = false
 			}
@@ -102,23 +139,29 @@ func (s *Server) cachedPublic(c *fiber.Ctx) error {
 		e.Compress()
 		pc.store.Put(key, e)
 	}
-	return s.writeCached(c, e)
+	return s.writeCached(c, e, false)
 }
 
 // writeCached writes an entry, with the visitor's CSRF token where the page
-// has a form.
-func (s *Server) writeCached(c *fiber.Ctx, e *pagecache.Entry) error {
+// has a form. A stale entry (the database is away) is marked as possibly out
+// of date.
+func (s *Server) writeCached(c *fiber.Ctx, e *pagecache.Entry, stale bool) error {
 	token := ""
 	if len(e.Parts) > 1 {
-		t, err := s.csrfToken(c)
-		if err != nil {
-			return err
-		}
-		token = t
+		token = s.csrfToken(c)
 	}
 	c.Status(e.Status)
 	for _, h := range e.Header {
 		c.Set(h[0], h[1])
+	}
+	if stale {
+		age := max(s.now().Sub(e.Stored), 0)
+		c.Set(fiber.HeaderAge, strconv.Itoa(int(age.Seconds())))
+		c.Set("Warning", `110 - "Response is Stale"`)
+		// Not to be kept: the next visit asks again.
+		c.Set(fiber.HeaderCacheControl, "no-cache")
+		c.Response().SetBodyRaw(s.staleNotice(c, e, e.Body(token)))
+		return nil
 	}
 	if e.Gzip != nil && c.Request().Header.HasAcceptEncoding("gzip") {
 		// Compressed once when stored; the compress middleware leaves a
@@ -130,6 +173,28 @@ func (s *Server) writeCached(c *fiber.Ctx, e *pagecache.Entry) error {
 	}
 	c.Response().SetBodyRaw(e.Body(token))
 	return nil
+}
+
+// staleMark is where an HTML page's out-of-date notice goes: the start of
+// its main content (views/layouts/base.html).
+var staleMark = []byte(`<main id="main">`)
+
+// staleNotice puts the translated notice that the page may be out of date
+// (with the time of the copy) at the top of an HTML page's main content.
+// Other bodies (JSON, iCalendar) are left as they are: their headers say it.
+func (s *Server) staleNotice(c *fiber.Ctx, e *pagecache.Entry, body []byte) []byte {
+	t := translator(c)
+	i := bytes.Index(body, staleMark)
+	if t == nil || i < 0 {
+		return body
+	}
+	at := locale.In(e.Stored, locale.DefaultTimeZone)
+	msg := t.T("error.stale_copy", "Time", t.DateShort(at)+" "+t.Time(at))
+	notice := `<p class="flash flash-stale" role="status">` + html.EscapeString(msg) + `</p>`
+	i += len(staleMark)
+	out := make([]byte, 0, len(body)+len(notice))
+	out = append(append(append(out, body[:i]...), notice...), body[i:]...)
+	return out
 }
 
 // expirePublicVersion makes this instance read the public version again

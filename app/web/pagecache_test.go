@@ -52,11 +52,22 @@ func TestPageCacheServesSharedPagesWithOwnTokens(t *testing.T) {
 		}
 		tokA, _ := docA.Find(`input[name=_csrf]`).Attr("value")
 		tokB, _ := docB.Find(`input[name=_csrf]`).Attr("value")
-		if tokA == "" || tokB == "" || tokA == tokB || tokA != a.cookies[csrfCookie] || tokB != b.cookies[csrfCookie] {
-			t.Fatalf("tokens in the forms: %q and %q; cookies %q and %q", tokA, tokB, a.cookies[csrfCookie], b.cookies[csrfCookie])
+		randA, _, okA := csrfVisitor(a.cookies[csrfCookie])
+		randB, _, okB := csrfVisitor(b.cookies[csrfCookie])
+		now := ta.srv.now()
+		if tokA == "" || tokB == "" || tokA == tokB || !okA || !okB || randA == randB ||
+			!ta.srv.csrfVerify(tokA, "a", randA, now) || !ta.srv.csrfVerify(tokB, "a", randB, now) ||
+			ta.srv.csrfVerify(tokA, "a", randB, now) || ta.srv.csrfVerify(tokB, "a", randA, now) {
+			t.Fatalf("tokens in the forms: %q and %q, each must be bound to its own visitor's cookie (%q and %q)",
+				tokA, tokB, a.cookies[csrfCookie], b.cookies[csrfCookie])
 		}
 		if html, _ := docB.Html(); strings.Contains(html, csrfPlaceholder) {
 			t.Fatal("the placeholder reached a visitor")
+		}
+		// The page kept in memory holds no visitor's token.
+		if e := ta.srv.pageCache.store.Get(path, mustVersion(t, ta), now); e == nil ||
+			strings.Contains(string(e.Body("")), tokA) || strings.Contains(string(e.Body("")), tokB) {
+			t.Fatal("the cached page is missing or holds a visitor's token")
 		}
 		if got := text(docB, "dd:nth-of-type(4)"); !strings.Contains(docB.Text(), "40 seats left") {
 			t.Fatalf("seats before registering: %q", got)
@@ -215,6 +226,47 @@ func TestPublicVersionTriggers(t *testing.T) {
 		}
 		if version() != before {
 			t.Error("a change to registrations alone bumped the public version")
+		}
+	})
+}
+
+// mustVersion is the public version the instance's page cache reads now.
+func mustVersion(t *testing.T, ta *testApp) int64 {
+	t.Helper()
+	v, ok := ta.srv.pageCache.version.Current()
+	if !ok {
+		t.Fatal("the public version cannot be read")
+	}
+	return v
+}
+
+// A page served from the cache carries the request's own headers: its
+// request id and its visitor cookie, never those of the visitor whose
+// request filled the cache.
+func TestPageCacheKeepsNoRequestHeaders(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{})
+		path := "/vi/events/" + itoa(int(e.ID))
+		first := ta.client().get(path)
+		hits := ta.cacheCount("hit")
+		second := ta.client().get(path)
+		if ta.cacheCount("hit") != hits+1 {
+			t.Fatal("the second view was not served from the cache")
+		}
+		if a, b := first.Header.Get("X-Request-Id"), second.Header.Get("X-Request-Id"); a == "" || a == b || len(second.Header.Values("X-Request-Id")) != 1 {
+			t.Errorf("request ids %q and %q (%d on the second): each request must have its own", a, b, len(second.Header.Values("X-Request-Id")))
+		}
+		cookieOf := func(r *http.Response) string {
+			for _, c := range r.Cookies() {
+				if c.Name == csrfCookie {
+					return c.Value
+				}
+			}
+			return ""
+		}
+		if a, b := cookieOf(first), cookieOf(second); a == "" || b == "" || a == b {
+			t.Errorf("visitor cookies %q and %q: each visitor must get their own", a, b)
 		}
 	})
 }

@@ -25,13 +25,11 @@ import (
 var quizTicketMissLimit = dbstate.Limit{Max: 30, Window: 10 * time.Minute}
 
 func (s *Server) quizTicket(c *fiber.Ctx) (*registration.Registration, error) {
-	ctx := c.UserContext()
-	reg, err := quiz.RegistrationByCode(ctx, s.db, utils.CopyString(c.Params("code")))
-	if apperr.Is(err, apperr.NotFound) {
-		if lerr := s.rateLimit(ctx, c, "quiz-ticket-miss:"+s.clientIP(c), quizTicketMissLimit); lerr != nil {
-			return nil, lerr
-		}
-	}
+	var reg *registration.Registration
+	err := s.missLimited(c, "quiz-ticket-miss:"+s.clientIP(c), quizTicketMissLimit, func() (err error) {
+		reg, err = quiz.RegistrationByCode(c.UserContext(), s.db, utils.CopyString(c.Params("code")))
+		return err
+	})
 	return reg, err
 }
 

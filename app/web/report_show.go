@@ -13,6 +13,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/sessionreport"
+	"github.com/lantern-ngo/lantern/app/textnorm"
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
@@ -169,7 +170,7 @@ func (s *Server) reportSave(c *fiber.Ctx) error {
 	for _, t := range c.Request().PostArgs().PeekMulti("topics") {
 		f.Topics = append(f.Topics, string(t)) // string() copies: safe after the handler
 	}
-	f.Covered = sessionreport.CleanText(f.Covered)
+	f.Covered = textnorm.CleanText(f.Covered)
 	errs := s.check(pg.Translator, &f)
 	in := sessionreport.Input{
 		EventID: pg.EventID, Lang: pg.Lang, Covered: f.Covered, HowItWent: f.HowItWent, Questions: f.Questions,

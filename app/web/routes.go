@@ -38,8 +38,8 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/events/:id<int>", s.cachedPublic, s.apiEventShow)
 
 	// Everything below knows the staff session and has CSRF protection
-	// (in this order: a staff request checks both in one query). Staff
-	// requests and posts queue for the database in order (admission).
+	// (in this order: a staff member's token is bound to the session).
+	// Staff requests and posts queue for the database in order (admission).
 	app.Use(admission(s.cfg.DBConcurrency), s.loadSession, s.csrfProtection())
 
 	app.Get("/", s.rootRedirect)

@@ -35,6 +35,8 @@ type Server struct {
 	pageCache *pageCache
 	// proxies are TRUSTED_PROXIES, read once (clientIP).
 	proxies []netip.Prefix
+	// csrfKey signs the CSRF tokens (derived from SECRET_KEY, see csrf.go).
+	csrfKey []byte
 	now     func() time.Time
 	// background work started by the server (SMS sender, janitor); stopped on shutdown.
 	stopBackground context.CancelFunc
@@ -72,7 +74,8 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: o.Config, db: o.DB, log: o.Logger, bundle: bundle, assets: assets, proxies: proxies, now: o.Now}
+	s := &Server{cfg: o.Config, db: o.DB, log: o.Logger, bundle: bundle, assets: assets, proxies: proxies, now: o.Now,
+		csrfKey: csrfKey(o.Config.SecretKey)}
 	s.renderer, err = NewRenderer(o.Assets, s.templateFuncs())
 	if err != nil {
 		return nil, err
@@ -135,6 +138,11 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"add":   func(a, b int) int { return a + b },
 		"sub":   func(a, b int) int { return a - b },
 		"lower": strings.ToLower,
+		// isolate wraps text people typed (a name) in Unicode's first-strong
+		// isolate and its pop (U+2068 … U+2069) where no element can hold it:
+		// inside a translated sentence or an attribute, so that right-to-left
+		// letters in it cannot reorder the words around it.
+		"isolate": func(s string) string { return "\u2068" + s + "\u2069" },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, errors.New("dict needs pairs")

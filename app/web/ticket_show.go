@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/dbstate"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/phone"
@@ -37,13 +36,11 @@ var ticketMissLimit = dbstate.Limit{Max: 30, Window: 10 * time.Minute}
 // loadTicket finds the registration and event of /r/:code.
 func (s *Server) loadTicket(c *fiber.Ctx) (*registration.Registration, *event.Event, error) {
 	ctx := c.UserContext()
-	r, err := registration.GetByCode(ctx, s.db, c.Params("code"))
-	if apperr.Is(err, apperr.NotFound) {
-		if lerr := s.rateLimit(ctx, c, "ticket-miss:"+s.clientIP(c), ticketMissLimit); lerr != nil {
-			return nil, nil, lerr
-		}
-		return nil, nil, err
-	}
+	var r *registration.Registration
+	err := s.missLimited(c, "ticket-miss:"+s.clientIP(c), ticketMissLimit, func() (err error) {
+		r, err = registration.GetByCode(ctx, s.db, c.Params("code"))
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}

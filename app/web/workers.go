@@ -25,8 +25,9 @@ func (s *Server) workers() []func(context.Context) {
 	}
 }
 
-// janitor deletes expired CSRF tokens, rate-limit windows and sessions, and
-// old check-in receipts.
+// janitor deletes expired key-value entries (the CSRF token rows of before
+// issue 17 among them), rate-limit windows and sessions, and old check-in
+// receipts.
 func (s *Server) janitor(ctx context.Context) {
 	tick := time.NewTicker(5 * time.Minute)
 	defer tick.Stop()

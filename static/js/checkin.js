@@ -21,8 +21,12 @@
     var b = new Uint8Array(16); crypto.getRandomValues(b);
     return Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
   }
+  // The search key of a name, as the server's textnorm.Fold makes it:
+  // compatibility forms decomposed (full-width letters, ligatures), marks,
+  // invisible and direction-control characters removed, đ → d, lowercase.
   function fold(s) {
-    return (s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase().trim();
+    return (s || '').normalize('NFKD').replace(/[\u0300-\u036f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g, '')
+      .replace(/[đĐ]/g, 'd').toLowerCase().replace(/\s+/g, ' ').trim();
   }
   function normCode(s) { return (s || '').toUpperCase().replace(/[\s.\-]/g, ''); }
   function load() { try { return JSON.parse(localStorage.getItem(QKEY)) || []; } catch (e) { return []; } }
