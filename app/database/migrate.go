@@ -28,6 +28,7 @@ func migrations() []*gormigrate.Migration {
 		m0013DataReads(),
 		m0014DataAccess(),
 		m0015Retention(),
+		m0016GuardianCode(),
 		m0030LoginThrottle(),
 		m0040InvisibleText(),
 	}

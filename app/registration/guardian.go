@@ -2,12 +2,14 @@ package registration
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -69,8 +71,13 @@ const (
 // How a guardian's consent was confirmed.
 const (
 	GuardianByLink  = "link"
+	GuardianByCode  = "code"
 	GuardianByPaper = "paper"
 )
+
+// GuardianCodeTries: wrong codes allowed before the code stops working
+// (the link still does).
+const GuardianCodeTries = 5
 
 // Holding a child's seat: 48 hours, and never later than 2 hours before the
 // session (the guardian must have time to confirm, others time to come).
@@ -121,6 +128,22 @@ type ChildResult struct {
 	// GuardianToken is the secret of the guardian's link (sent by SMS; only
 	// its hash is stored).
 	GuardianToken string
+}
+
+// guardianCode is a 6-digit code sent with the link, bound to the link's
+// secret (only an HMAC is stored).
+func guardianCode() string {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%06d", n.Int64())
+}
+
+func guardianCodeHash(token, code string) string {
+	m := hmac.New(sha256.New, []byte(strings.ToLower(strings.TrimSpace(token))))
+	m.Write([]byte(code))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // Check returns every problem of the form at once (field → message key).
@@ -255,13 +278,14 @@ func registerChildTx(tx *gorm.DB, in *ChildInput, num phone.Number, now time.Tim
 		return nil, err
 	}
 	token, hash := newGuardianToken()
+	code := guardianCode()
 	e164 := num.E164
 	r := Registration{
 		EventID: in.EventID, Kind: KindIndividual, Status: StatusPending, Code: NewCode(),
 		Name: in.ChildName, NameFolded: folded, Phone: &e164, Sex: in.Sex,
 		AgeBand: AgeUnder16, AgeDetail: in.AgeDetail, Role: "youth", GroupSize: 1, GroupBreakdown: "{}",
 		Lang: in.Lang, Source: SourceWeb, ConsentVersion: in.GuardianConsentVersion, ConsentAt: &now,
-		GuardianName: in.GuardianName, GuardianTokenHash: &hash, HoldUntil: &hold,
+		GuardianName: in.GuardianName, GuardianTokenHash: &hash, HoldUntil: &hold, GuardianCodeHash: guardianCodeHash(token, code),
 		PhoneRenumbered: num.Renumbered, TicketSentAt: &now, CreatedAt: now, UpdatedAt: now,
 	}
 	if !seat {
@@ -287,7 +311,7 @@ func registerChildTx(tx *gorm.DB, in *ChildInput, num phone.Number, now time.Tim
 			return nil, err
 		}
 		d := eventData(in.Notify.Translator(r.Lang), e)
-		d["Child"], d["Link"] = clip(r.Name, 30), in.Notify.GuardianURL(r.Lang, token)
+		d["Child"], d["Link"], d["Code"] = clip(r.Name, 30), in.Notify.GuardianURL(r.Lang, token), code
 		d["Until"] = in.Notify.Translator(r.Lang).DateShort(hold.In(e.Location())) + " " + in.Notify.Translator(r.Lang).Time(hold.In(e.Location()))
 		if err := queue(tx, &r, SMSGuardianConfirm, in.Notify.body(r.Lang, "sms.guardian_confirm", d), "", time.Time{}); err != nil {
 			return nil, err
@@ -375,6 +399,37 @@ func ConfirmGuardian(ctx context.Context, db *gorm.DB, ref Ref, method string, b
 		}
 		return notify.queueWaitlisted(tx, full, r, pos)
 	})
+}
+
+// ConfirmGuardianByCode confirms a pending child's registration with the
+// code of the guardian's SMS, typed in the browser that registered the
+// child (which holds the link's secret): at most GuardianCodeTries wrong
+// codes, counted even when the answer is an error.
+func ConfirmGuardianByCode(ctx context.Context, db *gorm.DB, token, code string, now time.Time, notify *Notifier) (*Registration, error) {
+	code = strings.TrimSpace(strings.NewReplacer(" ", "", "-", "").Replace(code))
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		return nil, apperr.New(apperr.Invalid, "error.guardian.code_format").With(map[string]any{"field": "code"})
+	}
+	r, err := GetByGuardianToken(ctx, db, token)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != StatusPending {
+		return r, nil
+	}
+	res := db.WithContext(ctx).Model(&Registration{}).Where("id = ? AND guardian_code_tries < ?", r.ID, GuardianCodeTries).
+		Update("guardian_code_tries", gorm.Expr("guardian_code_tries + 1"))
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected != 1 {
+		return nil, apperr.New(apperr.Invalid, "error.guardian.code_spent").With(map[string]any{"field": "code"})
+	}
+	if !hmac.Equal([]byte(guardianCodeHash(token, code)), []byte(r.GuardianCodeHash)) {
+		return nil, apperr.New(apperr.Invalid, "error.guardian.code_wrong").
+			With(map[string]any{"field": "code", "Left": GuardianCodeTries - r.GuardianCodeTries - 1})
+	}
+	return ConfirmGuardian(ctx, db, Ref{ID: r.ID}, GuardianByCode, 0, now, notify)
 }
 
 // ReleaseExpiredHolds cancels the pending children's registrations whose

@@ -91,6 +91,8 @@ type Registration struct {
 	GuardianConfirmedAt   *time.Time
 	GuardianMethod        string
 	GuardianConfirmedByID *uint
+	GuardianCodeHash      string
+	GuardianCodeTries     int
 	CreatedByID           *uint
 	CreatedAt             time.Time
 	UpdatedAt             time.Time

@@ -242,3 +242,61 @@ func TestGuardianHoldPaperAndWithdrawal(t *testing.T) {
 		}
 	})
 }
+
+// A guardian at the keyboard types the SMS's code on the page where the
+// child was registered: confirmed there and then. Another browser (without
+// the link's secret) cannot use a code.
+func TestGuardianConfirmsWithTheCode(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{Capacity: 5})
+		ev := itoa(int(e.ID))
+		for i, lang := range []string{"vi", "fr", "en"} {
+			number := []string{"0912000701", "0912000702", "0912000703"}[i]
+			cl := ta.client()
+			wantRedirect(t, cl.post("/"+lang+"/events/"+ev+"/register", childValues("Tí", registration.AgeUnder7, "Lê Văn Tùng", number)), "/"+lang+"/events/"+ev+"/guardian-asked")
+			doc := cl.page("/"+lang+"/events/"+ev+"/guardian-asked", http.StatusOK)
+			if doc.Find("#g-code").Length() != 1 {
+				t.Fatalf("%s: no code field for the browser that registered", lang)
+			}
+			if ta.client().page("/"+lang+"/events/"+ev+"/guardian-asked", http.StatusOK).Find("#g-code").Length() != 0 {
+				t.Errorf("%s: a code field for another browser", lang)
+			}
+			var m message.Message
+			db.Where("to_phone = ? AND kind = ?", "+84"+number[1:], registration.SMSGuardianConfirm).Take(&m)
+			code := sixDigits.FindString(m.Body)
+			doc = ta.parse(cl.post("/"+lang+"/events/"+ev+"/guardian-code", url.Values{"code": {"12345"}}), http.StatusUnprocessableEntity, lang+" short")
+			if text(doc, "#g-code-err") == "" || doc.Find("#g-code").AttrOr("value", "") != "12345" {
+				t.Errorf("%s: a short code is not answered beside the field", lang)
+			}
+			wrong := "000000"
+			if code == wrong {
+				wrong = "111111"
+			}
+			doc = ta.parse(cl.post("/"+lang+"/events/"+ev+"/guardian-code", url.Values{"code": {wrong}}), http.StatusUnprocessableEntity, lang+" wrong")
+			if got := text(doc, "#g-code-err"); !strings.Contains(got, "4") {
+				t.Errorf("%s: wrong code: %q", lang, got)
+			}
+			resp := cl.post("/"+lang+"/events/"+ev+"/guardian-code", url.Values{"code": {code}})
+			loc := wantRedirect(t, resp, "/"+lang+"/r/")
+			if !strings.HasSuffix(loc, "?flash=guardian_confirmed") {
+				t.Errorf("%s: redirected to %s", lang, loc)
+			}
+			var r registration.Registration
+			db.Where("phone = ?", "+84"+number[1:]).Take(&r)
+			if r.Status != registration.StatusConfirmed || r.GuardianMethod != registration.GuardianByCode {
+				t.Errorf("%s: %s by %q", lang, r.Status, r.GuardianMethod)
+			}
+		}
+		// Five wrong codes spend it; the link still works.
+		cl := ta.client()
+		cl.post("/en/events/"+ev+"/register", childValues("Bin", registration.AgeUnder7, "Lê Văn Tùng", "0912000704"))
+		for i := 0; i < registration.GuardianCodeTries; i++ {
+			cl.post("/en/events/"+ev+"/guardian-code", url.Values{"code": {"999999"}})
+		}
+		doc := ta.parse(cl.post("/en/events/"+ev+"/guardian-code", url.Values{"code": {"999998"}}), http.StatusUnprocessableEntity, "spent")
+		if got := text(doc, "#g-code-err"); got != "Too many wrong codes: please confirm through the link in the SMS." {
+			t.Errorf("spent: %q", got)
+		}
+	})
+}

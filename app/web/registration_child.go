@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/event"
@@ -103,7 +104,67 @@ func (s *Server) registrationChildCreate(c *fiber.Ctx, p Page, e *event.Event, v
 	if res.Existing {
 		return c.Redirect(base+"/already-registered", fiber.StatusSeeOther)
 	}
+	// The browser keeps the link's secret, so that the code of the SMS can
+	// be typed here (never in a URL).
+	c.Cookie(&fiber.Cookie{Name: guardianCookie, Value: res.GuardianToken, Path: "/", HTTPOnly: true, Secure: s.cfg.CookieSecure,
+		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(registration.GuardianHold.Seconds())})
 	return c.Redirect(base+"/guardian-asked", fiber.StatusSeeOther)
+}
+
+// guardianCookie holds, in the browser that registered a child, the secret
+// of the guardian's link: with it the guardian may type the SMS's code.
+const guardianCookie = "lantern_guardian"
+
+// guardianAskedPage says the guardian was asked, and takes the code.
+type guardianAskedPage struct {
+	Page
+	EventID    uint
+	EventTitle string
+	CanType    bool
+	Code       string
+	Errors     FieldErrors
+}
+
+type guardianCodeForm struct {
+	Code string `form:"code" validate:"max=20" label:"guardian.code"`
+}
+
+// guardianCodeConfirm is POST /{lang}/events/{id}/guardian-code.
+func (s *Server) guardianCodeConfirm(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	e, err := event.GetPublic(c.UserContext(), s.db, id)
+	if err != nil {
+		return err
+	}
+	var f guardianCodeForm
+	if err := bindForm(c, &f); err != nil {
+		return err
+	}
+	p := s.page(c, "guardian.asked_title")
+	gp := guardianAskedPage{Page: p, EventID: e.ID, EventTitle: viewEvent(p.Translator, e, s.now()).Title,
+		CanType: true, Code: utils.CopyString(f.Code), Errors: s.check(p.Translator, &f)}
+	token := c.Cookies(guardianCookie)
+	if !gp.Errors.Any() {
+		r, err := registration.ConfirmGuardianByCode(c.UserContext(), s.db, token, f.Code, s.now(), s.notifier())
+		switch {
+		case apperr.Is(err, apperr.Invalid):
+			gp.Errors.AddAll(p.Translator, err)
+		case apperr.Is(err, apperr.NotFound):
+			gp.Errors.Add("code", p.T("error.guardian.not_found"))
+		case err != nil:
+			return err
+		default:
+			c.Cookie(&fiber.Cookie{Name: guardianCookie, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, Secure: s.cfg.CookieSecure,
+				SameSite: fiber.CookieSameSiteStrictMode})
+			return c.Redirect(p.URL("/r/"+r.Code+"?flash=guardian_confirmed"), fiber.StatusSeeOther)
+		}
+	}
+	gp.NoIndex = true
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, fiber.StatusUnprocessableEntity, "registration/guardian_asked", gp)
 }
 
 // guardianAskedShow is /{lang}/events/{id}/guardian-asked: the child's
@@ -122,5 +183,6 @@ func (s *Server) guardianAskedShow(c *fiber.Ctx) error {
 	p.NoIndex = true
 	v := viewEvent(p.Translator, e, s.now())
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.render(c, fiber.StatusOK, "registration/guardian_asked", alreadyRegisteredPage{Page: p, EventID: e.ID, EventTitle: v.Title})
+	return s.render(c, fiber.StatusOK, "registration/guardian_asked", guardianAskedPage{Page: p, EventID: e.ID, EventTitle: v.Title,
+		CanType: c.Cookies(guardianCookie) != "", Errors: FieldErrors{}})
 }

@@ -84,6 +84,7 @@ func (s *Server) routes(app *fiber.App) {
 		g.Post("/r/:code/restore", s.ticketRestore)
 		// Children registered with a guardian (issue 14): the guardian's link.
 		g.Get("/events/:id<int>/guardian-asked", s.guardianAskedShow)
+		g.Post("/events/:id<int>/guardian-code", s.guardianCodeConfirm)
 		g.Get("/g/:token", s.guardianShow)
 		g.Post("/g/:token/confirm", s.guardianConfirm)
 		g.Post("/g/:token/withdraw", s.guardianWithdraw)
