@@ -29,6 +29,7 @@ type registrationRow struct {
 	Source      string
 	Registered  string
 	Anonymised  bool
+	Child       bool // registered by a guardian (KindLabel says so)
 }
 
 type eventRegistrationsPage struct {
@@ -97,6 +98,11 @@ func (s *Server) registrationRows(p Page, regs []registration.Registration, loc 
 			Source: r.Source, Anonymised: r.AnonymisedAt != nil}
 		if r.Phone != nil && *r.Phone != "" {
 			row.Phone = phone.Mask(*r.Phone)
+		}
+		if r.AgeDetail != "" {
+			// A child registered by a guardian: the number is the guardian's.
+			row.Child = true
+			row.KindLabel = t.T("registrations.kind.child", "Age", t.T("register.age."+r.AgeDetail), "Guardian", r.GuardianName)
 		}
 		row.Registered = t.DateShort(p.Local(r.CreatedAt, loc())) + " · " + t.Time(p.Local(r.CreatedAt, loc()))
 		rows[i] = row

@@ -300,3 +300,22 @@ func TestGuardianConfirmsWithTheCode(t *testing.T) {
 		}
 	})
 }
+
+// Staff see a child's registration for what it is: the age band's split and
+// the guardian, and the action that records a paper signature.
+func TestStaffSeeChildRegistrations(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta, org, _ := organiserApp(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, StartsIn: 7 * 24 * time.Hour})
+		ev := itoa(int(e.ID))
+		ta.client().post("/vi/events/"+ev+"/register", childValues("Bi", registration.Age7to15, "Lê Văn Tùng", "0912000801"))
+		doc := org.page("/en/staff/events/"+ev+"/registrations", http.StatusOK)
+		row := doc.Find("tbody tr").First()
+		if got := row.Find(".tag").Text(); got != "A child (7–15), with guardian Lê Văn Tùng" {
+			t.Errorf("tag %q", got)
+		}
+		if row.Find(`form[action$="/guardian-paper"]`).Length() != 1 || row.Find(".badge").Text() != "Awaiting guardian" {
+			t.Errorf("row: %q", row.Text())
+		}
+	})
+}
