@@ -27,6 +27,7 @@ func migrations() []*gormigrate.Migration {
 		m0012Guardians(),
 		m0013DataReads(),
 		m0030LoginThrottle(),
+		m0050AttendanceMarks(),
 	}
 }
 

@@ -163,7 +163,7 @@ func TestBrowserCheckinRosterFollowsAtMostEvery10s(t *testing.T) {
 		t.Errorf("%d roster fetches for 3 ticks in %v, want 1", n, time.Since(start).Round(time.Millisecond))
 	}
 	// Another phone checks the fourth person in.
-	if _, err := attendance.CheckIn(t.Context(), db, attendance.CheckInInput{EventID: ev.ID, RegistrationID: people[3]}, time.Now().UTC()); err != nil {
+	if _, err := attendance.CheckIn(t.Context(), db, attendance.DefaultWindow, attendance.CheckInInput{EventID: ev.ID, RegistrationID: people[3]}, time.Now().UTC()); err != nil {
 		t.Fatal(err)
 	}
 	attWaitFor(t, "the other phone's check-in on this roster", func() bool {
