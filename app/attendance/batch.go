@@ -215,12 +215,12 @@ type batch struct {
 
 func (b *batch) apply(it BatchItem) (BatchResult, error) {
 	res := BatchResult{ClientID: it.ClientID}
-	if !validClientID(it.ClientID) {
-		res.Status, res.Error = StatusRejected, "error.checkin.bad_client_id"
-		return res, nil
-	}
 	if it.Invalid != "" {
 		res.Status, res.Error = StatusRejected, it.Invalid
+		return res, nil
+	}
+	if !validClientID(it.ClientID) {
+		res.Status, res.Error = StatusRejected, "error.checkin.bad_client_id"
 		return res, nil
 	}
 	if it.RegistrationID > maxRegistrationID {

@@ -49,6 +49,7 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		page := fmt.Sprintf("/en/staff/events/%d/checkin", ev.ID)
 		b.navigate(t, page)
 		b.waitVisible(t, "#roster")
+		b.waitQueue(t)
 		b.noHorizontalScroll(t)
 
 		// Online: tap "Present" on the roster.
@@ -62,9 +63,7 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		b.click(t, fmt.Sprintf("#roster-%d form.mark button", binh.ID))
 		b.fill(t, "#code", strings.ToLower(chi.Code))
 		b.click(t, "#code-form button[type=submit]")
-		attWaitFor(t, "two check-ins queued", func() bool {
-			return evalAs[int](t, b, fmt.Sprintf(`JSON.parse(localStorage.getItem("lantern.checkin.queue.%d") || "[]").length`, ev.ID)) == 2
-		})
+		attWaitFor(t, "two check-ins queued", func() bool { return b.queueLen(t, ev.ID) == 2 })
 		if got := b.text(t, "#code-ok"); !strings.Contains(got, "Lê Thị Chi") {
 			t.Errorf("typed code feedback = %q, want Chi's name", got)
 		}
@@ -102,6 +101,7 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		})
 		b.navigate(t, page)
 		b.waitVisible(t, "#roster")
+		b.waitQueue(t)
 		if !strings.Contains(b.text(t, fmt.Sprintf("#roster-%d .state", binh.ID)), "waiting to be sent") {
 			t.Error("after an offline reload, Bình's line must still show the waiting check-in")
 		}
@@ -109,9 +109,7 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		// The network returns: both land, once.
 		b.setOffline(t, false)
 		attWaitFor(t, "the queued check-ins on the server", func() bool { return present(binh.ID) && present(chi.ID) && present(dung.ID) })
-		attWaitFor(t, "the queue to empty", func() bool {
-			return evalAs[int](t, b, fmt.Sprintf(`JSON.parse(localStorage.getItem("lantern.checkin.queue.%d") || "[]").length`, ev.ID)) == 0
-		})
+		attWaitFor(t, "the queue to empty", func() bool { return b.queueLen(t, ev.ID) == 0 })
 		var a attendance.Attendance
 		db.Where("registration_id = ?", chi.ID).Take(&a)
 		if a.Source != attendance.SourceOffline || a.ClientID == nil {
@@ -153,6 +151,7 @@ func TestBrowserCheckinRosterFollowsAtMostEvery10s(t *testing.T) {
 	b.login(t, "en", tr)
 	b.navigate(t, fmt.Sprintf("/en/staff/events/%d/checkin", ev.ID))
 	b.waitVisible(t, "#roster")
+	b.waitQueue(t)
 	start := time.Now()
 	for _, id := range people[:3] {
 		b.click(t, fmt.Sprintf("#roster-%d form.mark button", id))

@@ -20,10 +20,53 @@ import (
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
+// evalPromise evaluates a JavaScript expression whose value is a promise,
+// and returns what it resolves to.
+func evalPromise[T any](t *testing.T, b *browserEnv, js string) T {
+	t.Helper()
+	ctx, cancel := b.step()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// waitQueue waits until checkin.js has opened the queue on the page (until
+// then the page's forms post without it).
+func (b *browserEnv) waitQueue(t *testing.T) {
+	t.Helper()
+	attWaitFor(t, "checkin.js to open the queue", func() bool {
+		return evalAs[string](t, b, `((document.getElementById("checkin") || document.getElementById("headcount") || {}).dataset || {}).queue || ""`) == "indexeddb"
+	})
+}
+
+// queueItemsJS reads the items the phone keeps for an event in IndexedDB
+// (the page must have opened the queue: see waitQueue).
+func queueItemsJS(eventID uint) string {
+	return fmt.Sprintf(`new Promise(function (ok, ko) {
+		var r = indexedDB.open("lantern-checkin");
+		r.onerror = function () { ko(r.error); };
+		r.onsuccess = function () {
+			var db = r.result;
+			var q = db.transaction("items").objectStore("items").index("event").getAll("%d");
+			q.onsuccess = function () { db.close(); ok(q.result); };
+			q.onerror = function () { db.close(); ko(q.error); };
+		};
+	})`, eventID)
+}
+
 // queueLen is the number of actions waiting on the phone for the event.
 func (b *browserEnv) queueLen(t *testing.T, eventID uint) int {
 	t.Helper()
-	return evalAs[int](t, b, fmt.Sprintf(`JSON.parse(localStorage.getItem("lantern.checkin.queue.%d") || "[]").length`, eventID))
+	return evalPromise[int](t, b, queueItemsJS(eventID)+`.then(function (xs) { return xs.filter(function (x) { return !x.parked; }).length; })`)
+}
+
+// parkedLen is the number of actions the server refused, kept on the phone.
+func (b *browserEnv) parkedLen(t *testing.T, eventID uint) int {
+	t.Helper()
+	return evalPromise[int](t, b, queueItemsJS(eventID)+`.then(function (xs) { return xs.filter(function (x) { return !!x.parked; }).length; })`)
 }
 
 // waitCached waits until the service worker holds a copy of path.
@@ -63,6 +106,7 @@ func TestBrowserCheckinUndoOffline(t *testing.T) {
 		pagePath := fmt.Sprintf("/en/staff/events/%d/checkin", ev.ID)
 		b.navigate(t, pagePath)
 		b.waitVisible(t, "#roster")
+		b.waitQueue(t)
 
 		// Online: Anh and Bình are checked in and on the server.
 		b.click(t, line(anh.ID)+" form.mark button")
@@ -111,6 +155,7 @@ func TestBrowserCheckinUndoOffline(t *testing.T) {
 		// waiting undo still shown.
 		b.navigate(t, pagePath)
 		b.waitVisible(t, "#roster")
+		b.waitQueue(t)
 		if got := b.text(t, line(anh.ID)+" .state"); !strings.Contains(got, "undo waiting to be sent") {
 			t.Errorf("after an offline reload, Anh's line = %q, want the undo waiting", got)
 		}
@@ -170,6 +215,7 @@ func TestBrowserHeadcountOffline(t *testing.T) {
 		// Online, with the script: saved at once, no page change.
 		b.navigate(t, hcPath)
 		b.waitVisible(t, "#headcount-form")
+		b.waitQueue(t)
 		typeIn("hc_female_25_59", "5")
 		b.click(t, "#headcount-form button[type=submit]")
 		attWaitFor(t, "the online headcount on the server", func() bool { return count("female", "25_59") == 5 })
@@ -207,6 +253,7 @@ func TestBrowserHeadcountOffline(t *testing.T) {
 		// Reloaded without network: the numbers waiting are in the boxes.
 		b.navigate(t, hcPath)
 		b.waitVisible(t, "#headcount-form")
+		b.waitQueue(t)
 		if got := evalAs[string](t, b, `document.getElementById("hc_female_25_59").value`); got != "12" {
 			t.Errorf("after an offline reload the box holds %q, want the 12 waiting", got)
 		}
