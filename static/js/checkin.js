@@ -81,9 +81,9 @@
   }
   // change runs fn(store) after the changes before it, then reloads the copy.
   function change(fn) {
-    chain = chain.then(function () { return tx('readwrite', fn); }).then(reload);
-    chain.catch(function () {});
-    return chain;
+    var p = chain.then(function () { return tx('readwrite', fn); }).then(reload);
+    chain = p.catch(function () {}); // a failed change does not stop the next ones
+    return p;
   }
   // migrate moves the queues an earlier version kept in localStorage (any
   // event's) into IndexedDB, once, keeping their ids and times.
