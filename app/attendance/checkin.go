@@ -152,10 +152,9 @@ func undo(tx *gorm.DB, eventID, regID, byID uint, clientID string, at, now time.
 		Updates(map[string]any{"status": registration.StatusCancelled, "cancelled_at": now, "updated_at": now}).Error; err != nil {
 		return a, err
 	}
-	after := map[string]any{}
+	var after any
 	if clientID != "" {
-		after["client_id"] = clientID
-		after["at"] = at
+		after = map[string]any{"client_id": clientID, "at": at}
 	}
 	return a, audit.Record(tx, byID, "attendance.undo", "registration", itoa(regID),
 		map[string]any{"checked_in_at": a.Removed.CheckedInAt, "source": a.Removed.Source}, after)

@@ -67,12 +67,8 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		if got := b.text(t, "#code-ok"); !strings.Contains(got, "Lê Thị Chi") {
 			t.Errorf("typed code feedback = %q, want Chi's name", got)
 		}
-		if got := b.text(t, "#sync"); !strings.Contains(got, "Waiting to be sent: 2") {
-			t.Errorf("sync status = %q, want the number waiting", got)
-		}
-		if !strings.Contains(b.text(t, fmt.Sprintf("#roster-%d .state", binh.ID)), "waiting to be sent") {
-			t.Error("Bình's line must show the check-in is waiting")
-		}
+		b.waitText(t, "#sync", "Waiting to be sent: 2")
+		b.waitText(t, fmt.Sprintf("#roster-%d .state", binh.ID), "waiting to be sent")
 		time.Sleep(500 * time.Millisecond)
 		if present(binh.ID) || present(chi.ID) {
 			t.Fatal("offline check-ins reached the server while the network was cut")

@@ -349,6 +349,9 @@
       if (res.status === 'rejected') {
         refused.push(it); why.push(res);
         if (it.op === 'headcount') { headcount = 'rejected'; }
+        // Nothing changed for that person: the line goes back to what it
+        // was (the roster, fetched below, says for sure).
+        if (it.registration_id && !(it.registration_id in lineState)) { lineState[it.registration_id] = it.op === 'undo'; }
         return;
       }
       gone.push(it.seq);
@@ -366,6 +369,7 @@
       });
     }).then(function () {
       Object.keys(lineState).forEach(function (id) { setLine(id, lineState[id], false); });
+      if (refused.length) { pull(); }
       var m = refused.length ? msg('rejected').replace('#', refused.length) : msg('sent');
       if (headcount) { m = headcount === 'sent' ? msg('headcountSent') : msg('headcountRejected'); }
       done(m);
