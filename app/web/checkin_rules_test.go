@@ -428,3 +428,29 @@ func TestCheckinWindowOnPages(t *testing.T) {
 		}
 	})
 }
+
+// A phone's queue sent in one batch costs, on PostgreSQL, three statements
+// per tick (receipt, the observation with its attendance row in one
+// statement, the receipt's status), as before marks existed, plus three a
+// batch: the session with its CSRF token, the trainer's assignment, the
+// event's row.
+func TestCheckinBatchStatementsPerTick(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		f := newAttFixture(t, db, event.KindFilmDebate)
+		var items []string
+		for i := 0; i < 10; i++ {
+			r := testutil.Registration(t, db, f.ev.ID, testutil.RegistrationOpts{})
+			items = append(items, fmt.Sprintf(`{"client_id":"stmt-%d","registration_id":%d,"at":%q}`, i, r.ID, jsTime(f.now.Add(-time.Minute))))
+		}
+		f.c.csrf()
+		qc := testutil.CountQueries(t, db)
+		code, ba := postBatch(t, f.c, f.ev.ID, "", `{"checkins":[`+strings.Join(items, ",")+`]}`)
+		if code != http.StatusOK || !strings.HasPrefix(answerList(ba), "checked_in checked_in") {
+			t.Fatalf("batch: %d %s", code, answerList(ba))
+		}
+		t.Logf("%s: a batch of 10 ticks runs %d statements", db.Dialector.Name(), qc.N())
+		if db.Dialector.Name() == "postgres" && qc.N() > 3*10+3 {
+			t.Errorf("a batch of 10 ticks runs %d statements on PostgreSQL, want at most 33", qc.N())
+		}
+	})
+}
