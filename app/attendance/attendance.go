@@ -5,9 +5,11 @@
 // imports Fiber.
 //
 // "Attended" means an attendance row exists for the registration; there is
-// one row per registration (unique registration_id) and it keeps the FIRST
-// check-in time, whichever phone sent it and in whatever order. Undo deletes
-// the row.
+// one row per registration (unique registration_id). Check-ins and undos are
+// observations made at a moment on a device: for one person the latest one
+// decides (attendance_marks keeps it, see markSet), whatever order phones
+// send them in; the row keeps the start of the present stay. A session takes
+// them only within its Window, and a cancelled one takes none.
 package attendance
 
 import (

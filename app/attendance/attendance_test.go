@@ -31,7 +31,7 @@ func (q *queryCounter) Trace(ctx context.Context, begin time.Time, fc func() (st
 
 func checkIn(t *testing.T, db *gorm.DB, eventID, regID uint, now time.Time) {
 	t.Helper()
-	if _, err := attendance.CheckIn(t.Context(), db, attendance.CheckInInput{EventID: eventID, RegistrationID: regID}, now); err != nil {
+	if _, err := attendance.CheckIn(t.Context(), db, attendance.DefaultWindow, attendance.CheckInInput{EventID: eventID, RegistrationID: regID}, now); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -54,17 +54,17 @@ func TestEventStatsWorkedExample(t *testing.T) {
 		for _, id := range []uint{r1.ID, r3.ID, r4.ID} {
 			checkIn(t, db, ev.ID, id, now)
 		}
-		if _, err := attendance.AddWalkIn(ctx, db, attendance.WalkIn{EventID: ev.ID, Sex: "female", AgeBand: "under_16"}, now); err != nil {
+		if _, err := attendance.AddWalkIn(ctx, db, attendance.DefaultWindow, attendance.WalkIn{EventID: ev.ID, Sex: "female", AgeBand: "under_16"}, now); err != nil {
 			t.Fatal(err)
 		}
-		undone, err := attendance.AddWalkIn(ctx, db, attendance.WalkIn{EventID: ev.ID, Sex: "male", AgeBand: "18_24", Name: "Nhầm"}, now)
+		undone, err := attendance.AddWalkIn(ctx, db, attendance.DefaultWindow, attendance.WalkIn{EventID: ev.ID, Sex: "male", AgeBand: "18_24", Name: "Nhầm"}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := attendance.Undo(ctx, db, ev.ID, undone.ID, 0, now); err != nil || !ok {
+		if ok, err := attendance.Undo(ctx, db, attendance.DefaultWindow, ev.ID, undone.ID, 0, now); err != nil || !ok {
 			t.Fatalf("undo walk-in: %v %v", ok, err)
 		}
-		if err := attendance.SetHeadcount(ctx, db, ev.ID, []attendance.Cell{
+		if err := attendance.SetHeadcount(ctx, db, attendance.DefaultWindow, ev.ID, []attendance.Cell{
 			{Sex: "female", AgeBand: "under_16", Count: 4}, {Sex: "male", AgeBand: "60_plus", Count: 2},
 		}, 0, now); err != nil {
 			t.Fatal(err)
@@ -131,28 +131,28 @@ func TestCheckInKeepsEarliestTimeAndDistrustsClocks(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
 		ctx := t.Context()
 		now := time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC)
-		ev := testutil.Event(t, db, testutil.EventOpts{Now: now})
+		ev := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -30 * time.Minute})
 		r := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{})
 		in := attendance.CheckInInput{EventID: ev.ID, RegistrationID: r.ID, At: now.Add(-2 * time.Minute)}
-		res, err := attendance.CheckIn(ctx, db, in, now)
+		res, err := attendance.CheckIn(ctx, db, attendance.DefaultWindow, in, now)
 		if err != nil || !res.New {
 			t.Fatalf("first: %+v %v", res, err)
 		}
 		// A phone that was offline saw them earlier: its time wins.
 		in.At = now.Add(-9 * time.Minute)
-		res, _ = attendance.CheckIn(ctx, db, in, now)
+		res, _ = attendance.CheckIn(ctx, db, attendance.DefaultWindow, in, now)
 		if res.New || !res.Attendance.CheckedInAt.Equal(now.Add(-9*time.Minute)) {
 			t.Errorf("earlier check-in: %+v, want the time moved to -9 min", res.Attendance)
 		}
 		// A later one changes nothing.
 		in.At = now.Add(-1 * time.Minute)
-		res, _ = attendance.CheckIn(ctx, db, in, now)
+		res, _ = attendance.CheckIn(ctx, db, attendance.DefaultWindow, in, now)
 		if !res.Attendance.CheckedInAt.Equal(now.Add(-9 * time.Minute)) {
 			t.Errorf("later check-in moved the time to %v", res.Attendance.CheckedInAt)
 		}
 		// A phone whose clock says next year: the server's time is used.
 		r2 := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{})
-		res, _ = attendance.CheckIn(ctx, db, attendance.CheckInInput{EventID: ev.ID, RegistrationID: r2.ID, At: now.AddDate(1, 0, 0)}, now)
+		res, _ = attendance.CheckIn(ctx, db, attendance.DefaultWindow, attendance.CheckInInput{EventID: ev.ID, RegistrationID: r2.ID, At: now.AddDate(1, 0, 0)}, now)
 		if !res.Attendance.CheckedInAt.Equal(now) {
 			t.Errorf("future device time kept: %v", res.Attendance.CheckedInAt)
 		}
@@ -212,7 +212,7 @@ func TestProgrammeReach(t *testing.T) {
 		testutil.Registration(t, db, film.ID, testutil.RegistrationOpts{})
 		checkIn(t, db, film.ID, g.ID, now)
 		checkIn(t, db, film.ID, p.ID, now)
-		if err := attendance.SetHeadcount(ctx, db, film.ID, []attendance.Cell{{Sex: "female", AgeBand: "25_59", Count: 30}}, 0, now); err != nil {
+		if err := attendance.SetHeadcount(ctx, db, attendance.DefaultWindow, film.ID, []attendance.Cell{{Sex: "female", AgeBand: "25_59", Count: 30}}, 0, now); err != nil {
 			t.Fatal(err)
 		}
 		// Workshop: two officials present and one walk-in.
@@ -220,7 +220,7 @@ func TestProgrammeReach(t *testing.T) {
 			r := testutil.Registration(t, db, shop.ID, testutil.RegistrationOpts{Role: "dolisa"})
 			checkIn(t, db, shop.ID, r.ID, now)
 		}
-		if _, err := attendance.AddWalkIn(ctx, db, attendance.WalkIn{EventID: shop.ID, Sex: "male", AgeBand: "25_59"}, now); err != nil {
+		if _, err := attendance.AddWalkIn(ctx, db, attendance.DefaultWindow, attendance.WalkIn{EventID: shop.ID, Sex: "male", AgeBand: "25_59"}, now); err != nil {
 			t.Fatal(err)
 		}
 		// Outside the period: not counted.
@@ -245,8 +245,10 @@ func TestSweepReceipts(t *testing.T) {
 		now := time.Now().UTC()
 		e := testutil.Event(t, db, testutil.EventOpts{Now: now})
 		r := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{})
+		// A window wide enough for items sent a month apart.
+		wide := attendance.Window{Before: 40 * 24 * time.Hour, After: 40 * 24 * time.Hour}
 		apply := func(clientID string, at time.Time) string {
-			res, err := attendance.ApplyBatch(t.Context(), db, "secret", e.ID, 0,
+			res, err := attendance.ApplyBatch(t.Context(), db, wide, "secret", e.ID, 0,
 				[]attendance.BatchItem{{ClientID: clientID, RegistrationID: r.ID, Op: attendance.OpUndo}}, at)
 			if err != nil {
 				t.Fatal(err)

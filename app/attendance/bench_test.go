@@ -19,7 +19,7 @@ func BenchmarkEventStats(b *testing.B) {
 	for i := 0; i < 300; i++ {
 		r := testutil.Registration(b, db, ev.ID, testutil.RegistrationOpts{Sex: "female", AgeBand: "25_59"})
 		if i%2 == 0 {
-			if _, err := attendance.CheckIn(b.Context(), db, attendance.CheckInInput{EventID: ev.ID, RegistrationID: r.ID}, now); err != nil {
+			if _, err := attendance.CheckIn(b.Context(), db, attendance.DefaultWindow, attendance.CheckInInput{EventID: ev.ID, RegistrationID: r.ID}, now); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -49,7 +49,7 @@ func BenchmarkApplyBatch(b *testing.B) {
 			n++
 			items[i] = attendance.BatchItem{ClientID: fmt.Sprintf("bench-%d", n), RegistrationID: id, At: now}
 		}
-		if _, err := attendance.ApplyBatch(b.Context(), db, "secret", ev.ID, 0, items, now); err != nil {
+		if _, err := attendance.ApplyBatch(b.Context(), db, attendance.DefaultWindow, "secret", ev.ID, 0, items, now); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -76,7 +76,7 @@ func BenchmarkSyncTick(b *testing.B) {
 				for pb.Next() {
 					i := n.Add(1)
 					item := attendance.BatchItem{ClientID: fmt.Sprintf("bench-%d", i), RegistrationID: ids[int(i)%len(ids)], At: now}
-					if _, err := attendance.Sync(b.Context(), db, "secret", ev.ID, 0, []attendance.BatchItem{item}, now, false); err != nil {
+					if _, err := attendance.Sync(b.Context(), db, attendance.DefaultWindow, "secret", ev.ID, 0, []attendance.BatchItem{item}, now, false); err != nil {
 						b.Fatal(err)
 					}
 				}

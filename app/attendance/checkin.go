@@ -24,7 +24,7 @@ type CheckInInput struct {
 	// check-ins made online).
 	ClientID string
 	// At is when it happened on the device (zero: now). A device clock is not
-	// trusted beyond reason: see clampTime.
+	// trusted beyond reason: see Window.Clamp.
 	At time.Time
 }
 
@@ -33,20 +33,33 @@ type CheckInResult struct {
 	Attendance Attendance
 	// New is false when the person was already checked in: the first time is kept.
 	New bool
+	// Status is StatusCheckedIn, StatusAlready, or StatusSuperseded when a
+	// later undo recorded on another phone decides (the person is not
+	// present; Attendance is empty).
+	Status string
 }
 
-// CheckIn records that a registered person is present. It is idempotent:
-// checking the same person in again, from any phone and at the same moment,
-// keeps one row with the earliest time.
-func CheckIn(ctx context.Context, db *gorm.DB, in CheckInInput, now time.Time) (*CheckInResult, error) {
+// CheckIn records that a registered person is present, if the session
+// takes check-ins at now (w). It is idempotent: checking the same person in
+// again, from any phone and at the same moment, keeps one row with the
+// earliest time of the present stay.
+func CheckIn(ctx context.Context, db *gorm.DB, w Window, in CheckInInput, now time.Time) (*CheckInResult, error) {
 	var res *CheckInResult
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := registrationOf(tx, in.EventID, in.RegistrationID); err != nil {
+		s, err := openSession(tx, w, in.EventID, now)
+		if err != nil {
 			return err
 		}
-		r, err := checkIn(tx, in, now, true)
-		res = r
-		return err
+		in.At = w.Clamp(s, in.At, now)
+		a, err := observeCheckIn(tx, in, now)
+		if err != nil {
+			return err
+		}
+		res = &CheckInResult{New: a.Status == StatusCheckedIn, Status: a.Status}
+		if !a.Present {
+			return nil
+		}
+		return tx.Where("registration_id = ?", in.RegistrationID).Take(&res.Attendance).Error
 	})
 	return res, err
 }
@@ -62,90 +75,6 @@ func registrationOf(tx *gorm.DB, eventID, regID uint) (*registration.Registratio
 		return nil, err
 	}
 	return &r, nil
-}
-
-// clampTime keeps a device's time within the last three days and never in
-// the future; anything else (a phone whose clock is wrong) becomes now.
-func clampTime(at, now time.Time) time.Time {
-	if at.IsZero() || at.After(now) || at.Before(now.Add(-72*time.Hour)) {
-		at = now
-	}
-	return at.UTC().Truncate(time.Microsecond)
-}
-
-// checkIn inserts the attendance row unless one exists (ON CONFLICT DO
-// NOTHING, on both databases), then moves the time earlier if this check-in
-// happened first on its device. The caller checked the registration. With
-// reload, the result holds the attendance row as stored (batches only need
-// to know whether it is new, and skip that read).
-func checkIn(tx *gorm.DB, in CheckInInput, now time.Time, reload bool) (*CheckInResult, error) {
-	at := clampTime(in.At, now)
-	var clientID *string
-	if in.ClientID != "" {
-		clientID = ptr(in.ClientID)
-	}
-	source := in.Source
-	if source == "" {
-		source = SourceRoster
-	}
-	ins := tx.Exec(`INSERT INTO attendances (event_id, registration_id, checked_in_at, checked_in_by_id, source, client_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		in.EventID, in.RegistrationID, at, userPtr(in.ByID), source, clientID, now.UTC())
-	if ins.Error != nil {
-		return nil, ins.Error
-	}
-	res := &CheckInResult{New: ins.RowsAffected == 1}
-	if !res.New {
-		// Already there: the earliest check-in wins (a phone that was offline
-		// may report a time before the one recorded).
-		if err := tx.Exec(`UPDATE attendances SET checked_in_at = ? WHERE registration_id = ? AND checked_in_at > ?`,
-			at, in.RegistrationID, at).Error; err != nil {
-			return nil, err
-		}
-	}
-	if !reload {
-		return res, nil
-	}
-	if err := tx.Where("registration_id = ?", in.RegistrationID).Take(&res.Attendance).Error; err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
-// rosterCheckIn is what checkInIfOnRoster did.
-type rosterCheckIn int
-
-const (
-	// notDone: not on the event's roster, or already checked in at the
-	// same time or earlier (nothing written; the caller tells which).
-	notDone rosterCheckIn = iota
-	checkedInNow
-	// movedEarlier: already checked in, and this item's earlier time kept.
-	movedEarlier
-)
-
-// checkInIfOnRoster checks in a registration of the event in one statement:
-// inserted when it has no attendance yet; when it has one, its time moves
-// to this item's only if that is earlier (a phone that was offline may
-// report an earlier one). Nothing is written otherwise, so that phones
-// sending the same person again cost no new row version. The returned row's
-// client id tells an insert (this item's) from an update.
-func checkInIfOnRoster(tx *gorm.DB, in CheckInInput, now time.Time) (rosterCheckIn, error) {
-	var rows []struct{ ClientID *string }
-	err := tx.Raw(`INSERT INTO attendances (event_id, registration_id, checked_in_at, checked_in_by_id, source, client_id, created_at)
-		SELECT event_id, id, ?, ?, ?, ?, ? FROM registrations WHERE id = ? AND event_id = ?
-		ON CONFLICT (registration_id) DO UPDATE SET checked_in_at = excluded.checked_in_at
-			WHERE attendances.checked_in_at > excluded.checked_in_at
-		RETURNING client_id`,
-		clampTime(in.At, now), userPtr(in.ByID), in.Source, in.ClientID, now.UTC(), in.RegistrationID, in.EventID).
-		Scan(&rows).Error
-	switch {
-	case err != nil || len(rows) == 0:
-		return notDone, err
-	case rows[0].ClientID != nil && *rows[0].ClientID == in.ClientID:
-		return checkedInNow, nil
-	}
-	return movedEarlier, nil
 }
 
 // NormaliseCode turns a typed confirmation code into its stored form:
@@ -192,47 +121,43 @@ func ResolveCode(ctx context.Context, db *gorm.DB, secret string, eventID uint, 
 	return &r, source, nil
 }
 
-// Undo removes a wrong check-in. A walk-in added by mistake is cancelled as
-// well, so that it leaves the figures. It returns false when the person was
-// not checked in (nothing to undo).
-func Undo(ctx context.Context, db *gorm.DB, eventID, regID, byID uint, now time.Time) (bool, error) {
+// Undo removes a wrong check-in, if the session takes check-ins at now. A
+// walk-in added by mistake is cancelled as well, so that it leaves the
+// figures. It returns false when the person was not checked in (nothing to
+// undo).
+func Undo(ctx context.Context, db *gorm.DB, w Window, eventID, regID, byID uint, now time.Time) (bool, error) {
 	done := false
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		r, err := registrationOf(tx, eventID, regID)
+		s, err := openSession(tx, w, eventID, now)
 		if err != nil {
 			return err
 		}
-		done, err = undo(tx, r, byID, "", now)
+		a, err := undo(tx, eventID, regID, byID, "", w.Clamp(s, now, now), now)
+		done = a.Status == StatusUndone
 		return err
 	})
 	return done, err
 }
 
-// undo deletes the attendance of r, if any (false: there was none, and
-// nothing changed), cancels a walk-in and writes the audit line. clientID is
-// the device's id of an undo queued offline ("" online).
-func undo(tx *gorm.DB, r *registration.Registration, byID uint, clientID string, now time.Time) (bool, error) {
-	var a Attendance
-	if err := tx.Where("registration_id = ?", r.ID).Take(&a).Error; notFound(err) {
-		return false, nil
-	} else if err != nil {
-		return false, err
+// undo records an undo seen at at (clamped): the attendance goes unless a
+// later check-in says the person is there; a walk-in undone is cancelled and
+// the audit line written. clientID is the device's id of an undo queued
+// offline ("" online).
+func undo(tx *gorm.DB, eventID, regID, byID uint, clientID string, at, now time.Time) (applied, error) {
+	a, err := observeUndo(tx, eventID, regID, at)
+	if err != nil || a.Removed == nil {
+		return a, err
 	}
-	if err := tx.Delete(&Attendance{}, a.ID).Error; err != nil {
-		return false, err
-	}
-	if r.Kind == registration.KindWalkIn {
-		if err := tx.Model(&registration.Registration{}).Where("id = ?", r.ID).
-			Updates(map[string]any{"status": registration.StatusCancelled, "cancelled_at": now, "updated_at": now}).Error; err != nil {
-			return false, err
-		}
+	if err := tx.Model(&registration.Registration{}).Where("id = ? AND kind = ?", regID, registration.KindWalkIn).
+		Updates(map[string]any{"status": registration.StatusCancelled, "cancelled_at": now, "updated_at": now}).Error; err != nil {
+		return a, err
 	}
 	var after any
 	if clientID != "" {
-		after = map[string]any{"client_id": clientID}
+		after = map[string]any{"client_id": clientID, "at": at}
 	}
-	return true, audit.Record(tx, byID, "attendance.undo", "registration", itoa(r.ID),
-		map[string]any{"checked_in_at": a.CheckedInAt, "source": a.Source}, after)
+	return a, audit.Record(tx, byID, "attendance.undo", "registration", itoa(regID),
+		map[string]any{"checked_in_at": a.Removed.CheckedInAt, "source": a.Removed.Source}, after)
 }
 
 // RosterEntry is one line of an event's roster: a registration with its
@@ -315,14 +240,18 @@ func escapeLike(s string) string {
 }
 
 // CheckInMany checks in the registrations ticked on a paper sheet, in one
-// transaction; people already checked in keep their time. It returns how
-// many were newly checked in.
-func CheckInMany(ctx context.Context, db *gorm.DB, eventID uint, regIDs []uint, byID uint, source string, now time.Time) (int, error) {
+// transaction, if the session takes check-ins at now; people already checked
+// in keep their time. It returns how many were newly checked in.
+func CheckInMany(ctx context.Context, db *gorm.DB, w Window, eventID uint, regIDs []uint, byID uint, source string, now time.Time) (int, error) {
 	if len(regIDs) == 0 {
 		return 0, nil
 	}
 	n := 0
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		s, err := openSession(tx, w, eventID, now)
+		if err != nil {
+			return err
+		}
 		// Only registrations of this event: one query for all of them.
 		var valid []uint
 		if err := tx.Model(&registration.Registration{}).Where("event_id = ? AND id IN ?", eventID, regIDs).
@@ -332,12 +261,21 @@ func CheckInMany(ctx context.Context, db *gorm.DB, eventID uint, regIDs []uint, 
 		if len(valid) != len(uniq(regIDs)) {
 			return apperr.New(apperr.Invalid, "error.checkin.not_on_roster")
 		}
-		// One statement for the whole sheet; people already checked in keep
-		// their row (ON CONFLICT DO NOTHING). SQLite needs the WHERE to read
-		// ON CONFLICT as the upsert clause.
+		// The sheet is typed now: an observation of everyone ticked, one
+		// statement for the marks (in registration order: the lock order of
+		// batches), one for the attendances of those now present (people
+		// already checked in keep their row: ON CONFLICT DO NOTHING; SQLite
+		// needs the WHERE to read ON CONFLICT as the upsert clause).
+		at := w.Clamp(s, now, now)
+		if err := tx.Exec(`INSERT INTO attendance_marks (registration_id, event_id, present, observed_at, checked_in_at, undone_at)
+			SELECT r.id, r.event_id, ?, ?, ?, NULL FROM registrations r WHERE r.event_id = ? AND r.id IN ? ORDER BY r.id
+			`+markSet, true, at, at, eventID, valid).Error; err != nil {
+			return err
+		}
 		ins := tx.Exec(`INSERT INTO attendances (event_id, registration_id, checked_in_at, checked_in_by_id, source, created_at)
-			SELECT r.event_id, r.id, ?, ?, ?, ? FROM registrations r WHERE r.event_id = ? AND r.id IN ? ORDER BY r.id
-			ON CONFLICT DO NOTHING`, now.UTC().Truncate(time.Microsecond), userPtr(byID), source, now.UTC(), eventID, valid)
+			SELECT m.event_id, m.registration_id, m.checked_in_at, ?, ?, ? FROM attendance_marks m
+			WHERE m.event_id = ? AND m.registration_id IN ? AND m.present ORDER BY m.registration_id
+			ON CONFLICT DO NOTHING`, userPtr(byID), source, now.UTC(), eventID, valid)
 		if ins.Error != nil {
 			return ins.Error
 		}

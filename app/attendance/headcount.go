@@ -25,22 +25,24 @@ const MaxHeadcount = 100000
 
 // SetHeadcount records the aggregate headcount of an event: each cell is the
 // current total for its sex and age band (typed again, it replaces the old
-// number: upsert on (event_id, sex, age_band)). One statement, one
-// transaction.
-func SetHeadcount(ctx context.Context, db *gorm.DB, eventID uint, cells []Cell, byID uint, now time.Time) error {
+// number: upsert on (event_id, sex, age_band)), if the session takes
+// check-ins at now (w). One transaction.
+func SetHeadcount(ctx context.Context, db *gorm.DB, w Window, eventID uint, cells []Cell, byID uint, now time.Time) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		_, err := setHeadcount(tx, eventID, cells, byID, "", now, now)
+		if _, err := openSession(tx, w, eventID, now); err != nil {
+			return err
+		}
+		_, err := setHeadcount(tx, eventID, cells, byID, "", now.UTC().Truncate(time.Microsecond))
 		return err
 	})
 }
 
 // setHeadcount upserts the cells as written at time at (a device's time for
-// a headcount queued offline, clamped like a check-in's). The last value
+// a headcount queued offline, clamped like a check-in's by the caller). The last value
 // written wins: a cell already updated after at keeps its number, so a
 // headcount typed offline and sent late does not overwrite a newer one typed
 // on another phone. It returns how many cells changed.
-func setHeadcount(tx *gorm.DB, eventID uint, cells []Cell, byID uint, clientID string, at, now time.Time) (int, error) {
-	at = clampTime(at, now)
+func setHeadcount(tx *gorm.DB, eventID uint, cells []Cell, byID uint, clientID string, at time.Time) (int, error) {
 	rows := make([]Headcount, 0, len(cells))
 	for _, c := range cells {
 		if !slices.Contains(registration.Sexes, c.Sex) || !slices.Contains(registration.AgeBands, c.AgeBand) {

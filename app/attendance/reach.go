@@ -23,8 +23,10 @@ type Reach struct {
 	AuthorityParticipants int
 }
 
-// ProgrammeReach sums the people present at the sessions (not drafts)
-// starting in [from, to), with two aggregate queries; the dashboard reuses it.
+// ProgrammeReach sums the people present at the sessions held (published,
+// not drafts nor cancelled: a cancelled session takes no check-ins, and any
+// recorded before it was cancelled do not count) starting in [from, to),
+// with two aggregate queries; the dashboard reuses it.
 func ProgrammeReach(ctx context.Context, db *gorm.DB, from, to time.Time) (*Reach, error) {
 	type row struct {
 		Kind   string
@@ -35,14 +37,14 @@ func ProgrammeReach(ctx context.Context, db *gorm.DB, from, to time.Time) (*Reac
 		FROM attendances a
 		JOIN registrations r ON r.id = a.registration_id
 		JOIN events e ON e.id = a.event_id
-		WHERE e.status <> ? AND e.starts_at >= ? AND e.starts_at < ?
-		GROUP BY e.kind`, event.StatusDraft, from, to).Scan(&regs).Error; err != nil {
+		WHERE e.status = ? AND e.starts_at >= ? AND e.starts_at < ?
+		GROUP BY e.kind`, event.StatusPublished, from, to).Scan(&regs).Error; err != nil {
 		return nil, err
 	}
 	if err := db.WithContext(ctx).Raw(`SELECT e.kind, COALESCE(SUM(h.count), 0) AS people
 		FROM headcounts h JOIN events e ON e.id = h.event_id
-		WHERE e.status <> ? AND e.starts_at >= ? AND e.starts_at < ?
-		GROUP BY e.kind`, event.StatusDraft, from, to).Scan(&heads).Error; err != nil {
+		WHERE e.status = ? AND e.starts_at >= ? AND e.starts_at < ?
+		GROUP BY e.kind`, event.StatusPublished, from, to).Scan(&heads).Error; err != nil {
 		return nil, err
 	}
 	out := &Reach{ByKind: map[event.Kind]int{}}

@@ -8,7 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/event"
 )
 
 // SyncResult is what a check-in phone gets back for a batch: what happened
@@ -28,7 +28,8 @@ type Figures struct {
 
 // Sync applies a batch sent by a check-in phone and, with figures, reads
 // the event's present counts. The event must exist (the caller checked the
-// person may manage it).
+// person may manage it); the session must take check-ins at now (w), or
+// each item is refused with the reason.
 //
 // The batch a phone sends most on a screening day holds one person ticked on
 // the roster. On PostgreSQL that batch is one statement (see tickOnRoster);
@@ -36,10 +37,10 @@ type Figures struct {
 // the same results. The figures cost a query over the event's attendances:
 // the check-in page keeps its own count and follows other phones through the
 // roster, so it does not ask for them.
-func Sync(ctx context.Context, db *gorm.DB, secret string, eventID, byID uint, items []BatchItem, now time.Time, figures bool) (*SyncResult, error) {
+func Sync(ctx context.Context, db *gorm.DB, w Window, secret string, eventID, byID uint, items []BatchItem, now time.Time, figures bool) (*SyncResult, error) {
 	var out *SyncResult
 	if len(items) == 1 && isRosterTick(items[0]) && db.Dialector.Name() == "postgres" {
-		res, err := tickOnRoster(ctx, db, eventID, byID, items[0], now)
+		res, err := tickOnRoster(ctx, db, w, eventID, byID, items[0], now)
 		if err != nil {
 			return nil, err
 		}
@@ -48,10 +49,7 @@ func Sync(ctx context.Context, db *gorm.DB, secret string, eventID, byID uint, i
 		}
 	}
 	if out == nil {
-		if err := eventMustExist(ctx, db, eventID); err != nil {
-			return nil, err
-		}
-		results, err := ApplyBatch(ctx, db, secret, eventID, byID, items, now)
+		results, err := ApplyBatch(ctx, db, w, secret, eventID, byID, items, now)
 		if err != nil {
 			return nil, err
 		}
@@ -70,27 +68,23 @@ func Sync(ctx context.Context, db *gorm.DB, secret string, eventID, byID uint, i
 // isRosterTick tells a check-in of a registration by its id (a tick on the
 // roster), the item tickOnRoster knows.
 func isRosterTick(it BatchItem) bool {
-	return (it.Op == "" || it.Op == OpCheckIn) && it.RegistrationID != 0 && it.Code == "" &&
-		it.WalkIn == nil && len(it.Headcount) == 0 && validClientID(it.ClientID)
-}
-
-func eventMustExist(ctx context.Context, db *gorm.DB, eventID uint) error {
-	var n int64
-	if err := db.WithContext(ctx).Table("events").Where("id = ?", eventID).Count(&n).Error; err != nil {
-		return err
-	}
-	if n == 0 {
-		return apperr.New(apperr.NotFound, "error.event.not_found")
-	}
-	return nil
+	return (it.Op == "" || it.Op == OpCheckIn) && it.RegistrationID != 0 && it.RegistrationID <= maxRegistrationID &&
+		it.Code == "" && it.WalkIn == nil && len(it.Headcount) == 0 && it.Invalid == "" && validClientID(it.ClientID)
 }
 
 // tickOnRosterSQL does what ApplyBatch does for one roster tick, in one
 // statement, so in one round trip and one implicit transaction:
-//   - reg: the registration, if it is on the event's roster and the item's
-//     client id was never received;
-//   - att: checks the person in, or moves their time earlier (the same
-//     upsert as checkInIfOnRoster);
+//   - reg: the registration, if it is on the event's roster, the session
+//     takes check-ins now ($7, within the window $10 before its start and
+//     $12 after its end, not cancelled) and the item's client id was never
+//     received; with the device's time ($4, at most now) moved up to the
+//     window's opening;
+//   - m: the observation recorded in the person's mark (the same upsert as
+//     observe), which returns their state after it;
+//   - att: the attendance row made to follow the mark: inserted when the
+//     person is now present, its time moved when the stay's start moved
+//     (never deleted: a tick never makes anyone absent, so a row inserted by
+//     a transaction this statement's snapshot does not see never needs it);
 //   - rc: the item's receipt, with its final status.
 //
 // The receipt is a plain INSERT: if the same item is being applied by
@@ -100,33 +94,47 @@ func eventMustExist(ctx context.Context, db *gorm.DB, eventID uint) error {
 const tickOnRosterSQL = `WITH prior AS (
 		SELECT 1 FROM checkin_receipts WHERE client_id = $1
 	), reg AS (
-		SELECT id, event_id FROM registrations
-		WHERE id = $2 AND event_id = $3 AND NOT EXISTS (SELECT 1 FROM prior)
+		SELECT r.id, r.event_id, GREATEST($4::timestamptz, e.starts_at - $10::bigint * interval '1 microsecond') AS at
+		FROM registrations r JOIN events e ON e.id = r.event_id
+		WHERE r.id = $2 AND r.event_id = $3 AND NOT EXISTS (SELECT 1 FROM prior)
+			AND e.status <> $11
+			AND $7::timestamptz >= e.starts_at - $10::bigint * interval '1 microsecond'
+			AND $7::timestamptz <= e.ends_at + $12::bigint * interval '1 microsecond'
+	), m AS (
+		INSERT INTO attendance_marks (registration_id, event_id, present, observed_at, checked_in_at, undone_at)
+		SELECT id, event_id, TRUE, at, at, NULL FROM reg
+		` + markSet + `
+		RETURNING registration_id, event_id, present, checked_in_at
 	), att AS (
 		INSERT INTO attendances (event_id, registration_id, checked_in_at, checked_in_by_id, source, client_id, created_at)
-		SELECT event_id, id, $4, $5, $6, $1, $7 FROM reg
+		SELECT event_id, registration_id, checked_in_at, $5, $6, $1, $7 FROM m WHERE present
 		ON CONFLICT (registration_id) DO UPDATE SET checked_in_at = excluded.checked_in_at
-			WHERE attendances.checked_in_at > excluded.checked_in_at
+			WHERE attendances.checked_in_at <> excluded.checked_in_at
 		RETURNING client_id
 	)
 	INSERT INTO checkin_receipts (client_id, event_id, registration_id, status, received_by_id, created_at)
-	SELECT $1, $3, id, CASE WHEN EXISTS (SELECT 1 FROM att WHERE client_id = $1) THEN $8 ELSE $9 END, $5, $7
+	SELECT $1, $3, id, CASE WHEN EXISTS (SELECT 1 FROM att WHERE client_id = $1) THEN $8
+		WHEN EXISTS (SELECT 1 FROM m WHERE present) THEN $9 ELSE $13 END, $5, $7
 	FROM reg
 	RETURNING status`
 
 // tickOnRoster applies one roster tick on PostgreSQL. It returns nil, nil
 // when the item needs ApplyBatch: its client id was received before, the
-// person is not on this event's roster (or the event does not exist), or
-// the same item is being applied by another request right now. ApplyBatch
-// then gives the answer (duplicate, or rejected with its reason) and
-// writes the rejected receipt.
-func tickOnRoster(ctx context.Context, db *gorm.DB, eventID, byID uint, it BatchItem, now time.Time) (*BatchResult, error) {
+// person is not on this event's roster (or the event does not exist), the
+// session takes no check-ins now, or the same item is being applied by
+// another request right now. ApplyBatch then gives the answer (duplicate,
+// or rejected with its reason).
+func tickOnRoster(ctx context.Context, db *gorm.DB, w Window, eventID, byID uint, it BatchItem, now time.Time) (*BatchResult, error) {
 	// PostgreSQL's numbered parameters, passed through by GORM as they are,
 	// and the row scanned by hand: this runs for every tick of every phone.
+	at := it.At
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
 	var status string
 	err := db.WithContext(ctx).Raw(tickOnRosterSQL,
-		it.ClientID, it.RegistrationID, eventID, clampTime(it.At, now), userPtr(byID), SourceOffline, now.UTC(),
-		StatusCheckedIn, StatusAlready).
+		it.ClientID, it.RegistrationID, eventID, at.UTC().Truncate(time.Microsecond), userPtr(byID), SourceOffline, now.UTC(),
+		StatusCheckedIn, StatusAlready, w.Before.Microseconds(), string(event.StatusCancelled), w.After.Microseconds(), StatusSuperseded).
 		Row().Scan(&status)
 	if t, ok := db.Dialector.(gorm.ErrorTranslator); ok && err != nil {
 		err = t.Translate(err)
@@ -137,12 +145,14 @@ func tickOnRoster(ctx context.Context, db *gorm.DB, eventID, byID uint, it Batch
 	case err != nil:
 		return nil, err
 	}
-	return &BatchResult{ClientID: it.ClientID, Status: status, RegistrationID: it.RegistrationID}, nil
+	return &BatchResult{ClientID: it.ClientID, Status: status, RegistrationID: it.RegistrationID, Present: ptr(status != StatusSuperseded)}, nil
 }
 
-// ReceiptLifetime is how long a check-in item's receipt is kept. A phone's
-// queue is at most days old (check-in times are clamped to the last 72
-// hours), so a month keeps every replay harmless, and the table small.
+// ReceiptLifetime is how long a check-in item's receipt is kept. A session
+// takes items for at most CHECKIN_WINDOW_BEFORE + its length +
+// CHECKIN_WINDOW_AFTER (4 weeks at most with the longest settings), so a
+// month keeps every replay harmless (a walk-in sent again is not added
+// twice), and the table small.
 const ReceiptLifetime = 30 * 24 * time.Hour
 
 // SweepReceipts deletes the receipts older than ReceiptLifetime (the

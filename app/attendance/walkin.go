@@ -54,16 +54,23 @@ func (w *WalkIn) Validate() (field, key string) {
 // exist to share places among people registering before the event; counting
 // walk-ins against capacity would push registered people onto the waiting
 // list or close registration because of people who did not use it.
-func AddWalkIn(ctx context.Context, db *gorm.DB, w WalkIn, now time.Time) (*registration.Registration, error) {
+//
+// The session must take check-ins at now (win).
+func AddWalkIn(ctx context.Context, db *gorm.DB, win Window, w WalkIn, now time.Time) (*registration.Registration, error) {
 	var r *registration.Registration
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
+		s, err := openSession(tx, win, w.EventID, now)
+		if err != nil {
+			return err
+		}
+		w.At = win.Clamp(s, w.At, now)
 		r, err = addWalkIn(tx, w, now)
 		return err
 	})
 	return r, err
 }
 
+// addWalkIn adds the walk-in seen at w.At (clamped by the caller).
 func addWalkIn(tx *gorm.DB, w WalkIn, now time.Time) (*registration.Registration, error) {
 	if field, key := w.Validate(); key != "" {
 		return nil, apperr.New(apperr.Invalid, key).With(map[string]any{"field": field})
@@ -88,7 +95,7 @@ func addWalkIn(tx *gorm.DB, w WalkIn, now time.Time) (*registration.Registration
 	if w.Lang == "" {
 		w.Lang = "vi"
 	}
-	at := clampTime(w.At, now)
+	at := w.At
 	r := &registration.Registration{
 		EventID: w.EventID, Kind: registration.KindWalkIn, Status: registration.StatusConfirmed,
 		Name: w.Name, NameFolded: registration.FoldName(w.Name), Phone: ph, Sex: w.Sex, AgeBand: w.AgeBand,
@@ -105,8 +112,8 @@ func addWalkIn(tx *gorm.DB, w WalkIn, now time.Time) (*registration.Registration
 			return nil, err
 		}
 	}
-	if _, err := checkIn(tx, CheckInInput{EventID: w.EventID, RegistrationID: r.ID, ByID: w.ByID,
-		Source: SourceWalkIn, ClientID: w.ClientID, At: at}, now, false); err != nil {
+	if _, err := observeCheckIn(tx, CheckInInput{EventID: w.EventID, RegistrationID: r.ID, ByID: w.ByID,
+		Source: SourceWalkIn, ClientID: w.ClientID, At: at}, now); err != nil {
 		return nil, err
 	}
 	if err := audit.Record(tx, w.ByID, "attendance.walk_in", "registration", itoa(r.ID), nil,

@@ -80,9 +80,33 @@ type Config struct {
 	// their turn in arrival order (docs/PERFORMANCE.md).
 	DBConcurrency int
 
+	// CheckinWindowBefore and CheckinWindowAfter: a session takes check-ins,
+	// undos and headcounts from CheckinWindowBefore before it starts until
+	// CheckinWindowAfter after it ends (late entry of a paper sheet); a
+	// cancelled session takes none (docs/ATTENDANCE.md).
+	CheckinWindowBefore time.Duration
+	CheckinWindowAfter  time.Duration
+
 	// CoachingOverdueWeeks: a coachee with no coaching session for this many
 	// weeks shows as overdue on their coach's page.
 	CoachingOverdueWeeks int
+}
+
+// The longest check-in windows. Receipts of the items phones send are kept
+// 30 days (attendance.ReceiptLifetime), and a replayed walk-in must still
+// find its receipt while its session takes check-ins: the two windows and a
+// session of up to two days fit in that month.
+const (
+	MaxCheckinWindowBefore = 7 * 24 * time.Hour
+	MaxCheckinWindowAfter  = 21 * 24 * time.Hour
+)
+
+// days writes a whole number of days as "7d", anything else as Go does.
+func days(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
 }
 
 // Getenv is os.Getenv's shape, so that tests pass a map.
@@ -143,6 +167,27 @@ func Load(getenv Getenv) (*Config, error) {
 		}
 		return d
 	}
+	// window reads a check-in window: a Go duration (90m, 12h) or a whole
+	// number of days (7d), from zero to max.
+	window := func(name string, def, max time.Duration) time.Duration {
+		if err != nil {
+			return def
+		}
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return def
+		}
+		d, e := time.ParseDuration(v)
+		if days, ok := strings.CutSuffix(v, "d"); ok {
+			n, e2 := strconv.Atoi(days)
+			d, e = time.Duration(n)*24*time.Hour, e2
+		}
+		if e != nil || d < 0 || d > max {
+			err = fmt.Errorf("%s: %q is not a duration between 0 and %s, such as 12h or 7d", name, v, days(max))
+			return def
+		}
+		return d
+	}
 
 	c.Port = integer("PORT", 8080, 1, 65535)
 	c.ListenAddr = str("LISTEN_ADDR", "")
@@ -174,6 +219,8 @@ func Load(getenv Getenv) (*Config, error) {
 	c.ShutdownGrace = duration("SHUTDOWN_GRACE", 15*time.Second)
 	c.RequestTimeout = duration("REQUEST_TIMEOUT", 15*time.Second)
 	c.CoachingOverdueWeeks = integer("COACHING_OVERDUE_WEEKS", 6, 1, 104)
+	c.CheckinWindowBefore = window("CHECKIN_WINDOW_BEFORE", 12*time.Hour, MaxCheckinWindowBefore)
+	c.CheckinWindowAfter = window("CHECKIN_WINDOW_AFTER", 7*24*time.Hour, MaxCheckinWindowAfter)
 	c.DashboardMaxAge = duration("DASHBOARD_MAX_AGE", time.Minute)
 	c.DBConcurrency = integer("DB_CONCURRENCY", 8, 1, 1000)
 	c.PageCache = boolean("PAGE_CACHE", true)

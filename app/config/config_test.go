@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
@@ -26,24 +27,54 @@ func TestDefaults(t *testing.T) {
 
 func TestBadSettingsNameTheVariable(t *testing.T) {
 	cases := map[string]map[string]string{
-		"PORT":                 {"PORT": "eighty"},
-		"DATABASE_URL":         {"DATABASE_URL": "mysql://x"},
-		"LANTERN_DEMO":         {"LANTERN_DEMO": "perhaps"},
-		"SECRET_KEY":           {"DATABASE_URL": "postgres://u@h/db"},
-		"SMS_DRIVER":           {"SMS_DRIVER": "pigeon"},
-		"SMS_GATEWAY_URL":      {"SMS_DRIVER": "http"},
-		"BASE_URL":             {"BASE_URL": "ftp://x"},
-		"SESSION_IDLE":         {"SESSION_IDLE": "soon"},
-		"RETENTION_DAYS":       {"RETENTION_DAYS": "-1"},
-		"LOG_LEVEL":            {"LOG_LEVEL": "loud"},
-		"SMS_COST_PER_SEGMENT": {"SMS_COST_PER_SEGMENT": "x"},
-		"TRUSTED_PROXIES":      {"TRUSTED_PROXIES": "10.0.0.2, proxy.internal"},
+		"PORT":                  {"PORT": "eighty"},
+		"DATABASE_URL":          {"DATABASE_URL": "mysql://x"},
+		"LANTERN_DEMO":          {"LANTERN_DEMO": "perhaps"},
+		"SECRET_KEY":            {"DATABASE_URL": "postgres://u@h/db"},
+		"SMS_DRIVER":            {"SMS_DRIVER": "pigeon"},
+		"SMS_GATEWAY_URL":       {"SMS_DRIVER": "http"},
+		"BASE_URL":              {"BASE_URL": "ftp://x"},
+		"SESSION_IDLE":          {"SESSION_IDLE": "soon"},
+		"RETENTION_DAYS":        {"RETENTION_DAYS": "-1"},
+		"LOG_LEVEL":             {"LOG_LEVEL": "loud"},
+		"SMS_COST_PER_SEGMENT":  {"SMS_COST_PER_SEGMENT": "x"},
+		"TRUSTED_PROXIES":       {"TRUSTED_PROXIES": "10.0.0.2, proxy.internal"},
+		"CHECKIN_WINDOW_BEFORE": {"CHECKIN_WINDOW_BEFORE": "soon"},
+		"CHECKIN_WINDOW_AFTER":  {"CHECKIN_WINDOW_AFTER": "60d"},
 	}
 	for name, m := range cases {
 		_, err := Load(env(m))
 		if err == nil || !strings.HasPrefix(err.Error(), name+":") {
 			t.Errorf("%v: error %v, want one naming %s", m, err, name)
 		}
+	}
+}
+
+// The check-in window: 12 hours before the start and 7 days after the end
+// by default; Go durations or whole days; negative or too long, start-up
+// stops naming the variable.
+func TestCheckinWindow(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CheckinWindowBefore != 12*time.Hour || c.CheckinWindowAfter != 7*24*time.Hour {
+		t.Errorf("defaults: before %v, after %v; want 12h and 168h", c.CheckinWindowBefore, c.CheckinWindowAfter)
+	}
+	c, err = Load(env(map[string]string{"CHECKIN_WINDOW_BEFORE": "90m", "CHECKIN_WINDOW_AFTER": "3d"}))
+	if err != nil || c.CheckinWindowBefore != 90*time.Minute || c.CheckinWindowAfter != 72*time.Hour {
+		t.Errorf("90m and 3d: %v, %v (%v)", c.CheckinWindowBefore, c.CheckinWindowAfter, err)
+	}
+	if c, err = Load(env(map[string]string{"CHECKIN_WINDOW_BEFORE": "0"})); err != nil || c.CheckinWindowBefore != 0 {
+		t.Errorf("0: %v (%v), want 0 (from the start)", c.CheckinWindowBefore, err)
+	}
+	for name, v := range map[string]string{"CHECKIN_WINDOW_BEFORE": "-1h", "CHECKIN_WINDOW_AFTER": "1.5d"} {
+		if _, err := Load(env(map[string]string{name: v})); err == nil || !strings.HasPrefix(err.Error(), name+":") {
+			t.Errorf("%s=%s: error %v, want one naming it", name, v, err)
+		}
+	}
+	if _, err := Load(env(map[string]string{"CHECKIN_WINDOW_BEFORE": "8d"})); err == nil || !strings.Contains(err.Error(), "between 0 and 7d") {
+		t.Errorf("8d before: %v, want the limit named", err)
 	}
 }
 

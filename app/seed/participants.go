@@ -25,6 +25,17 @@ type demoAttendance struct {
 
 func (demoAttendance) TableName() string { return "attendances" }
 
+// demoMark is the attendance's latest observation (attendance_marks).
+type demoMark struct {
+	RegistrationID uint `gorm:"primaryKey;autoIncrement:false"`
+	EventID        uint
+	Present        bool
+	ObservedAt     time.Time
+	CheckedInAt    *time.Time
+}
+
+func (demoMark) TableName() string { return "attendance_marks" }
+
 // seedDemoParticipants registers made-up people (codes starting with D) for
 // the demo sessions that have nobody yet, so that a first run shows rosters
 // to check in, lists to export and figures on the dashboard: 10 to 25 people
@@ -109,5 +120,8 @@ func createDemoRegistration(tx *gorm.DB, r *registration.Registration, startsAt,
 // checkInDemo checks a registration in around the start of its session.
 func checkInDemo(tx *gorm.DB, eventID, regID uint, startsAt time.Time, rng *rand.Rand, now time.Time) error {
 	at := startsAt.Add(time.Duration(rng.IntN(40)-20) * time.Minute)
-	return tx.Create(&demoAttendance{EventID: eventID, RegistrationID: regID, CheckedInAt: at, Source: "roster", CreatedAt: now}).Error
+	if err := tx.Create(&demoAttendance{EventID: eventID, RegistrationID: regID, CheckedInAt: at, Source: "roster", CreatedAt: now}).Error; err != nil {
+		return err
+	}
+	return tx.Create(&demoMark{RegistrationID: regID, EventID: eventID, Present: true, ObservedAt: at, CheckedInAt: &at}).Error
 }

@@ -83,7 +83,7 @@ func Scale(ctx context.Context, db *gorm.DB, fsys fs.FS, n int, now time.Time, p
 	kinds := []event.Kind{event.KindFilmDebate, event.KindFilmDebate, event.KindFilmDebate, event.KindAuthorityWorkshop, event.KindAuthorityWorkshop, event.KindInfoSession, event.KindLifeSkills}
 	nEvents := scaleEvents * n
 	perEvent := scalePeople / scaleEvents
-	var evRows, trRows, regRows, attRows, tryRows, ansRows [][]any
+	var evRows, trRows, regRows, attRows, markRows, tryRows, ansRows [][]any
 	seatsTaken := map[uint]int{}
 	for i := 0; i < nEvents; i++ {
 		nextEvent++
@@ -114,6 +114,8 @@ func Scale(ctx context.Context, db *gorm.DB, fsys fs.FS, n int, now time.Time, p
 			if attended {
 				nextAtt++
 				attRows = append(attRows, []any{nextAtt, id, rid, starts.Add(-10 * time.Minute), "roster", now})
+				// Its latest observation (attendance_marks): this check-in.
+				markRows = append(markRows, []any{rid, id, true, starts.Add(-10 * time.Minute), starts.Add(-10 * time.Minute)})
 			}
 			// Everyone takes the pre quiz; those who came take the post quiz.
 			phases := []string{"pre"}
@@ -164,6 +166,7 @@ func Scale(ctx context.Context, db *gorm.DB, fsys fs.FS, n int, now time.Time, p
 					{"event_translations", "id, event_id, lang, title, description, updated_at", trRows},
 					{"registrations", "id, event_id, code, kind, status, name, name_folded, phone, sex, age_band, role, group_size, group_breakdown, lang, source, consent_version, consent_at, confirmed_at, created_at, updated_at", regRows},
 					{"attendances", "id, event_id, registration_id, checked_in_at, source, created_at", attRows},
+					{"attendance_marks", "registration_id, event_id, present, observed_at, checked_in_at", markRows},
 					{"quiz_attempts", "id, token, event_id, quiz_id, phase, person_key, registration_id, source, lang, n_questions, n_correct, right_mask, score_pct, started_at, submitted_at, updated_at", tryRows},
 					{"quiz_answers", "id, attempt_id, question_id, choices, correct, answered_at", ansRows},
 				} {
@@ -180,7 +183,7 @@ func Scale(ctx context.Context, db *gorm.DB, fsys fs.FS, n int, now time.Time, p
 			st.Checkins += len(attRows)
 			st.Attempts += len(tryRows)
 			st.Answers += len(ansRows)
-			evRows, trRows, regRows, attRows, tryRows, ansRows = nil, nil, nil, nil, nil, nil
+			evRows, trRows, regRows, attRows, markRows, tryRows, ansRows = nil, nil, nil, nil, nil, nil, nil
 			seatsTaken = map[uint]int{}
 			progress(fmt.Sprintf("%d/%d events, %d answers", i+1, nEvents, st.Answers))
 		}

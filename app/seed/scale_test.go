@@ -35,6 +35,11 @@ func TestScaleGenerator(t *testing.T) {
 		if seats != confirmed {
 			t.Errorf("seats taken %d, confirmed registrations %d", seats, confirmed)
 		}
+		var marks int64
+		db.Table("attendance_marks").Where("present").Count(&marks)
+		if marks != int64(st.Checkins) {
+			t.Errorf("marks %d, check-ins %d: each check-in has its latest observation", marks, st.Checkins)
+		}
 		// The generated data is usable by the report, and new rows still get ids.
 		var id uint
 		db.Table("quiz_attempts").Select("event_id").Where("phase = 'post'").Limit(1).Scan(&id)

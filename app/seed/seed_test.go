@@ -87,5 +87,9 @@ func TestSeedIsIdempotentAndMatchesTheProgramme(t *testing.T) {
 		if len(evs) == 0 || groups == 0 {
 			t.Errorf("%d events, %d groups: want demo participants and some groups", len(evs), groups)
 		}
+		// Each check-in has its latest observation (attendance_marks), at its time.
+		if n := count("attendances a", "NOT EXISTS (SELECT 1 FROM attendance_marks m WHERE m.registration_id = a.registration_id AND m.present AND m.checked_in_at = a.checked_in_at)"); n != 0 {
+			t.Errorf("%d demo check-ins without their mark", n)
+		}
 	})
 }

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"encoding/json"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
@@ -37,18 +35,26 @@ func (s *Server) apiRoster(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"event_id": e.ID, "present": countPresent(rows), "roster": rows})
 }
 
-// batchRequest is the body of POST /api/v1/events/:id/checkins.
-type batchRequest struct {
-	Checkins []attendance.BatchItem `json:"checkins"`
+// batchResult is one item's answer: what attendance says, and for a
+// refused item the reason in the page's language (?lang=), which the
+// check-in page shows beside the item it keeps.
+type batchResult struct {
+	attendance.BatchResult
+	Message string `json:"message,omitempty"`
 }
 
-// apiCheckinBatch is POST /api/v1/events/:id/checkins: what a trainer's
-// phone queued (check-ins, walk-ins, undos with "op": "undo", headcounts
-// with "op": "headcount"), each with its client-generated id, applied in the
-// order sent. Sending the same batch again changes nothing (see
-// attendance.ApplyBatch). With ?figures=1 the answer also holds the event's
-// present counts ("attended", "walk_ins"); the check-in page does not ask
-// for them (it counts its roster lines and follows the roster).
+// apiCheckinBatch is POST /api/v1/events/:id/checkins, body {"checkins":
+// [item, …]}: what a trainer's phone queued (check-ins, walk-ins, undos with
+// "op": "undo", headcounts with "op": "headcount"), each with its
+// client-generated id and the time it happened on the phone. Each item is
+// answered on its own, in the order sent (accepted, duplicate, or rejected
+// with its reason): one that cannot be read, names nobody on the roster or
+// comes outside the session's check-in window does not stop the others.
+// Only a body that is not such an object answers 422. Sending the same
+// batch again changes nothing (see attendance.ApplyBatch). With ?figures=1
+// the answer also holds the event's present counts ("attended",
+// "walk_ins"); the check-in page does not ask for them (it counts its
+// roster lines and follows the roster).
 // Header X-CSRF-Token and the staff session cookie are required.
 func (s *Server) apiCheckinBatch(c *fiber.Ctx) error {
 	// The batch is the busiest staff request on a screening day: the event
@@ -57,19 +63,35 @@ func (s *Server) apiCheckinBatch(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var req batchRequest
-	if err := json.Unmarshal(c.Body(), &req); err != nil {
-		return apperr.Wrap(apperr.Invalid, "error.checkin.bad_batch", err)
-	}
-	figures := c.Query("figures") == "1"
-	out, err := attendance.Sync(c.UserContext(), s.db, s.cfg.SecretKey, eventID, currentUser(c).ID, req.Checkins, s.now(), figures)
+	items, err := attendance.DecodeBatch(c.Body())
 	if err != nil {
 		return err
 	}
-	if out.Figures == nil {
-		return c.JSON(fiber.Map{"results": out.Results})
+	figures := c.Query("figures") == "1"
+	out, err := attendance.Sync(c.UserContext(), s.db, s.checkinWindow(), s.cfg.SecretKey, eventID, currentUser(c).ID, items, s.now(), figures)
+	if err != nil {
+		return err
 	}
-	return c.JSON(fiber.Map{"results": out.Results, "attended": out.Figures.Attended, "walk_ins": out.Figures.WalkIns})
+	results := make([]batchResult, len(out.Results))
+	var t *locale.Translator
+	for i, r := range out.Results {
+		results[i].BatchResult = r
+		if r.Error == "" {
+			continue
+		}
+		if t == nil {
+			lang := c.Query("lang")
+			if !locale.IsSupported(lang) {
+				lang = langOf(c)
+			}
+			t = s.bundle.For(lang)
+		}
+		results[i].Message = t.T(r.Error)
+	}
+	if out.Figures == nil {
+		return c.JSON(fiber.Map{"results": results})
+	}
+	return c.JSON(fiber.Map{"results": results, "attended": out.Figures.Attended, "walk_ins": out.Figures.WalkIns})
 }
 
 // checkinServiceWorker serves static/js/sw.js at /{lang}/staff/events/checkin-sw.js

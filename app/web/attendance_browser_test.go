@@ -49,6 +49,7 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		page := fmt.Sprintf("/en/staff/events/%d/checkin", ev.ID)
 		b.navigate(t, page)
 		b.waitVisible(t, "#roster")
+		b.waitQueue(t)
 		b.noHorizontalScroll(t)
 
 		// Online: tap "Present" on the roster.
@@ -62,18 +63,12 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		b.click(t, fmt.Sprintf("#roster-%d form.mark button", binh.ID))
 		b.fill(t, "#code", strings.ToLower(chi.Code))
 		b.click(t, "#code-form button[type=submit]")
-		attWaitFor(t, "two check-ins queued", func() bool {
-			return evalAs[int](t, b, fmt.Sprintf(`JSON.parse(localStorage.getItem("lantern.checkin.queue.%d") || "[]").length`, ev.ID)) == 2
-		})
+		attWaitFor(t, "two check-ins queued", func() bool { return b.queueLen(t, ev.ID) == 2 })
 		if got := b.text(t, "#code-ok"); !strings.Contains(got, "Lê Thị Chi") {
 			t.Errorf("typed code feedback = %q, want Chi's name", got)
 		}
-		if got := b.text(t, "#sync"); !strings.Contains(got, "Waiting to be sent: 2") {
-			t.Errorf("sync status = %q, want the number waiting", got)
-		}
-		if !strings.Contains(b.text(t, fmt.Sprintf("#roster-%d .state", binh.ID)), "waiting to be sent") {
-			t.Error("Bình's line must show the check-in is waiting")
-		}
+		b.waitText(t, "#sync", "Waiting to be sent: 2")
+		b.waitText(t, fmt.Sprintf("#roster-%d .state", binh.ID), "waiting to be sent")
 		time.Sleep(500 * time.Millisecond)
 		if present(binh.ID) || present(chi.ID) {
 			t.Fatal("offline check-ins reached the server while the network was cut")
@@ -102,6 +97,7 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		})
 		b.navigate(t, page)
 		b.waitVisible(t, "#roster")
+		b.waitQueue(t)
 		if !strings.Contains(b.text(t, fmt.Sprintf("#roster-%d .state", binh.ID)), "waiting to be sent") {
 			t.Error("after an offline reload, Bình's line must still show the waiting check-in")
 		}
@@ -109,9 +105,7 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		// The network returns: both land, once.
 		b.setOffline(t, false)
 		attWaitFor(t, "the queued check-ins on the server", func() bool { return present(binh.ID) && present(chi.ID) && present(dung.ID) })
-		attWaitFor(t, "the queue to empty", func() bool {
-			return evalAs[int](t, b, fmt.Sprintf(`JSON.parse(localStorage.getItem("lantern.checkin.queue.%d") || "[]").length`, ev.ID)) == 0
-		})
+		attWaitFor(t, "the queue to empty", func() bool { return b.queueLen(t, ev.ID) == 0 })
 		var a attendance.Attendance
 		db.Where("registration_id = ?", chi.ID).Take(&a)
 		if a.Source != attendance.SourceOffline || a.ClientID == nil {
@@ -153,6 +147,7 @@ func TestBrowserCheckinRosterFollowsAtMostEvery10s(t *testing.T) {
 	b.login(t, "en", tr)
 	b.navigate(t, fmt.Sprintf("/en/staff/events/%d/checkin", ev.ID))
 	b.waitVisible(t, "#roster")
+	b.waitQueue(t)
 	start := time.Now()
 	for _, id := range people[:3] {
 		b.click(t, fmt.Sprintf("#roster-%d form.mark button", id))
@@ -163,7 +158,7 @@ func TestBrowserCheckinRosterFollowsAtMostEvery10s(t *testing.T) {
 		t.Errorf("%d roster fetches for 3 ticks in %v, want 1", n, time.Since(start).Round(time.Millisecond))
 	}
 	// Another phone checks the fourth person in.
-	if _, err := attendance.CheckIn(t.Context(), db, attendance.CheckInInput{EventID: ev.ID, RegistrationID: people[3]}, time.Now().UTC()); err != nil {
+	if _, err := attendance.CheckIn(t.Context(), db, attendance.DefaultWindow, attendance.CheckInInput{EventID: ev.ID, RegistrationID: people[3]}, time.Now().UTC()); err != nil {
 		t.Fatal(err)
 	}
 	attWaitFor(t, "the other phone's check-in on this roster", func() bool {

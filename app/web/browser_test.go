@@ -52,6 +52,8 @@ type browserEnv struct {
 	ta   *testApp
 	base string // http://127.0.0.1:port
 	ctx  context.Context
+	opts []chromedp.ExecAllocatorOption // the browser's, its profile folder included
+	stop func()                         // closes the browser
 }
 
 // phoneWidth is the width of a cheap Android phone's screen in CSS pixels.
@@ -96,14 +98,36 @@ func newBrowserWith(t *testing.T, db *gorm.DB, extra ...chromedp.ExecAllocatorOp
 		chromedp.WindowSize(phoneWidth, phoneHeight),
 	)
 	opts = append(opts, extra...)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	b := &browserEnv{ta: ta, base: base, opts: opts}
+	b.start(t)
+	t.Cleanup(func() { b.stop() })
+	return b
+}
+
+// start starts the browser on its profile and opens a tab.
+func (b *browserEnv) start(t *testing.T) {
+	t.Helper()
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), b.opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	b.ctx, b.stop = ctx, func() { cancelCtx(); cancelAlloc() }
 	// The first Run starts the browser; it must not carry a timeout.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateScale(2))); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	return &browserEnv{ta: ta, base: base, ctx: ctx}
+}
+
+// restart closes the browser as its user would (Browser.close: what it
+// keeps is written to its profile) and starts it again on the same
+// profile, with a new tab on a blank page.
+func (b *browserEnv) restart(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	if err := chromedp.Cancel(ctx); err != nil {
+		t.Fatalf("close chromium: %v", err)
+	}
+	cancel()
+	b.stop()
+	b.start(t)
 }
 
 // step limits one browser step so that a missing element fails quickly.

@@ -15,6 +15,10 @@ type checkinBulkPage struct {
 	EventID uint
 	Roster  []rosterRow
 	Present int
+	// Closed says why the session takes no check-in now ("" when it does).
+	Closed string
+	// Refused: the sheet was just refused for that reason.
+	Refused bool
 }
 
 func (s *Server) newBulkPage(c *fiber.Ctx, e *event.Event) (*checkinBulkPage, error) {
@@ -25,7 +29,8 @@ func (s *Server) newBulkPage(c *fiber.Ctx, e *event.Event) (*checkinBulkPage, er
 	if err != nil {
 		return nil, err
 	}
-	bp := &checkinBulkPage{Page: p, Event: v, EventID: e.ID, Roster: viewRoster(p.Translator, e, entries)}
+	bp := &checkinBulkPage{Page: p, Event: v, EventID: e.ID, Roster: viewRoster(p.Translator, e, entries),
+		Closed: s.windowNotice(p.Translator, e)}
 	bp.Present = countPresent(bp.Roster)
 	return bp, nil
 }
@@ -62,7 +67,16 @@ func (s *Server) checkinBulkSave(c *fiber.Ctx) error {
 		}
 		ids = append(ids, uint(n))
 	}
-	if _, err := attendance.CheckInMany(c.UserContext(), s.db, e.ID, ids, currentUser(c).ID, attendance.SourceSheet, s.now()); err != nil {
+	_, err = attendance.CheckInMany(c.UserContext(), s.db, s.checkinWindow(), e.ID, ids, currentUser(c).ID, attendance.SourceSheet, s.now())
+	if attendance.IsWindowRefusal(err) {
+		bp, perr := s.newBulkPage(c, e)
+		if perr != nil {
+			return perr
+		}
+		bp.Closed, bp.Refused = windowMessage(bp.Translator, e, err), true
+		return s.render(c, fiber.StatusUnprocessableEntity, "attendance/bulk", bp)
+	}
+	if err != nil {
 		return err
 	}
 	return c.Redirect("/"+langOf(c)+"/staff/events/"+itoa(int(e.ID))+"/checkin/bulk?flash=checkin_bulk_saved", fiber.StatusSeeOther)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/event"
 )
 
 // checkinURL is the check-in page after an action, with the person the
@@ -22,6 +23,21 @@ type checkinCodeForm struct {
 	Code string `form:"code"`
 }
 
+// checkinRefused re-renders the check-in page (422) with the reason an
+// action was refused, which set puts beside that action.
+func (s *Server) checkinRefused(c *fiber.Ctx, e *event.Event, err error, set func(cp *checkinPage, msg string)) error {
+	cp, perr := s.newCheckinPage(c, e)
+	if perr != nil {
+		return perr
+	}
+	msg := windowMessage(cp.Translator, e, err)
+	if msg == "" {
+		msg = cp.T(apperr.KeyOf(err))
+	}
+	set(cp, msg)
+	return s.render(c, fiber.StatusUnprocessableEntity, "attendance/checkin", cp)
+}
+
 // checkinCode is POST /staff/events/:id/checkin/code: a typed short code or
 // the text of a scanned ticket QR code.
 func (s *Server) checkinCode(c *fiber.Ctx) error {
@@ -36,28 +52,26 @@ func (s *Server) checkinCode(c *fiber.Ctx) error {
 	}
 	f.Code = utils.CopyString(f.Code)
 	r, source, err := attendance.ResolveCode(ctx, s.db, s.cfg.SecretKey, e.ID, f.Code)
-	if err != nil {
-		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.NotFound {
-			cp, perr := s.newCheckinPage(c, e)
-			if perr != nil {
-				return perr
-			}
-			cp.Code, cp.CodeError = f.Code, cp.T(apperr.KeyOf(err))
-			return s.render(c, fiber.StatusUnprocessableEntity, "attendance/checkin", cp)
+	if err == nil {
+		var res *attendance.CheckInResult
+		res, err = attendance.CheckIn(ctx, s.db, s.checkinWindow(), attendance.CheckInInput{EventID: e.ID, RegistrationID: r.ID,
+			ByID: currentUser(c).ID, Source: source}, s.now())
+		if err == nil {
+			return c.Redirect(checkinURL(c, e.ID, r.ID, flashOf(res)), fiber.StatusSeeOther)
 		}
-		return err
 	}
-	res, err := attendance.CheckIn(ctx, s.db, attendance.CheckInInput{EventID: e.ID, RegistrationID: r.ID,
-		ByID: currentUser(c).ID, Source: source}, s.now())
-	if err != nil {
-		return err
+	if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.NotFound {
+		return s.checkinRefused(c, e, err, func(cp *checkinPage, msg string) { cp.Code, cp.CodeError = f.Code, msg })
 	}
-	return c.Redirect(checkinURL(c, e.ID, r.ID, flashOf(res)), fiber.StatusSeeOther)
+	return err
 }
 
 func flashOf(res *attendance.CheckInResult) string {
-	if res.New {
+	switch {
+	case res.New:
 		return "checkin_done"
+	case res.Status == attendance.StatusSuperseded:
+		return "checkin_superseded"
 	}
 	return "checkin_already"
 }
@@ -82,8 +96,11 @@ func (s *Server) checkinMark(c *fiber.Ctx) error {
 	if f.Source == attendance.SourceSearch {
 		source = attendance.SourceSearch
 	}
-	res, err := attendance.CheckIn(c.UserContext(), s.db, attendance.CheckInInput{EventID: e.ID,
+	res, err := attendance.CheckIn(c.UserContext(), s.db, s.checkinWindow(), attendance.CheckInInput{EventID: e.ID,
 		RegistrationID: f.RegistrationID, ByID: currentUser(c).ID, Source: source}, s.now())
+	if attendance.IsWindowRefusal(err) {
+		return s.checkinRefused(c, e, err, func(cp *checkinPage, msg string) { cp.RosterError = msg })
+	}
 	if err != nil {
 		return err
 	}
@@ -101,7 +118,10 @@ func (s *Server) checkinUndo(c *fiber.Ctx) error {
 	if err := bindForm(c, &f); err != nil {
 		return err
 	}
-	done, err := attendance.Undo(c.UserContext(), s.db, e.ID, f.RegistrationID, currentUser(c).ID, s.now())
+	done, err := attendance.Undo(c.UserContext(), s.db, s.checkinWindow(), e.ID, f.RegistrationID, currentUser(c).ID, s.now())
+	if attendance.IsWindowRefusal(err) {
+		return s.checkinRefused(c, e, err, func(cp *checkinPage, msg string) { cp.RosterError = msg })
+	}
 	if err != nil {
 		return err
 	}

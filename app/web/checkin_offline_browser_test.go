@@ -20,10 +20,71 @@ import (
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
+// waitText waits until the text of the element css holds want (the page
+// updates it once the queue has changed, asynchronously).
+func (b *browserEnv) waitText(t *testing.T, css, want string) {
+	t.Helper()
+	js := fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ""`, css)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got := evalAs[string](t, b, js)
+		if strings.Contains(got, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s = %q, want it to hold %q", css, got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// evalPromise evaluates a JavaScript expression whose value is a promise,
+// and returns what it resolves to.
+func evalPromise[T any](t *testing.T, b *browserEnv, js string) T {
+	t.Helper()
+	ctx, cancel := b.step()
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// waitQueue waits until checkin.js has opened the queue on the page (until
+// then the page's forms post without it).
+func (b *browserEnv) waitQueue(t *testing.T) {
+	t.Helper()
+	attWaitFor(t, "checkin.js to open the queue", func() bool {
+		return evalAs[string](t, b, `((document.getElementById("checkin") || document.getElementById("headcount") || {}).dataset || {}).queue || ""`) == "indexeddb"
+	})
+}
+
+// queueItemsJS reads the items the phone keeps for an event in IndexedDB
+// (the page must have opened the queue: see waitQueue).
+func queueItemsJS(eventID uint) string {
+	return fmt.Sprintf(`new Promise(function (ok, ko) {
+		var r = indexedDB.open("lantern-checkin");
+		r.onerror = function () { ko(r.error); };
+		r.onsuccess = function () {
+			var db = r.result;
+			var q = db.transaction("items").objectStore("items").index("event").getAll("%d");
+			q.onsuccess = function () { db.close(); ok(q.result); };
+			q.onerror = function () { db.close(); ko(q.error); };
+		};
+	})`, eventID)
+}
+
 // queueLen is the number of actions waiting on the phone for the event.
 func (b *browserEnv) queueLen(t *testing.T, eventID uint) int {
 	t.Helper()
-	return evalAs[int](t, b, fmt.Sprintf(`JSON.parse(localStorage.getItem("lantern.checkin.queue.%d") || "[]").length`, eventID))
+	return evalPromise[int](t, b, queueItemsJS(eventID)+`.then(function (xs) { return xs.filter(function (x) { return !x.parked; }).length; })`)
+}
+
+// parkedLen is the number of actions the server refused, kept on the phone.
+func (b *browserEnv) parkedLen(t *testing.T, eventID uint) int {
+	t.Helper()
+	return evalPromise[int](t, b, queueItemsJS(eventID)+`.then(function (xs) { return xs.filter(function (x) { return !!x.parked; }).length; })`)
 }
 
 // waitCached waits until the service worker holds a copy of path.
@@ -63,6 +124,7 @@ func TestBrowserCheckinUndoOffline(t *testing.T) {
 		pagePath := fmt.Sprintf("/en/staff/events/%d/checkin", ev.ID)
 		b.navigate(t, pagePath)
 		b.waitVisible(t, "#roster")
+		b.waitQueue(t)
 
 		// Online: Anh and Bình are checked in and on the server.
 		b.click(t, line(anh.ID)+" form.mark button")
@@ -82,12 +144,8 @@ func TestBrowserCheckinUndoOffline(t *testing.T) {
 		attWaitFor(t, "navigator.onLine to be false", func() bool { return !evalAs[bool](t, b, `navigator.onLine`) })
 		b.click(t, line(anh.ID)+` form[action$="/checkin/undo"] button`)
 		attWaitFor(t, "the undo queued", func() bool { return b.queueLen(t, ev.ID) == 1 })
-		if got := b.text(t, line(anh.ID)+" .state"); !strings.Contains(got, "undo waiting to be sent") {
-			t.Errorf("Anh's line = %q, want the undo shown as waiting", got)
-		}
-		if got := b.text(t, "#present-n"); got != "1" {
-			t.Errorf("present count after the undo = %s, want 1", got)
-		}
+		b.waitText(t, line(anh.ID)+" .state", "undo waiting to be sent")
+		b.waitText(t, "#present-n", "1")
 		// Bình: undone, then ticked again (he was there after all).
 		b.click(t, line(binh.ID)+` form[action$="/checkin/undo"] button`)
 		b.click(t, line(binh.ID)+" form.mark button")
@@ -96,10 +154,9 @@ func TestBrowserCheckinUndoOffline(t *testing.T) {
 		attWaitFor(t, "four actions queued", func() bool { return b.queueLen(t, ev.ID) == 4 })
 		b.click(t, line(chi.ID)+` form[action$="/checkin/undo"] button`)
 		attWaitFor(t, "Chi's check-in dropped from the queue", func() bool { return b.queueLen(t, ev.ID) == 3 })
-		if c := lineClass(chi.ID); c != "line" {
-			t.Errorf("Chi's line class = %q, want a plain line again", c)
-		}
-		if got := b.text(t, line(binh.ID)+" .state"); !strings.Contains(got, "waiting to be sent") || strings.Contains(got, "undo") {
+		attWaitFor(t, "Chi's line plain again", func() bool { return lineClass(chi.ID) == "line" })
+		b.waitText(t, line(binh.ID)+" .state", "waiting to be sent")
+		if got := b.text(t, line(binh.ID)+" .state"); strings.Contains(got, "undo") {
 			t.Errorf("Bình's line = %q, want his new check-in waiting", got)
 		}
 		time.Sleep(500 * time.Millisecond)
@@ -111,6 +168,7 @@ func TestBrowserCheckinUndoOffline(t *testing.T) {
 		// waiting undo still shown.
 		b.navigate(t, pagePath)
 		b.waitVisible(t, "#roster")
+		b.waitQueue(t)
 		if got := b.text(t, line(anh.ID)+" .state"); !strings.Contains(got, "undo waiting to be sent") {
 			t.Errorf("after an offline reload, Anh's line = %q, want the undo waiting", got)
 		}
@@ -170,6 +228,7 @@ func TestBrowserHeadcountOffline(t *testing.T) {
 		// Online, with the script: saved at once, no page change.
 		b.navigate(t, hcPath)
 		b.waitVisible(t, "#headcount-form")
+		b.waitQueue(t)
 		typeIn("hc_female_25_59", "5")
 		b.click(t, "#headcount-form button[type=submit]")
 		attWaitFor(t, "the online headcount on the server", func() bool { return count("female", "25_59") == 5 })
@@ -190,7 +249,8 @@ func TestBrowserHeadcountOffline(t *testing.T) {
 		typeIn("hc_male_under_16", "7")
 		b.click(t, "#headcount-form button[type=submit]")
 		attWaitFor(t, "the headcount queued", func() bool { return b.queueLen(t, ev.ID) == 1 })
-		if got := b.text(t, "#sync"); !strings.Contains(got, "Headcount saved on this device") || !strings.Contains(got, "No network") {
+		b.waitText(t, "#sync", "Headcount saved on this device")
+		if got := b.text(t, "#sync"); !strings.Contains(got, "No network") {
 			t.Errorf("status = %q, want the headcount waiting and no network", got)
 		}
 		if got := b.text(t, "#hc-total"); got != "Total: 19 people" {
@@ -207,6 +267,7 @@ func TestBrowserHeadcountOffline(t *testing.T) {
 		// Reloaded without network: the numbers waiting are in the boxes.
 		b.navigate(t, hcPath)
 		b.waitVisible(t, "#headcount-form")
+		b.waitQueue(t)
 		if got := evalAs[string](t, b, `document.getElementById("hc_female_25_59").value`); got != "12" {
 			t.Errorf("after an offline reload the box holds %q, want the 12 waiting", got)
 		}

@@ -67,6 +67,7 @@ func TestCheckinBatchUndo(t *testing.T) {
 		other := testutil.Event(t, db, testutil.EventOpts{Now: f.now})
 		stranger := testutil.Registration(t, db, other.ID, testutil.RegistrationOpts{})
 		t1, t2, t3 := f.now.Add(-30*time.Minute), f.now.Add(-20*time.Minute), f.now.Add(-10*time.Minute)
+		t4, t5 := f.now.Add(-8*time.Minute), f.now.Add(-6*time.Minute)
 
 		// Synced check-in, then an undo made offline, sent three times.
 		if got := statuses(f.sendBatch(t, map[string]any{"client_id": cid(1), "registration_id": a.ID, "at": t1})); got != "checked_in" {
@@ -99,27 +100,37 @@ func TestCheckinBatchUndo(t *testing.T) {
 			map[string]any{"client_id": cid(5), "op": "undo", "registration_id": stranger.ID, "at": t2},
 			map[string]any{"client_id": cid(6), "op": "explode", "registration_id": b.ID, "at": t2},
 		)
-		if got, want := statuses(br), "not_in not_in rejected:error.checkin.not_on_roster rejected:error.checkin.bad_batch"; got != want {
+		if got, want := statuses(br), "not_in not_in rejected:error.checkin.not_on_roster rejected:error.checkin.bad_item"; got != want {
 			t.Errorf("undo of people not checked in: %s, want %s", got, want)
 		}
 		if attRow(t, db, stranger.ID) != nil || attRow(t, db, b.ID) != nil {
 			t.Error("nothing may be checked in by these undos")
 		}
 
-		// Check-in, undo, check-in again queued on one phone (b's check-in
-		// in between, with a higher id): replayed in order, a ends present,
-		// at the time of the last check-in.
+		// Check-in, undo, check-in again queued on one phone after that (b's
+		// check-in in between, with a higher id): a ends present, at the
+		// time of the last check-in.
 		seq := []map[string]any{
-			{"client_id": cid(10), "registration_id": a.ID, "at": t1},
-			{"client_id": cid(11), "registration_id": b.ID, "at": t1},
-			{"client_id": cid(12), "op": "undo", "registration_id": a.ID, "at": t2},
-			{"client_id": cid(13), "registration_id": a.ID, "at": t3},
+			{"client_id": cid(10), "registration_id": a.ID, "at": t3},
+			{"client_id": cid(11), "registration_id": b.ID, "at": t3},
+			{"client_id": cid(12), "op": "undo", "registration_id": a.ID, "at": t4},
+			{"client_id": cid(13), "registration_id": a.ID, "at": t5},
 		}
 		if got, want := statuses(f.sendBatch(t, seq...)), "checked_in checked_in undone checked_in"; got != want {
 			t.Errorf("check-in, undo, check-in: %s, want %s", got, want)
 		}
-		if r := attRow(t, db, a.ID); r == nil || !r.CheckedInAt.Equal(t3) {
-			t.Fatalf("a's attendance = %+v, want present at %v", r, t3)
+		if r := attRow(t, db, a.ID); r == nil || !r.CheckedInAt.Equal(t5) {
+			t.Fatalf("a's attendance = %+v, want present at %v", r, t5)
+		}
+		// A check-in a phone made before the undo at t2, sent only now: the
+		// undo is later, so it stands (the check-in changes nothing).
+		br = f.sendBatch(t, map[string]any{"client_id": cid(14), "registration_id": b.ID, "at": t1},
+			map[string]any{"client_id": cid(15), "op": "undo", "registration_id": a.ID, "at": t1})
+		if got, want := statuses(br), "already superseded"; got != want {
+			t.Errorf("late items older than the latest: %s, want %s", got, want)
+		}
+		if br.Results[1].Present == nil || !*br.Results[1].Present || attRow(t, db, a.ID) == nil {
+			t.Error("an undo older than a's last check-in must leave a present, and say so")
 		}
 		// The whole queue again (a phone that missed the answer): nothing changes.
 		if got, want := statuses(f.sendBatch(t, seq...)), "duplicate duplicate duplicate duplicate"; got != want {
@@ -331,7 +342,7 @@ func TestCheckinTickOnRoster(t *testing.T) {
 			{tick(5, person.ID, early), "already", 13, 1},  // one that saw them earlier
 			{tick(1, person.ID, late), "duplicate", 13, 1}, // the first phone again
 			{tick(6, stranger.ID, late), "rejected:error.checkin.not_on_roster", 13, 1},
-			{tick(6, stranger.ID, late), "duplicate", 13, 1},
+			{tick(6, stranger.ID, late), "rejected:error.checkin.not_on_roster", 13, 1}, // judged again: no receipt
 			{tick(7, 999999, late), "rejected:error.checkin.not_on_roster", 13, 1},
 		}
 		for i, st := range steps {
@@ -372,7 +383,7 @@ func TestCheckinTickOnRoster(t *testing.T) {
 		for i, r := range receipts {
 			got[i] = r.Status
 		}
-		if want := "checked_in checked_in checked_in already already rejected rejected checked_in"; strings.Join(got, " ") != want {
+		if want := "checked_in checked_in checked_in already already checked_in"; strings.Join(got, " ") != want {
 			t.Errorf("receipts: %s, want %s", strings.Join(got, " "), want)
 		}
 		st, _ := attendance.EventStats(t.Context(), db, f.ev.ID)
@@ -396,7 +407,8 @@ func TestCheckinSameTickAtOnce(t *testing.T) {
 		f := newAttFixture(t, db, event.KindFilmDebate)
 		r := testutil.Registration(t, db, f.ev.ID, testutil.RegistrationOpts{})
 		for round := 0; round < 5; round++ {
-			item := map[string]any{"client_id": cid(200 + round), "registration_id": r.ID, "at": f.now.Add(-time.Duration(round+1) * time.Minute)}
+			// Each item later than the one before: the latest decides.
+			item := map[string]any{"client_id": cid(200 + round), "registration_id": r.ID, "at": f.now.Add(-time.Duration(10-round) * time.Minute)}
 			if round%2 == 1 {
 				item["op"] = "undo"
 			}

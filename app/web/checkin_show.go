@@ -28,6 +28,10 @@ type checkinPage struct {
 	// Code form state.
 	Code      string
 	CodeError string
+	// Closed says why the session takes no check-in now ("" when it does);
+	// RosterError is the reason a tick or an undo was just refused.
+	Closed      string
+	RosterError string
 	// Walk-in form state.
 	WalkIn       walkInForm
 	WalkInErrors FieldErrors
@@ -51,6 +55,7 @@ func (s *Server) newCheckinPage(c *fiber.Ctx, e *event.Event) (*checkinPage, err
 		Page: p, Event: v, EventID: e.ID, Roster: viewRoster(p.Translator, e, entries),
 		WalkInErrors: FieldErrors{}, Sexes: sexOptions(p.Translator), AgeBands: bandOptions(p.Translator),
 		TicketKey: s.eventKeyB64(e.ID), BaseStaff: p.URL("/staff/events/" + itoa(int(e.ID))),
+		Closed: s.windowNotice(p.Translator, e),
 	}
 	cp.Present = countPresent(cp.Roster)
 	if last, err := strconv.Atoi(c.Query("last")); err == nil && last > 0 {

@@ -35,7 +35,7 @@ func (s *Server) checkinWalkIn(c *fiber.Ctx) error {
 	t := translator(c)
 	errs := s.check(t, &f)
 	if !errs.Any() {
-		r, err := attendance.AddWalkIn(c.UserContext(), s.db, attendance.WalkIn{
+		r, err := attendance.AddWalkIn(c.UserContext(), s.db, s.checkinWindow(), attendance.WalkIn{
 			EventID: e.ID, Name: f.Name, Phone: f.Phone, Sex: f.Sex, AgeBand: f.AgeBand,
 			Lang: e.Lang, ByID: currentUser(c).ID, // the venue's language, for a certificate
 		}, s.now())
@@ -50,7 +50,11 @@ func (s *Server) checkinWalkIn(c *fiber.Ctx) error {
 		if field == "" {
 			field = "_form"
 		}
-		errs.Add(field, t.T(ae.Key))
+		if msg := windowMessage(t, e, err); msg != "" {
+			errs.Add(field, msg)
+		} else {
+			errs.Add(field, t.T(ae.Key))
+		}
 	}
 	cp, err := s.newCheckinPage(c, e)
 	if err != nil {

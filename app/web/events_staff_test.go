@@ -711,7 +711,7 @@ func TestProgrammePlan(t *testing.T) {
 		}
 		came = append(came, testutil.Registration(t, db, aw.ID, testutil.RegistrationOpts{Kind: registration.KindGroup, Size: 20, Phone: "-"}).ID)
 		// All 23 were checked in (attendance area): the target counts attendance.
-		if _, err := attendance.CheckInMany(t.Context(), db, aw.ID, came, 0, attendance.SourceSheet, staffNow); err != nil {
+		if _, err := attendance.CheckInMany(t.Context(), db, attendance.DefaultWindow, aw.ID, came, 0, attendance.SourceSheet, staffNow); err != nil {
 			t.Fatal(err)
 		}
 		testutil.Registration(t, db, aw.ID, testutil.RegistrationOpts{Status: registration.StatusWaitlisted})

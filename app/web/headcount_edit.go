@@ -34,6 +34,10 @@ type headcountPage struct {
 	Bands   []option
 	Error   string
 	Updated string
+	// Closed says why the session takes no headcount now ("" when it does).
+	Closed string
+	// Refused: the numbers were just refused for that reason.
+	Refused bool
 }
 
 func headcountField(sex, band string) string { return "hc_" + sex + "_" + band }
@@ -48,7 +52,7 @@ func (s *Server) newHeadcountPage(c *fiber.Ctx, e *event.Event) (*headcountPage,
 	}
 	have := map[string]int{}
 	var latest time.Time
-	hp := &headcountPage{Page: p, Event: v, EventID: e.ID, Bands: bandOptions(p.Translator)}
+	hp := &headcountPage{Page: p, Event: v, EventID: e.ID, Bands: bandOptions(p.Translator), Closed: s.windowNotice(p.Translator, e)}
 	for _, h := range hs {
 		have[headcountField(h.Sex, h.AgeBand)] = h.Count
 		hp.Total += h.Count
@@ -109,17 +113,27 @@ func (s *Server) headcountSave(c *fiber.Ctx) error {
 			cells = append(cells, attendance.Cell{Sex: sx, AgeBand: b, Count: n})
 		}
 	}
+	var refused error
 	if len(bad) == 0 {
-		if err := attendance.SetHeadcount(c.UserContext(), s.db, e.ID, cells, currentUser(c).ID, s.now()); err != nil {
+		err := attendance.SetHeadcount(c.UserContext(), s.db, s.checkinWindow(), e.ID, cells, currentUser(c).ID, s.now())
+		if err == nil {
+			return c.Redirect(checkinURL(c, e.ID, 0, "checkin_headcount_saved"), fiber.StatusSeeOther)
+		}
+		if !attendance.IsWindowRefusal(err) {
 			return err
 		}
-		return c.Redirect(checkinURL(c, e.ID, 0, "checkin_headcount_saved"), fiber.StatusSeeOther)
+		refused = err
 	}
 	hp, err := s.newHeadcountPage(c, e)
 	if err != nil {
 		return err
 	}
-	hp.Error = hp.T("error.checkin.headcount_bad_count")
+	if refused != nil {
+		// The numbers typed stay in their boxes; the reason beside them.
+		hp.Closed, hp.Refused = windowMessage(hp.Translator, e, refused), true
+	} else {
+		hp.Error = hp.T("error.checkin.headcount_bad_count")
+	}
 	for i := range hp.Rows {
 		for j := range hp.Rows[i].Cells {
 			cell := &hp.Rows[i].Cells[j]

@@ -205,7 +205,8 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 
 	t.Run("check-ins from phones on both instances", func(t *testing.T) {
 		trainer := testutil.Staff(t, pg.DB, "trainer")
-		ev := testutil.Event(t, pg.DB, testutil.EventOpts{Capacity: 30})
+		// A session about to start: it takes check-ins (the window).
+		ev := testutil.Event(t, pg.DB, testutil.EventOpts{Capacity: 30, StartsIn: 30 * time.Minute})
 		testutil.AssignTrainer(t, pg.DB, ev.ID, trainer.ID)
 		var regs []uint
 		for i := 0; i < 20; i++ {
