@@ -40,4 +40,6 @@ type DriverChannel struct {
 func (d DriverChannel) Name() string { return d.ChannelName }
 
 // Send sends through the driver.
-func (d DriverChannel) Send(ctx context.Context, m *Message) (string, error) { return d.Driver.Send(ctx, m) }
+func (d DriverChannel) Send(ctx context.Context, m *Message) (string, error) {
+	return d.Driver.Send(ctx, m)
+}
