@@ -21,9 +21,9 @@ const (
 
 // codeKinds are sent at any hour: someone is waiting for them.
 var codeKinds = map[string]bool{
-	"data_code":        true, // privacy.SMSDataCode
-	"guardian_confirm": true, // a guardian at the keyboard types its code
-	"password_link":    true,
+	"data_code":           true, // privacy.SMSDataCode
+	"guardian_confirm":    true, // a guardian at the keyboard types its code
+	"staff_password_link": true,
 }
 
 // Class tells the class of a kind of message.
