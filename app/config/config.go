@@ -39,7 +39,17 @@ type Config struct {
 	TrustedProxies []string
 	LogLevel       string
 
-	SMSDriver       string // "outbox" (default) or "http"
+	SMSDriver string // "outbox" (default) or "http"
+	// Zalo Official Account and its template notifications (ZNS): the
+	// first channel when ZALO_APP_ID is set, SMS behind it.
+	ZaloAppID        string
+	ZaloAppSecret    string
+	ZaloOASecret     string
+	ZaloRefreshToken string
+	ZaloAPIURL       string
+	ZaloOAuthURL     string
+	// ZaloTemplates maps "kind.lang" (or "kind") to an approved template id.
+	ZaloTemplates   map[string]string
 	SMSGatewayURL   string
 	SMSGatewayToken string
 	SMSInboundToken string
@@ -207,6 +217,18 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	c.LogLevel = strings.ToLower(str("LOG_LEVEL", "info"))
 	c.SMSDriver = strings.ToLower(str("SMS_DRIVER", "outbox"))
+	c.ZaloAppID = str("ZALO_APP_ID", "")
+	c.ZaloAppSecret = str("ZALO_APP_SECRET", "")
+	c.ZaloOASecret = str("ZALO_OA_SECRET", "")
+	c.ZaloRefreshToken = str("ZALO_REFRESH_TOKEN", "")
+	c.ZaloAPIURL = str("ZALO_API_URL", "https://business.openapi.zalo.me")
+	c.ZaloOAuthURL = str("ZALO_OAUTH_URL", "https://oauth.zaloapp.com")
+	c.ZaloTemplates = map[string]string{}
+	for _, pair := range strings.Split(str("ZALO_TEMPLATES", ""), ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(pair), "="); ok && k != "" && v != "" {
+			c.ZaloTemplates[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
 	c.SMSGatewayURL = str("SMS_GATEWAY_URL", "")
 	c.SMSGatewayToken = str("SMS_GATEWAY_TOKEN", "")
 	c.SMSInboundToken = str("SMS_INBOUND_TOKEN", "")
@@ -259,6 +281,21 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("SMS_DRIVER: %q is not one of outbox, http", c.SMSDriver)
+	}
+	if c.ZaloAppID != "" {
+		switch {
+		case c.ZaloAppSecret == "":
+			return fmt.Errorf("ZALO_APP_SECRET: must be set with ZALO_APP_ID (the app's secret key)")
+		case c.ZaloRefreshToken == "":
+			return fmt.Errorf("ZALO_REFRESH_TOKEN: must be set with ZALO_APP_ID (the Official Account's refresh token)")
+		case c.ZaloOASecret == "":
+			return fmt.Errorf("ZALO_OA_SECRET: must be set with ZALO_APP_ID (it authenticates Zalo's webhook)")
+		}
+		for _, v := range []struct{ name, u string }{{"ZALO_API_URL", c.ZaloAPIURL}, {"ZALO_OAUTH_URL", c.ZaloOAuthURL}} {
+			if u, err := url.Parse(v.u); err != nil || u.Host == "" {
+				return fmt.Errorf("%s: %q is not an http(s) URL", v.name, v.u)
+			}
+		}
 	}
 	if c.SecretKey == "" {
 		// Only the demo gets a fixed, clearly non-secret key: anywhere else

@@ -29,6 +29,7 @@ func migrations() []*gormigrate.Migration {
 		m0014DataAccess(),
 		m0015Retention(),
 		m0016GuardianCode(),
+		m0017Channels(),
 		m0030LoginThrottle(),
 		m0040InvisibleText(),
 		m0050AttendanceMarks(),

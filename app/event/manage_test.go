@@ -126,23 +126,23 @@ func TestConflictRules(t *testing.T) {
 // the real ones, its own tests cover them and this one steps aside.
 func TestPlanCountsAttendance(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		if db.Migrator().HasTable("attendances") {
-			t.Skip("the attendance migration owns these tables")
-		}
-		for _, stmt := range []string{
-			`CREATE TABLE attendances (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, registration_id INTEGER NOT NULL)`,
-			`CREATE TABLE headcounts (id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, sex VARCHAR(16) NOT NULL, age_band VARCHAR(16) NOT NULL, count INTEGER NOT NULL)`,
-		} {
-			if err := db.Exec(stmt).Error; err != nil {
-				t.Fatal(err)
-			}
-		}
 		aw := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -2 * 24 * time.Hour, Kind: event.KindAuthorityWorkshop})
 		a := testutil.Registration(t, db, aw.ID, testutil.RegistrationOpts{})
 		testutil.Registration(t, db, aw.ID, testutil.RegistrationOpts{}) // registered, did not come
 		g := testutil.Registration(t, db, aw.ID, testutil.RegistrationOpts{Kind: "group", Size: 12, Phone: "-"})
-		db.Exec("INSERT INTO attendances (id, event_id, registration_id) VALUES (1, ?, ?), (2, ?, ?)", aw.ID, a.ID, aw.ID, g.ID)
-		db.Exec("INSERT INTO headcounts (id, event_id, sex, age_band, count) VALUES (1, ?, 'female', '25_59', 7), (2, ?, 'male', '25_59', 4)", aw.ID, aw.ID)
+		// The attendance area's tables (migrated with the rest): two
+		// check-ins, two headcount cells.
+		at := now.Add(-47 * time.Hour)
+		for _, err := range []error{
+			db.Exec("INSERT INTO attendances (event_id, registration_id, checked_in_at, source, created_at) VALUES (?, ?, ?, 'code', ?), (?, ?, ?, 'code', ?)",
+				aw.ID, a.ID, at, at, aw.ID, g.ID, at, at).Error,
+			db.Exec("INSERT INTO headcounts (event_id, sex, age_band, count, updated_at) VALUES (?, 'female', '25_59', 7, ?), (?, 'male', '25_59', 4, ?)",
+				aw.ID, at, aw.ID, at).Error,
+		} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
 		p, err := event.ProgrammePlan(t.Context(), db, now)
 		if err != nil {
 			t.Fatal(err)

@@ -40,6 +40,16 @@ type Message struct {
 	EventID        *uint
 	CreatedAt      time.Time
 	SentAt         *time.Time
+	// Channel took the message (ChannelZalo, ChannelSMS); Step is its place
+	// in the sender's list of channels; ChannelLog says what happened on
+	// the way; HeldReason why it waits; DeliveredAt what the provider said.
+	Channel     string
+	Step        int
+	ChannelLog  string
+	HeldReason  string
+	DeliveredAt *time.Time
+	// Params fill a template (a Zalo template is not the SMS text): JSON.
+	Params string
 }
 
 // TableName keeps GORM on the migrated table.
@@ -54,6 +64,9 @@ func Enqueue(tx *gorm.DB, m *Message) error {
 	}
 	if m.NextAttemptAt.IsZero() {
 		m.NextAttemptAt = time.Now().UTC()
+	}
+	if m.Params == "" {
+		m.Params = "{}"
 	}
 	if m.DedupeKey != nil {
 		return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(m).Error

@@ -96,8 +96,11 @@ func (d *HTTPDriver) Send(ctx context.Context, m *Message) (string, error) {
 // by one atomic conditional UPDATE before it is sent, so no message is ever
 // sent twice.
 type Sender struct {
-	DB     *gorm.DB
-	Driver Driver
+	DB *gorm.DB
+	// Channels are tried in order (a Zalo template, then SMS); without
+	// them, Driver is the one channel (SMS).
+	Channels []Channel
+	Driver   Driver
 	// MaxAttempts before a message is marked failed (default 6).
 	MaxAttempts int
 	// Lease is how long a claimed message stays locked (default 2 minutes).
@@ -165,6 +168,17 @@ func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		if err := db.Take(&m, id).Error; err != nil {
 			return handled, err
 		}
+		if wake := QuietUntil(m.Kind, m.To, now); !wake.IsZero() {
+			// Decree 91/2020: nothing but codes at night where the person
+			// is. Held, not an attempt.
+			if err := db.Model(&Message{}).Where("id = ? AND status = ?", m.ID, StatusSending).
+				Updates(map[string]any{"status": StatusQueued, "locked_until": nil, "next_attempt_at": wake,
+					"held_reason": HeldQuietHours, "attempts": gorm.Expr("attempts - 1")}).Error; err != nil {
+				return handled, err
+			}
+			handled++
+			continue
+		}
 		if err := s.deliver(ctx, &m, now); err != nil {
 			return handled, err
 		}
@@ -173,23 +187,59 @@ func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
 	return handled, nil
 }
 
-func (s *Sender) deliver(ctx context.Context, m *Message, now time.Time) error {
-	sctx, cancel := context.WithTimeout(ctx, s.Lease/2)
-	providerID, err := s.Driver.Send(sctx, m)
-	cancel()
-	var fields map[string]any
-	var perm *PermanentError
-	switch {
-	case err == nil:
-		fields = map[string]any{"status": StatusSent, "sent_at": now, "provider_id": clip(providerID, 120), "locked_until": nil, "last_error": ""}
-	case errors.Is(err, ErrKept):
-		fields = map[string]any{"status": StatusKept, "locked_until": nil}
-	case errors.As(err, &perm) || m.Attempts >= s.MaxAttempts:
-		fields = map[string]any{"status": StatusFailed, "locked_until": nil, "last_error": clip(err.Error(), 300)}
-	default:
-		fields = map[string]any{"status": StatusQueued, "locked_until": nil, "last_error": clip(err.Error(), 300),
-			"next_attempt_at": now.Add(Backoff(m.Attempts))}
+func (s *Sender) channels() []Channel {
+	if len(s.Channels) > 0 {
+		return s.Channels
 	}
+	return []Channel{DriverChannel{ChannelName: ChannelSMS, Driver: s.Driver}}
+}
+
+// deliver tries m's channel, and the next ones while a channel cannot carry
+// it (no Zalo on the number, no approved template, a refusal): the message
+// is claimed throughout, so it is never sent twice.
+func (s *Sender) deliver(ctx context.Context, m *Message, now time.Time) error {
+	chans := s.channels()
+	step := min(max(m.Step, 0), len(chans)-1)
+	log := m.ChannelLog
+	note := func(ch Channel, err error) {
+		if log != "" {
+			log += "\n"
+		}
+		log += ch.Name() + ": " + clip(err.Error(), 200)
+	}
+	var fields map[string]any
+	for fields == nil {
+		ch := chans[step]
+		sctx, cancel := context.WithTimeout(ctx, s.Lease/2)
+		providerID, err := ch.Send(sctx, m)
+		cancel()
+		var perm *PermanentError
+		switch {
+		case err == nil:
+			fields = map[string]any{"status": StatusSent, "sent_at": now, "provider_id": clip(providerID, 120), "locked_until": nil,
+				"last_error": "", "channel": ch.Name()}
+		case errors.Is(err, ErrKept):
+			fields = map[string]any{"status": StatusKept, "locked_until": nil, "channel": ch.Name()}
+		case errors.Is(err, ErrFallback) || errors.As(err, &perm):
+			note(ch, err)
+			if step+1 < len(chans) {
+				step++ // the next channel, at once
+				continue
+			}
+			fields = map[string]any{"status": StatusFailed, "locked_until": nil, "last_error": clip(err.Error(), 300), "channel": ch.Name()}
+		case m.Attempts >= s.MaxAttempts:
+			note(ch, err)
+			if step+1 < len(chans) {
+				step++
+				continue
+			}
+			fields = map[string]any{"status": StatusFailed, "locked_until": nil, "last_error": clip(err.Error(), 300), "channel": ch.Name()}
+		default:
+			fields = map[string]any{"status": StatusQueued, "locked_until": nil, "last_error": clip(err.Error(), 300),
+				"next_attempt_at": now.Add(Backoff(m.Attempts)), "channel": ch.Name()}
+		}
+	}
+	fields["step"], fields["channel_log"], fields["held_reason"] = step, log, ""
 	// The outcome is written even when ctx was cancelled meanwhile.
 	return s.DB.WithContext(context.WithoutCancel(ctx)).Model(&Message{}).
 		Where("id = ? AND status = ?", m.ID, StatusSending).Updates(fields).Error

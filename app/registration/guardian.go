@@ -313,7 +313,7 @@ func registerChildTx(tx *gorm.DB, in *ChildInput, num phone.Number, now time.Tim
 		d := eventData(in.Notify.Translator(r.Lang), e)
 		d["Child"], d["Link"], d["Code"] = clip(r.Name, 30), in.Notify.GuardianURL(r.Lang, token), code
 		d["Until"] = in.Notify.Translator(r.Lang).DateShort(hold.In(e.Location())) + " " + in.Notify.Translator(r.Lang).Time(hold.In(e.Location()))
-		if err := queue(tx, &r, SMSGuardianConfirm, in.Notify.body(r.Lang, "sms.guardian_confirm", d), "", time.Time{}); err != nil {
+		if err := queue(tx, &r, SMSGuardianConfirm, in.Notify.compose(r.Lang, "sms.guardian_confirm", d), "", time.Time{}); err != nil {
 			return nil, err
 		}
 	}
@@ -467,7 +467,7 @@ func ReleaseExpiredHolds(ctx context.Context, db *gorm.DB, now time.Time, notify
 				}
 				d := notify.regData(full, r)
 				d["Child"] = clip(r.Name, 30)
-				if err := queue(tx, r, SMSGuardianExpired, notify.body(r.Lang, "sms.guardian_expired", d),
+				if err := queue(tx, r, SMSGuardianExpired, notify.compose(r.Lang, "sms.guardian_expired", d),
 					fmt.Sprintf("guardian_expired:%d", r.ID), time.Time{}); err != nil {
 					return err
 				}

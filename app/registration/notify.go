@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -104,8 +105,20 @@ func (n *Notifier) body(lang, id string, data map[string]any) string {
 	return Cheapest(n.Translator(lang).TMap(id, data))
 }
 
-func queue(tx *gorm.DB, r *Registration, kind, body, dedupe string, at time.Time) error {
-	m := &message.Message{To: *r.Phone, Body: body, Lang: r.Lang, Kind: kind,
+// composed is a message's SMS text and the parameters a channel's template
+// (a Zalo template) is filled from.
+type composed struct {
+	Body   string
+	Params map[string]any
+}
+
+func (n *Notifier) compose(lang, id string, data map[string]any) composed {
+	return composed{Body: n.body(lang, id, data), Params: data}
+}
+
+func queue(tx *gorm.DB, r *Registration, kind string, c composed, dedupe string, at time.Time) error {
+	params, _ := json.Marshal(c.Params)
+	m := &message.Message{To: *r.Phone, Body: c.Body, Lang: r.Lang, Kind: kind, Params: string(params),
 		RegistrationID: &r.ID, EventID: &r.EventID, NextAttemptAt: at}
 	if dedupe != "" {
 		m.DedupeKey = &dedupe
@@ -124,7 +137,7 @@ func (n *Notifier) queueConfirmation(tx *gorm.DB, e *event.Event, r *Registratio
 	if r.Phone == nil {
 		return nil
 	}
-	return queue(tx, r, SMSConfirmation, n.body(r.Lang, "sms.confirmation", n.regData(e, r)), "", time.Time{})
+	return queue(tx, r, SMSConfirmation, n.compose(r.Lang, "sms.confirmation", n.regData(e, r)), "", time.Time{})
 }
 
 func (n *Notifier) queueWaitlisted(tx *gorm.DB, e *event.Event, r *Registration, pos int) error {
@@ -133,14 +146,14 @@ func (n *Notifier) queueWaitlisted(tx *gorm.DB, e *event.Event, r *Registration,
 	}
 	d := n.regData(e, r)
 	d["Position"] = pos
-	return queue(tx, r, SMSWaitlisted, n.body(r.Lang, "sms.waitlisted", d), "", time.Time{})
+	return queue(tx, r, SMSWaitlisted, n.compose(r.Lang, "sms.waitlisted", d), "", time.Time{})
 }
 
 func (n *Notifier) queuePromotion(tx *gorm.DB, e *event.Event, r *Registration, now time.Time) error {
 	if r.Phone == nil {
 		return nil
 	}
-	return queue(tx, r, SMSPromotion, n.body(r.Lang, "sms.promotion", n.regData(e, r)),
+	return queue(tx, r, SMSPromotion, n.compose(r.Lang, "sms.promotion", n.regData(e, r)),
 		fmt.Sprintf("promotion:%d:%d", r.ID, now.UnixNano()), time.Time{})
 }
 
@@ -179,7 +192,7 @@ func (n *Notifier) resendTickets(tx *gorm.DB, matched *Registration, same []Regi
 	}
 	d := eventData(t, e)
 	d["Tickets"] = strings.Join(tickets, "; ")
-	return true, queue(tx, matched, SMSTicketResent, n.body(matched.Lang, "sms.tickets_resent", d), "", time.Time{})
+	return true, queue(tx, matched, SMSTicketResent, n.compose(matched.Lang, "sms.tickets_resent", d), "", time.Time{})
 }
 
 // queueCancelledByTicket tells the phone that its registration was cancelled
@@ -192,7 +205,7 @@ func (n *Notifier) queueCancelledByTicket(tx *gorm.DB, r *Registration) error {
 	if err != nil {
 		return err
 	}
-	return queue(tx, r, SMSCancelledByTicket, n.body(r.Lang, "sms.cancelled_by_ticket", n.regData(e, r)), "", time.Time{})
+	return queue(tx, r, SMSCancelledByTicket, n.compose(r.Lang, "sms.cancelled_by_ticket", n.regData(e, r)), "", time.Time{})
 }
 
 // QueueExisting re-sends the ticket of a registration (a person who
@@ -341,7 +354,7 @@ func (n *Notifier) ScheduleReminders(ctx context.Context, db *gorm.DB, now time.
 				if seen[key] {
 					continue
 				}
-				if err := queue(tx, r, SMSReminder, n.body(r.Lang, "sms.reminder", n.regData(e, r)), key, time.Time{}); err != nil {
+				if err := queue(tx, r, SMSReminder, n.compose(r.Lang, "sms.reminder", n.regData(e, r)), key, time.Time{}); err != nil {
 					return err
 				}
 				queued++

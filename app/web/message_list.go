@@ -25,6 +25,13 @@ type outboxRow struct {
 	Attempts int
 	Error    string
 	Event    string
+	// Channel took it (Zalo, SMS); Route says what happened on the way
+	// (fell back from Zalo); Held why it waits; Delivered when the provider
+	// confirmed.
+	Channel   string
+	Route     string
+	Held      string
+	Delivered string
 }
 
 type messageListPage struct {
@@ -116,6 +123,18 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 		}
 		if m.EventID != nil {
 			r.Event = titles[*m.EventID]
+		}
+		if m.Channel != "" {
+			r.Channel = t.T("outbox.channel." + m.Channel)
+		}
+		r.Route = m.ChannelLog
+		if m.HeldReason != "" && m.Status == message.StatusQueued {
+			at := locale.In(m.NextAttemptAt, "Asia/Ho_Chi_Minh")
+			r.Held = t.T("outbox.held."+m.HeldReason, "Until", t.DateShort(at)+" "+t.Time(at))
+		}
+		if m.DeliveredAt != nil {
+			at := locale.In(*m.DeliveredAt, "Asia/Ho_Chi_Minh")
+			r.Delivered = t.T("outbox.delivered", "At", t.DateShort(at)+" "+t.Time(at))
 		}
 		data.Rows = append(data.Rows, r)
 	}

@@ -48,6 +48,7 @@ func (s *Server) routes(app *fiber.App) {
 	apiIn := app.Group("/api/v1")
 	// -- registration (issue 3): SMS gateway webhook --
 	apiIn.Post("/sms/inbound", s.smsInbound)
+	apiIn.Post("/zalo/events", s.zaloEvents)
 	// -- attendance (issue 5): offline check-in batches --
 	apiStaff := s.requireRole(user.RoleTrainer, user.RoleOrganiser, user.RoleAdmin)
 	apiIn.Get("/events/:id<int>/roster", apiStaff, s.apiRoster)

@@ -16,11 +16,26 @@ func (s *Server) smsDriver() message.Driver {
 	return message.OutboxDriver{}
 }
 
+// channels are the message channels in order: the Zalo template channel
+// when an Official Account is configured, then SMS.
+func (s *Server) channels() []message.Channel {
+	var out []message.Channel
+	if s.cfg.ZaloAppID != "" {
+		out = append(out, message.NewZaloZNS(s.zaloConfig(), s.db))
+	}
+	return append(out, message.DriverChannel{ChannelName: message.ChannelSMS, Driver: s.smsDriver()})
+}
+
+func (s *Server) zaloConfig() message.ZaloConfig {
+	return message.ZaloConfig{APIURL: s.cfg.ZaloAPIURL, OAuthURL: s.cfg.ZaloOAuthURL, AppID: s.cfg.ZaloAppID,
+		AppSecret: s.cfg.ZaloAppSecret, OASecret: s.cfg.ZaloOASecret, RefreshToken: s.cfg.ZaloRefreshToken, Templates: s.cfg.ZaloTemplates}
+}
+
 // smsWorker sends the due SMS every few seconds and queues the reminders of
 // tomorrow's events every five minutes. Both are safe on several instances:
 // messages are claimed in the database, reminders carry a dedupe key.
 func (s *Server) smsWorker(ctx context.Context) {
-	sender := &message.Sender{DB: s.db, Driver: s.smsDriver()}
+	sender := &message.Sender{DB: s.db, Channels: s.channels()}
 	notify := s.notifier()
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()

@@ -1,0 +1,282 @@
+package message_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/testutil"
+)
+
+// fakeZalo speaks Zalo's documented shapes: the OA token renewal (a
+// refresh token works once and is replaced), the ZNS template endpoint (its
+// access_token header, phone in 84… form, template id and data, answers
+// {"error": code, "message", "data": {"msg_id"}}) and its error codes.
+type fakeZalo struct {
+	mu        sync.Mutex
+	appID     string
+	secret    string
+	access    string
+	refresh   string
+	refreshes int
+	spent     int // refresh tokens presented twice
+	noZalo    map[string]bool
+	templates map[string]bool
+	sent      []map[string]any
+	n         int
+}
+
+var zaloPhone = regexp.MustCompile(`^84[0-9]{9}$`)
+
+func newFakeZalo() *fakeZalo {
+	return &fakeZalo{appID: "app-1", secret: "app-secret", refresh: "ref-0", noZalo: map[string]bool{},
+		templates: map[string]bool{"tpl-confirm-vi": true, "tpl-code": true}}
+}
+
+func (f *fakeZalo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	switch r.URL.Path {
+	case "/v4/oa/access_token":
+		_ = r.ParseForm()
+		if r.Method != http.MethodPost || r.Header.Get("secret_key") != f.secret || r.PostForm.Get("app_id") != f.appID ||
+			r.PostForm.Get("grant_type") != "refresh_token" {
+			w.Write([]byte(`{"error":-14002,"error_name":"Invalid app","error_description":"invalid app id or secret"}`))
+			return
+		}
+		if r.PostForm.Get("refresh_token") != f.refresh {
+			f.spent++
+			w.Write([]byte(`{"error":-14014,"error_name":"Invalid refresh token"}`))
+			return
+		}
+		f.refreshes++
+		f.access, f.refresh = fmt.Sprintf("acc-%d", f.refreshes), fmt.Sprintf("ref-%d", f.refreshes)
+		fmt.Fprintf(w, `{"access_token":%q,"refresh_token":%q,"expires_in":"90000"}`, f.access, f.refresh)
+	case "/message/template":
+		if r.Header.Get("access_token") == "" || r.Header.Get("access_token") != f.access {
+			w.Write([]byte(`{"error":-124,"message":"Access token is invalid"}`))
+			return
+		}
+		var body struct {
+			Phone        string            `json:"phone"`
+			TemplateID   string            `json:"template_id"`
+			TemplateData map[string]string `json:"template_data"`
+			TrackingID   string            `json:"tracking_id"`
+		}
+		if json.NewDecoder(r.Body).Decode(&body) != nil || !zaloPhone.MatchString(body.Phone) {
+			w.Write([]byte(`{"error":-108,"message":"Phone number is invalid"}`))
+			return
+		}
+		if f.noZalo[body.Phone] {
+			w.Write([]byte(`{"error":-118,"message":"Zalo account is not existed"}`))
+			return
+		}
+		if !f.templates[body.TemplateID] {
+			w.Write([]byte(`{"error":-109,"message":"Template ID is invalid"}`))
+			return
+		}
+		f.n++
+		f.sent = append(f.sent, map[string]any{"phone": body.Phone, "template": body.TemplateID, "data": body.TemplateData, "tracking": body.TrackingID})
+		fmt.Fprintf(w, `{"error":0,"message":"Success","data":{"msg_id":"zmsg-%d","sent_time":"1733540000000"}}`, f.n)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func zaloChannel(db *gorm.DB, srv *httptest.Server, now time.Time) *message.ZaloZNS {
+	z := message.NewZaloZNS(message.ZaloConfig{APIURL: srv.URL, OAuthURL: srv.URL, AppID: "app-1", AppSecret: "app-secret",
+		OASecret: "oa-secret", RefreshToken: "ref-0",
+		Templates: map[string]string{"confirmation.vi": "tpl-confirm-vi", "data_code": "tpl-code"}}, db)
+	z.Now = func() time.Time { return now }
+	return z
+}
+
+func enqueueKind(t *testing.T, db *gorm.DB, to, kind, lang string, params map[string]any, at time.Time) *message.Message {
+	t.Helper()
+	p, _ := json.Marshal(params)
+	m := &message.Message{To: to, Body: "Lantern: test " + kind, Lang: lang, Kind: kind, Params: string(p), NextAttemptAt: at}
+	if err := message.Enqueue(db, m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// Zalo first, SMS behind it: a number without Zalo, and a kind without an
+// approved template, fall back to SMS at once; each is sent once, on one
+// channel, and says so.
+func TestZaloFirstThenSMS(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		zalo := newFakeZalo()
+		zalo.noZalo["84912000002"] = true
+		zs := httptest.NewServer(zalo)
+		defer zs.Close()
+		gw := &gateway{accepted: map[string]int{}}
+		gs := httptest.NewServer(gw)
+		defer gs.Close()
+		s := &message.Sender{DB: db, Channels: []message.Channel{zaloChannel(db, zs, t0),
+			message.DriverChannel{ChannelName: message.ChannelSMS, Driver: message.NewHTTPDriver(gs.URL, "tok")}}}
+		a := enqueueKind(t, db, "+84912000001", "confirmation", "vi", map[string]any{"Event": "Chiếu phim", "Code": "ABC2345"}, t0)
+		b := enqueueKind(t, db, "+84912000002", "confirmation", "vi", map[string]any{"Event": "Chiếu phim"}, t0)
+		c := enqueueKind(t, db, "+84912000003", "reminder", "vi", nil, t0)
+		if n, err := s.RunOnce(t.Context(), t0); err != nil || n != 3 {
+			t.Fatalf("RunOnce: %d %v", n, err)
+		}
+		ma, mb, mc := reload(t, db, a.ID), reload(t, db, b.ID), reload(t, db, c.ID)
+		if ma.Status != message.StatusSent || ma.Channel != message.ChannelZalo || ma.ProviderID != "zmsg-1" {
+			t.Errorf("a: %s via %s (%s)", ma.Status, ma.Channel, ma.ProviderID)
+		}
+		if mb.Status != message.StatusSent || mb.Channel != message.ChannelSMS || !strings.Contains(mb.ChannelLog, "no Zalo account on this number (-118)") {
+			t.Errorf("b: %s via %s, log %q", mb.Status, mb.Channel, mb.ChannelLog)
+		}
+		if mc.Status != message.StatusSent || mc.Channel != message.ChannelSMS || !strings.Contains(mc.ChannelLog, "no approved Zalo template") {
+			t.Errorf("c: %s via %s, log %q", mc.Status, mc.Channel, mc.ChannelLog)
+		}
+		if len(zalo.sent) != 1 || zalo.sent[0]["phone"] != "84912000001" || zalo.sent[0]["data"].(map[string]string)["Code"] != "ABC2345" {
+			t.Errorf("zalo got %+v", zalo.sent)
+		}
+		if gw.calls != 2 || len(gw.accepted) != 2 {
+			t.Errorf("the SMS gateway got %d calls for %d messages", gw.calls, len(gw.accepted))
+		}
+		if zalo.refreshes != 1 {
+			t.Errorf("%d token renewals, want 1 (the seed)", zalo.refreshes)
+		}
+		// Nothing is sent again.
+		if n, _ := s.RunOnce(t.Context(), t0.Add(time.Hour)); n != 0 || len(zalo.sent) != 1 || gw.calls != 2 {
+			t.Errorf("second run sent again: %d", n)
+		}
+	})
+}
+
+// A refused access token is renewed once and the message goes; several
+// instances renewing at once spend the single-use refresh token once.
+func TestZaloTokenRenewedOnceAcrossInstances(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		zalo := newFakeZalo()
+		zs := httptest.NewServer(zalo)
+		defer zs.Close()
+		first := enqueueKind(t, db, "+84912000011", "confirmation", "vi", nil, t0)
+		s := &message.Sender{DB: db, Channels: []message.Channel{zaloChannel(db, zs, t0)}}
+		if _, err := s.RunOnce(t.Context(), t0); err != nil {
+			t.Fatal(err)
+		}
+		if m := reload(t, db, first.ID); m.Status != message.StatusSent {
+			t.Fatalf("first: %s %s", m.Status, m.LastError)
+		}
+		// Zalo revokes the token (it expired early): the next sends renew.
+		zalo.mu.Lock()
+		zalo.access = "revoked"
+		zalo.mu.Unlock()
+		var ids []uint
+		for i := 0; i < 6; i++ {
+			ids = append(ids, enqueueKind(t, db, fmt.Sprintf("+8491200002%d", i), "confirmation", "vi", nil, t0).ID)
+		}
+		var wg sync.WaitGroup
+		for i := 0; i < 3; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s := &message.Sender{DB: db, Batch: 2, Channels: []message.Channel{zaloChannel(db, zs, t0)}}
+				for {
+					n, err := s.RunOnce(t.Context(), t0)
+					if err != nil || n == 0 {
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if m := reload(t, db, id); m.Status != message.StatusSent || m.Channel != message.ChannelZalo {
+				t.Errorf("message %d: %s (%s)", id, m.Status, m.LastError)
+			}
+		}
+		if zalo.refreshes != 2 || zalo.spent != 0 {
+			t.Errorf("%d renewals (want 2), %d refresh tokens spent twice", zalo.refreshes, zalo.spent)
+		}
+		if len(zalo.sent) != 7 {
+			t.Errorf("zalo got %d messages, want 7 (none twice)", len(zalo.sent))
+		}
+	})
+}
+
+// Decree 91/2020: service messages wait out the night where the recipient
+// is (22:00–07:00); one-time codes do not.
+func TestQuietHoursWhereTheRecipientIs(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		gw := &gateway{accepted: map[string]int{}}
+		gs := httptest.NewServer(gw)
+		defer gs.Close()
+		s := &message.Sender{DB: db, Driver: message.NewHTTPDriver(gs.URL, "")}
+		night := time.Date(2026, 12, 7, 16, 0, 0, 0, time.UTC) // 23:00 in Vietnam
+		reminder := enqueueKind(t, db, "+84912000031", "reminder", "vi", nil, night)
+		code := enqueueKind(t, db, "+84912000032", "data_code", "vi", nil, night)
+		if _, err := s.RunOnce(t.Context(), night); err != nil {
+			t.Fatal(err)
+		}
+		r := reload(t, db, reminder.ID)
+		wake := time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC) // 07:00 in Vietnam
+		if r.Status != message.StatusQueued || r.HeldReason != message.HeldQuietHours || !r.NextAttemptAt.Equal(wake) || r.Attempts != 0 {
+			t.Errorf("reminder at 23:00: %s held %q until %s, %d attempts", r.Status, r.HeldReason, r.NextAttemptAt, r.Attempts)
+		}
+		if c := reload(t, db, code.ID); c.Status != message.StatusSent {
+			t.Errorf("one-time code at 23:00: %s", c.Status)
+		}
+		// 06:30 in Vietnam is still night; 07:30 in Manila is not.
+		early := time.Date(2026, 12, 7, 23, 30, 0, 0, time.UTC)
+		vn := enqueueKind(t, db, "+84912000033", "promotion", "vi", nil, early)
+		ph := enqueueKind(t, db, "+639171234567", "promotion", "en", nil, early)
+		if _, err := s.RunOnce(t.Context(), early); err != nil {
+			t.Fatal(err)
+		}
+		if m := reload(t, db, vn.ID); m.Status != message.StatusQueued {
+			t.Errorf("Vietnam at 06:30: %s", m.Status)
+		}
+		if m := reload(t, db, ph.ID); m.Status != message.StatusSent {
+			t.Errorf("Philippines at 07:30: %s", m.Status)
+		}
+		// At 07:00 the held reminder goes.
+		if _, err := s.RunOnce(t.Context(), wake); err != nil {
+			t.Fatal(err)
+		}
+		if r := reload(t, db, reminder.ID); r.Status != message.StatusSent || r.HeldReason != "" {
+			t.Errorf("reminder at 07:00: %s held %q", r.Status, r.HeldReason)
+		}
+	})
+}
+
+// The webhook's signature, and a delivery receipt.
+func TestZaloDeliveryEvent(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		cfg := message.ZaloConfig{AppID: "app-1", OASecret: "oa-secret"}
+		m := enqueueKind(t, db, "+84912000041", "confirmation", "vi", nil, t0)
+		db.Model(&message.Message{}).Where("id = ?", m.ID).Updates(map[string]any{"status": message.StatusSent, "channel": message.ChannelZalo, "provider_id": "zmsg-9"})
+		body := []byte(`{"app_id":"app-1","event_name":"user_received_message","timestamp":"1733540000000","message":{"msg_id":"zmsg-9","tracking_id":"lantern-1"}}`)
+		sum := sha256.Sum256([]byte("app-1" + string(body) + "1733540000000" + "oa-secret"))
+		if _, ok := message.ZaloSignatureOK(cfg, body, "mac="+hex.EncodeToString(sum[:])); !ok {
+			t.Fatal("a genuine signature refused")
+		}
+		for _, bad := range []string{"", "mac=00", "mac=" + hex.EncodeToString(sum[:1])} {
+			if _, ok := message.ZaloSignatureOK(cfg, body, bad); ok {
+				t.Errorf("signature %q accepted", bad)
+			}
+		}
+		if ok, err := message.ZaloEvent(t.Context(), db, body, t0); err != nil || !ok {
+			t.Fatalf("event: %v %v", ok, err)
+		}
+		if got := reload(t, db, m.ID); got.DeliveredAt == nil {
+			t.Error("not marked delivered")
+		}
+	})
+}
