@@ -25,6 +25,9 @@ type Page struct {
 	Now       time.Time
 	// NoIndex keeps personal pages (tickets) out of search engines.
 	NoIndex bool
+	// Wide gives the page a wider column (72rem instead of 46rem) for
+	// tables of many columns that would be cut on a laptop.
+	Wide    bool
 	BaseURL string
 }
 
