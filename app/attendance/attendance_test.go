@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -164,22 +165,43 @@ func TestSearchFoldsDiacriticsAndParsesPhones(t *testing.T) {
 		ctx := t.Context()
 		ev := testutil.Event(t, db, testutil.EventOpts{})
 		duc := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Nguyễn Văn Đức", Phone: "+84912345678"})
-		testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Nguyễn Thị Lan"})
-		testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "50%_off"})
+		lan := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Nguyễn Thị Lan", Phone: "+84987652468"})
+		testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "50%_off", Phone: "-"})
+		// Codes as registration makes them (testutil's are mostly digits).
+		db.Model(duc).Update("code", "K7M2QX")
+		db.Model(lan).Update("code", "HR4W9P")
 		cases := []struct {
 			q    string
-			want int
+			want []uint
 		}{
-			{"ĐỨC", 1}, {"duc", 1}, {"nguyen", 2}, {"0912.345.678", 1}, {"+84 912 345 678", 1},
-			{"0912 000 000", 0}, {"%", 1}, {"_", 1}, {strings.ToLower(duc.Code), 1}, {"", 0},
+			{"ĐỨC", []uint{duc.ID}}, {"duc", []uint{duc.ID}}, {"nguyen", []uint{lan.ID, duc.ID}},
+			{"0912.345.678", []uint{duc.ID}}, {"+84 912 345 678", []uint{duc.ID}},
+			{"0912 000 000", nil}, {"%", []uint{0}}, {"_", []uint{0}}, {"", nil},
+			// The code, whole or in part, however typed.
+			{"k7m2qx", []uint{duc.ID}}, {"K7M-2QX", []uint{duc.ID}}, {"7m2", []uint{duc.ID}}, {"w9p", []uint{lan.ID}},
+			// The last digits, as the roster shows them.
+			{"5678", []uint{duc.ID}}, {"…5678", []uint{duc.ID}}, {"...5678", []uint{duc.ID}}, {"678", []uint{duc.ID}},
+			{"2468", []uint{lan.ID}}, {"1234", nil},
+			// Two characters are too few to search inside codes.
+			{"QX", nil},
 		}
 		for _, c := range cases {
 			got, err := attendance.Search(ctx, db, ev.ID, c.q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != c.want {
-				t.Errorf("Search(%q) = %d results, want %d", c.q, len(got), c.want)
+			var ids []uint
+			for _, r := range got {
+				ids = append(ids, r.ID)
+			}
+			if len(c.want) == 1 && c.want[0] == 0 { // one match, the odd name
+				if len(ids) != 1 || ids[0] == duc.ID || ids[0] == lan.ID {
+					t.Errorf("Search(%q) = %v, want the registration named 50%%_off", c.q, ids)
+				}
+				continue
+			}
+			if !slices.Equal(ids, c.want) {
+				t.Errorf("Search(%q) = %v, want %v", c.q, ids, c.want)
 			}
 		}
 	})

@@ -285,28 +285,49 @@ func Roster(ctx context.Context, db *gorm.DB, eventID uint) ([]RosterEntry, erro
 const SearchLimit = 20
 
 // Search finds people on an event's roster by phone number (however typed),
-// by name ignoring case and diacritics ("duc" finds "Đức"), or by code.
+// by the last digits of their number as the roster shows them ("…5678",
+// "5678": three digits or more), by name ignoring case and diacritics ("duc"
+// finds "Đức"), or by their code or part of it (three characters or more).
 func Search(ctx context.Context, db *gorm.DB, eventID uint, q string) ([]RosterEntry, error) {
 	q = textnorm.Clean(q)
 	if q == "" || len(q) > 120 {
 		return nil, nil
 	}
 	query := rosterQuery(db.WithContext(ctx), eventID)
-	digits := 0
-	for _, r := range q {
+	digits := strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
-			digits++
+			return r
 		}
-	}
-	if n, err := phone.Parse(q); err == nil && digits >= 8 {
+		return -1
+	}, q)
+	code := NormaliseCode(q)
+	codeLike := "%" + escapeLike(code) + "%"
+	if n, err := phone.Parse(q); err == nil && len(digits) >= 8 {
 		query = query.Where("r.phone = ?", n.E164)
+	} else if len(digits) >= 3 && phoneTail(q) {
+		// The tail of a number (or digits of a code).
+		query = query.Where("(r.phone LIKE ? OR r.code LIKE ? ESCAPE '!')", "%"+digits, codeLike)
+	} else if len(code) >= 3 {
+		like := "%" + escapeLike(textnorm.Fold(q)) + "%"
+		query = query.Where("(r.name_folded LIKE ? ESCAPE '!' OR r.code LIKE ? ESCAPE '!')", like, codeLike)
 	} else {
 		like := "%" + escapeLike(textnorm.Fold(q)) + "%"
-		query = query.Where("(r.name_folded LIKE ? ESCAPE '!' OR r.code = ?)", like, NormaliseCode(q))
+		query = query.Where("(r.name_folded LIKE ? ESCAPE '!' OR r.code = ?)", like, code)
 	}
 	var out []RosterEntry
 	err := query.Order("r.name_folded, r.id").Limit(SearchLimit).Scan(&out).Error
 	return out, err
+}
+
+// phoneTail tells whether q is only digits with what people type around the
+// end of a number ("…5678", "...5678", "*5678", "56 78").
+func phoneTail(q string) bool {
+	for _, r := range q {
+		if (r < '0' || r > '9') && !strings.ContainsRune(" .…*x-", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // escapeLike escapes LIKE wildcards with '!'.
