@@ -2,6 +2,7 @@ package attendance_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"slices"
@@ -13,9 +14,11 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/attendance"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/testutil"
+	"github.com/lantern-ngo/lantern/app/user"
 )
 
 func TestMain(m *testing.M) { os.Exit(testutil.Main(m)) }
@@ -52,8 +55,14 @@ func TestEventStatsWorkedExample(t *testing.T) {
 		r3 := reg(testutil.RegistrationOpts{Kind: registration.KindGroup, Size: 5, Phone: "-"}) // group of 5, present
 		r4 := reg(testutil.RegistrationOpts{Sex: "female", AgeBand: "16_17", Status: registration.StatusWaitlisted})
 		reg(testutil.RegistrationOpts{Sex: "male", AgeBand: "25_59", Status: registration.StatusCancelled})
-		for _, id := range []uint{r1.ID, r3.ID, r4.ID} {
+		for _, id := range []uint{r1.ID, r3.ID} {
 			checkIn(t, db, ev.ID, id, now)
+		}
+		// Present while on the waiting list: a check-in sent from a phone
+		// that was offline (batches record what the door saw), or a row
+		// from before waiting-list admission existed.
+		if err := db.Create(&attendance.Attendance{EventID: ev.ID, RegistrationID: r4.ID, CheckedInAt: now, Source: attendance.SourceRoster, CreatedAt: now}).Error; err != nil {
+			t.Fatal(err)
 		}
 		if _, err := attendance.AddWalkIn(ctx, db, attendance.WalkIn{EventID: ev.ID, Sex: "female", AgeBand: "under_16"}, now); err != nil {
 			t.Fatal(err)
@@ -156,6 +165,51 @@ func TestCheckInKeepsEarliestTimeAndDistrustsClocks(t *testing.T) {
 		res, _ = attendance.CheckIn(ctx, db, attendance.CheckInInput{EventID: ev.ID, RegistrationID: r2.ID, At: now.AddDate(1, 0, 0)}, now)
 		if !res.Attendance.CheckedInAt.Equal(now) {
 			t.Errorf("future device time kept: %v", res.Attendance.CheckedInAt)
+		}
+	})
+}
+
+// A person on the waiting list is not checked in silently: the door is
+// told (Conflict), and letting them in confirms their registration, taking
+// a seat beyond capacity if need be, in the same transaction.
+func TestCheckInOfTheWaitingList(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		now := time.Now().UTC()
+		ev := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -10 * time.Minute, Capacity: 1})
+		db.Exec("UPDATE events SET seats_taken = 1 WHERE id = ?", ev.ID) // fully booked
+		staff := testutil.Staff(t, db, user.RoleTrainer)
+		w := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Status: registration.StatusWaitlisted})
+		in := attendance.CheckInInput{EventID: ev.ID, RegistrationID: w.ID, ByID: staff.ID}
+		_, err := attendance.CheckIn(ctx, db, in, now)
+		if apperr.KindOf(err) != apperr.Conflict || apperr.KeyOf(err) != "error.checkin.waitlisted" {
+			t.Fatalf("check-in of a waitlisted person: %v, want the waiting-list conflict", err)
+		}
+		var n int64
+		db.Model(&attendance.Attendance{}).Where("registration_id = ?", w.ID).Count(&n)
+		if n != 0 {
+			t.Fatal("the refused check-in was recorded")
+		}
+		in.Admit = true
+		res, err := attendance.CheckIn(ctx, db, in, now)
+		if err != nil || !res.New || !res.Admitted {
+			t.Fatalf("admit: %+v, %v", res, err)
+		}
+		var got registration.Registration
+		db.Take(&got, w.ID)
+		var seats int
+		db.Raw("SELECT seats_taken FROM events WHERE id = ?", ev.ID).Scan(&seats)
+		if got.Status != registration.StatusConfirmed || got.ConfirmedAt == nil || seats != 2 {
+			t.Errorf("after admission: status %s, seats taken %d; want confirmed and 2 (over the capacity of 1)", got.Status, seats)
+		}
+		db.Table("audit_logs").Where("action = ? AND entity_id = ?", "registration.admit_at_door", fmt.Sprint(w.ID)).Count(&n)
+		if n != 1 {
+			t.Errorf("admission audit rows = %d, want 1", n)
+		}
+		// Checking them in again is the usual "already there".
+		in.Admit = false
+		if res, err := attendance.CheckIn(ctx, db, in, now); err != nil || res.New || res.Admitted {
+			t.Errorf("second check-in: %+v, %v", res, err)
 		}
 	})
 }

@@ -26,6 +26,9 @@ type CheckInInput struct {
 	// At is when it happened on the device (zero: now). A device clock is not
 	// trusted beyond reason: see clampTime.
 	At time.Time
+	// Admit lets in a person on the waiting list: staff at the door saw the
+	// warning and chose to (see CheckIn).
+	Admit bool
 }
 
 // CheckInResult tells what a check-in did.
@@ -33,18 +36,46 @@ type CheckInResult struct {
 	Attendance Attendance
 	// New is false when the person was already checked in: the first time is kept.
 	New bool
+	// Admitted: the person left the waiting list to come in (in.Admit).
+	Admitted bool
 }
 
 // CheckIn records that a registered person is present. It is idempotent:
 // checking the same person in again, from any phone and at the same moment,
 // keeps one row with the earliest time.
+//
+// A person on the waiting list has no seat: without in.Admit nothing is
+// written and the error (Conflict, "error.checkin.waitlisted") lets the
+// staff at the door decide. With in.Admit the registration is confirmed (a
+// seat taken even beyond capacity: registration.AdmitAtDoorTx) and the
+// check-in recorded, in one transaction. See docs/ATTENDANCE.md.
 func CheckIn(ctx context.Context, db *gorm.DB, in CheckInInput, now time.Time) (*CheckInResult, error) {
 	var res *CheckInResult
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := registrationOf(tx, in.EventID, in.RegistrationID); err != nil {
+		reg, err := registrationOf(tx, in.EventID, in.RegistrationID)
+		if err != nil {
 			return err
 		}
+		admitted := false
+		if reg.Status == registration.StatusWaitlisted {
+			var present int64
+			if err := tx.Model(&Attendance{}).Where("registration_id = ?", reg.ID).Count(&present).Error; err != nil {
+				return err
+			}
+			if present == 0 {
+				if !in.Admit {
+					return apperr.New(apperr.Conflict, "error.checkin.waitlisted")
+				}
+				if _, err := registration.AdmitAtDoorTx(tx, reg.ID, in.ByID, now); err != nil {
+					return err
+				}
+				admitted = true
+			}
+		}
 		r, err := checkIn(tx, in, now, true)
+		if r != nil {
+			r.Admitted = admitted
+		}
 		res = r
 		return err
 	})

@@ -20,7 +20,7 @@ type Page struct {
 	csrf      func() string
 	User      *user.User
 	Flash     string
-	FlashKind string // "ok" or "error"
+	FlashKind string // "ok", "warn" or "error"
 	Langs     []string
 	Now       time.Time
 	// NoIndex keeps personal pages (tickets) out of search engines.
@@ -76,6 +76,10 @@ func (p Page) HasRole(roles ...string) bool {
 	return p.User.Has(rs...)
 }
 
+// warnFlashes are the flash messages that report something not done (shown
+// as a warning, not as a success).
+var warnFlashes = map[string]bool{"register_waitlisted": true, "checkin_waitlisted": true}
+
 // page builds the Page of the current request.
 func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 	t := translator(c)
@@ -107,6 +111,9 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 		// Flash messages travel as an i18n key in the redirect, never as text.
 		p.Flash = t.T("flash." + f)
 		p.FlashKind = "ok"
+		if warnFlashes[f] {
+			p.FlashKind = "warn"
+		}
 	}
 	return p
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/testutil"
 	"github.com/lantern-ngo/lantern/app/user"
 )
@@ -80,6 +81,61 @@ func TestBrowserRosterFilter(t *testing.T) {
 			if !slices.Equal(got, []string{fmt.Sprint(want)}) {
 				t.Errorf("server search %q found %v, want only %d", q, got, want)
 			}
+		}
+	})
+}
+
+// A trainer types the code of someone on the waiting list on a phone with
+// JavaScript: the phone does not queue a check-in; the page warns, in
+// Vietnamese, and checks the person in only after "Let in from the waiting
+// list". A tap on a waitlisted line of the roster warns the same way.
+func TestBrowserWaitlistedCodeAtTheDoor(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		b := newBrowser(t, db)
+		now := time.Now().UTC()
+		ev := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: 30 * time.Minute, Capacity: 1})
+		tr := testutil.Staff(t, db, user.RoleTrainer)
+		testutil.AssignTrainer(t, db, ev.ID, tr.ID)
+		testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Nguyễn Văn Đức"})
+		w := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Phạm Thị Chờ", Status: registration.StatusWaitlisted})
+		w2 := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Lê Văn Đợi", Status: registration.StatusWaitlisted})
+		present := func(id uint) bool {
+			var n int64
+			db.Table("attendances").Where("registration_id = ?", id).Count(&n)
+			return n == 1
+		}
+		b.login(t, "vi", tr)
+		page := fmt.Sprintf("/vi/staff/events/%d/checkin", ev.ID)
+		b.navigate(t, page)
+		b.waitVisible(t, "#roster")
+
+		b.fill(t, "#code", strings.ToLower(w.Code))
+		b.click(t, "#code-form button[type=submit]")
+		b.waitVisible(t, "#last.waitlisted")
+		if got := b.text(t, "p.flash"); got != "Người này đang trong danh sách chờ, chưa có chỗ: chưa điểm danh." {
+			t.Errorf("warning = %q", got)
+		}
+		if got := evalAs[string](t, b, `getComputedStyle(document.querySelector('p.flash')).color`); got == "rgb(29, 107, 47)" {
+			t.Error("the warning is styled as a success (green)")
+		}
+		if n := evalAs[int](t, b, fmt.Sprintf(`JSON.parse(localStorage.getItem("lantern.checkin.queue.%d") || "[]").length`, ev.ID)); n != 0 || present(w.ID) {
+			t.Fatalf("the waitlisted code was checked in (queued %d, present %v)", n, present(w.ID))
+		}
+		b.noHorizontalScroll(t)
+		b.click(t, "#last.waitlisted form button")
+		b.waitVisible(t, "#last.present")
+		if got := b.text(t, "p.flash"); got != "Đã cho vào từ danh sách chờ: đăng ký được xác nhận và đã điểm danh." {
+			t.Errorf("after letting in: %q", got)
+		}
+		if !present(w.ID) {
+			t.Error("not checked in after being let in")
+		}
+
+		// The roster's "Present" on a waitlisted line asks too.
+		b.click(t, fmt.Sprintf("#roster-%d form button", w2.ID))
+		b.waitVisible(t, "#last.waitlisted")
+		if !strings.Contains(b.text(t, "#last.waitlisted"), "Lê Văn Đợi") || present(w2.ID) {
+			t.Error("a tap on a waitlisted line must warn and check nobody in")
 		}
 	})
 }
