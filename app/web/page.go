@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -63,6 +64,16 @@ func (p Page) LangName(lang string) string {
 
 // Local converts a UTC time to the programme's time zone for display.
 func (p Page) Local(t time.Time, tz string) time.Time { return locale.In(t, tz) }
+
+// Here tells the staff navigation whether the page is under prefix (the
+// path after /{lang}, query left out), or is prefix itself when exact.
+func (p Page) Here(prefix string, exact bool) bool {
+	path, _, _ := strings.Cut(p.Path, "?")
+	if exact || path == prefix {
+		return path == prefix
+	}
+	return strings.HasPrefix(path, strings.TrimSuffix(prefix, "/")+"/")
+}
 
 // HasRole tells a template whether the staff member holds a role.
 func (p Page) HasRole(roles ...string) bool {
