@@ -116,4 +116,3 @@ func safeNext(next string) string {
 	}
 	return next
 }
-
