@@ -2,8 +2,10 @@ package attendance_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,9 +14,11 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/attendance"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/testutil"
+	"github.com/lantern-ngo/lantern/app/user"
 )
 
 func TestMain(m *testing.M) { os.Exit(testutil.Main(m)) }
@@ -51,8 +55,14 @@ func TestEventStatsWorkedExample(t *testing.T) {
 		r3 := reg(testutil.RegistrationOpts{Kind: registration.KindGroup, Size: 5, Phone: "-"}) // group of 5, present
 		r4 := reg(testutil.RegistrationOpts{Sex: "female", AgeBand: "16_17", Status: registration.StatusWaitlisted})
 		reg(testutil.RegistrationOpts{Sex: "male", AgeBand: "25_59", Status: registration.StatusCancelled})
-		for _, id := range []uint{r1.ID, r3.ID, r4.ID} {
+		for _, id := range []uint{r1.ID, r3.ID} {
 			checkIn(t, db, ev.ID, id, now)
+		}
+		// Present while on the waiting list: a check-in sent from a phone
+		// that was offline (batches record what the door saw), or a row
+		// from before waiting-list admission existed.
+		if err := db.Create(&attendance.Attendance{EventID: ev.ID, RegistrationID: r4.ID, CheckedInAt: now, Source: attendance.SourceRoster, CreatedAt: now}).Error; err != nil {
+			t.Fatal(err)
 		}
 		if _, err := attendance.AddWalkIn(ctx, db, attendance.DefaultWindow, attendance.WalkIn{EventID: ev.ID, Sex: "female", AgeBand: "under_16"}, now); err != nil {
 			t.Fatal(err)
@@ -159,27 +169,93 @@ func TestCheckInKeepsEarliestTimeAndDistrustsClocks(t *testing.T) {
 	})
 }
 
+// A person on the waiting list is not checked in silently: the door is
+// told (Conflict), and letting them in confirms their registration, taking
+// a seat beyond capacity if need be, in the same transaction.
+func TestCheckInOfTheWaitingList(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		now := time.Now().UTC()
+		ev := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -10 * time.Minute, Capacity: 1})
+		db.Exec("UPDATE events SET seats_taken = 1 WHERE id = ?", ev.ID) // fully booked
+		staff := testutil.Staff(t, db, user.RoleTrainer)
+		w := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Status: registration.StatusWaitlisted})
+		in := attendance.CheckInInput{EventID: ev.ID, RegistrationID: w.ID, ByID: staff.ID}
+		_, err := attendance.CheckIn(ctx, db, attendance.DefaultWindow, in, now)
+		if apperr.KindOf(err) != apperr.Conflict || apperr.KeyOf(err) != "error.checkin.waitlisted" {
+			t.Fatalf("check-in of a waitlisted person: %v, want the waiting-list conflict", err)
+		}
+		var n int64
+		db.Model(&attendance.Attendance{}).Where("registration_id = ?", w.ID).Count(&n)
+		if n != 0 {
+			t.Fatal("the refused check-in was recorded")
+		}
+		in.Admit = true
+		res, err := attendance.CheckIn(ctx, db, attendance.DefaultWindow, in, now)
+		if err != nil || !res.New || !res.Admitted {
+			t.Fatalf("admit: %+v, %v", res, err)
+		}
+		var got registration.Registration
+		db.Take(&got, w.ID)
+		var seats int
+		db.Raw("SELECT seats_taken FROM events WHERE id = ?", ev.ID).Scan(&seats)
+		if got.Status != registration.StatusConfirmed || got.ConfirmedAt == nil || seats != 2 {
+			t.Errorf("after admission: status %s, seats taken %d; want confirmed and 2 (over the capacity of 1)", got.Status, seats)
+		}
+		db.Table("audit_logs").Where("action = ? AND entity_id = ?", "registration.admit_at_door", fmt.Sprint(w.ID)).Count(&n)
+		if n != 1 {
+			t.Errorf("admission audit rows = %d, want 1", n)
+		}
+		// Checking them in again is the usual "already there".
+		in.Admit = false
+		if res, err := attendance.CheckIn(ctx, db, attendance.DefaultWindow, in, now); err != nil || res.New || res.Admitted {
+			t.Errorf("second check-in: %+v, %v", res, err)
+		}
+	})
+}
+
 func TestSearchFoldsDiacriticsAndParsesPhones(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
 		ctx := t.Context()
 		ev := testutil.Event(t, db, testutil.EventOpts{})
 		duc := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Nguyễn Văn Đức", Phone: "+84912345678"})
-		testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Nguyễn Thị Lan"})
-		testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "50%_off"})
+		lan := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "Nguyễn Thị Lan", Phone: "+84987652468"})
+		testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Name: "50%_off", Phone: "-"})
+		// Codes as registration makes them (testutil's are mostly digits).
+		db.Model(duc).Update("code", "K7M2QX")
+		db.Model(lan).Update("code", "HR4W9P")
 		cases := []struct {
 			q    string
-			want int
+			want []uint
 		}{
-			{"ĐỨC", 1}, {"duc", 1}, {"nguyen", 2}, {"0912.345.678", 1}, {"+84 912 345 678", 1},
-			{"0912 000 000", 0}, {"%", 1}, {"_", 1}, {strings.ToLower(duc.Code), 1}, {"", 0},
+			{"ĐỨC", []uint{duc.ID}}, {"duc", []uint{duc.ID}}, {"nguyen", []uint{lan.ID, duc.ID}},
+			{"0912.345.678", []uint{duc.ID}}, {"+84 912 345 678", []uint{duc.ID}},
+			{"0912 000 000", nil}, {"%", []uint{0}}, {"_", []uint{0}}, {"", nil},
+			// The code, whole or in part, however typed.
+			{"k7m2qx", []uint{duc.ID}}, {"K7M-2QX", []uint{duc.ID}}, {"7m2", []uint{duc.ID}}, {"w9p", []uint{lan.ID}},
+			// The last digits, as the roster shows them.
+			{"5678", []uint{duc.ID}}, {"…5678", []uint{duc.ID}}, {"...5678", []uint{duc.ID}}, {"678", []uint{duc.ID}},
+			{"2468", []uint{lan.ID}}, {"1234", nil},
+			// Two characters are too few to search inside codes.
+			{"QX", nil},
 		}
 		for _, c := range cases {
 			got, err := attendance.Search(ctx, db, ev.ID, c.q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != c.want {
-				t.Errorf("Search(%q) = %d results, want %d", c.q, len(got), c.want)
+			var ids []uint
+			for _, r := range got {
+				ids = append(ids, r.ID)
+			}
+			if len(c.want) == 1 && c.want[0] == 0 { // one match, the odd name
+				if len(ids) != 1 || ids[0] == duc.ID || ids[0] == lan.ID {
+					t.Errorf("Search(%q) = %v, want the registration named 50%%_off", c.q, ids)
+				}
+				continue
+			}
+			if !slices.Equal(ids, c.want) {
+				t.Errorf("Search(%q) = %v, want %v", c.q, ids, c.want)
 			}
 		}
 	})

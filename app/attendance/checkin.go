@@ -26,6 +26,9 @@ type CheckInInput struct {
 	// At is when it happened on the device (zero: now). A device clock is not
 	// trusted beyond reason: see Window.Clamp.
 	At time.Time
+	// Admit lets in a person on the waiting list: staff at the door saw the
+	// warning and chose to (see CheckIn).
+	Admit bool
 }
 
 // CheckInResult tells what a check-in did.
@@ -37,12 +40,20 @@ type CheckInResult struct {
 	// later undo recorded on another phone decides (the person is not
 	// present; Attendance is empty).
 	Status string
+	// Admitted: the person left the waiting list to come in (in.Admit).
+	Admitted bool
 }
 
 // CheckIn records that a registered person is present, if the session
 // takes check-ins at now (w). It is idempotent: checking the same person in
 // again, from any phone and at the same moment, keeps one row with the
 // earliest time of the present stay.
+//
+// A person on the waiting list has no seat: without in.Admit nothing is
+// written and the error (Conflict, "error.checkin.waitlisted") lets the
+// staff at the door decide. With in.Admit the registration is confirmed (a
+// seat taken even beyond capacity: registration.AdmitAtDoorTx) and the
+// check-in recorded, in one transaction. See docs/ATTENDANCE.md.
 func CheckIn(ctx context.Context, db *gorm.DB, w Window, in CheckInInput, now time.Time) (*CheckInResult, error) {
 	var res *CheckInResult
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -50,12 +61,32 @@ func CheckIn(ctx context.Context, db *gorm.DB, w Window, in CheckInInput, now ti
 		if err != nil {
 			return err
 		}
+		reg, err := registrationOf(tx, in.EventID, in.RegistrationID)
+		if err != nil {
+			return err
+		}
+		admitted := false
+		if reg.Status == registration.StatusWaitlisted {
+			var present int64
+			if err := tx.Model(&Attendance{}).Where("registration_id = ?", reg.ID).Count(&present).Error; err != nil {
+				return err
+			}
+			if present == 0 {
+				if !in.Admit {
+					return apperr.New(apperr.Conflict, "error.checkin.waitlisted")
+				}
+				if _, err := registration.AdmitAtDoorTx(tx, reg.ID, in.ByID, now); err != nil {
+					return err
+				}
+				admitted = true
+			}
+		}
 		in.At = w.Clamp(s, in.At, now)
 		a, err := observeCheckIn(tx, in, now)
 		if err != nil {
 			return err
 		}
-		res = &CheckInResult{New: a.Status == StatusCheckedIn, Status: a.Status}
+		res = &CheckInResult{New: a.Status == StatusCheckedIn, Status: a.Status, Admitted: admitted}
 		if !a.Present {
 			return nil
 		}
@@ -210,28 +241,49 @@ func Roster(ctx context.Context, db *gorm.DB, eventID uint) ([]RosterEntry, erro
 const SearchLimit = 20
 
 // Search finds people on an event's roster by phone number (however typed),
-// by name ignoring case and diacritics ("duc" finds "Đức"), or by code.
+// by the last digits of their number as the roster shows them ("…5678",
+// "5678": three digits or more), by name ignoring case and diacritics ("duc"
+// finds "Đức"), or by their code or part of it (three characters or more).
 func Search(ctx context.Context, db *gorm.DB, eventID uint, q string) ([]RosterEntry, error) {
 	q = textnorm.Clean(q)
 	if q == "" || len(q) > 120 {
 		return nil, nil
 	}
 	query := rosterQuery(db.WithContext(ctx), eventID)
-	digits := 0
-	for _, r := range q {
+	digits := strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
-			digits++
+			return r
 		}
-	}
-	if n, err := phone.Parse(q); err == nil && digits >= 8 {
+		return -1
+	}, q)
+	code := NormaliseCode(q)
+	codeLike := "%" + escapeLike(code) + "%"
+	if n, err := phone.Parse(q); err == nil && len(digits) >= 8 {
 		query = query.Where("r.phone = ?", n.E164)
+	} else if len(digits) >= 3 && phoneTail(q) {
+		// The tail of a number (or digits of a code).
+		query = query.Where("(r.phone LIKE ? OR r.code LIKE ? ESCAPE '!')", "%"+digits, codeLike)
+	} else if len(code) >= 3 {
+		like := "%" + escapeLike(textnorm.Fold(q)) + "%"
+		query = query.Where("(r.name_folded LIKE ? ESCAPE '!' OR r.code LIKE ? ESCAPE '!')", like, codeLike)
 	} else {
 		like := "%" + escapeLike(textnorm.Fold(q)) + "%"
-		query = query.Where("(r.name_folded LIKE ? ESCAPE '!' OR r.code = ?)", like, NormaliseCode(q))
+		query = query.Where("(r.name_folded LIKE ? ESCAPE '!' OR r.code = ?)", like, code)
 	}
 	var out []RosterEntry
 	err := query.Order("r.name_folded, r.id").Limit(SearchLimit).Scan(&out).Error
 	return out, err
+}
+
+// phoneTail tells whether q is only digits with what people type around the
+// end of a number ("…5678", "...5678", "*5678", "56 78").
+func phoneTail(q string) bool {
+	for _, r := range q {
+		if (r < '0' || r > '9') && !strings.ContainsRune(" .…*x-", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // escapeLike escapes LIKE wildcards with '!'.

@@ -4,6 +4,7 @@
 package message
 
 import (
+	"context"
 	"time"
 
 	"gorm.io/gorm"
@@ -123,4 +124,12 @@ func split(n, single, multi int) int {
 		return 1
 	}
 	return (n + multi - 1) / multi
+}
+
+// CountByStatus counts the messages in a status (StatusFailed: the ones an
+// organiser should look at).
+func CountByStatus(ctx context.Context, db *gorm.DB, status string) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&Message{}).Where("status = ?", status).Count(&n).Error
+	return n, err
 }

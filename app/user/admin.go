@@ -47,6 +47,14 @@ func List(ctx context.Context, db *gorm.DB) ([]User, error) {
 	return out, err
 }
 
+// AwaitingSetUp counts the active accounts whose owner has not set a
+// password yet (their set-password link is still to be sent or used).
+func AwaitingSetUp(ctx context.Context, db *gorm.DB) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&User{}).Where("active = ? AND password_hash = ?", true, "").Count(&n).Error
+	return n, err
+}
+
 // Coaches returns the active accounts holding the coach role.
 func Coaches(ctx context.Context, db *gorm.DB) ([]User, error) {
 	all, err := List(ctx, db)

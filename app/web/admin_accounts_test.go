@@ -328,7 +328,7 @@ func TestSessionIdleTimeoutAndMenu(t *testing.T) {
 
 		// The back-office menu shows admin links to admins only; everyone has a profile.
 		doc := a.page("/en/staff/", http.StatusOK)
-		if doc.Find(`a[href="/en/staff/admin/accounts"]`).Length() != 1 || doc.Find(`a[href="/en/staff/admin/audit"]`).Length() != 1 {
+		if doc.Find(`.menu a[href="/en/staff/admin/accounts"]`).Length() != 1 || doc.Find(`a[href="/en/staff/admin/audit"]`).Length() != 1 {
 			t.Errorf("admin menu lacks links")
 		}
 		doc = o.page("/en/staff/", http.StatusOK)

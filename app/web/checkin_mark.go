@@ -56,8 +56,9 @@ func (s *Server) checkinCode(c *fiber.Ctx) error {
 		var res *attendance.CheckInResult
 		res, err = attendance.CheckIn(ctx, s.db, s.checkinWindow(), attendance.CheckInInput{EventID: e.ID, RegistrationID: r.ID,
 			ByID: currentUser(c).ID, Source: source}, s.now())
-		if err == nil {
-			return c.Redirect(checkinURL(c, e.ID, r.ID, flashOf(res)), fiber.StatusSeeOther)
+		var flash string
+		if flash, err = flashOf(res, err); err == nil {
+			return c.Redirect(checkinURL(c, e.ID, r.ID, flash), fiber.StatusSeeOther)
 		}
 	}
 	if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.NotFound {
@@ -66,19 +67,32 @@ func (s *Server) checkinCode(c *fiber.Ctx) error {
 	return err
 }
 
-func flashOf(res *attendance.CheckInResult) string {
+// flashOf is the message of a check-in: done, already there, superseded by
+// a later undo, let in from the waiting list, or, for a person on the
+// waiting list, the warning that nothing was recorded (the check-in page
+// then offers to let them in). Other errors are returned.
+func flashOf(res *attendance.CheckInResult, err error) (string, error) {
 	switch {
+	case err != nil:
+		if apperr.KindOf(err) == apperr.Conflict && apperr.KeyOf(err) == "error.checkin.waitlisted" {
+			return "checkin_waitlisted", nil
+		}
+		return "", err
+	case res.Admitted:
+		return "checkin_admitted", nil
 	case res.New:
-		return "checkin_done"
+		return "checkin_done", nil
 	case res.Status == attendance.StatusSuperseded:
-		return "checkin_superseded"
+		return "checkin_superseded", nil
 	}
-	return "checkin_already"
+	return "checkin_already", nil
 }
 
 type checkinMarkForm struct {
 	RegistrationID uint   `form:"registration_id"`
 	Source         string `form:"source"`
+	// Admit: the staff member saw the waiting-list warning and lets the person in.
+	Admit bool `form:"admit"`
 }
 
 // checkinMark is POST /staff/events/:id/checkin/mark: tick a person on the
@@ -97,14 +111,15 @@ func (s *Server) checkinMark(c *fiber.Ctx) error {
 		source = attendance.SourceSearch
 	}
 	res, err := attendance.CheckIn(c.UserContext(), s.db, s.checkinWindow(), attendance.CheckInInput{EventID: e.ID,
-		RegistrationID: f.RegistrationID, ByID: currentUser(c).ID, Source: source}, s.now())
+		RegistrationID: f.RegistrationID, ByID: currentUser(c).ID, Source: source, Admit: f.Admit}, s.now())
 	if attendance.IsWindowRefusal(err) {
 		return s.checkinRefused(c, e, err, func(cp *checkinPage, msg string) { cp.RosterError = msg })
 	}
+	flash, err := flashOf(res, err)
 	if err != nil {
 		return err
 	}
-	return c.Redirect(checkinURL(c, e.ID, f.RegistrationID, flashOf(res)), fiber.StatusSeeOther)
+	return c.Redirect(checkinURL(c, e.ID, f.RegistrationID, flash), fiber.StatusSeeOther)
 }
 
 // checkinUndo is POST /staff/events/:id/checkin/undo: remove a wrong

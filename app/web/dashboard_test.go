@@ -186,7 +186,7 @@ func TestDashboardAccess(t *testing.T) {
 		// The staff home shows the link to organisers only.
 		c := ta.client()
 		c.login(testutil.Staff(t, db, user.RoleOrganiser))
-		if doc := c.page("/en/staff/", http.StatusOK); doc.Find(`a[href="/en/staff/dashboard"]`).Length() != 1 {
+		if doc := c.page("/en/staff/", http.StatusOK); doc.Find(`.menu a[href="/en/staff/dashboard"]`).Length() != 1 {
 			t.Error("organiser's menu has no dashboard link")
 		}
 	})

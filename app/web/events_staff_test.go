@@ -677,7 +677,7 @@ func TestEventPagesRoles(t *testing.T) {
 		if trainer.page("/en/staff/", http.StatusOK).Find(`a[href="/en/staff/events"]`).Length() != 0 {
 			t.Error("the trainer's menu links to the events pages")
 		}
-		if admin.page("/en/staff/", http.StatusOK).Find(`a[href="/en/staff/events"]`).Length() != 1 {
+		if admin.page("/en/staff/", http.StatusOK).Find(`.menu a[href="/en/staff/events"]`).Length() != 1 {
 			t.Error("the admin's menu lacks the events pages")
 		}
 	})

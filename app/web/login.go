@@ -116,12 +116,3 @@ func safeNext(next string) string {
 	}
 	return next
 }
-
-type staffHomePage struct {
-	Page
-}
-
-// staffHome is the back office's start page: links by role.
-func (s *Server) staffHome(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "staff/home", staffHomePage{Page: s.page(c, "page.staff.title")})
-}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,11 +21,14 @@ type Page struct {
 	csrf      func() string
 	User      *user.User
 	Flash     string
-	FlashKind string // "ok" or "error"
+	FlashKind string // "ok", "warn" or "error"
 	Langs     []string
 	Now       time.Time
 	// NoIndex keeps personal pages (tickets) out of search engines.
 	NoIndex bool
+	// Wide gives the page a wider column (72rem instead of 46rem) for
+	// tables of many columns that would be cut on a laptop.
+	Wide    bool
 	BaseURL string
 }
 
@@ -61,6 +65,16 @@ func (p Page) LangName(lang string) string {
 // Local converts a UTC time to the programme's time zone for display.
 func (p Page) Local(t time.Time, tz string) time.Time { return locale.In(t, tz) }
 
+// Here tells the staff navigation whether the page is under prefix (the
+// path after /{lang}, query left out), or is prefix itself when exact.
+func (p Page) Here(prefix string, exact bool) bool {
+	path, _, _ := strings.Cut(p.Path, "?")
+	if exact || path == prefix {
+		return path == prefix
+	}
+	return strings.HasPrefix(path, strings.TrimSuffix(prefix, "/")+"/")
+}
+
 // HasRole tells a template whether the staff member holds a role.
 func (p Page) HasRole(roles ...string) bool {
 	if p.User == nil {
@@ -72,6 +86,10 @@ func (p Page) HasRole(roles ...string) bool {
 	}
 	return p.User.Has(rs...)
 }
+
+// warnFlashes are the flash messages that report something not done (shown
+// as a warning, not as a success).
+var warnFlashes = map[string]bool{"register_waitlisted": true, "checkin_waitlisted": true}
 
 // page builds the Page of the current request.
 func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
@@ -104,6 +122,9 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 		// Flash messages travel as an i18n key in the redirect, never as text.
 		p.Flash = t.T("flash." + f)
 		p.FlashKind = "ok"
+		if warnFlashes[f] {
+			p.FlashKind = "warn"
+		}
 	}
 	return p
 }

@@ -119,6 +119,7 @@ func quizNum(t *locale.Translator, v *float64, decimals int) string {
 }
 
 func (s *Server) buildGainPage(p Page, g *quiz.Gain) gainPage {
+	p.Wide = true // the questions' table has ten columns
 	t := p.Translator
 	d := gainPage{Page: p, Gain: g,
 		PreMean: quizPct(t, g.PreMean), PostMean: quizPct(t, g.PostMean),

@@ -322,9 +322,20 @@ func TestWaitlistAndPromotionOnCancel(t *testing.T) {
 		if flash != "register_waitlisted" {
 			t.Errorf("flash = %s", flash)
 		}
-		doc = b.page("/fr/r/"+codeB, http.StatusOK)
+		doc = b.page("/fr/r/"+codeB+"?flash="+flash, http.StatusOK)
 		if got := text(doc, ".ticket .position"); got != "Votre place dans la file : 1. Nous vous enverrons un SMS si une place se libère." {
 			t.Errorf("position = %q", got)
+		}
+		// A place on the waiting list does not look like a seat: no QR code,
+		// no "show this at the entrance", and "full" is a warning.
+		if doc.Find(".qr").Length() != 0 || strings.Contains(doc.Text(), "Présentez ce code ou le QR code à l'entrée.") {
+			t.Error("a waitlisted ticket shows the QR code or the entrance hint")
+		}
+		if got := text(doc, ".ticket .hint"); !strings.HasPrefix(got, "Ce n'est pas encore un billet d'entrée.") {
+			t.Errorf("waitlisted hint = %q", got)
+		}
+		if doc.Find("p.flash.flash-warn").Length() != 1 || doc.Find("p.flash.flash-ok").Length() != 0 {
+			t.Errorf("the 'event is full' message must be a warning: %q", text(doc, "p.flash"))
 		}
 		// A cancels, through the confirmation step.
 		doc = a.page("/vi/r/"+codeA+"/cancel", http.StatusOK)
@@ -345,6 +356,9 @@ func TestWaitlistAndPromotionOnCancel(t *testing.T) {
 		doc = b.page("/fr/r/"+codeB, http.StatusOK)
 		if got := text(doc, ".ticket .status"); got != "Vous êtes inscrit·e" {
 			t.Errorf("B status after promotion = %q", got)
+		}
+		if doc.Find(".qr svg").Length() != 1 {
+			t.Error("the promoted ticket must show its QR code")
 		}
 		var m message.Message
 		if err := db.Where("kind = ?", registration.SMSPromotion).Take(&m).Error; err != nil {

@@ -73,7 +73,9 @@ func (s *Server) ticketShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if r.Status != registration.StatusCancelled && r.Status != registration.StatusPending {
+	// Only a seat gets the QR code to show at the entrance: a place on the
+	// waiting list is not one.
+	if r.Status == registration.StatusConfirmed {
 		tp.QR, err = qrSVG(registration.TicketQRText(s.cfg.SecretKey, e.ID, r.Code), tp.T("ticket.qr_label", "Code", r.Code))
 		if err != nil {
 			return err

@@ -488,7 +488,9 @@
       var q = fold(filter.value);
       var digits = filter.value.replace(/\D/g, '');
       document.querySelectorAll('#roster li.line').forEach(function (li) {
-        var ok = !q || li.dataset.name.indexOf(q) >= 0 || fold(li.dataset.code).indexOf(q) >= 0 ||
+        // People on the waiting list carry their code apart (data-waitlist-code):
+        // a typed code must not check them in from the queue without the warning.
+        var ok = !q || li.dataset.name.indexOf(q) >= 0 || fold(li.dataset.code || li.dataset.waitlistCode).indexOf(q) >= 0 ||
           (digits.length >= 3 && !!li.dataset.tail && li.dataset.tail.endsWith(digits.slice(-4)));
         li.hidden = !ok;
       });
