@@ -187,6 +187,8 @@ func (s *Server) routes(app *fiber.App) {
 		ev.Post("/:id<int>/registrations/:rid<int>/waitlist", org, s.registrationWaitlist)
 		ev.Post("/:id<int>/registrations/:rid<int>/cancel", org, s.registrationCancelStaff)
 		ev.Post("/:id<int>/registrations/:rid<int>/guardian-paper", org, s.registrationGuardianPaper)
+		ev.Get("/:id<int>/message", org, s.eventMessageNew)
+		ev.Post("/:id<int>/message", org, s.eventMessageSend)
 		staff.Get("/schedule", org, s.staffCalendar)
 		staff.Get("/schedule/agenda", org, s.staffAgenda)
 		staff.Get("/plan", org, s.planShow)
