@@ -99,7 +99,8 @@ func (f *FieldList) Err() *Error {
 	if len(f.List) == 0 {
 		return nil
 	}
-	return &Error{Kind: Invalid, Key: "error.form", Fields: f.List}
+	// The first problem is the error's own key, for callers that show one.
+	return &Error{Kind: Invalid, Key: f.List[0].Key, Args: f.List[0].Args, Fields: f.List}
 }
 
 // FieldsOf returns the field problems of err: its list, or the field named

@@ -198,46 +198,50 @@ func (in *Input) normalise() (phone.Number, error) {
 	if in.Lang == "" {
 		in.Lang = "vi"
 	}
-	name, err := CleanName(in.Name)
-	if err != nil {
-		return phone.Number{}, err
+	// Every problem at once, each on its field.
+	var fe apperr.FieldList
+	if name, err := CleanName(in.Name); err != nil {
+		fe.Add("name", apperr.KeyOf(err), nil)
+	} else {
+		in.Name = name
 	}
-	in.Name = name
 	num, err := phone.Parse(in.Phone)
 	if err != nil {
-		return phone.Number{}, apperr.Wrap(apperr.Invalid, err.Error(), err)
+		fe.Add("phone", err.Error(), nil)
 	}
 	in.Organisation = textnorm.Clean(in.Organisation)
 	if utf8.RuneCountInString(in.Organisation) > OrganisationMax {
-		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.organisation_long")
+		fe.Add("organisation", "error.register.organisation_long", nil)
 	}
 	if in.Sex != "" && !oneOf(in.Sex, Sexes) {
-		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.bad_choice")
+		fe.Add("sex", "error.register.bad_choice", nil)
 	}
 	if in.AgeBand != "" && !oneOf(in.AgeBand, AgeBands) {
-		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.bad_choice")
+		fe.Add("age_band", "error.register.bad_choice", nil)
 	}
 	if in.Kind == KindIndividual && IsChildAge(in.AgeBand) && !in.trusted() {
 		// A child registers with a guardian (RegisterChild); staff who
 		// register a child hold the guardian's consent.
-		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.child_alone").With(map[string]any{"field": "age_band"})
+		fe.Add("age_band", "error.register.child_alone", nil)
 	}
 	if in.Role != "" && !oneOf(in.Role, Roles) {
-		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.bad_choice")
+		fe.Add("role", "error.register.bad_choice", nil)
 	}
 	if in.Kind == KindIndividual {
 		in.GroupSize = 1
 		in.GroupBreakdown = Breakdown{}
-		return num, nil
+		return num, errOrNil(fe.Err())
 	}
 	if in.GroupSize < GroupMin || in.GroupSize > GroupMax {
-		return phone.Number{}, apperr.New(apperr.Invalid, "error.register.group_size")
+		fe.Add("group_size", "error.register.group_size", nil)
+		return num, errOrNil(fe.Err())
 	}
-	check := func(m map[string]int, allowed []string) error {
+	check := func(m map[string]int, allowed []string) {
 		sum := 0
 		for k, v := range m {
 			if !oneOf(k, allowed) || v < 0 {
-				return apperr.New(apperr.Invalid, "error.register.bad_choice")
+				fe.Add("group_size", "error.register.bad_choice", nil)
+				return
 			}
 			if v == 0 {
 				delete(m, k)
@@ -245,14 +249,20 @@ func (in *Input) normalise() (phone.Number, error) {
 			sum += v
 		}
 		if sum != 0 && sum != in.GroupSize {
-			return apperr.New(apperr.Invalid, "error.register.group_breakdown")
+			fe.Add("group_size", "error.register.group_breakdown", nil)
 		}
+	}
+	check(in.GroupBreakdown.Sex, Sexes)
+	check(in.GroupBreakdown.AgeBand, AgeBands)
+	return num, errOrNil(fe.Err())
+}
+
+// errOrNil keeps a nil *apperr.Error from becoming a non-nil error.
+func errOrNil(e *apperr.Error) error {
+	if e == nil {
 		return nil
 	}
-	if err := check(in.GroupBreakdown.Sex, Sexes); err != nil {
-		return num, err
-	}
-	return num, check(in.GroupBreakdown.AgeBand, AgeBands)
+	return e
 }
 
 // Register registers a person (or a group) for an event. Seats are taken

@@ -11,6 +11,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/dbstate"
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
@@ -219,7 +220,7 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 	}
 	if st.Errors.Any() {
 		if err := in.Check(); apperr.Is(err, apperr.Invalid) {
-			st.Errors.Add(fieldOf(apperr.KeyOf(err)), p.TMap(apperr.KeyOf(err), argsOf(err)))
+			addRegisterErrors(st.Errors, p.Translator, err)
 		}
 		return show(fiber.StatusUnprocessableEntity)
 	}
@@ -240,12 +241,7 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 		if apperr.KindOf(err) != apperr.Invalid {
 			return err
 		}
-		key := apperr.KeyOf(err)
-		var args map[string]any
-		if ae, ok := err.(*apperr.Error); ok {
-			args = ae.Args
-		}
-		st.Errors.Add(fieldOf(key), p.TMap(key, args))
+		addRegisterErrors(st.Errors, p.Translator, err)
 		return show(fiber.StatusUnprocessableEntity)
 	}
 	if res.Existing {
@@ -261,6 +257,17 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 		dest += "?flash=register_done"
 	}
 	return c.Redirect(dest, fiber.StatusSeeOther)
+}
+
+// addRegisterErrors puts every problem of a registration beside its field
+// (a rule without a field, such as "registration is closed", goes above
+// the form).
+func addRegisterErrors(errs FieldErrors, t *locale.Translator, err error) {
+	if fields := apperr.FieldsOf(err); len(fields) > 0 {
+		errs.AddAll(t, err)
+		return
+	}
+	errs.Add(fieldOf(apperr.KeyOf(err)), t.TMap(apperr.KeyOf(err), argsOf(err)))
 }
 
 // argsOf returns the template arguments of an application error.

@@ -537,3 +537,25 @@ func (ta *testApp) parseBody(body string) *goquery.Document {
 	}
 	return doc
 }
+
+// Every error of the registration form at once: a bad name, a bad number
+// and no consent come back together, each beside its field, in the
+// person's language, with what was typed kept.
+func TestRegisterShowsEveryErrorAtOnce(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{})
+		for _, lang := range []string{"vi", "fr", "en"} {
+			form := url.Values{"name": {"<b>"}, "phone": {"0912 34"}, "organisation": {strings.Repeat("x", 200)}}
+			doc := ta.parse(ta.client().post("/"+lang+"/events/"+itoa(int(e.ID))+"/register", form), http.StatusUnprocessableEntity, lang)
+			for _, id := range []string{"#reg-name-err", "#reg-phone-err", "#reg-consent-err", "#org-err"} {
+				if text(doc, id) == "" {
+					t.Errorf("%s: no message at %s", lang, id)
+				}
+			}
+			if doc.Find("#reg-phone").AttrOr("value", "") != "0912 34" {
+				t.Errorf("%s: the number typed was not kept", lang)
+			}
+		}
+	})
+}
