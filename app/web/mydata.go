@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -190,14 +189,7 @@ func (s *Server) myDataDownload(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(ex, "", "  ")
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="lantern-my-data-`+s.now().Format("20060102")+`.json"`)
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	return c.Send(b)
+	return sendJSONDownload(c, "lantern-my-data-"+s.now().Format("20060102")+".json", ex)
 }
 
 type myDataRenameForm struct {

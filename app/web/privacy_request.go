@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"regexp"
 	"strings"
 
@@ -127,14 +126,7 @@ func (s *Server) privacyExport(c *fiber.Ctx) error {
 	if err := s.logRead(c, audit.ReadPrivacyExport, 0, 1, ex.RegistrationIDs); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(ex, "", "  ")
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="lantern-personal-data-`+s.now().Format("20060102")+`.json"`)
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	return c.Send(b)
+	return sendJSONDownload(c, "lantern-personal-data-"+s.now().Format("20060102")+".json", ex)
 }
 
 // privacyErase anonymises every registration of the person, after a

@@ -171,18 +171,10 @@ func (s *Server) guardianCodeConfirm(c *fiber.Ctx) error {
 // registration waits for the guardian, whose phone got the link. It names
 // nobody.
 func (s *Server) guardianAskedShow(c *fiber.Ctx) error {
-	id, err := paramID(c, "id")
+	p, e, v, err := s.neutralEventPage(c, "guardian.asked_title")
 	if err != nil {
 		return err
 	}
-	e, err := event.GetPublic(c.UserContext(), s.db, id)
-	if err != nil {
-		return err
-	}
-	p := s.page(c, "guardian.asked_title")
-	p.NoIndex = true
-	v := viewEvent(p.Translator, e, s.now())
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.render(c, fiber.StatusOK, "registration/guardian_asked", guardianAskedPage{Page: p, EventID: e.ID, EventTitle: v.Title,
 		CanType: c.Cookies(guardianCookie) != "", Errors: FieldErrors{}})
 }

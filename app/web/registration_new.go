@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -302,17 +303,38 @@ type alreadyRegisteredPage struct {
 // same page for everyone, whoever registered, in any state; the ticket link
 // went to the phone (registration.Result.ResentTicket).
 func (s *Server) registrationAlreadyShow(c *fiber.Ctx) error {
-	id, err := paramID(c, "id")
+	p, e, v, err := s.neutralEventPage(c, "register.already_title")
 	if err != nil {
 		return err
+	}
+	return s.render(c, fiber.StatusOK, "registration/already", alreadyRegisteredPage{Page: p, EventID: e.ID, EventTitle: v.Title})
+}
+
+// neutralEventPage prepares a page about a public event that names nobody
+// (already registered, guardian asked): never cached, never indexed.
+func (s *Server) neutralEventPage(c *fiber.Ctx, titleKey string) (Page, *event.Event, eventView, error) {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return Page{}, nil, eventView{}, err
 	}
 	e, err := event.GetPublic(c.UserContext(), s.db, id)
 	if err != nil {
+		return Page{}, nil, eventView{}, err
+	}
+	p := s.page(c, titleKey)
+	p.NoIndex = true
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return p, e, viewEvent(p.Translator, e, s.now()), nil
+}
+
+// sendJSONDownload sends v as a JSON file to download, never cached.
+func sendJSONDownload(c *fiber.Ctx, filename string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
 		return err
 	}
-	p := s.page(c, "register.already_title")
-	p.NoIndex = true
-	v := viewEvent(p.Translator, e, s.now())
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.render(c, fiber.StatusOK, "registration/already", alreadyRegisteredPage{Page: p, EventID: e.ID, EventTitle: v.Title})
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(b)
 }
