@@ -343,7 +343,7 @@ func RecordUse(ctx context.Context, db *gorm.DB, t *Token, limited bool, now tim
 	if err != nil || limited {
 		return err
 	}
-	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= time.Minute {
 		return db.Model(&Token{}).Where("id = ?", t.ID).Update("last_used_at", now.UTC()).Error
 	}
 	return nil
