@@ -5,7 +5,7 @@ package lantern
 
 import "embed"
 
-// Assets holds views/, locales/, static/ and seed/.
+// Assets holds views/, locales/, static/, seed/ and api/ (the OpenAPI document).
 //
-//go:embed views locales static seed
+//go:embed views locales static seed api
 var Assets embed.FS

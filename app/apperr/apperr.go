@@ -12,13 +12,16 @@ import (
 type Kind string
 
 const (
-	NotFound    Kind = "not_found"
-	Invalid     Kind = "invalid"
-	Conflict    Kind = "conflict"
-	Forbidden   Kind = "forbidden"
-	RateLimited Kind = "rate_limited"
-	Unavailable Kind = "unavailable"
-	Internal    Kind = "internal"
+	NotFound  Kind = "not_found"
+	Invalid   Kind = "invalid"
+	Conflict  Kind = "conflict"
+	Forbidden Kind = "forbidden"
+	// Unauthorized: the credentials sent (an API token) are not valid; as
+	// opposed to Forbidden, valid credentials that do not allow the action.
+	Unauthorized Kind = "unauthorized"
+	RateLimited  Kind = "rate_limited"
+	Unavailable  Kind = "unavailable"
+	Internal     Kind = "internal"
 )
 
 // Error is an application error with a translation key.

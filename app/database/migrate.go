@@ -33,6 +33,7 @@ func migrations() []*gormigrate.Migration {
 		m0030LoginThrottle(),
 		m0040InvisibleText(),
 		m0050AttendanceMarks(),
+		m0060APITokens(),
 	}
 }
 

@@ -108,10 +108,11 @@ func TestBrowserAccessibilityAndWeight(t *testing.T) {
 		testutil.AssignTrainer(t, db, film.ID, admin.ID)
 		id := itoa(int(film.ID))
 
-		public := []string{"/events", "/events/" + id, "/events/" + itoa(int(ws.ID)), "/events/calendar", "/login", "/r/" + reg.Code}
+		public := []string{"/events", "/events/" + id, "/events/" + itoa(int(ws.ID)), "/events/calendar", "/login", "/r/" + reg.Code, "/api"}
 		staff := []string{"/staff/", "/staff/events/", "/staff/events/new", "/staff/events/" + id + "/registrations",
 			"/trainer", "/staff/events/" + id + "/checkin", "/staff/coaching", "/staff/quizzes", "/staff/admin/accounts",
-			"/staff/messages", "/staff/schedule", "/staff/dashboard/", "/staff/plan", "/staff/reports/missing"}
+			"/staff/messages", "/staff/schedule", "/staff/dashboard/", "/staff/plan", "/staff/reports/missing",
+			"/staff/admin/tokens", "/staff/admin/tokens/new"}
 		for _, lang := range []string{"vi", "fr", "en"} {
 			for _, p := range public {
 				path := "/" + lang + p

@@ -12,13 +12,14 @@ import (
 )
 
 var statusOf = map[apperr.Kind]int{
-	apperr.NotFound:    fiber.StatusNotFound,
-	apperr.Invalid:     fiber.StatusUnprocessableEntity,
-	apperr.Conflict:    fiber.StatusConflict,
-	apperr.Forbidden:   fiber.StatusForbidden,
-	apperr.RateLimited: fiber.StatusTooManyRequests,
-	apperr.Unavailable: fiber.StatusServiceUnavailable,
-	apperr.Internal:    fiber.StatusInternalServerError,
+	apperr.NotFound:     fiber.StatusNotFound,
+	apperr.Invalid:      fiber.StatusUnprocessableEntity,
+	apperr.Conflict:     fiber.StatusConflict,
+	apperr.Forbidden:    fiber.StatusForbidden,
+	apperr.Unauthorized: fiber.StatusUnauthorized,
+	apperr.RateLimited:  fiber.StatusTooManyRequests,
+	apperr.Unavailable:  fiber.StatusServiceUnavailable,
+	apperr.Internal:     fiber.StatusInternalServerError,
 }
 
 type errorPage struct {
@@ -71,6 +72,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			slog.Int("status", status),
 			slog.String("error", err.Error()))
 	}
+	if isAPI(c) {
+		return s.apiError(c, err, status, key, args)
+	}
 	t := translator(c)
 	if t == nil {
 		lang := negotiateLang(c)
@@ -83,9 +87,6 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Locals(localsTranslator, t)
 	}
 	msg := t.TMap(key, args)
-	if isAPI(c) {
-		return c.Status(status).JSON(fiber.Map{"error": fiber.Map{"status": status, "code": key, "message": msg}})
-	}
 	p := s.page(c, "")
 	p.Title = msg
 	c.Set(fiber.HeaderCacheControl, "no-store")

@@ -25,23 +25,33 @@ func (s *Server) eventICS(c *fiber.Ctx) error {
 		return err
 	}
 	t := translator(c)
-	content := e.Content(t.Lang)
 	cal := ics.NewCalendarFor("Lantern")
 	cal.SetMethod(ics.MethodPublish)
+	s.addICSEvent(cal, e, t.Lang)
+	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="lantern-%s.ics"`, e.Code))
+	return c.SendString(cal.Serialize(ics.WithNewLineWindows))
+}
+
+// addICSEvent adds an event to a calendar, in lang. Its UID is the same in
+// the per-event file and in the feeds, so a calendar that has both keeps
+// one copy.
+func (s *Server) addICSEvent(cal *ics.Calendar, e *event.Event, lang string) {
+	content := e.Content(lang)
 	ev := cal.AddEvent(fmt.Sprintf("event-%d@lantern", e.ID))
 	ev.SetDtStampTime(e.UpdatedAt.UTC())
+	ev.SetLastModifiedAt(e.UpdatedAt.UTC())
 	ev.SetStartAt(e.StartsAt.UTC())
 	ev.SetEndAt(e.EndsAt.UTC())
 	ev.SetSummary(icsText(content.Title))
 	ev.SetDescription(icsText(content.Description))
-	ev.SetLocation(icsText(strings.TrimSuffix(e.Venue.Name.String(t.Lang)+", "+e.Venue.Address, ", ")))
-	ev.SetURL(fmt.Sprintf("%s/%s/events/%d", s.cfg.BaseURL, t.Lang, e.ID))
+	ev.SetLocation(icsText(strings.TrimSuffix(e.Venue.Name.String(lang)+", "+e.Venue.Address, ", ")))
+	ev.SetURL(fmt.Sprintf("%s/%s/events/%d", s.cfg.BaseURL, lang, e.ID))
 	if e.Status == event.StatusCancelled {
 		ev.SetStatus(ics.ObjectStatusCancelled)
+	} else {
+		ev.SetStatus(ics.ObjectStatusConfirmed)
 	}
-	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="lantern-%s.ics"`, e.Code))
-	return c.SendString(cal.Serialize(ics.WithNewLineWindows))
 }
 
 // icsText makes typed text fit an iCalendar TEXT value: Windows (CRLF) and

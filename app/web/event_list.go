@@ -22,6 +22,8 @@ type eventListPage struct {
 	PageNum  int
 	PrevURL  string
 	NextURL  string
+	// Feed is the calendar feed of the list's filter (city and kind).
+	Feed feedLinks
 }
 
 // eventList shows published events, upcoming first, filterable by city and kind.
@@ -86,6 +88,11 @@ func (s *Server) eventList(c *fiber.Ctx) error {
 		}
 		return u
 	}
+	ff := feedFilter{Kind: f.Kind}
+	if f.CityID != 0 {
+		ff.CityCode = cityCode
+	}
+	data.Feed = s.feedLinksFor(t.Lang, ff)
 	if data.PageNum > 1 {
 		data.PrevURL = q(data.PageNum - 1)
 	}

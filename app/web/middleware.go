@@ -151,10 +151,11 @@ func negotiateLang(c *fiber.Ctx) string {
 	return locale.FromAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage))
 }
 
-// loadSession resolves the staff session cookie, if any.
+// loadSession resolves the staff session cookie, if any. A request
+// authenticated by an API token is not a session's: its cookie is ignored.
 func (s *Server) loadSession(c *fiber.Ctx) error {
 	tok := c.Cookies(sessionCookie)
-	if tok == "" {
+	if tok == "" || apiCallerOf(c) != nil {
 		return c.Next()
 	}
 	u, err := user.Resolve(c.UserContext(), s.db, tok, s.cfg.SessionIdle, s.now())

@@ -56,6 +56,8 @@ var roleMatrix = []routeAccess{
 	{Prefix: "/api/v1/events/:id<int>", Exact: true, Public: true},
 	{Prefix: "/api/v1/sms/inbound", Public: true},
 	{Prefix: "/api/v1/zalo/events", Public: true}, // signed by Zalo: TestZaloWebhook
+	// The API's OpenAPI document (issue 19).
+	{Prefix: "/api/v1/openapi.json", Public: true},
 	// JSON API behind the session: check-in devices (issue 5), knowledge gain (issue 6).
 	{Prefix: "/api/v1/events/:id<int>/roster", Roles: fieldStaff},
 	{Prefix: "/api/v1/events/:id<int>/checkins", Roles: fieldStaff},
@@ -66,6 +68,8 @@ var roleMatrix = []routeAccess{
 	// Accounts, programme set-up, audit, personal data (issue 4).
 	{Prefix: "/staff/profile", Roles: everyRole},
 	{Prefix: "/staff/admin", Roles: adminOnly},
+	// API tokens (issue 19): the matrix makes no token.
+	{Prefix: "/staff/admin/tokens/:id<int>", Roles: adminOnly, NoFixture: true},
 	// Event management, registrations, schedule, plan (issue 4, events area).
 	{Prefix: "/staff/events", Roles: organisers},
 	// Import of an invitation list (CSV) into an event: upload, preview, confirm, template.

@@ -5,6 +5,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/lantern-ngo/lantern/app/apitoken"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/user"
 )
@@ -33,9 +34,15 @@ func (s *Server) routes(app *fiber.App) {
 	})
 
 	// ---- Public JSON API (partners' sites) ------------------------------
+	// Every /api/v1 route is in api/openapi.yaml (TestOpenAPIConformance).
+	// API tokens (api_auth.go) are read for every /api/v1 request, before
+	// the page cache, so that a token's calls are limited and counted even
+	// when answered from memory; each route says the scope it needs.
+	app.Use("/api/v1", s.apiTokenAuth)
 	api := app.Group("/api/v1")
-	api.Get("/events", s.cachedPublic, s.apiEventList)
-	api.Get("/events/:id<int>", s.cachedPublic, s.apiEventShow)
+	api.Get("/openapi.json", s.apiOpenAPI)
+	api.Get("/events", s.apiAccess(apitoken.ScopeEventsRead), s.cachedPublic, s.apiEventList)
+	api.Get("/events/:id<int>", s.apiAccess(apitoken.ScopeEventsRead), s.cachedPublic, s.apiEventShow)
 
 	// Everything below knows the staff session and has CSRF protection
 	// (in this order: a staff member's token is bound to the session).
@@ -49,15 +56,15 @@ func (s *Server) routes(app *fiber.App) {
 	// -- registration (issue 3): SMS gateway webhook --
 	apiIn.Post("/sms/inbound", s.smsInbound)
 	apiIn.Post("/zalo/events", s.zaloEvents)
-	// -- attendance (issue 5): offline check-in batches --
-	apiStaff := s.requireRole(user.RoleTrainer, user.RoleOrganiser, user.RoleAdmin)
-	apiIn.Get("/events/:id<int>/roster", apiStaff, s.apiRoster)
-	apiIn.Post("/events/:id<int>/checkins", apiStaff, s.apiCheckinBatch)
+	// -- attendance (issue 5): offline check-in batches; a token with
+	// checkins:write acts as its staff account (a trainer's device) --
+	apiCheckins := s.apiAccess(apitoken.ScopeCheckinsWrite, user.RoleTrainer, user.RoleOrganiser, user.RoleAdmin)
+	apiIn.Get("/events/:id<int>/roster", apiCheckins, s.apiRoster)
+	apiIn.Post("/events/:id<int>/checkins", apiCheckins, s.apiCheckinBatch)
 	// -- quizzes (issue 6): knowledge gain --
-	apiIn.Get("/events/:id<int>/knowledge-gain", s.requireRole(user.RoleTrainer, user.RoleOrganiser, user.RoleAdmin), s.apiKnowledgeGain)
+	apiIn.Get("/events/:id<int>/knowledge-gain", s.apiAccess(apitoken.ScopeIndicatorsRead, user.RoleTrainer, user.RoleOrganiser, user.RoleAdmin), s.apiKnowledgeGain)
 	// -- dashboard (issue 8): indicators --
-	apiIn.Get("/indicators", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.apiIndicators)
-	_ = apiIn
+	apiIn.Get("/indicators", s.apiAccess(apitoken.ScopeIndicatorsRead, user.RoleOrganiser, user.RoleAdmin), s.apiIndicators)
 
 	for _, lang := range locale.Supported {
 		g := app.Group("/"+lang, s.withLang(lang))
@@ -67,6 +74,10 @@ func (s *Server) routes(app *fiber.App) {
 		g.Get("/events", s.cachedPublic, s.eventList)
 		g.Get("/events/:id<int>", s.cachedPublic, s.eventShow)
 		g.Get("/events/:id<int>/calendar.ics", s.cachedPublic, s.eventICS)
+		// Subscribable calendar feed of the published sessions (issue 19).
+		g.Get("/events/calendar.ics", s.cachedPublic, s.eventsFeed)
+		// The API reference, rendered from the OpenAPI document (issue 19).
+		g.Get("/api", s.cachedPublic, s.apiDocs)
 
 		// ---- Staff sign-in -----------------------------------------
 		g.Get("/login", s.loginForm)
@@ -142,6 +153,13 @@ func (s *Server) routes(app *fiber.App) {
 		adm.Post("/targets", s.targetSave)
 		adm.Get("/targets/:id<int>/edit", s.targetEdit)
 		adm.Post("/targets/:id<int>", s.targetSave)
+		// API tokens of partners' systems and check-in devices (issue 19).
+		adm.Get("/tokens", s.tokenList)
+		adm.Get("/tokens/new", s.tokenNew)
+		adm.Post("/tokens", s.tokenCreate)
+		adm.Get("/tokens/:id<int>", s.tokenShow)
+		adm.Post("/tokens/:id<int>/rotate", s.tokenRotate)
+		adm.Post("/tokens/:id<int>/revoke", s.tokenRevoke)
 		adm.Get("/audit", s.auditList)
 		adm.Get("/reads", s.readsList)
 		adm.Get("/retention", s.retentionShow)

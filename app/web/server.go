@@ -35,6 +35,8 @@ type Server struct {
 	pageCache *pageCache
 	// proxies are TRUSTED_PROXIES, read once (clientIP).
 	proxies []netip.Prefix
+	// apiDoc is the API's OpenAPI document (openapi.go).
+	apiDoc *apiDocument
 	// csrfKey signs the CSRF tokens (derived from SECRET_KEY, see csrf.go).
 	csrfKey []byte
 	now     func() time.Time
@@ -77,6 +79,10 @@ func New(o Options) (*Server, error) {
 	s := &Server{cfg: o.Config, db: o.DB, log: o.Logger, bundle: bundle, assets: assets, proxies: proxies, now: o.Now,
 		csrfKey: csrfKey(o.Config.SecretKey)}
 	s.renderer, err = NewRenderer(o.Assets, s.templateFuncs())
+	if err != nil {
+		return nil, err
+	}
+	s.apiDoc, err = loadAPIDocument(o.Assets, o.Config.BaseURL)
 	if err != nil {
 		return nil, err
 	}
