@@ -452,4 +452,3 @@ func TestAPIErrorShape(t *testing.T) {
 		}
 	})
 }
-

@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	lantern "github.com/lantern-ngo/lantern"
+	"github.com/lantern-ngo/lantern/app/apitoken"
 	"github.com/lantern-ngo/lantern/app/coaching"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
@@ -42,6 +43,7 @@ type staffData struct {
 	partner     uint
 	venue       uint
 	target      uint
+	token       uint // an API token (its page)
 	longName    string
 }
 
@@ -146,6 +148,8 @@ func seedStaffData(t *testing.T, db *gorm.DB, now time.Time) *staffData {
 	must(db.Raw(`SELECT id FROM partners ORDER BY id LIMIT 1`).Scan(&d.partner).Error)
 	must(db.Raw(`SELECT id FROM venues ORDER BY id LIMIT 1`).Scan(&d.venue).Error)
 	must(db.Raw(`SELECT id FROM targets ORDER BY id LIMIT 1`).Scan(&d.target).Error)
+	tok, _ := makeToken(t, db, d.sweeper.ID, apitoken.Input{Name: "Partner site (Lan San school)", Scopes: []string{"events:read", "indicators:read"}}, now)
+	d.token = tok.ID
 	return d
 }
 
@@ -226,6 +230,8 @@ func (d *staffData) fill(t *testing.T, path string) []string {
 			vals = []string{fmt.Sprint(d.venue)}
 		case prev == "targets":
 			vals = []string{fmt.Sprint(d.target)}
+		case prev == "tokens":
+			vals = []string{fmt.Sprint(d.token)}
 		case prev == "questions":
 			vals = []string{fmt.Sprint(d.quest)}
 		case prev == "quizzes":
