@@ -17,10 +17,12 @@ const (
 	ReadPrivacySearch       = "privacy_search"       // an admin's search for a person
 	ReadPrivacyExport       = "privacy_export"       // a person's data downloaded by an admin
 	ReadCoachee             = "coachee"              // a coachee's coaching record
+	ReadCertificates        = "certificates"         // a session's attendance certificates
+	ReadOutbox              = "outbox"               // messages sent, whose texts may name people
 )
 
 // eventReads are the kinds that show every person of an event.
-var eventReads = []string{ReadRoster, ReadRegistrations, ReadRegistrationsExport, ReadAttendanceSheet}
+var eventReads = []string{ReadRoster, ReadRegistrations, ReadRegistrationsExport, ReadAttendanceSheet, ReadCertificates}
 
 // ReadLogDays is how long the log of looks is kept by default (two years).
 const ReadLogDays = 730

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/locale"
 )
 
@@ -37,6 +38,9 @@ func (s *Server) certificatesPrint(c *fiber.Ctx) error {
 	}
 	certs, err := attendance.IssueCertificates(c.UserContext(), s.db, e, s.now())
 	if err != nil {
+		return err
+	}
+	if err := s.logRead(c, audit.ReadCertificates, e.ID, len(certs), nil); err != nil {
 		return err
 	}
 	p := s.page(c, "")

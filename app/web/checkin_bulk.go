@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/event"
 )
 
@@ -27,6 +28,9 @@ func (s *Server) newBulkPage(c *fiber.Ctx, e *event.Event) (*checkinBulkPage, er
 	p.Title = p.T("page.sheet.entry_title", "Title", v.Title)
 	entries, err := attendance.Roster(c.UserContext(), s.db, e.ID)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.logRead(c, audit.ReadRoster, e.ID, len(entries), nil); err != nil {
 		return nil, err
 	}
 	bp := &checkinBulkPage{Page: p, Event: v, EventID: e.ID, Roster: viewRoster(p.Translator, e, entries),

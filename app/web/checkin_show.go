@@ -48,6 +48,11 @@ func (s *Server) newCheckinPage(c *fiber.Ctx, e *event.Event) (*checkinPage, err
 	if err != nil {
 		return nil, err
 	}
+	// Every page that shows the roster (the check-in page, after a search,
+	// a mark or a refusal) is a look at the people of the session.
+	if err := s.logRead(c, audit.ReadRoster, e.ID, len(entries), nil); err != nil {
+		return nil, err
+	}
 	v := viewEvent(p.Translator, e, s.now())
 	p.Title = p.T("page.checkin.title", "Title", v.Title)
 	p.NoIndex = true
@@ -76,9 +81,6 @@ func (s *Server) checkinShow(c *fiber.Ctx) error {
 	}
 	cp, err := s.newCheckinPage(c, e)
 	if err != nil {
-		return err
-	}
-	if err := s.logRead(c, audit.ReadRoster, e.ID, len(cp.Roster), nil); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "attendance/checkin", cp)

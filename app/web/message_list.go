@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/message"
@@ -114,6 +115,19 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 	more := len(msgs) > outboxPageSize
 	if more {
 		msgs = msgs[:outboxPageSize]
+	}
+	// The texts may name people (a re-sent ticket lists whose tickets a
+	// phone carries): the registrations shown are logged as looked at.
+	var shown []uint
+	for _, m := range msgs {
+		if m.RegistrationID != nil {
+			shown = append(shown, *m.RegistrationID)
+		}
+	}
+	if len(shown) > 0 {
+		if err := s.logRead(c, audit.ReadOutbox, 0, len(shown), shown); err != nil {
+			return err
+		}
 	}
 	for _, m := range msgs {
 		r := outboxRow{

@@ -22,7 +22,7 @@ type readsListPage struct {
 }
 
 var readKinds = []string{audit.ReadRoster, audit.ReadRegistrations, audit.ReadRegistrationsExport, audit.ReadAttendanceSheet,
-	audit.ReadPersonalExport, audit.ReadPrivacySearch, audit.ReadPrivacyExport, audit.ReadCoachee}
+	audit.ReadPersonalExport, audit.ReadPrivacySearch, audit.ReadPrivacyExport, audit.ReadCoachee, audit.ReadCertificates, audit.ReadOutbox}
 
 // readsList is /staff/admin/reads: who looked at participants' personal
 // data, newest first, 50 a page, filtered by kind.

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/audit"
+	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/testutil"
 	"github.com/lantern-ngo/lantern/app/user"
 )
@@ -21,7 +22,11 @@ func TestReadsOfPersonalDataAreLogged(t *testing.T) {
 		ta, org, orgUser := organiserApp(t, db)
 		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow})
 		other := testutil.Event(t, db, testutil.EventOpts{Now: staffNow})
-		testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Name: "Lê Thị Hoa", Phone: "+84912000111"})
+		hoa := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Name: "Lê Thị Hoa", Phone: "+84912000111"})
+		if err := message.Enqueue(db, &message.Message{To: "+84912000111", Body: "Lantern: Lê Thị Hoa …", Lang: "vi", Kind: "ticket_resent",
+			RegistrationID: &hoa.ID, EventID: &e.ID}); err != nil {
+			t.Fatal(err)
+		}
 		testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Name: "Trần Văn Nam"})
 		testutil.Registration(t, db, other.ID, testutil.RegistrationOpts{Name: "Phạm Thị Lan"})
 		ev := "/en/staff/events/" + itoa(int(e.ID))
@@ -32,6 +37,8 @@ func TestReadsOfPersonalDataAreLogged(t *testing.T) {
 		}
 		org.page(ev+"/checkin", http.StatusOK)
 		org.page(ev+"/sheet", http.StatusOK)
+		org.page(ev+"/checkin/bulk", http.StatusOK) // the roster again, within the hour: logged once
+		org.page("/en/staff/messages", http.StatusOK)
 
 		coach := testutil.Staff(t, db, user.RoleCoach)
 		coachee := testutil.Staff(t, db, user.RoleTrainer)
@@ -58,7 +65,7 @@ func TestReadsOfPersonalDataAreLogged(t *testing.T) {
 			}
 		}
 		want := map[string]int{audit.ReadRegistrations: 1, audit.ReadRegistrationsExport: 1, audit.ReadRoster: 1,
-			audit.ReadAttendanceSheet: 1, audit.ReadCoachee: 1, audit.ReadPrivacySearch: 1, audit.ReadPrivacyExport: 1}
+			audit.ReadAttendanceSheet: 1, audit.ReadCoachee: 1, audit.ReadPrivacySearch: 1, audit.ReadPrivacyExport: 1, audit.ReadOutbox: 1}
 		for k, n := range want {
 			if got[k] != n {
 				t.Errorf("%s logged %d times, want %d (all: %v)", k, got[k], n, got)
