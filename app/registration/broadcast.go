@@ -106,20 +106,21 @@ func broadcastRecipients(tx *gorm.DB, eventID uint, audience string) ([]Registra
 }
 
 // bodyFor is the text in the person's language, else the event's, else
-// the first one written, with the sender's name and the session's code.
-func (in *BroadcastInput) bodyFor(lang, eventLang, eventCode string) string {
+// the first one written, framed by the locale message sms.organiser (the
+// sender's name and the session's code) in the person's language.
+func (in *BroadcastInput) bodyFor(tr TranslatorFor, lang, eventLang, eventCode string) string {
 	t := in.Text[lang]
 	for _, l := range []string{eventLang, "vi", "en", "fr"} {
 		if t == "" {
 			t = in.Text[l]
 		}
 	}
-	return Cheapest("Lantern (" + eventCode + "): " + t)
+	return Cheapest(tr(lang).TMap("sms.organiser", map[string]any{"EventCode": eventCode, "Text": t}))
 }
 
 // PreviewBroadcast tells who a message would reach and its SMS cost,
 // without queueing anything.
-func PreviewBroadcast(ctx context.Context, db *gorm.DB, in BroadcastInput) (*Reach, error) {
+func PreviewBroadcast(ctx context.Context, db *gorm.DB, in BroadcastInput, tr TranslatorFor) (*Reach, error) {
 	if err := in.Check(); err != nil {
 		return nil, err
 	}
@@ -136,8 +137,10 @@ func PreviewBroadcast(ctx context.Context, db *gorm.DB, in BroadcastInput) (*Rea
 	for _, r := range rs {
 		out.People++
 		out.ByLang[r.Lang]++
-		_, seg := message.Segments(in.bodyFor(r.Lang, ev.Lang, ev.Code))
-		out.Segments += seg
+	}
+	for lang, n := range out.ByLang { // one text per language
+		_, seg := message.Segments(in.bodyFor(tr, lang, ev.Lang, ev.Code))
+		out.Segments += n * seg
 	}
 	return out, nil
 }
@@ -145,7 +148,7 @@ func PreviewBroadcast(ctx context.Context, db *gorm.DB, in BroadcastInput) (*Rea
 // SendBroadcast queues the message to every recipient, in one transaction,
 // once per submission (the nonce makes each message's dedupe key), and
 // audits it without the text's recipients. It returns how many were queued.
-func SendBroadcast(ctx context.Context, db *gorm.DB, in BroadcastInput, now time.Time) (int, error) {
+func SendBroadcast(ctx context.Context, db *gorm.DB, in BroadcastInput, tr TranslatorFor, now time.Time) (int, error) {
 	if err := in.Check(); err != nil {
 		return 0, err
 	}
@@ -163,7 +166,7 @@ func SendBroadcast(ctx context.Context, db *gorm.DB, in BroadcastInput, now time
 			r := &rs[i]
 			key := fmt.Sprintf("organiser:%s:%d", in.Nonce, r.ID)
 			params, _ := json.Marshal(map[string]any{"EventCode": ev.Code, "Text": in.Text[r.Lang]})
-			m := &message.Message{To: *r.Phone, Body: in.bodyFor(r.Lang, ev.Lang, ev.Code), Lang: r.Lang, Kind: SMSOrganiser,
+			m := &message.Message{To: *r.Phone, Body: in.bodyFor(tr, r.Lang, ev.Lang, ev.Code), Lang: r.Lang, Kind: SMSOrganiser,
 				RegistrationID: &r.ID, EventID: &r.EventID, DedupeKey: &key, Params: string(params), NextAttemptAt: now.UTC()}
 			if err := message.Enqueue(tx, m); err != nil {
 				return err

@@ -96,7 +96,7 @@ func (s *Server) eventMessageSend(c *fiber.Ctx) error {
 	in := registration.BroadcastInput{EventID: e.ID, Audience: f.Audience, Nonce: f.Nonce, ByID: currentUser(c).ID,
 		Text: content.Text{"vi": f.TextVI, "fr": f.TextFR, "en": f.TextEN}}
 	if f.Action == "send" && !p.Errors.Any() {
-		_, err := registration.SendBroadcast(c.UserContext(), s.db, in, s.now())
+		_, err := registration.SendBroadcast(c.UserContext(), s.db, in, s.bundle.For, s.now())
 		if err == nil {
 			return c.Redirect(p.URL("/staff/events/"+itoa(int(e.ID))+"/registrations?flash=broadcast_sent"), fiber.StatusSeeOther)
 		}
@@ -106,7 +106,7 @@ func (s *Server) eventMessageSend(c *fiber.Ctx) error {
 		p.Errors.AddAll(p.Translator, err)
 	}
 	if !p.Errors.Any() {
-		reach, err := registration.PreviewBroadcast(c.UserContext(), s.db, in)
+		reach, err := registration.PreviewBroadcast(c.UserContext(), s.db, in, s.bundle.For)
 		switch {
 		case apperr.Is(err, apperr.Invalid):
 			p.Errors.AddAll(p.Translator, err)
