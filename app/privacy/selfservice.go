@@ -2,15 +2,11 @@ package privacy
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"math/big"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -19,6 +15,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/database"
 	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/otp"
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/textnorm"
@@ -29,7 +26,6 @@ import (
 // away, correct or erase what Lantern holds about that number. A phone
 // number is not a secret; the code proves the phone is in their hand.
 const (
-	CodeDigits   = 6
 	CodeValidFor = 10 * time.Minute
 	CodeTries    = 5
 	// SessionFor: how long the page stays open after the code.
@@ -68,22 +64,6 @@ func hashToken(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// codeHash binds a code to its handle, so that equal codes of two requests
-// do not share a hash.
-func codeHash(handle, code string) string {
-	m := hmac.New(sha256.New, []byte(handle))
-	m.Write([]byte(code))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-func newCode() string {
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
-	if err != nil {
-		panic(err)
-	}
-	return fmt.Sprintf("%06d", n.Int64())
-}
-
 // CodeText is what the code message says, in a language (the caller's
 // translator fills the locale message sms.data_code).
 type CodeText func(lang, code string) string
@@ -98,9 +78,9 @@ func StartAccess(ctx context.Context, db *gorm.DB, rawPhone, lang string, now ti
 		return "", apperr.Wrap(apperr.Invalid, err.Error(), err).With(map[string]any{"field": "phone"})
 	}
 	now = now.UTC()
-	handle, code := randomToken(), newCode()
+	handle, code := randomToken(), otp.New()
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		a := dataAccess{HandleHash: hashToken(handle), Phone: num.E164, CodeHash: codeHash(handle, code), Lang: lang,
+		a := dataAccess{HandleHash: hashToken(handle), Phone: num.E164, CodeHash: otp.Hash(handle, code), Lang: lang,
 			ExpiresAt: now.Add(CodeValidFor), CreatedAt: now}
 		if err := tx.Create(&a).Error; err != nil {
 			return err
@@ -120,35 +100,11 @@ func StartAccess(ctx context.Context, db *gorm.DB, rawPhone, lang string, now ti
 	return handle, nil
 }
 
-// NormaliseCode keeps the digits of a code as typed (spaces, dashes and
-// full-width digits from some keyboards are fine) and tells whether they
-// make a code.
-func NormaliseCode(raw string) (string, bool) {
-	if len(raw) > 40 {
-		return "", false
-	}
-	code := strings.Map(func(r rune) rune {
-		switch {
-		case r >= '0' && r <= '9':
-			return r
-		case r >= '０' && r <= '９':
-			return '0' + (r - '０')
-		case r == ' ' || r == '-' || r == '.':
-			return -1
-		}
-		return 'x'
-	}, raw)
-	if len(code) != CodeDigits || strings.ContainsRune(code, 'x') {
-		return "", false
-	}
-	return code, true
-}
-
 // VerifyAccess checks the code typed for a handle: at most CodeTries tries,
 // within CodeValidFor. It returns the session token the browser keeps.
 func VerifyAccess(ctx context.Context, db *gorm.DB, handle, code string, now time.Time) (string, error) {
 	now = now.UTC()
-	code, ok := NormaliseCode(code)
+	code, ok := otp.Normalise(code)
 	if !ok {
 		return "", apperr.New(apperr.Invalid, "error.mydata.code_format").With(map[string]any{"field": "code"})
 	}
@@ -175,7 +131,7 @@ func VerifyAccess(ctx context.Context, db *gorm.DB, handle, code string, now tim
 		if res.RowsAffected != 1 {
 			return apperr.New(apperr.Invalid, "error.mydata.too_many").With(map[string]any{"field": "code"})
 		}
-		if !hmac.Equal([]byte(codeHash(handle, code)), []byte(a.CodeHash)) {
+		if !otp.Matches(handle, code, a.CodeHash) {
 			// Commit the counted try: the error is returned after.
 			wrong = &errWrongCode{left: CodeTries - a.Tries - 1}
 			return nil

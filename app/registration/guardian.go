@@ -2,14 +2,12 @@ package registration
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/otp"
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 )
@@ -130,22 +129,6 @@ type ChildResult struct {
 	GuardianToken string
 }
 
-// guardianCode is a 6-digit code sent with the link, bound to the link's
-// secret (only an HMAC is stored).
-func guardianCode() string {
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
-	if err != nil {
-		panic(err)
-	}
-	return fmt.Sprintf("%06d", n.Int64())
-}
-
-func guardianCodeHash(token, code string) string {
-	m := hmac.New(sha256.New, []byte(strings.ToLower(strings.TrimSpace(token))))
-	m.Write([]byte(code))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
 // Check returns every problem of the form at once (field → message key).
 func (in *ChildInput) Check() *apperr.Error {
 	var fe apperr.FieldList
@@ -191,6 +174,9 @@ func newGuardianToken() (token, hash string) {
 	token = strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 	return token, hashGuardianToken(token)
 }
+
+// guardianKey is the link's secret as the code's hash is keyed with it.
+func guardianKey(token string) string { return strings.ToLower(strings.TrimSpace(token)) }
 
 func hashGuardianToken(token string) string {
 	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(token))))
@@ -278,14 +264,14 @@ func registerChildTx(tx *gorm.DB, in *ChildInput, num phone.Number, now time.Tim
 		return nil, err
 	}
 	token, hash := newGuardianToken()
-	code := guardianCode()
+	code := otp.New()
 	e164 := num.E164
 	r := Registration{
 		EventID: in.EventID, Kind: KindIndividual, Status: StatusPending, Code: NewCode(),
 		Name: in.ChildName, NameFolded: folded, Phone: &e164, Sex: in.Sex,
 		AgeBand: AgeUnder16, AgeDetail: in.AgeDetail, Role: "youth", GroupSize: 1, GroupBreakdown: "{}",
 		Lang: in.Lang, Source: SourceWeb, ConsentVersion: in.GuardianConsentVersion, ConsentAt: &now,
-		GuardianName: in.GuardianName, GuardianTokenHash: &hash, HoldUntil: &hold, GuardianCodeHash: guardianCodeHash(token, code),
+		GuardianName: in.GuardianName, GuardianTokenHash: &hash, HoldUntil: &hold, GuardianCodeHash: otp.Hash(guardianKey(token), code),
 		PhoneRenumbered: num.Renumbered, TicketSentAt: &now, CreatedAt: now, UpdatedAt: now,
 	}
 	if !seat {
@@ -383,21 +369,7 @@ func ConfirmGuardian(ctx context.Context, db *gorm.DB, ref Ref, method string, b
 		if err := tx.Create(&rec).Error; err != nil {
 			return err
 		}
-		if notify == nil || r.Phone == nil {
-			return nil
-		}
-		full, err := eventForSMS(tx, r.EventID)
-		if err != nil {
-			return err
-		}
-		if to == StatusConfirmed {
-			return notify.queueConfirmation(tx, full, r)
-		}
-		pos, err := waitlistPosition(tx, r)
-		if err != nil {
-			return err
-		}
-		return notify.queueWaitlisted(tx, full, r, pos)
+		return notify.queueSeat(tx, r)
 	})
 }
 
@@ -406,8 +378,8 @@ func ConfirmGuardian(ctx context.Context, db *gorm.DB, ref Ref, method string, b
 // child (which holds the link's secret): at most GuardianCodeTries wrong
 // codes, counted even when the answer is an error.
 func ConfirmGuardianByCode(ctx context.Context, db *gorm.DB, token, code string, now time.Time, notify *Notifier) (*Registration, error) {
-	code = strings.TrimSpace(strings.NewReplacer(" ", "", "-", "").Replace(code))
-	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+	code, ok := otp.Normalise(code)
+	if !ok {
 		return nil, apperr.New(apperr.Invalid, "error.guardian.code_format").With(map[string]any{"field": "code"})
 	}
 	r, err := GetByGuardianToken(ctx, db, token)
@@ -425,7 +397,7 @@ func ConfirmGuardianByCode(ctx context.Context, db *gorm.DB, token, code string,
 	if res.RowsAffected != 1 {
 		return nil, apperr.New(apperr.Invalid, "error.guardian.code_spent").With(map[string]any{"field": "code"})
 	}
-	if !hmac.Equal([]byte(guardianCodeHash(token, code)), []byte(r.GuardianCodeHash)) {
+	if !otp.Matches(guardianKey(token), code, r.GuardianCodeHash) {
 		return nil, apperr.New(apperr.Invalid, "error.guardian.code_wrong").
 			With(map[string]any{"field": "code", "Left": GuardianCodeTries - r.GuardianCodeTries - 1})
 	}

@@ -208,23 +208,31 @@ func (n *Notifier) queueCancelledByTicket(tx *gorm.DB, r *Registration) error {
 	return queue(tx, r, SMSCancelledByTicket, n.compose(r.Lang, "sms.cancelled_by_ticket", n.regData(e, r)), "", time.Time{})
 }
 
-// QueueExisting re-sends the ticket of a registration (a person who
-// registers again by SMS gets their code back).
-func (n *Notifier) QueueExisting(ctx context.Context, db *gorm.DB, r *Registration) error {
-	// Reads, then one insert: no transaction needed.
-	tx := db.WithContext(ctx)
+// queueSeat tells a registration's phone where it stands after a change
+// that gave it a place (restored, confirmed by a guardian): its ticket, or
+// its place in the waiting list. A nil notifier sends nothing.
+func (n *Notifier) queueSeat(tx *gorm.DB, r *Registration) error {
+	if n == nil || r.Phone == nil {
+		return nil
+	}
 	e, err := eventForSMS(tx, r.EventID)
 	if err != nil {
 		return err
 	}
-	if r.Status == StatusWaitlisted {
-		pos, err := waitlistPosition(tx, r)
-		if err != nil {
-			return err
-		}
-		return n.queueWaitlisted(tx, e, r, pos)
+	if r.Status != StatusWaitlisted {
+		return n.queueConfirmation(tx, e, r)
 	}
-	return n.queueConfirmation(tx, e, r)
+	pos, err := waitlistPosition(tx, r)
+	if err != nil {
+		return err
+	}
+	return n.queueWaitlisted(tx, e, r, pos)
+}
+
+// QueueExisting re-sends the ticket of a registration (a person who
+// registers again by SMS gets their code back).
+func (n *Notifier) QueueExisting(ctx context.Context, db *gorm.DB, r *Registration) error {
+	return n.queueSeat(db.WithContext(ctx), r)
 }
 
 // QueueReply queues a free-text answer (SMS keyword replies).

@@ -957,20 +957,6 @@ func Restore(ctx context.Context, db *gorm.DB, code string, now time.Time, notif
 			return err
 		}
 		r.CancelledAt = nil
-		if notify == nil || r.Phone == nil {
-			return nil
-		}
-		full, err := eventForSMS(tx, r.EventID)
-		if err != nil {
-			return err
-		}
-		if confirmed {
-			return notify.queueConfirmation(tx, full, r)
-		}
-		pos, err := waitlistPosition(tx, r)
-		if err != nil {
-			return err
-		}
-		return notify.queueWaitlisted(tx, full, r, pos)
+		return notify.queueSeat(tx, r)
 	})
 }

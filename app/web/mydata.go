@@ -47,7 +47,11 @@ type myDataPage struct {
 	RenameName string
 }
 
-func (s *Server) myDataCookie(c *fiber.Ctx, name, value string, life time.Duration) {
+// privateCookie sets (or, with "", clears) a cookie that holds a secret of
+// this browser's own request (a "my data" handle or session, a guardian's
+// link): HTTP only, sent to this site only, never with another site's
+// request.
+func (s *Server) privateCookie(c *fiber.Ctx, name, value string, life time.Duration) {
 	ck := &fiber.Cookie{Name: name, Value: value, Path: "/", HTTPOnly: true, Secure: s.cfg.CookieSecure,
 		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(life.Seconds())}
 	if value == "" {
@@ -101,7 +105,7 @@ func (s *Server) myDataStart(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	s.myDataCookie(c, myDataRequestCookie, handle, privacy.CodeValidFor)
+	s.privateCookie(c, myDataRequestCookie, handle, privacy.CodeValidFor)
 	return c.Redirect(p.URL("/my-data/code"), fiber.StatusSeeOther)
 }
 
@@ -141,8 +145,8 @@ func (s *Server) myDataVerify(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	s.myDataCookie(c, myDataRequestCookie, "", 0)
-	s.myDataCookie(c, myDataSessionCookie, session, privacy.SessionFor)
+	s.privateCookie(c, myDataRequestCookie, "", 0)
+	s.privateCookie(c, myDataSessionCookie, session, privacy.SessionFor)
 	return c.Redirect(p.URL("/my-data/view"), fiber.StatusSeeOther)
 }
 
@@ -240,13 +244,13 @@ func (s *Server) myDataErase(c *fiber.Ctx) error {
 	if _, err := privacy.EraseOwn(c.UserContext(), s.db, e164, s.now(), s.notifier()); err != nil {
 		return err
 	}
-	s.myDataCookie(c, myDataSessionCookie, "", 0)
+	s.privateCookie(c, myDataSessionCookie, "", 0)
 	return c.Redirect("/"+langOf(c)+"/my-data?flash=mydata_erased", fiber.StatusSeeOther)
 }
 
 // myDataDone closes the page.
 func (s *Server) myDataDone(c *fiber.Ctx) error {
 	_ = privacy.EndSession(c.UserContext(), s.db, c.Cookies(myDataSessionCookie))
-	s.myDataCookie(c, myDataSessionCookie, "", 0)
+	s.privateCookie(c, myDataSessionCookie, "", 0)
 	return c.Redirect("/"+langOf(c)+"/my-data?flash=mydata_done", fiber.StatusSeeOther)
 }

@@ -106,8 +106,7 @@ func (s *Server) registrationChildCreate(c *fiber.Ctx, p Page, e *event.Event, v
 	}
 	// The browser keeps the link's secret, so that the code of the SMS can
 	// be typed here (never in a URL).
-	c.Cookie(&fiber.Cookie{Name: guardianCookie, Value: res.GuardianToken, Path: "/", HTTPOnly: true, Secure: s.cfg.CookieSecure,
-		SameSite: fiber.CookieSameSiteStrictMode, MaxAge: int(registration.GuardianHold.Seconds())})
+	s.privateCookie(c, guardianCookie, res.GuardianToken, registration.GuardianHold)
 	return c.Redirect(base+"/guardian-asked", fiber.StatusSeeOther)
 }
 
@@ -157,8 +156,7 @@ func (s *Server) guardianCodeConfirm(c *fiber.Ctx) error {
 		case err != nil:
 			return err
 		default:
-			c.Cookie(&fiber.Cookie{Name: guardianCookie, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, Secure: s.cfg.CookieSecure,
-				SameSite: fiber.CookieSameSiteStrictMode})
+			s.privateCookie(c, guardianCookie, "", 0)
 			return c.Redirect(p.URL("/r/"+r.Code+"?flash=guardian_confirmed"), fiber.StatusSeeOther)
 		}
 	}
