@@ -113,3 +113,39 @@ func TestBrowserGuardianRegistersChild(t *testing.T) {
 		b.noHorizontalScroll(t)
 	})
 }
+
+// The participants' privacy pages fit a 360 px phone in vi, fr and en: the
+// child's form opened on the event page, the neutral pages, the guardian's
+// page, and "my data" from the number to the code to the page itself.
+func TestBrowserPrivacyPagesFitPhone(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		b := newBrowser(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{Now: time.Now().UTC(), Capacity: 10})
+		ev := itoa(int(e.ID))
+		for i, lang := range []string{"vi", "fr", "en"} {
+			number := []string{"0912000901", "0912000902", "0912000903"}[i]
+			if resp := b.ta.client().post("/"+lang+"/events/"+ev+"/register", childValues("Bé Na", registration.Age7to15, "Trần Thị Hạnh", number)); resp.StatusCode != 303 {
+				t.Fatalf("%s: child registration %d", lang, resp.StatusCode)
+			}
+			var body string
+			db.Model(&message.Message{}).Where("kind = ? AND to_phone = ?", registration.SMSGuardianConfirm, "+84"+number[1:]).Pluck("body", &body)
+			for _, p := range []string{"/" + lang + "/events/" + ev + "/already-registered", "/" + lang + "/events/" + ev + "/guardian-asked",
+				guardianLink.FindString(body), "/" + lang + "/my-data", "/" + lang + "/my-data/code"} {
+				b.navigate(t, p)
+				b.noHorizontalScroll(t)
+			}
+			b.navigate(t, "/"+lang+"/events/"+ev)
+			b.click(t, "details.child summary")
+			b.noHorizontalScroll(t)
+			// My data, from the number to the page.
+			b.navigate(t, "/"+lang+"/my-data")
+			b.fill(t, "#md-phone", number)
+			b.click(t, "main form button[type=submit]")
+			b.waitVisible(t, "#md-code")
+			b.fill(t, "#md-code", lastCode(t, db, "+84"+number[1:]))
+			b.click(t, "main form button[type=submit]")
+			b.waitVisible(t, "main .card")
+			b.noHorizontalScroll(t)
+		}
+	})
+}

@@ -431,7 +431,8 @@ func TestBrowserDonorReportAndSheetPrintOnA4(t *testing.T) {
 		for _, lang := range locale.Supported {
 			pages := []string{"/" + lang + "/staff/dashboard/donor",
 				fmt.Sprintf("/%s/staff/events/%d/sheet", lang, d.past), fmt.Sprintf("/%s/staff/events/%d/sheet", lang, d.next),
-				"/" + lang + "/staff/knowledge-gain", fmt.Sprintf("/%s/staff/events/%d/knowledge-gain", lang, d.film)}
+				"/" + lang + "/staff/knowledge-gain", fmt.Sprintf("/%s/staff/events/%d/knowledge-gain", lang, d.film),
+				"/" + lang + "/staff/admin/impact-assessment?lang=" + lang}
 			for _, p := range pages {
 				b.printFaults(t, p, a4Width, "print", true)
 				ctx, cancel := b.step()
