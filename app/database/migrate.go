@@ -30,6 +30,7 @@ func migrations() []*gormigrate.Migration {
 		m0015Retention(),
 		m0016GuardianCode(),
 		m0017Channels(),
+		m0018ContentVersion(),
 		m0030LoginThrottle(),
 		m0040InvisibleText(),
 		m0050AttendanceMarks(),

@@ -129,7 +129,12 @@ func Import(ctx context.Context, db *gorm.DB, in ImportInput, now time.Time) (*I
 		actor = &id
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		st := &regState{}
+		// The event's lock first, for the whole import: a row is looked up
+		// only once no other import can be adding the same person.
+		if err := lockEvent(tx, "id = ?", in.EventID); err != nil {
+			return err
+		}
+		st := &regState{locked: true}
 		for _, row := range in.Rows {
 			reg := Input{EventID: in.EventID, Name: row.Name, Phone: row.Phone, Organisation: row.Organisation,
 				Role: row.Role, Lang: in.Lang, Source: SourceImport, Kind: KindIndividual,

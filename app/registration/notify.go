@@ -140,7 +140,7 @@ func (n *Notifier) queueConfirmation(tx *gorm.DB, e *event.Event, r *Registratio
 	return queue(tx, r, SMSConfirmation, n.compose(r.Lang, "sms.confirmation", n.regData(e, r)), "", time.Time{})
 }
 
-func (n *Notifier) queueWaitlisted(tx *gorm.DB, e *event.Event, r *Registration, pos int) error {
+func (n *Notifier) queueWaitlisted(tx *gorm.DB, e *event.Event, r *Registration, pos Place) error {
 	if r.Phone == nil {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -59,6 +60,11 @@ type Input struct {
 	PartnerConsentVersion string
 	// Notify, when set, queues the participant's SMS in the same transaction.
 	Notify *Notifier
+	// Event, when the caller holds it, is the event as the messages describe
+	// it (with its translations and venue; read only): a registration form
+	// keeps it per content version, so a rush does not load it once a
+	// person. Nil: loaded in the transaction.
+	Event *event.Event
 }
 
 // Result tells what Register did.
@@ -76,7 +82,7 @@ type Result struct {
 	// (same row, same code). Only trusted callers reactivate (Input.trusted).
 	Reactivated bool
 	// WaitlistPosition is the place in line (1 = next), 0 when confirmed.
-	WaitlistPosition int
+	WaitlistPosition Place
 	// Renumbered: the number was an 11-digit mobile from before 2018,
 	// converted to today's number; OldPhone is what was typed (national form).
 	Renumbered bool
@@ -323,153 +329,241 @@ type regState struct {
 }
 
 // registerTx is one registration inside the caller's transaction.
+//
+// The event's row lock serialises every registration of one event, so what
+// runs while it is held sets how many people a popular session can take a
+// second. Everything that does not need it runs first: the person's number
+// is looked up (a person already registered never takes the lock), the
+// event as the messages describe it is loaded; then one statement takes the
+// seat and the lock together (claimSeat), and only the inserts of the
+// registration and of its message remain before the commit.
 func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *regState) (*Result, error) {
+	if !st.locked && tx.Dialector.Name() == "sqlite" {
+		// SQLite: the first statement writes (see lockEvent).
+		if err := lockEvent(tx, "id = ?", in.EventID); err != nil {
+			return nil, err
+		}
+		st.locked = true
+	}
 	res := &Result{}
-	err := func() error {
-		if !st.locked {
+	var existing Registration
+	found := false
+	if in.Kind == KindIndividual {
+		// A number is shared by a family: the same number with another
+		// (folded) name is another person.
+		var same []Registration
+		if err := tx.Where("event_id = ? AND phone = ? AND kind = ?", in.EventID, num.E164, KindIndividual).
+			Order("id").Find(&same).Error; err != nil {
+			return nil, err
+		}
+		folded, live := FoldName(in.Name), 0
+		for i := range same {
+			if same[i].NameFolded == folded {
+				existing, found = same[i], true
+			}
+			if same[i].Status != StatusCancelled {
+				live++
+			}
+		}
+		if found && (existing.Status != StatusCancelled || !in.trusted()) {
+			// Already registered, or cancelled and asked again by someone
+			// who may not own the number: nothing changes; the number's
+			// owner gets the ticket link again (a cancelled ticket offers
+			// "register again" to whoever holds it).
+			res.Registration, res.Existing = &existing, true
+			if in.Notify != nil && !in.trusted() {
+				sent, err := in.Notify.resendTickets(tx, &existing, same, now)
+				if err != nil {
+					return nil, err
+				}
+				res.ResentTicket = sent
+			}
+			if existing.Status == StatusWaitlisted {
+				p, err := waitlistPosition(tx, &existing)
+				res.WaitlistPosition = p
+				return res, err
+			}
+			return res, nil
+		}
+		if !found && live >= PeoplePerPhone {
+			return nil, apperr.New(apperr.Invalid, "error.register.phone_full").With(map[string]any{"Max": PeoplePerPhone})
+		}
+		if len(same) > 0 && !st.locked {
+			// Another person on a number already used here: the limit per
+			// number must hold against a family registering at once, so
+			// take the event's lock and look again (rare: the hot path is a
+			// number new to the event).
 			if err := lockEvent(tx, "id = ?", in.EventID); err != nil {
-				return err
+				return nil, err
 			}
 			st.locked = true
+			return registerTx(tx, in, num, now, st)
 		}
-		var ev event.Event
-		if err := tx.Select("id", "status", "starts_at", "registration_deadline", "capacity", "seats_taken", "lang", "time_zone", "code").
-			Take(&ev, in.EventID).Error; err != nil {
-			return err
-		}
-		var existing Registration
-		found := false
-		if in.Kind == KindIndividual {
-			// A number is shared by a family: the same number with another
-			// (folded) name is another person.
-			var same []Registration
-			if err := tx.Where("event_id = ? AND phone = ? AND kind = ?", in.EventID, num.E164, KindIndividual).
-				Order("id").Find(&same).Error; err != nil {
-				return err
-			}
-			folded, live := FoldName(in.Name), 0
-			for i := range same {
-				if same[i].NameFolded == folded {
-					existing, found = same[i], true
-				}
-				if same[i].Status != StatusCancelled {
-					live++
-				}
-			}
-			if found && (existing.Status != StatusCancelled || !in.trusted()) {
-				// Already registered, or cancelled and asked again by someone
-				// who may not own the number: nothing changes; the number's
-				// owner gets the ticket link again (a cancelled ticket offers
-				// "register again" to whoever holds it).
-				res.Registration, res.Existing = &existing, true
-				if in.Notify != nil && !in.trusted() {
-					sent, err := in.Notify.resendTickets(tx, &existing, same, now)
-					if err != nil {
-						return err
-					}
-					res.ResentTicket = sent
-				}
-				if existing.Status == StatusWaitlisted {
-					p, err := waitlistPosition(tx, &existing)
-					res.WaitlistPosition = p
-					return err
-				}
-				return nil
-			}
-			if !found && live >= PeoplePerPhone {
-				return apperr.New(apperr.Invalid, "error.register.phone_full").With(map[string]any{"Max": PeoplePerPhone})
-			}
-		}
-		if !ev.RegistrationOpen(now) {
-			return apperr.New(apperr.Invalid, "error.register.closed")
-		}
-		if in.Kind == KindGroup && in.GroupSize > ev.Capacity {
-			return apperr.New(apperr.Invalid, "error.register.group_too_big").With(map[string]any{"Capacity": ev.Capacity})
-		}
-		confirmed, err := takeSeats(tx, in.EventID, in.GroupSize)
+	}
+	if in.Notify != nil && st.sms == nil && in.Event != nil && in.Event.ID == in.EventID {
+		st.sms = in.Event
+	}
+	if in.Notify != nil && st.sms == nil {
+		full, err := eventForSMS(tx, in.EventID)
 		if err != nil {
-			return err
-		}
-		bd, _ := json.Marshal(in.GroupBreakdown)
-		e164 := num.E164
-		r := Registration{
-			EventID: in.EventID, Kind: in.Kind, Name: in.Name, NameFolded: FoldName(in.Name),
-			Phone: &e164, Sex: in.Sex, AgeBand: in.AgeBand, Role: in.Role, Organisation: in.Organisation,
-			PartnerID: in.PartnerID, GroupSize: in.GroupSize, GroupBreakdown: string(bd), Lang: in.Lang,
-			Source: in.Source, ConsentVersion: in.ConsentVersion, CreatedByID: in.CreatedByID,
-			PhoneRenumbered: num.Renumbered, CreatedAt: now, UpdatedAt: now,
-		}
-		if in.Notify != nil {
-			r.TicketSentAt = &now
-		}
-		if in.ConsentVersion != "" {
-			r.ConsentAt = &now
-		}
-		if confirmed {
-			r.Status, r.ConfirmedAt = StatusConfirmed, &now
-		} else {
-			r.Status, r.WaitlistedAt = StatusWaitlisted, &now
-		}
-		if found {
-			// A cancelled registration comes back: same row, same code.
-			r.ID, r.Code, r.CreatedAt = existing.ID, existing.Code, existing.CreatedAt
-			err = tx.Model(&Registration{}).Where("id = ? AND status = ?", existing.ID, StatusCancelled).
-				Select("name", "name_folded", "sex", "age_band", "role", "organisation", "lang", "source",
-					"consent_version", "consent_at", "status", "confirmed_at", "waitlisted_at", "cancelled_at", "updated_at",
-					"phone_renumbered", "ticket_sent_at").
-				Updates(map[string]any{
-					"phone_renumbered": r.PhoneRenumbered, "ticket_sent_at": r.TicketSentAt,
-					"name": r.Name, "name_folded": r.NameFolded, "sex": r.Sex, "age_band": r.AgeBand, "role": r.Role,
-					"organisation": r.Organisation, "lang": r.Lang, "source": r.Source,
-					"consent_version": r.ConsentVersion, "consent_at": r.ConsentAt, "status": r.Status,
-					"confirmed_at": r.ConfirmedAt, "waitlisted_at": r.WaitlistedAt, "cancelled_at": nil, "updated_at": now,
-				}).Error
-			if err != nil {
-				return err
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return nil, apperr.New(apperr.NotFound, "error.event.not_found")
 			}
-			res.Reactivated = true
-		} else {
-			r.Code = NewCode()
-			if err := tx.Create(&r).Error; err != nil {
-				return err
-			}
+			return nil, err
 		}
-		res.Registration = &r
-		if in.Kind == KindGroup && in.PartnerConsentVersion != "" {
-			// Partner staff attest that the partner holds the guardians'
-			// consent for the children of the group (who carry no personal
-			// data here): the attestation's text version is recorded.
-			if err := tx.Create(&ConsentRecord{RegistrationID: r.ID, Audience: ConsentPartner, Version: in.PartnerConsentVersion,
-				GivenBy: ConsentPartner, Method: "web", CreatedAt: now}).Error; err != nil {
-				return err
-			}
-		}
-		if !confirmed {
-			p, err := waitlistPosition(tx, &r)
-			if err != nil {
-				return err
-			}
-			res.WaitlistPosition = p
-		}
-		if in.Notify != nil {
-			if st.sms == nil {
-				full, err := eventForSMS(tx, in.EventID)
-				if err != nil {
-					return err
-				}
-				st.sms = full
-			}
-			if confirmed {
-				return in.Notify.queueConfirmation(tx, st.sms, &r)
-			}
-			return in.Notify.queueWaitlisted(tx, st.sms, &r, res.WaitlistPosition)
-		}
-		return nil
-	}()
+		st.sms = full
+	}
+	confirmed, err := claimSeat(tx, in, now, st)
 	if err != nil {
 		return nil, err
 	}
+	bd, _ := json.Marshal(in.GroupBreakdown)
+	e164 := num.E164
+	r := Registration{
+		EventID: in.EventID, Kind: in.Kind, Name: in.Name, NameFolded: FoldName(in.Name),
+		Phone: &e164, Sex: in.Sex, AgeBand: in.AgeBand, Role: in.Role, Organisation: in.Organisation,
+		PartnerID: in.PartnerID, GroupSize: in.GroupSize, GroupBreakdown: string(bd), Lang: in.Lang,
+		Source: in.Source, ConsentVersion: in.ConsentVersion, CreatedByID: in.CreatedByID,
+		PhoneRenumbered: num.Renumbered, CreatedAt: now, UpdatedAt: now,
+	}
+	if in.Notify != nil {
+		r.TicketSentAt = &now
+	}
+	if in.ConsentVersion != "" {
+		r.ConsentAt = &now
+	}
+	if confirmed {
+		r.Status, r.ConfirmedAt = StatusConfirmed, &now
+	} else {
+		r.Status, r.WaitlistedAt = StatusWaitlisted, &now
+	}
+	if found {
+		// A cancelled registration comes back: same row, same code.
+		r.ID, r.Code, r.CreatedAt = existing.ID, existing.Code, existing.CreatedAt
+		err = tx.Model(&Registration{}).Where("id = ? AND status = ?", existing.ID, StatusCancelled).
+			Select("name", "name_folded", "sex", "age_band", "role", "organisation", "lang", "source",
+				"consent_version", "consent_at", "status", "confirmed_at", "waitlisted_at", "cancelled_at", "updated_at",
+				"phone_renumbered", "ticket_sent_at").
+			Updates(map[string]any{
+				"phone_renumbered": r.PhoneRenumbered, "ticket_sent_at": r.TicketSentAt,
+				"name": r.Name, "name_folded": r.NameFolded, "sex": r.Sex, "age_band": r.AgeBand, "role": r.Role,
+				"organisation": r.Organisation, "lang": r.Lang, "source": r.Source,
+				"consent_version": r.ConsentVersion, "consent_at": r.ConsentAt, "status": r.Status,
+				"confirmed_at": r.ConfirmedAt, "waitlisted_at": r.WaitlistedAt, "cancelled_at": nil, "updated_at": now,
+			}).Error
+		if err != nil {
+			return nil, err
+		}
+		res.Reactivated = true
+	} else {
+		r.Code = NewCode()
+		if err := tx.Create(&r).Error; err != nil {
+			return nil, err
+		}
+	}
+	res.Registration = &r
+	if in.Kind == KindGroup && in.PartnerConsentVersion != "" {
+		// Partner staff attest that the partner holds the guardians'
+		// consent for the children of the group (who carry no personal
+		// data here): the attestation's text version is recorded.
+		if err := tx.Create(&ConsentRecord{RegistrationID: r.ID, Audience: ConsentPartner, Version: in.PartnerConsentVersion,
+			GivenBy: ConsentPartner, Method: "web", CreatedAt: now}).Error; err != nil {
+			return nil, err
+		}
+	}
+	if !confirmed {
+		p, err := waitlistPosition(tx, &r)
+		if err != nil {
+			return nil, err
+		}
+		res.WaitlistPosition = p
+	}
+	if in.Notify != nil {
+		if confirmed {
+			err = in.Notify.queueConfirmation(tx, st.sms, &r)
+		} else {
+			err = in.Notify.queueWaitlisted(tx, st.sms, &r, res.WaitlistPosition)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
+}
+
+// seatState is what claimSeat reads of the event, in the statement that
+// locks it.
+type seatState struct {
+	ID                   uint
+	Status               event.Status
+	StartsAt             time.Time
+	RegistrationDeadline *time.Time
+	Capacity             int
+	SeatsTaken           int
+}
+
+func (s seatState) open(now time.Time) bool {
+	e := event.Event{Status: s.Status, StartsAt: s.StartsAt, RegistrationDeadline: s.RegistrationDeadline}
+	return e.RegistrationOpen(now)
+}
+
+// claimSeat takes the registration's seats, or tells that it goes to the
+// waiting list, and leaves the event's row locked until the commit.
+//
+// On PostgreSQL it is one statement: the row is locked and read afresh
+// (FOR NO KEY UPDATE in the FROM, as an UPDATE locks it), and the seats are
+// added only when they are free; what was read comes back, so the outcome
+// is decided on the locked row with no second round trip. SQLite's
+// transaction already holds the write lock (lockEvent first): a fresh read,
+// then the conditional UPDATE. A rule broken after the seat was taken (the
+// deadline passed) returns an error, and the rollback gives the seat back.
+func claimSeat(tx *gorm.DB, in *Input, now time.Time, st *regState) (bool, error) {
+	var ev seatState
+	if !st.locked && tx.Dialector.Name() == "postgres" {
+		err := tx.Raw(`UPDATE events e
+			SET seats_taken = e.seats_taken + CASE WHEN b.status = ? AND b.seats_taken + ? <= b.capacity THEN ? ELSE 0 END
+			FROM (SELECT id, status, seats_taken, capacity FROM events WHERE id = ? FOR NO KEY UPDATE) b
+			WHERE e.id = b.id
+			RETURNING e.id, b.status, e.starts_at, e.registration_deadline, b.capacity, b.seats_taken`,
+			event.StatusPublished, in.GroupSize, in.GroupSize, in.EventID).Scan(&ev).Error
+		if err != nil {
+			return false, err
+		}
+		if ev.ID == 0 {
+			return false, apperr.New(apperr.NotFound, "error.event.not_found")
+		}
+		st.locked = true
+		if err := ev.check(in, now); err != nil {
+			return false, err
+		}
+		return ev.SeatsTaken+in.GroupSize <= ev.Capacity, nil
+	}
+	if err := tx.Raw(`UPDATE events SET seats_taken = seats_taken WHERE id = ?
+		RETURNING id, status, starts_at, registration_deadline, capacity, seats_taken`, in.EventID).Scan(&ev).Error; err != nil {
+		return false, err
+	}
+	if ev.ID == 0 {
+		return false, apperr.New(apperr.NotFound, "error.event.not_found")
+	}
+	st.locked = true
+	if err := ev.check(in, now); err != nil {
+		return false, err
+	}
+	if ev.SeatsTaken+in.GroupSize > ev.Capacity {
+		return false, nil
+	}
+	return takeSeats(tx, in.EventID, in.GroupSize)
+}
+
+// check applies the event's rules to a registration, on the locked row.
+func (s seatState) check(in *Input, now time.Time) error {
+	if !s.open(now) {
+		return apperr.New(apperr.Invalid, "error.register.closed")
+	}
+	if in.Kind == KindGroup && in.GroupSize > s.Capacity {
+		return apperr.New(apperr.Invalid, "error.register.group_too_big").With(map[string]any{"Capacity": s.Capacity})
+	}
+	return nil
 }
 
 // lockEvent takes the event's row lock as the FIRST statement of every
@@ -520,22 +614,41 @@ func freeSeats(tx *gorm.DB, eventID uint, n int) error {
 	return tx.Exec("UPDATE events SET seats_taken = seats_taken - ? WHERE id = ?", n, eventID).Error
 }
 
-// waitlistPosition is the place of r in its event's waiting list (1 = next).
-func waitlistPosition(tx *gorm.DB, r *Registration) (int, error) {
+// PlacesCounted is how far a place in line is counted exactly. Counting the
+// people ahead costs a row read each, inside the registration's transaction
+// while the event is locked; past a hundred the exact figure tells a family
+// nothing more than "more than 100", and a hot event's waiting list of
+// thousands would make every new registration slower than the last.
+const PlacesCounted = 100
+
+// Place is a place in a waiting list (1 = next); above PlacesCounted it
+// reads "100+".
+type Place int
+
+func (p Place) String() string {
+	if p > PlacesCounted {
+		return strconv.Itoa(PlacesCounted) + "+"
+	}
+	return strconv.Itoa(int(p))
+}
+
+// waitlistPosition is the place of r in its event's waiting list (1 = next),
+// counted up to PlacesCounted+1.
+func waitlistPosition(tx *gorm.DB, r *Registration) (Place, error) {
 	if r.WaitlistedAt == nil {
 		return 0, nil
 	}
 	var n int64
-	err := tx.Model(&Registration{}).
-		Where("event_id = ? AND status = ? AND (waitlisted_at < ? OR (waitlisted_at = ? AND id <= ?))",
-			r.EventID, StatusWaitlisted, *r.WaitlistedAt, *r.WaitlistedAt, r.ID).
-		Count(&n).Error
-	return int(n), err
+	err := tx.Raw(`SELECT count(*) FROM (SELECT 1 FROM registrations
+		WHERE event_id = ? AND status = ? AND (waitlisted_at < ? OR (waitlisted_at = ? AND id <= ?))
+		LIMIT ?) ahead`,
+		r.EventID, StatusWaitlisted, *r.WaitlistedAt, *r.WaitlistedAt, r.ID, PlacesCounted+1).Scan(&n).Error
+	return Place(n), err
 }
 
 // WaitlistPosition is the place of r in its event's waiting list (0 when r is
 // not waitlisted).
-func WaitlistPosition(ctx context.Context, db *gorm.DB, r *Registration) (int, error) {
+func WaitlistPosition(ctx context.Context, db *gorm.DB, r *Registration) (Place, error) {
 	if r.Status != StatusWaitlisted {
 		return 0, nil
 	}

@@ -68,9 +68,9 @@ func TestRegisterConfirmsThenWaitlists(t *testing.T) {
 				t.Fatalf("register %d: %v", i, err)
 			}
 			codes = append(codes, res.Registration.Code)
-			wantStatus, wantPos := registration.StatusConfirmed, 0
+			wantStatus, wantPos := registration.StatusConfirmed, registration.Place(0)
 			if i >= 2 {
-				wantStatus, wantPos = registration.StatusWaitlisted, i-1
+				wantStatus, wantPos = registration.StatusWaitlisted, registration.Place(i-1)
 			}
 			if res.Registration.Status != wantStatus || res.WaitlistPosition != wantPos {
 				t.Errorf("registration %d: %s position %d, want %s position %d", i, res.Registration.Status, res.WaitlistPosition, wantStatus, wantPos)
@@ -544,4 +544,13 @@ func TestRegisterFamilySharingAPhone(t *testing.T) {
 			t.Errorf("after a cancellation: %v", err)
 		}
 	})
+}
+
+// A place in line is counted up to a hundred; beyond, it reads "100+".
+func TestPlaceReadsBeyondAHundred(t *testing.T) {
+	for p, want := range map[registration.Place]string{1: "1", 100: "100", 101: "100+"} {
+		if got := p.String(); got != want {
+			t.Errorf("Place(%d) = %q, want %q", p, got, want)
+		}
+	}
 }

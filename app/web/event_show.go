@@ -2,6 +2,7 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/lantern-ngo/lantern/app/registration"
 
 	"github.com/lantern-ngo/lantern/app/event"
 )
@@ -27,9 +28,10 @@ func (s *Server) eventShow(c *fiber.Ctx) error {
 	p := s.page(c, "")
 	v := viewEvent(p.Translator, e, s.now())
 	p.Title = v.Title
-	st, err := s.newRegisterState(c, p, e, v)
+	consents, err := registration.CurrentConsents(c.UserContext(), s.db)
 	if err != nil {
 		return err
 	}
+	st := s.newRegisterState(c, p, e, v, consents)
 	return s.render(c, fiber.StatusOK, "events/show", eventShowPage{Page: p, Event: v, Register: st})
 }

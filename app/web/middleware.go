@@ -199,7 +199,13 @@ func (s *Server) requireRole(roles ...user.Role) fiber.Handler {
 // rateLimit counts a hit on key in the database and refuses with 429 when
 // over the limit.
 func (s *Server) rateLimit(ctx context.Context, c *fiber.Ctx, key string, l dbstate.Limit) error {
-	ok, retry, err := dbstate.Hit(ctx, s.db, key, l, s.now())
+	return s.rateLimitAll(ctx, c, dbstate.Counter{Key: key, Limit: l})
+}
+
+// rateLimitAll counts a hit on every counter in one statement and refuses
+// with 429 when any is over its limit.
+func (s *Server) rateLimitAll(ctx context.Context, c *fiber.Ctx, counters ...dbstate.Counter) error {
+	ok, retry, err := dbstate.HitAll(ctx, s.db, s.now(), counters...)
 	if err != nil {
 		return err
 	}

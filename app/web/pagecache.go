@@ -204,6 +204,7 @@ func (s *Server) expirePublicVersion(c *fiber.Ctx) error {
 	if s.pageCache != nil && !isSafeMethod(c.Method()) {
 		s.pageCache.version.Expire()
 	}
+	s.expireContentVersion(c)
 	return err
 }
 

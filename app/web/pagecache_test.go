@@ -1,10 +1,12 @@
 package web
 
 import (
+	"github.com/lantern-ngo/lantern/app/registration"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -267,6 +269,99 @@ func TestPageCacheKeepsNoRequestHeaders(t *testing.T) {
 		}
 		if a, b := cookieOf(first), cookieOf(second); a == "" || b == "" || a == b {
 			t.Errorf("visitor cookies %q and %q: each visitor must get their own", a, b)
+		}
+	})
+}
+
+// The content version moves with what an event is (its texts, times, venue)
+// and, on PostgreSQL, not with the seats a registration takes: a rush of
+// registrations leaves the registration form's copy of the event in place.
+func TestContentVersionIgnoresSeats(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		e := testutil.Event(t, db, testutil.EventOpts{})
+		version := func() int64 {
+			n, err := database.ContentVersion(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for _, q := range []string{
+			"UPDATE events SET capacity = capacity + 1 WHERE id = ?",
+			"UPDATE event_translations SET title = 'x' WHERE event_id = ?",
+			"UPDATE venues SET address = 'y' WHERE id = (SELECT venue_id FROM events WHERE id = ?)",
+		} {
+			before := version()
+			if err := db.Exec(q, e.ID).Error; err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			if version() <= before {
+				t.Errorf("%s did not bump the content version", q)
+			}
+		}
+		before := version()
+		if err := db.Exec("UPDATE events SET seats_taken = seats_taken + 1 WHERE id = ?", e.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if database.Dialect(db) == "postgres" && version() != before {
+			t.Error("taking a seat bumped the content version")
+		}
+	})
+}
+
+// The registration form keeps the event's description between requests
+// (no query for it), and a change a staff member makes reaches the next
+// registration's message at once on the instance that made it.
+func TestRegistrationUsesCurrentEventContent(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		cfg := testConfig(t)
+		cfg.PageCachePoll = 2 * time.Second
+		ta := newTestAppConfig(t, db, cfg)
+		now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+		ta.setNow(now)
+		e := testutil.Event(t, db, testutil.EventOpts{Now: now, Capacity: 40})
+		ta.client().register(e.ID, "en", regForm("Lê Văn Nam", "0912345679"))
+		if err := db.Exec("UPDATE event_translations SET title = 'Renamed screening' WHERE event_id = ? AND lang = 'en'", e.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		// A change made elsewhere (another instance, a script) is seen once
+		// the poll interval has passed; until then PostgreSQL's instance
+		// uses its copy (SQLite's content version moves with every seat).
+		ta.client().register(e.ID, "en", regForm("Trần Thị Lan", "0912345670"))
+		ta.setNow(now.Add(cfg.PageCachePoll))
+		ta.client().register(e.ID, "en", regForm("Phạm Văn Hùng", "0912345671"))
+		var bodies []string
+		db.Table("sms_messages").Where("event_id = ?", e.ID).Order("id").Pluck("body", &bodies)
+		if len(bodies) != 3 || strings.Contains(bodies[0], "Renamed screening") || !strings.Contains(bodies[2], "Renamed screening") {
+			t.Fatalf("messages %q: want the last one only to carry the new title", bodies)
+		}
+		if database.Dialect(db) == "postgres" && strings.Contains(bodies[1], "Renamed screening") {
+			t.Errorf("within the poll interval the form read the event again: %q", bodies[1])
+		}
+	})
+}
+
+// An organiser's change on an instance reaches the next registration's
+// message on that instance at once, whatever the poll interval.
+func TestRegistrationSeesOrganiserChangeAtOnce(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		cfg := testConfig(t)
+		cfg.PageCachePoll = time.Hour
+		ta := newTestAppConfig(t, db, cfg)
+		ta.setNow(staffNow)
+		org, _ := ta.organiser(t)
+		v := testutil.Venue(t, db)
+		id := idFromLocation(t, wantRedirect(t, org.post("/en/staff/events/new", eventValues(v.ID)), "/en/staff/events/"))
+		wantRedirect(t, org.post("/en/staff/events/"+itoa(int(id))+"/publish", nil), "/en/staff/events/")
+		ta.client().register(id, "en", regForm("Lê Văn Nam", "0912345679"))
+		wantRedirect(t, org.post("/en/staff/events/"+itoa(int(id)), eventValues(v.ID, func(v url.Values) {
+			v.Set("title_en", "Screening: The house by the river")
+		})), "/en/staff/events/")
+		ta.client().register(id, "en", regForm("Trần Thị Lan", "0912345670"))
+		var bodies []string
+		db.Table("sms_messages").Where("event_id = ? AND kind = ?", id, registration.SMSConfirmation).Order("id").Pluck("body", &bodies)
+		if len(bodies) != 2 || !strings.Contains(bodies[0], "peaceful house") || !strings.Contains(bodies[1], "house by the river") {
+			t.Errorf("messages %q: want the old title, then the new one", bodies)
 		}
 	})
 }

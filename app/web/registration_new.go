@@ -93,22 +93,18 @@ var (
 )
 
 // registerState builds the form's state for an event.
-func (s *Server) newRegisterState(c *fiber.Ctx, p Page, e *event.Event, v eventView) (*registerState, error) {
+func (s *Server) newRegisterState(c *fiber.Ctx, p Page, e *event.Event, v eventView, current map[string]*registration.Consent) *registerState {
 	st := &registerState{
 		Open: v.Open, Full: v.Full, AskOrg: e.Kind == event.KindAuthorityWorkshop,
 		Counts: map[string]string{}, Errors: FieldErrors{},
 		Sexes: registration.Sexes, AgeBands: registration.QuestionAgeBands, Roles: registration.Roles,
 		GroupAgeBands: registration.AgeBands, ChildAges: []string{registration.AgeUnder7, registration.Age7to15},
 	}
-	current, err := registration.CurrentConsents(c.UserContext(), s.db)
-	if err != nil {
-		return nil, err
-	}
 	adult := consentText(p, current, registration.ConsentAdult, registration.BuiltinConsent, "register.consent_text")
 	st.ConsentVersion, st.ConsentText = adult.Version, adult.Text
 	st.Guardian = consentText(p, current, registration.ConsentGuardian, registration.BuiltinGuardianConsent, "register.consent_guardian_text")
 	st.ChildAgreement = consentText(p, current, registration.ConsentChild, registration.BuiltinChildConsent, "register.consent_child_text")
-	return st, nil
+	return st
 }
 
 // fieldOf tells which form field a service error belongs to.
@@ -137,18 +133,26 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	e, err := event.GetPublic(ctx, s.db, id)
+	// The form is checked against the event's description, kept per
+	// content version (a rush of registrations loads it once); the seats
+	// are taken in the database, and a page shown again reads them afresh.
+	content, err := s.publicEventContent(ctx, id)
 	if err != nil {
 		return err
 	}
+	e := content.Event
 	p := s.page(c, "")
 	v := viewEvent(p.Translator, e, s.now())
 	p.Title = v.Title
-	st, err := s.newRegisterState(c, p, e, v)
-	if err != nil {
-		return err
+	st := s.newRegisterState(c, p, e, v, content.Consents)
+	freshView := func() {
+		if fresh, err := event.GetPublic(ctx, s.db, id); err == nil {
+			v = viewEvent(p.Translator, fresh, s.now())
+			st.Open, st.Full = v.Open, v.Full
+		}
 	}
 	if c.FormValue("kind") == kindChild {
+		freshView()
 		return s.registrationChildCreate(c, p, e, v, st)
 	}
 	var f registerForm
@@ -164,7 +168,7 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 		EventID: e.ID, Name: f.Name, Phone: f.Phone, Sex: f.Sex, AgeBand: f.AgeBand, Role: f.Role,
 		Organisation: f.Organisation, Lang: p.Lang, Source: registration.SourceWeb, ConsentVersion: st.ConsentVersion,
 		Kind:   registration.KindIndividual,
-		Notify: s.notifier(),
+		Notify: s.notifier(), Event: e,
 	}
 	if u := currentUser(c); u != nil {
 		in.CreatedByID = &u.ID
@@ -197,6 +201,7 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 		read("g_age_", registration.AgeBands, in.GroupBreakdown.AgeBand)
 	}
 	show := func(status int) error {
+		freshView()
 		return s.render(c, status, "events/show", eventShowPage{Page: p, Event: v, Register: st})
 	}
 	for k, msg := range s.check(p.Translator, &f) {
@@ -228,12 +233,11 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 	// Rate limits before any write: per client address, then per number.
 	// Signed-in staff registering people who phoned in are not limited.
 	if currentUser(c) == nil {
-		if err := s.rateLimit(ctx, c, "register:ip:"+s.clientIP(c), registerLimitPerIP); err != nil {
-			return registerLimited(err)
+		limits := []dbstate.Counter{{Key: "register:ip:" + s.clientIP(c), Limit: registerLimitPerIP}}
+		if num, err := phone.Parse(f.Phone); err == nil {
+			limits = append(limits, dbstate.Counter{Key: "register:phone:" + num.E164, Limit: registerLimitPerPhone})
 		}
-	}
-	if num, err := phone.Parse(f.Phone); err == nil && currentUser(c) == nil {
-		if err := s.rateLimit(ctx, c, "register:phone:"+num.E164, registerLimitPerPhone); err != nil {
+		if err := s.rateLimitAll(ctx, c, limits...); err != nil {
 			return registerLimited(err)
 		}
 	}

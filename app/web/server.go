@@ -33,6 +33,9 @@ type Server struct {
 	metrics  *metrics
 	// pageCache holds rendered anonymous public pages (nil when off).
 	pageCache *pageCache
+	// content holds events' descriptions for the registration form (nil
+	// when the page cache is off).
+	content *contentCache
 	// proxies are TRUSTED_PROXIES, read once (clientIP).
 	proxies []netip.Prefix
 	// apiDoc is the API's OpenAPI document (openapi.go).
@@ -89,6 +92,7 @@ func New(o Options) (*Server, error) {
 	s.validate = newValidator()
 	s.metrics = newMetrics(o.DB)
 	s.pageCache = s.newPageCache()
+	s.content = s.newContentCache()
 	return s, nil
 }
 

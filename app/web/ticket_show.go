@@ -20,7 +20,7 @@ type ticketPage struct {
 	Event     *event.Event
 	EventView eventView
 	QR        template.HTML
-	Position  int
+	Position  registration.Place
 	Phone     string // masked, for "sent to ••••678"
 	NewPhone  string // today's number when an old one was converted
 	CanCancel bool
