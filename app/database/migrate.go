@@ -31,6 +31,7 @@ func migrations() []*gormigrate.Migration {
 		m0016GuardianCode(),
 		m0017Channels(),
 		m0018ContentVersion(),
+		m0019QuizVersion(),
 		m0030LoginThrottle(),
 		m0040InvisibleText(),
 		m0050AttendanceMarks(),

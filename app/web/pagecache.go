@@ -204,7 +204,7 @@ func (s *Server) expirePublicVersion(c *fiber.Ctx) error {
 	if s.pageCache != nil && !isSafeMethod(c.Method()) {
 		s.pageCache.version.Expire()
 	}
-	s.expireContentVersion(c)
+	s.expireMemos(c)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"math"
 	"strconv"
 	"time"
@@ -305,16 +306,32 @@ func (s *Server) apiKnowledgeGain(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	g, err := quiz.EventGain(c.UserContext(), s.db, e.ID)
+	// The figures change only when a quiz is taken or edited: kept per quiz
+	// version (database.QuizVersion), so trainers opening them after a
+	// session cost one small read, not the report's aggregates.
+	load := func() ([]byte, error) {
+		g, err := quiz.EventGain(c.UserContext(), s.db, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		roundGain(g)
+		return json.Marshal(struct {
+			EventID uint `json:"event_id"`
+			*quiz.Gain
+		}{e.ID, g})
+	}
+	var body []byte
+	if s.gains != nil {
+		body, err = s.gains.Get(e.ID, load)
+	} else {
+		body, err = load()
+	}
 	if err != nil {
 		return err
 	}
-	roundGain(g)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(struct {
-		EventID uint `json:"event_id"`
-		*quiz.Gain
-	}{e.ID, g})
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 // roundGain keeps the JSON readable: percentages and points to 2 decimals,

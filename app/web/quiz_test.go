@@ -468,3 +468,68 @@ func TestQuizMenuAndTrainerSessions(t *testing.T) {
 		tr.page("/en/staff/events/"+itoa(int(other.ID))+"/knowledge-gain", http.StatusForbidden)
 	})
 }
+
+// The knowledge-gain API keeps its answer per quiz version: asked again, it
+// runs no report query; a quiz saved elsewhere shows once the poll interval
+// has passed, and one saved through this instance at once.
+func TestKnowledgeGainAPICachedPerQuizVersion(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		cfg := testConfig(t)
+		cfg.PageCachePoll = time.Hour
+		ta := newTestAppConfig(t, db, cfg)
+		now := time.Now().UTC()
+		ta.setNow(now)
+		e := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -3 * time.Hour})
+		quizFixture(t, db, e.ID)
+		ctx := context.Background()
+		save := func(ph quiz.Phase, rows ...quiz.PaperRow) {
+			t.Helper()
+			if _, problems, err := quiz.SavePaper(ctx, db, e.ID, ph, rows, 0, now); err != nil || problems != nil {
+				t.Fatal(err, problems)
+			}
+		}
+		save(quiz.PhasePre, quiz.PaperRow{Person: "AAA01", Cells: []string{"A", "B", "B"}})
+		org := ta.client()
+		org.login(testutil.Staff(t, db, user.RoleOrganiser))
+		api := "/api/v1/events/" + itoa(int(e.ID)) + "/knowledge-gain"
+		preCount := func() float64 {
+			t.Helper()
+			resp := org.get(api)
+			var got map[string]any
+			if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&got) != nil {
+				t.Fatalf("API status %d", resp.StatusCode)
+			}
+			n, _ := got["pre_count"].(float64)
+			return n
+		}
+		if n := preCount(); n != 1 {
+			t.Fatalf("pre_count = %v, want 1", n)
+		}
+		qc := testutil.CountQueries(t, db)
+		qc.Reset()
+		if n := preCount(); n != 1 {
+			t.Fatalf("pre_count = %v, want 1", n)
+		}
+		// The session and the access check remain; the report (five
+		// queries and more) does not run.
+		if n := qc.N(); n > 5 {
+			t.Errorf("a cached answer ran %d queries", n)
+		}
+		save(quiz.PhasePre, quiz.PaperRow{Person: "BBB02", Cells: []string{"A", "A", "B"}})
+		if n := preCount(); n != 1 {
+			t.Logf("a change made elsewhere already shows: %v", n)
+		}
+		ta.setNow(now.Add(cfg.PageCachePoll))
+		if n := preCount(); n != 2 {
+			t.Errorf("after the poll interval pre_count = %v, want 2", n)
+		}
+		// A POST through this instance (a participant's quiz, a trainer's
+		// paper grid) reads the version again at once.
+		save(quiz.PhasePre, quiz.PaperRow{Person: "CCC03", Cells: []string{"B", "B", "B"}})
+		org.post("/en/logout", nil)
+		org.login(testutil.Staff(t, db, user.RoleOrganiser))
+		if n := preCount(); n != 3 {
+			t.Errorf("after a POST on this instance pre_count = %v, want 3", n)
+		}
+	})
+}

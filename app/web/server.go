@@ -5,6 +5,8 @@ package web
 import (
 	"context"
 	"errors"
+	"github.com/lantern-ngo/lantern/app/database"
+	"github.com/lantern-ngo/lantern/app/pagecache"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -33,9 +35,10 @@ type Server struct {
 	metrics  *metrics
 	// pageCache holds rendered anonymous public pages (nil when off).
 	pageCache *pageCache
-	// content holds events' descriptions for the registration form (nil
-	// when the page cache is off).
-	content *contentCache
+	// content holds events' descriptions for the registration form, gains
+	// the knowledge-gain API's answers (nil when the page cache is off).
+	content *pagecache.Memo[uint, *eventContent]
+	gains   *pagecache.Memo[uint, []byte]
 	// proxies are TRUSTED_PROXIES, read once (clientIP).
 	proxies []netip.Prefix
 	// apiDoc is the API's OpenAPI document (openapi.go).
@@ -92,7 +95,12 @@ func New(o Options) (*Server, error) {
 	s.validate = newValidator()
 	s.metrics = newMetrics(o.DB)
 	s.pageCache = s.newPageCache()
-	s.content = s.newContentCache()
+	s.content = newMemo[*eventContent](s, func(ctx context.Context) (int64, error) {
+		return database.ContentVersion(s.db.WithContext(ctx))
+	})
+	s.gains = newMemo[[]byte](s, func(ctx context.Context) (int64, error) {
+		return database.QuizVersion(s.db.WithContext(ctx))
+	})
 	return s, nil
 }
 
