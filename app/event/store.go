@@ -3,6 +3,7 @@ package event
 import (
 	"context"
 	"errors"
+	"github.com/lantern-ngo/lantern/app/user"
 	"time"
 
 	"gorm.io/gorm"
@@ -139,4 +140,54 @@ func orderUpcomingFirst(table string, now time.Time) clause.OrderBy {
 		Vars:               []any{now, now},
 		WithoutParentheses: true,
 	}}
+}
+
+// WithTitles lists the events of ids with their translations, newest first
+// (for filters that name events by title).
+func WithTitles(ctx context.Context, db *gorm.DB, ids []uint) ([]Event, error) {
+	var es []Event
+	if len(ids) == 0 {
+		return es, nil
+	}
+	err := db.WithContext(ctx).Preload("Translations").Where("id IN ?", ids).Order("starts_at DESC").Find(&es).Error
+	return es, err
+}
+
+// TrainerSessions lists the sessions a staff member is assigned to as
+// trainer (cancelled ones left out) that start within [from, to] (a zero
+// bound: open), newest first, at most limit, with their texts.
+func TrainerSessions(ctx context.Context, db *gorm.DB, userID uint, from, to time.Time, limit int) ([]Event, error) {
+	q := db.WithContext(ctx).Preload("Translations").
+		Where("events.status <> ?", StatusCancelled).
+		Where("EXISTS (SELECT 1 FROM event_trainers et WHERE et.event_id = events.id AND et.user_id = ?)", userID)
+	if !from.IsZero() {
+		q = q.Where("events.starts_at >= ?", from)
+	}
+	if !to.IsZero() {
+		q = q.Where("events.starts_at <= ?", to)
+	}
+	var es []Event
+	err := q.Order("events.starts_at DESC").Limit(limit).Find(&es).Error
+	return es, err
+}
+
+// Held lists the sessions past their draft, newest first, at most limit,
+// with their texts and venue; trainerID, when not 0, keeps only that
+// trainer's.
+func Held(ctx context.Context, db *gorm.DB, trainerID uint, limit int) ([]Event, error) {
+	q := db.WithContext(ctx).Preload("Translations").Preload("Venue").Preload("Venue.City").
+		Where("status <> ?", StatusDraft).Order("starts_at DESC").Limit(limit)
+	if trainerID != 0 {
+		q = q.Where("id IN (SELECT event_id FROM event_trainers WHERE user_id = ?)", trainerID)
+	}
+	var es []Event
+	err := q.Find(&es).Error
+	return es, err
+}
+
+// TrainerUsers lists the staff assigned to an event as trainers, by name.
+func TrainerUsers(ctx context.Context, db *gorm.DB, eventID uint) ([]user.User, error) {
+	var us []user.User
+	err := db.WithContext(ctx).Where("id IN (SELECT user_id FROM event_trainers WHERE event_id = ?)", eventID).Order("name").Find(&us).Error
+	return us, err
 }

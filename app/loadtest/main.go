@@ -46,7 +46,7 @@ type client struct {
 }
 
 var (
-	base      = flag.String("base", "http://127.0.0.1:8080", "server origin")
+	base      = flag.String("base", "http://127.0.0.1:8080", "server origin; several, comma-separated, spread the clients over instances (client i uses origin i mod n)")
 	conc      = flag.Int("c", 100, "concurrent clients")
 	duration  = flag.Duration("d", 15*time.Second, "duration of each scenario")
 	scenarios = flag.String("scenarios", "static,events,event", "comma-separated: "+strings.Join(scenarioNames(), ","))
@@ -55,7 +55,11 @@ var (
 	password  = flag.String("password", "lantern-demo-2026", "its password")
 	rate      = flag.Float64("rate", 0, "requests per second over all clients, sent on schedule (open loop); 0: each client sends as soon as its last answer came (closed loop)")
 	sessions  = flag.Int("sessions", 10, "staff sessions shared by the clients of staff scenarios (phones signed in)")
+	requests  = flag.Int64("n", 0, "stop each scenario after this many requests over all clients (0: run for -d)")
 )
+
+// origins are the servers' origins (-base).
+var origins []string
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
@@ -65,7 +69,7 @@ func newClient(id int) *client {
 	return &client{
 		http: &http.Client{Jar: jar, Transport: tr, Timeout: 30 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		base: *base, id: id, event: *eventID, state: map[string]string{},
+		base: origins[id%len(origins)], id: id, event: *eventID, state: map[string]string{},
 	}
 }
 
@@ -329,6 +333,7 @@ func run(ctx context.Context, sc scenario) (*result, error) {
 		mu       sync.Mutex
 		lat      []time.Duration
 		n, errs  atomic.Int64
+		sent     atomic.Int64
 		firstErr atomic.Value
 		wg       sync.WaitGroup
 	)
@@ -349,6 +354,9 @@ func run(ctx context.Context, sc scenario) (*result, error) {
 			var i int64
 			next := start.Add(every * time.Duration(k) / time.Duration(len(clients)))
 			for time.Now().Before(deadline) {
+				if *requests > 0 && sent.Add(1) > *requests {
+					break
+				}
 				i++
 				t0 := time.Now()
 				if every > 0 {
@@ -386,6 +394,7 @@ func run(ctx context.Context, sc scenario) (*result, error) {
 
 func main() {
 	flag.Parse()
+	origins = strings.Split(*base, ",")
 	ctx := context.Background()
 	all := allScenarios()
 	fmt.Printf("| scenario | clients | requests | errors | req/s | p50 | p90 | p99 |\n|---|---|---|---|---|---|---|---|\n")

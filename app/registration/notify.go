@@ -393,3 +393,15 @@ func (n *Notifier) SampleMessages(ctx context.Context, db *gorm.DB, eventID uint
 	waitlisted = n.body(lang, "sms.waitlisted", d)
 	return confirmed, waitlisted, nil
 }
+
+// CancelEvent cancels an event and, in the same transaction, queues the
+// message that tells each registrant, in their language: the use case spans
+// the events area and this one, so it lives here, the higher of the two.
+// It returns how many people are told.
+func CancelEvent(ctx context.Context, db *gorm.DB, id, actorID uint, now time.Time, translatorFor TranslatorFor) (int, error) {
+	_, told, err := event.Cancel(ctx, db, id, actorID, now, func(tx *gorm.DB, e *event.Event) (int, error) {
+		n, _, err := QueueEventCancelled(tx, e, translatorFor)
+		return n, err
+	})
+	return told, err
+}

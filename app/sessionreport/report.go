@@ -289,3 +289,19 @@ func auditShape(r *Report, empty bool) any {
 		"follow_ups": len(r.FollowUps), "referrals": r.ReferralTotal(),
 	}
 }
+
+// Reported tells which of the events have a session report (one query).
+func Reported(ctx context.Context, db *gorm.DB, eventIDs []uint) (map[uint]bool, error) {
+	out := map[uint]bool{}
+	if len(eventIDs) == 0 {
+		return out, nil
+	}
+	var ids []uint
+	if err := db.WithContext(ctx).Model(&Report{}).Where("event_id IN ?", eventIDs).Pluck("event_id", &ids).Error; err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}

@@ -3,6 +3,7 @@ package user
 import (
 	"context"
 	"errors"
+	"github.com/lantern-ngo/lantern/app/message"
 	"time"
 
 	"gorm.io/gorm"
@@ -231,7 +232,7 @@ const PasswordLinkLifetime = 72 * time.Hour
 // NewPasswordLink makes a new one-time link token for an active account
 // (earlier unused links of the account stop working). then, when not nil,
 // runs in the same transaction (to queue an SMS with the link).
-func NewPasswordLink(ctx context.Context, db *gorm.DB, actorID, userID uint, now time.Time, then func(tx *gorm.DB, u *User, token string) error) (string, error) {
+func NewPasswordLink(ctx context.Context, db *gorm.DB, actorID, userID uint, now time.Time, then LinkThen) (string, error) {
 	var token string
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := database.LockRow(tx, "users", userID); err != nil {
@@ -389,4 +390,16 @@ func SetLang(ctx context.Context, db *gorm.DB, userID uint, lang string) error {
 		}
 		return audit.Record(tx, userID, "update", "user", itoa(userID), map[string]string{"lang": u.Lang}, map[string]string{"lang": lang})
 	})
+}
+
+// LinkThen runs in the transaction that makes a set-password link.
+type LinkThen func(tx *gorm.DB, u *User, token string) error
+
+// PasswordLinkSMS is the then of NewPasswordLink that queues the link to
+// the staff member's phone, with the text that text writes (in their
+// language), in the link's own transaction.
+func PasswordLinkSMS(text func(u *User, token string) string) LinkThen {
+	return func(tx *gorm.DB, u *User, token string) error {
+		return message.Enqueue(tx, &message.Message{To: u.Phone, Body: text(u, token), Lang: u.Lang, Kind: "staff_password_link"})
+	}
 }

@@ -292,3 +292,19 @@ func compare(hash, password string) error {
 }
 
 func itoa(n uint) string { return strconv.FormatUint(uint64(n), 10) }
+
+// Names maps staff ids to their names (one query; unknown ids are absent).
+func Names(ctx context.Context, db *gorm.DB, ids []uint) (map[uint]string, error) {
+	out := map[uint]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var us []User
+	if err := db.WithContext(ctx).Select("id", "name").Where("id IN ?", ids).Find(&us).Error; err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		out[u.ID] = u.Name
+	}
+	return out, nil
+}

@@ -2,9 +2,7 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
 
-	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
@@ -29,13 +27,11 @@ func (s *Server) accountLink(c *fiber.Ctx) error {
 		return err
 	}
 	bySMS := c.FormValue("sms") == "1" && acc.Phone != ""
-	var queue func(tx *gorm.DB, u *user.User, token string) error
+	var queue user.LinkThen
 	if bySMS {
-		queue = func(tx *gorm.DB, u *user.User, token string) error {
-			t := s.bundle.For(u.Lang)
-			body := t.T("account.sms_link", "URL", s.cfg.BaseURL+"/"+u.Lang+"/set-password/"+token)
-			return message.Enqueue(tx, &message.Message{To: u.Phone, Body: body, Lang: u.Lang, Kind: "staff_password_link"})
-		}
+		queue = user.PasswordLinkSMS(func(u *user.User, token string) string {
+			return s.bundle.For(u.Lang).T("account.sms_link", "URL", s.cfg.BaseURL+"/"+u.Lang+"/set-password/"+token)
+		})
 	}
 	token, err := user.NewPasswordLink(ctx, s.db, currentUser(c).ID, id, s.now(), queue)
 	if err != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"time"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/coaching"
@@ -163,11 +164,7 @@ func sortActions(a []coaching.ActionPoint) {
 func (s *Server) sessionsRan(c *fiber.Ctx, userID uint) ([]ranSession, error) {
 	ctx := c.UserContext()
 	t := translator(c)
-	var evs []event.Event
-	err := s.db.WithContext(ctx).Preload("Translations").
-		Where("events.starts_at <= ? AND events.status <> ?", s.now(), event.StatusCancelled).
-		Where("EXISTS (SELECT 1 FROM event_trainers et WHERE et.event_id = events.id AND et.user_id = ?)", userID).
-		Order("events.starts_at DESC").Limit(30).Find(&evs).Error
+	evs, err := event.TrainerSessions(ctx, s.db, userID, time.Time{}, s.now(), 30)
 	if err != nil {
 		return nil, err
 	}
@@ -179,15 +176,9 @@ func (s *Server) sessionsRan(c *fiber.Ctx, userID uint) ([]ranSession, error) {
 	if err != nil {
 		return nil, err
 	}
-	var reported []uint
-	if len(ids) > 0 {
-		if err := s.db.WithContext(ctx).Model(&sessionreport.Report{}).Where("event_id IN ?", ids).Pluck("event_id", &reported).Error; err != nil {
-			return nil, err
-		}
-	}
-	has := map[uint]bool{}
-	for _, id := range reported {
-		has[id] = true
+	has, err := sessionreport.Reported(ctx, s.db, ids)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]ranSession, len(evs))
 	for i := range evs {

@@ -70,13 +70,11 @@ func (s *Server) coachingHome(c *fiber.Ctx) error {
 		}
 	}
 	if pg.AllCoachees && len(coachIDs) > 0 {
-		var coaches []user.User
-		if err := s.db.WithContext(ctx).Select("id", "name").Where("id IN ?", coachIDs).Find(&coaches).Error; err != nil {
+		names, err := user.Names(ctx, s.db, coachIDs)
+		if err != nil {
 			return err
 		}
-		for _, co := range coaches {
-			pg.CoachNames[co.ID] = co.Name
-		}
+		pg.CoachNames = names
 	}
 	return s.render(c, fiber.StatusOK, "coaching/home", pg)
 }

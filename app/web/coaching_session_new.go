@@ -89,12 +89,8 @@ func (s *Server) coachingNewPage(c *fiber.Ctx, ce *user.User) (*coachingNewPage,
 	}
 	// The coachee's sessions of the last 60 days and the next 7, for an
 	// observation.
-	var evs []event.Event
 	now := s.now()
-	err = s.db.WithContext(ctx).Preload("Translations").
-		Where("events.starts_at BETWEEN ? AND ? AND events.status <> ?", now.AddDate(0, 0, -60), now.AddDate(0, 0, 7), event.StatusCancelled).
-		Where("EXISTS (SELECT 1 FROM event_trainers et WHERE et.event_id = events.id AND et.user_id = ?)", ce.ID).
-		Order("events.starts_at DESC").Limit(40).Find(&evs).Error
+	evs, err := event.TrainerSessions(ctx, s.db, ce.ID, now.AddDate(0, 0, -60), now.AddDate(0, 0, 7), 40)
 	if err != nil {
 		return nil, err
 	}

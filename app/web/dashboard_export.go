@@ -9,7 +9,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
-	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
@@ -69,10 +68,8 @@ func (s *Server) exportPersonal(c *fiber.Ctx) error {
 			return apperr.New(apperr.Forbidden, "error.dashboard.personal_forbidden")
 		}
 		x.Personal = true
-		err := s.db.WithContext(c.UserContext()).Transaction(func(tx *gorm.DB) error {
-			return audit.Record(tx, u.ID, "export.personal", "export", form.Dataset, nil, map[string]any{
-				"dataset": form.Dataset, "format": form.Format, "filter": f, "lang": x.T.Lang,
-			})
+		err := audit.Record(s.db.WithContext(c.UserContext()), u.ID, "export.personal", "export", form.Dataset, nil, map[string]any{
+			"dataset": form.Dataset, "format": form.Format, "filter": f, "lang": x.T.Lang,
 		})
 		if err != nil {
 			return err

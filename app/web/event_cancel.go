@@ -2,7 +2,6 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/event"
@@ -47,11 +46,7 @@ func (s *Server) eventCancel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_, _, err = event.Cancel(c.UserContext(), s.db, id, currentUser(c).ID, s.now(), func(tx *gorm.DB, e *event.Event) (int, error) {
-		n, _, err := registration.QueueEventCancelled(tx, e, s.bundle.For)
-		return n, err
-	})
-	if err != nil {
+	if _, err := registration.CancelEvent(c.UserContext(), s.db, id, currentUser(c).ID, s.now(), s.bundle.For); err != nil {
 		return err
 	}
 	return c.Redirect("/"+langOf(c)+"/staff/events/"+itoa(int(id))+"?flash=event_cancelled", fiber.StatusSeeOther)

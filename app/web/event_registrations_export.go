@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/xuri/excelize/v2"
-	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/csvsafe"
@@ -64,10 +63,8 @@ func (s *Server) eventRegistrationsExport(c *fiber.Ctx) error {
 	if err := s.logRead(c, audit.ReadRegistrationsExport, e.ID, len(regs), nil); err != nil {
 		return err
 	}
-	err = s.db.WithContext(c.UserContext()).Transaction(func(tx *gorm.DB) error {
-		return audit.Record(tx, currentUser(c).ID, "registrations.export", "event", itoa(int(e.ID)), nil,
-			map[string]any{"Format": format, "Rows": len(regs), "Status": q.Status, "Searched": q.Query != ""})
-	})
+	err = audit.Record(s.db.WithContext(c.UserContext()), currentUser(c).ID, "registrations.export", "event", itoa(int(e.ID)), nil,
+		map[string]any{"Format": format, "Rows": len(regs), "Status": q.Status, "Searched": q.Query != ""})
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
-	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/event"
@@ -59,29 +58,23 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 	p := s.page(c, "outbox.title")
 	t := p.Translator
 	data := messageListPage{Page: p}
-	q := s.db.WithContext(ctx).Model(&message.Message{})
-	status := ""
+	var f message.OutboxFilter
 	for _, st := range outboxStatuses {
 		sel := st == c.Query("status")
 		if sel {
-			status = st
-			q = q.Where("status = ?", st)
+			f.Status = st
 		}
 		data.Statuses = append(data.Statuses, filterOption{Value: st, Label: t.T("outbox.status." + st), Selected: sel})
 	}
 	eventID, _ := strconv.Atoi(c.Query("event"))
 	// Events that have messages, newest first, for the filter.
-	var eventIDs []uint
-	if err := s.db.WithContext(ctx).Model(&message.Message{}).Where("event_id IS NOT NULL").
-		Distinct("event_id").Pluck("event_id", &eventIDs).Error; err != nil {
+	eventIDs, err := message.EventsWithMessages(ctx, s.db)
+	if err != nil {
 		return err
 	}
-	var events []event.Event
-	if len(eventIDs) > 0 {
-		if err := s.db.WithContext(ctx).Preload("Translations").Where("id IN ?", eventIDs).
-			Order("starts_at DESC").Find(&events).Error; err != nil {
-			return err
-		}
+	events, err := event.WithTitles(ctx, s.db, eventIDs)
+	if err != nil {
+		return err
 	}
 	titles := map[uint]string{}
 	for i := range events {
@@ -89,33 +82,22 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 		titles[e.ID] = e.Code + " · " + e.Content(t.Lang).Title
 		sel := int(e.ID) == eventID
 		if sel {
-			q = q.Where("event_id = ?", e.ID)
+			f.EventID = e.ID
 		}
 		data.Events = append(data.Events, filterOption{Value: itoa(int(e.ID)), Label: titles[e.ID], Selected: sel})
 	}
-	data.Filtered = status != "" || eventID != 0
-	var totals struct {
-		N   int64
-		Seg int64
-	}
-	if err := q.Session(&gorm.Session{}).Select("COUNT(*) AS n, COALESCE(SUM(segments), 0) AS seg").Scan(&totals).Error; err != nil {
-		return err
-	}
-	data.Count, data.Segments = totals.N, totals.Seg
-	data.Cost = t.Number(float64(totals.Seg*int64(s.cfg.SMSCostPerSegment)), 0)
+	data.Filtered = f.Status != "" || eventID != 0
 	page := c.QueryInt("page", 1)
 	if page < 1 || page > 100000 {
 		page = 1
 	}
-	var msgs []message.Message
-	if err := q.Session(&gorm.Session{}).Order("id DESC").Limit(outboxPageSize + 1).Offset((page - 1) * outboxPageSize).
-		Find(&msgs).Error; err != nil {
+	box, err := message.Outbox(ctx, s.db, f, page, outboxPageSize)
+	if err != nil {
 		return err
 	}
-	more := len(msgs) > outboxPageSize
-	if more {
-		msgs = msgs[:outboxPageSize]
-	}
+	data.Count, data.Segments = box.Count, box.Segments
+	data.Cost = t.Number(float64(box.Segments*int64(s.cfg.SMSCostPerSegment)), 0)
+	msgs, more := box.Messages, box.More
 	// The texts may name people (a re-sent ticket lists whose tickets a
 	// phone carries): the registrations shown are logged as looked at.
 	var shown []uint
@@ -154,8 +136,8 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 	}
 	link := func(n int) string {
 		u := p.URL("/staff/messages?page=") + itoa(n)
-		if status != "" {
-			u += "&status=" + status
+		if f.Status != "" {
+			u += "&f.Status=" + f.Status
 		}
 		if eventID != 0 {
 			u += "&event=" + itoa(eventID)

@@ -112,13 +112,12 @@ type quizSessionsPage struct {
 func (s *Server) quizSessions(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	u := currentUser(c)
-	q := s.db.WithContext(ctx).Model(&event.Event{}).Preload("Translations").Preload("Venue").Preload("Venue.City").
-		Where("status <> ?", event.StatusDraft).Order("starts_at DESC").Limit(100)
+	var onlyTrainer uint
 	if !u.Has(user.RoleOrganiser, user.RoleAdmin) {
-		q = q.Where("id IN (?)", s.db.Table("event_trainers").Select("event_id").Where("user_id = ?", u.ID))
+		onlyTrainer = u.ID
 	}
-	var evs []event.Event
-	if err := q.Find(&evs).Error; err != nil {
+	evs, err := event.Held(ctx, s.db, onlyTrainer, 100)
+	if err != nil {
 		return err
 	}
 	p := s.page(c, "quiz.sessions.title")

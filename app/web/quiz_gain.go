@@ -271,8 +271,8 @@ func (s *Server) gainProgramme(c *fiber.Ctx) error {
 		ids[i] = l.EventID
 	}
 	if len(ids) > 0 {
-		var evs []event.Event
-		if err := s.db.WithContext(ctx).Preload("Translations").Where("id IN ?", ids).Order("starts_at DESC").Limit(200).Find(&evs).Error; err != nil {
+		evs, err := event.WithTitles(ctx, s.db, ids)
+		if err != nil {
 			return err
 		}
 		byID := map[uint]quiz.EventGainLine{}

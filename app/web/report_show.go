@@ -100,17 +100,18 @@ func (s *Server) loadReportPage(c *fiber.Ctx) (*reportPage, error) {
 	pg.Title = p.T("report.title") + " · " + v.Title
 	if r != nil {
 		pg.Flags = r.Flags()
-		var name string
-		s.db.WithContext(ctx).Table("users").Where("id = ?", r.AuthorID).Pluck("name", &name)
-		pg.Author = name
+		names, err := user.Names(ctx, s.db, []uint{r.AuthorID})
+		if err != nil {
+			return nil, err
+		}
+		pg.Author = names[r.AuthorID]
 		pg.Form = formFromReport(r)
 	} else {
 		pg.Form = reportForm{Referrals: map[string]string{}}
 	}
 	pg.Form.FollowUps = padFollowUps(pg.Form.FollowUps)
 	if p.User.Has(user.RoleCoach, user.RoleOrganiser, user.RoleAdmin) {
-		var trainers []user.User
-		err := s.db.WithContext(ctx).Where("id IN (SELECT user_id FROM event_trainers WHERE event_id = ?)", e.ID).Order("name").Find(&trainers).Error
+		trainers, err := event.TrainerUsers(ctx, s.db, e.ID)
 		if err != nil {
 			return nil, err
 		}

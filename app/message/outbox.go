@@ -1,0 +1,59 @@
+package message
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+)
+
+// OutboxFilter narrows the outbox that organisers read (zero values: all).
+type OutboxFilter struct {
+	Status  string
+	EventID uint
+}
+
+// OutboxPage is one page of the outbox, newest first, with the totals of
+// everything the filter keeps.
+type OutboxPage struct {
+	Messages []Message
+	// More: there is a next page.
+	More     bool
+	Count    int64
+	Segments int64
+}
+
+// Outbox reads page (from 1) of the messages the filter keeps, size a page.
+func Outbox(ctx context.Context, db *gorm.DB, f OutboxFilter, page, size int) (*OutboxPage, error) {
+	q := db.WithContext(ctx).Model(&Message{})
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.EventID != 0 {
+		q = q.Where("event_id = ?", f.EventID)
+	}
+	out := &OutboxPage{}
+	var totals struct {
+		N   int64
+		Seg int64
+	}
+	if err := q.Session(&gorm.Session{}).Select("COUNT(*) AS n, COALESCE(SUM(segments), 0) AS seg").Scan(&totals).Error; err != nil {
+		return nil, err
+	}
+	out.Count, out.Segments = totals.N, totals.Seg
+	if err := q.Session(&gorm.Session{}).Order("id DESC").Limit(size + 1).Offset((page - 1) * size).
+		Find(&out.Messages).Error; err != nil {
+		return nil, err
+	}
+	if len(out.Messages) > size {
+		out.Messages, out.More = out.Messages[:size], true
+	}
+	return out, nil
+}
+
+// EventsWithMessages lists the ids of the events that have messages.
+func EventsWithMessages(ctx context.Context, db *gorm.DB) ([]uint, error) {
+	var ids []uint
+	err := db.WithContext(ctx).Model(&Message{}).Where("event_id IS NOT NULL").
+		Distinct("event_id").Pluck("event_id", &ids).Error
+	return ids, err
+}
