@@ -86,7 +86,7 @@ func GetQuiz(ctx context.Context, db *gorm.DB, id uint) (*Quiz, error) {
 // questions, in one transaction.
 func SaveQuiz(ctx context.Context, db *gorm.DB, q *Quiz, questionIDs []uint, actorID uint, now time.Time) error {
 	if q.Title["vi"] == "" && q.Title["fr"] == "" && q.Title["en"] == "" {
-		return apperr.New(apperr.Invalid, "error.quiz.title_required")
+		return apperr.New(apperr.Invalid, "error.quiz.title_required").With(map[string]any{"field": "title_vi"})
 	}
 	if len(questionIDs) == 0 {
 		return apperr.New(apperr.Invalid, "error.quiz.no_questions")
@@ -127,7 +127,7 @@ func SaveQuiz(ctx context.Context, db *gorm.DB, q *Quiz, questionIDs []uint, act
 			q.Items = nil
 			if err := tx.Create(q).Error; err != nil {
 				if errors.Is(err, gorm.ErrDuplicatedKey) {
-					return apperr.New(apperr.Conflict, "error.quiz.code_taken")
+					return apperr.New(apperr.Conflict, "error.quiz.code_taken").With(map[string]any{"field": "code"})
 				}
 				return err
 			}

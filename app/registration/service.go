@@ -386,7 +386,7 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 			return res, nil
 		}
 		if !found && live >= PeoplePerPhone {
-			return nil, apperr.New(apperr.Invalid, "error.register.phone_full").With(map[string]any{"Max": PeoplePerPhone})
+			return nil, apperr.New(apperr.Invalid, "error.register.phone_full").With(map[string]any{"Max": PeoplePerPhone, "field": "phone"})
 		}
 		if len(same) > 0 && !st.locked {
 			// Another person on a number already used here: the limit per
@@ -561,7 +561,7 @@ func (s seatState) check(in *Input, now time.Time) error {
 		return apperr.New(apperr.Invalid, "error.register.closed")
 	}
 	if in.Kind == KindGroup && in.GroupSize > s.Capacity {
-		return apperr.New(apperr.Invalid, "error.register.group_too_big").With(map[string]any{"Capacity": s.Capacity})
+		return apperr.New(apperr.Invalid, "error.register.group_too_big").With(map[string]any{"Capacity": s.Capacity, "field": "group_size"})
 	}
 	return nil
 }
@@ -1048,7 +1048,7 @@ func Restore(ctx context.Context, db *gorm.DB, code string, now time.Time, notif
 				return err
 			}
 			if live >= PeoplePerPhone {
-				return apperr.New(apperr.Invalid, "error.register.phone_full").With(map[string]any{"Max": PeoplePerPhone})
+				return apperr.New(apperr.Invalid, "error.register.phone_full").With(map[string]any{"Max": PeoplePerPhone, "field": "phone"})
 			}
 		}
 		confirmed, err := takeSeats(tx, r.EventID, r.GroupSize)

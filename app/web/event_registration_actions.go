@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
@@ -29,21 +28,6 @@ type registerOnBehalf struct {
 	Form   staffRegisterForm
 	Errors FieldErrors
 	Open   bool
-}
-
-// registerErrorField tells which field a registration error belongs to.
-func registerErrorField(key string) string {
-	switch {
-	case strings.HasPrefix(key, "error.register.name"):
-		return "name"
-	case strings.HasPrefix(key, "error.phone."):
-		return "phone"
-	case key == "error.register.group_size" || key == "error.register.group_too_big":
-		return "group_size"
-	case key == "error.register.organisation_long":
-		return "organisation"
-	}
-	return "_form"
 }
 
 // eventRegisterOnBehalf registers someone for an event on their behalf.
@@ -90,12 +74,7 @@ func (s *Server) eventRegisterOnBehalf(c *fiber.Ctx) error {
 	res, err := registration.Register(ctx, s.db, in, s.now())
 	if err != nil {
 		if apperr.Is(err, apperr.Invalid) {
-			var args map[string]any
-			var ae *apperr.Error
-			if errors.As(err, &ae) {
-				args = ae.Args
-			}
-			st.Errors.Add(registerErrorField(apperr.KeyOf(err)), t.TMap(apperr.KeyOf(err), args))
+			st.Errors.AddErr(t, err, "_form")
 			return s.renderRegistrations(c, e, fiber.StatusUnprocessableEntity, st)
 		}
 		return err

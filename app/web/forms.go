@@ -50,6 +50,23 @@ func (fe FieldErrors) AddAll(t *locale.Translator, err error) {
 	}
 }
 
+// AddErr is the one way a domain error reaches a form: every field problem
+// it carries goes beside its field; an error that names no field (the
+// session is closed, the code expired) goes to other, usually "_form",
+// shown above the form.
+func (fe FieldErrors) AddErr(t *locale.Translator, err error, other string) {
+	if len(apperr.FieldsOf(err)) > 0 {
+		fe.AddAll(t, err)
+		return
+	}
+	var args map[string]any
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		args = ae.Args
+	}
+	fe.Add(other, t.TMap(apperr.KeyOf(err), args))
+}
+
 // bindForm parses the request body into form (its `form` tags).
 func bindForm(c *fiber.Ctx, form any) error {
 	if err := c.BodyParser(form); err != nil {

@@ -74,7 +74,7 @@ func (s *Server) passwordSetSubmit(c *fiber.Ctx) error {
 	}
 	u, err := user.SetPasswordWithToken(ctx, s.db, token, f.Password, s.now())
 	if apperr.Is(err, apperr.Invalid) {
-		errs.Add("password", p.T(apperr.KeyOf(err)))
+		errs.AddErr(p.Translator, err, "password")
 		return s.render(c, fiber.StatusUnprocessableEntity, "staff/set_password", passwordSetPage{Page: p, Account: acc, Errors: errs})
 	}
 	if err != nil {

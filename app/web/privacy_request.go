@@ -85,7 +85,7 @@ func (s *Server) readSubject(c *fiber.Ctx, p Page) (f privacyForm, sub privacy.S
 func (s *Server) privacyNothing(c *fiber.Ctx, p Page, f privacyForm, err error) error {
 	if apperr.Is(err, apperr.NotFound) {
 		errs := FieldErrors{}
-		errs.Add("subject", p.T(apperr.KeyOf(err)))
+		errs.AddErr(p.Translator, err, "subject")
 		return s.render(c, fiber.StatusNotFound, "admin/privacy", privacyPage{Page: p, Form: f, Errors: errs})
 	}
 	return err

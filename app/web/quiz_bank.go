@@ -304,14 +304,7 @@ func (s *Server) quizSave(c *fiber.Ctx) error {
 		err := quiz.SaveQuiz(ctx, s.db, q, ids, currentUser(c).ID, s.now())
 		switch {
 		case apperr.Is(err, apperr.Invalid), apperr.Is(err, apperr.Conflict):
-			field := "questions"
-			switch apperr.KeyOf(err) {
-			case "error.quiz.title_required":
-				field = "title_vi"
-			case "error.quiz.code_taken":
-				field = "code"
-			}
-			errs.Add(field, t.T(apperr.KeyOf(err)))
+			errs.AddErr(t, err, "questions")
 		case err != nil:
 			return err
 		default:

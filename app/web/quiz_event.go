@@ -92,7 +92,7 @@ func (s *Server) quizEventSave(c *fiber.Ctx) error {
 	err = quiz.AssignToEvent(c.UserContext(), s.db, e.ID, f.Pre, f.Post, currentUser(c).ID)
 	if apperr.Is(err, apperr.Invalid) {
 		errs := FieldErrors{}
-		errs.Add("pre_quiz_id", translator(c).T(apperr.KeyOf(err)))
+		errs.AddErr(translator(c), err, "pre_quiz_id")
 		return s.renderQuizEvent(c, fiber.StatusUnprocessableEntity, e, f.Pre, f.Post, errs)
 	}
 	if err != nil {

@@ -94,10 +94,7 @@ func (s *Server) registrationChildCreate(c *fiber.Ctx, p Page, e *event.Event, v
 		if apperr.KindOf(err) != apperr.Invalid {
 			return err
 		}
-		st.Errors.AddAll(p.Translator, err)
-		if !st.Errors.Any() {
-			st.Errors.Add("_child", p.TMap(apperr.KeyOf(err), nil))
-		}
+		st.Errors.AddErr(p.Translator, err, "_child")
 		return show()
 	}
 	base := p.URL("/events/" + strconv.FormatUint(uint64(e.ID), 10))

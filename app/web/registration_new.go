@@ -12,7 +12,6 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/dbstate"
 	"github.com/lantern-ngo/lantern/app/event"
-	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
@@ -105,23 +104,6 @@ func (s *Server) newRegisterState(c *fiber.Ctx, p Page, e *event.Event, v eventV
 	st.Guardian = consentText(p, current, registration.ConsentGuardian, registration.BuiltinGuardianConsent, "register.consent_guardian_text")
 	st.ChildAgreement = consentText(p, current, registration.ConsentChild, registration.BuiltinChildConsent, "register.consent_child_text")
 	return st
-}
-
-// fieldOf tells which form field a service error belongs to.
-func fieldOf(key string) string {
-	switch {
-	case strings.HasPrefix(key, "error.phone."), key == "error.register.phone_full":
-		return "phone"
-	case strings.HasPrefix(key, "error.register.name_"):
-		return "name"
-	case key == "error.register.organisation_long":
-		return "organisation"
-	case key == "error.register.child_alone":
-		return "age_band"
-	case strings.HasPrefix(key, "error.register.group_"):
-		return "group_size"
-	}
-	return "_form"
 }
 
 // registrationCreate registers a person (or a group) from the event page:
@@ -226,7 +208,7 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 	}
 	if st.Errors.Any() {
 		if err := in.Check(); apperr.Is(err, apperr.Invalid) {
-			addRegisterErrors(st.Errors, p.Translator, err)
+			st.Errors.AddErr(p.Translator, err, "_form")
 		}
 		return show(fiber.StatusUnprocessableEntity)
 	}
@@ -246,7 +228,7 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 		if apperr.KindOf(err) != apperr.Invalid {
 			return err
 		}
-		addRegisterErrors(st.Errors, p.Translator, err)
+		st.Errors.AddErr(p.Translator, err, "_form")
 		return show(fiber.StatusUnprocessableEntity)
 	}
 	if res.Existing {
@@ -262,25 +244,6 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 		dest += "?flash=register_done"
 	}
 	return c.Redirect(dest, fiber.StatusSeeOther)
-}
-
-// addRegisterErrors puts every problem of a registration beside its field
-// (a rule without a field, such as "registration is closed", goes above
-// the form).
-func addRegisterErrors(errs FieldErrors, t *locale.Translator, err error) {
-	if fields := apperr.FieldsOf(err); len(fields) > 0 {
-		errs.AddAll(t, err)
-		return
-	}
-	errs.Add(fieldOf(apperr.KeyOf(err)), t.TMap(apperr.KeyOf(err), argsOf(err)))
-}
-
-// argsOf returns the template arguments of an application error.
-func argsOf(err error) map[string]any {
-	if ae, ok := err.(*apperr.Error); ok {
-		return ae.Args
-	}
-	return nil
 }
 
 func registerLimited(err error) error {
