@@ -97,6 +97,9 @@ type SessionInput struct {
 // have one, else the person recording it. The caller has checked that actor
 // may change the coachee's records.
 func RecordSession(ctx context.Context, db *gorm.DB, in SessionInput, actor *user.User, now time.Time) (*Session, error) {
+	if err := in.Check(now); err != nil {
+		return nil, err
+	}
 	var s Session
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var coachee user.User
@@ -108,7 +111,7 @@ func RecordSession(ctx context.Context, db *gorm.DB, in SessionInput, actor *use
 		}
 		if in.Mode == ModeObservation {
 			if in.EventID == nil {
-				return apperr.New(apperr.Invalid, "error.coaching.event_required")
+				return apperr.New(apperr.Invalid, "error.coaching.event_required").With(map[string]any{"field": "event_id"})
 			}
 			var n int64
 			err := tx.Table("event_trainers").Where("event_id = ? AND user_id = ?", *in.EventID, in.CoacheeID).Count(&n).Error
@@ -116,7 +119,7 @@ func RecordSession(ctx context.Context, db *gorm.DB, in SessionInput, actor *use
 				return err
 			}
 			if n == 0 {
-				return apperr.New(apperr.Invalid, "error.coaching.event_not_coachees")
+				return apperr.New(apperr.Invalid, "error.coaching.event_not_coachees").With(map[string]any{"field": "event_id"})
 			}
 		} else {
 			in.EventID = nil
@@ -175,6 +178,9 @@ func RecordSession(ctx context.Context, db *gorm.DB, in SessionInput, actor *use
 // the ones it has (those keep their done state). The caller has checked that
 // actor may change the coachee's records; it is checked again here.
 func UpdateSession(ctx context.Context, db *gorm.DB, id uint, in SessionInput, actor *user.User, now time.Time) error {
+	if err := in.Check(now); err != nil {
+		return err
+	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var s Session
 		if err := tx.Preload("Coachee").Preload("Ratings").Take(&s, id).Error; err != nil {
@@ -185,14 +191,14 @@ func UpdateSession(ctx context.Context, db *gorm.DB, id uint, in SessionInput, a
 		}
 		if in.Mode == ModeObservation {
 			if in.EventID == nil {
-				return apperr.New(apperr.Invalid, "error.coaching.event_required")
+				return apperr.New(apperr.Invalid, "error.coaching.event_required").With(map[string]any{"field": "event_id"})
 			}
 			var n int64
 			if err := tx.Table("event_trainers").Where("event_id = ? AND user_id = ?", *in.EventID, s.CoacheeID).Count(&n).Error; err != nil {
 				return err
 			}
 			if n == 0 {
-				return apperr.New(apperr.Invalid, "error.coaching.event_not_coachees")
+				return apperr.New(apperr.Invalid, "error.coaching.event_not_coachees").With(map[string]any{"field": "event_id"})
 			}
 		} else {
 			in.EventID = nil

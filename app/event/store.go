@@ -3,6 +3,7 @@ package event
 import (
 	"context"
 	"errors"
+	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/user"
 	"time"
 
@@ -190,4 +191,14 @@ func TrainerUsers(ctx context.Context, db *gorm.DB, eventID uint) ([]user.User, 
 	var us []user.User
 	err := db.WithContext(ctx).Where("id IN (SELECT user_id FROM event_trainers WHERE event_id = ?)", eventID).Order("name").Find(&us).Error
 	return us, err
+}
+
+// VenueLocation is the time zone of a venue's city (its sessions' times are
+// read and shown in it).
+func VenueLocation(ctx context.Context, db *gorm.DB, venueID uint) (*time.Location, error) {
+	var v Venue
+	if err := db.WithContext(ctx).Preload("City").First(&v, venueID).Error; err != nil {
+		return nil, err
+	}
+	return locale.LoadLocation(v.City.TimeZone)
 }

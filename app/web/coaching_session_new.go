@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
@@ -215,19 +214,8 @@ func (s *Server) saveCoachingForm(c *fiber.Ctx, pg *coachingNewPage, save func(c
 	errs := s.check(pg.Translator, &f)
 	in := coaching.SessionInput{CoacheeID: ce.ID, HeldOn: f.HeldOn, Mode: f.Mode, Topics: f.Topics,
 		Strengths: f.Strengths, Difficulties: f.Difficulties, NextOn: f.NextOn, Ratings: map[uint]int{}}
-	if !errs.Any() {
-		if f.HeldOn > pg.Today {
-			errs.Add("held_on", pg.T("error.coaching.future_date"))
-		}
-		if f.NextOn != "" && f.NextOn < f.HeldOn {
-			errs.Add("next_on", pg.T("error.coaching.next_before"))
-		}
-	}
 	if f.Mode == coaching.ModeObservation {
-		id, err := strconv.Atoi(f.EventID)
-		if err != nil || id <= 0 {
-			errs.Add("event_id", pg.T("error.coaching.event_required"))
-		} else {
+		if id, err := strconv.Atoi(f.EventID); err == nil && id > 0 {
 			eid := uint(id)
 			in.EventID = &eid
 		}
@@ -239,11 +227,7 @@ func (s *Server) saveCoachingForm(c *fiber.Ctx, pg *coachingNewPage, save func(c
 			continue
 		}
 		f.Ratings[cp.ID] = raw
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < coaching.MinLevel || n > coaching.MaxLevel {
-			errs.Add("rating_"+strconv.FormatUint(uint64(cp.ID), 10), pg.T("error.coaching.rating"))
-			continue
-		}
+		n, _ := strconv.Atoi(raw) // not a number: 0, which the rules refuse
 		in.Ratings[cp.ID] = n
 	}
 	for i := 0; i < maxActionRows; i++ {
@@ -252,31 +236,24 @@ func (s *Server) saveCoachingForm(c *fiber.Ctx, pg *coachingNewPage, save func(c
 		if row.Text == "" && row.DueOn == "" {
 			continue
 		}
-		switch {
-		case row.Text == "":
-			row.Err = pg.T("error.coaching.action_text")
-		case len([]rune(row.Text)) > 300:
-			row.Err = pg.T("error.coaching.action_long")
-		case !validDate(row.DueOn):
-			row.Err = pg.T("error.coaching.action_due")
-		}
 		row.Index = len(f.Actions)
 		f.Actions = append(f.Actions, row)
-		if row.Err != "" {
-			errs.Add("actions", row.Err)
-		} else {
-			in.ActionPoints = append(in.ActionPoints, coaching.ActionPoint{Text: row.Text, DueOn: row.DueOn})
+		in.ActionPoints = append(in.ActionPoints, coaching.ActionPoint{Text: row.Text, DueOn: row.DueOn})
+	}
+	// The session's rules are the domain's (coaching.SessionInput.Check):
+	// asked here too, so that the form shows them with the format errors,
+	// all at once.
+	errs.AddAll(pg.Translator, in.Check(s.now()))
+	for i := range f.Actions {
+		if msg := errs["action_"+strconv.Itoa(i)]; msg != "" {
+			f.Actions[i].Err = msg
+			errs.Add("actions", msg)
 		}
 	}
 	if !errs.Any() {
 		err := save(in)
-		var ae *apperr.Error
-		if errors.As(err, &ae) && ae.Kind == apperr.Invalid {
-			field := "_form"
-			if strings.HasPrefix(ae.Key, "error.coaching.event_") {
-				field = "event_id"
-			}
-			errs.Add(field, pg.T(ae.Key))
+		if apperr.Is(err, apperr.Invalid) {
+			errs.AddErr(pg.Translator, err, "_form")
 		} else if err != nil {
 			return err
 		}

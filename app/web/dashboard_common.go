@@ -8,7 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
-	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/report"
 )
@@ -62,11 +62,8 @@ type partnerOption struct {
 
 // dashboardPartners lists the partners for the filter, by name.
 func (s *Server) dashboardPartners(c *fiber.Ctx, selected uint, lang string) ([]partnerOption, string, error) {
-	var rows []struct {
-		ID   uint
-		Name content.Text
-	}
-	if err := s.db.WithContext(c.UserContext()).Raw("SELECT id, name FROM partners ORDER BY code").Scan(&rows).Error; err != nil {
+	rows, err := event.Partners(c.UserContext(), s.db)
+	if err != nil {
 		return nil, "", err
 	}
 	out := make([]partnerOption, len(rows))

@@ -267,11 +267,7 @@ func (s *Server) eventInput(c *fiber.Ctx, p *eventFormPage, errs FieldErrors) ev
 }
 
 func (s *Server) venueTZ(c *fiber.Ctx, id uint) (*time.Location, error) {
-	var v event.Venue
-	if err := s.db.WithContext(c.UserContext()).Preload("City").First(&v, id).Error; err != nil {
-		return nil, err
-	}
-	return locale.LoadLocation(v.City.TimeZone)
+	return event.VenueLocation(c.UserContext(), s.db, id)
 }
 
 // saveError turns a domain error into form errors (or returns it).
