@@ -7,6 +7,8 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
+
+	"github.com/lantern-ngo/lantern/app/locale"
 )
 
 // Text is a short text per language ({"vi": …, "fr": …, "en": …}), stored as
@@ -27,7 +29,7 @@ func (t Text) String(lang string) string { s, _ := t.Get(lang); return s }
 // Pick applies the fallback order to any per-language lookup and returns the
 // value with the language it came from ("" when nothing was found).
 func Pick(lang, own string, lookup func(string) (string, bool)) (string, string) {
-	for _, l := range []string{lang, own, "vi", "en", "fr"} {
+	for _, l := range append([]string{lang, own}, locale.Fallback...) {
 		if l == "" {
 			continue
 		}

@@ -18,8 +18,10 @@ import (
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
-// Languages organisers write event content in (the interface languages).
-var Languages = []string{"vi", "fr", "en"}
+// Languages organisers write event content in: the interface languages
+// (locale.Supported, the one list the router, the locale loader, the forms
+// and the tests read).
+var Languages = locale.Supported
 
 // Text is an event's title and description in one language, as typed.
 type Text struct {
@@ -45,15 +47,19 @@ type Input struct {
 	ConfirmConflict bool
 }
 
-// FieldError is a rule of the domain broken by one field of the input; Key
-// is the i18n message ID (only the web edge translates).
-type FieldError struct {
-	Field string
-	Key   string
-	Args  map[string]any
-}
+// The capacity of a session, in seats.
+const (
+	CapacityMin = 1
+	CapacityMax = 100000
+)
 
-func (e *FieldError) Error() string { return "event: " + e.Field + ": " + e.Key }
+// fieldErr is a rule of the domain broken by one field of the input; key is
+// the i18n message ID (only the web edge translates).
+func fieldErr(field, key string, args map[string]any) error {
+	var fe apperr.FieldList
+	fe.Add(field, key, args)
+	return fe.Err()
+}
 
 // Conflict is another session that books the same trainer or venue at an
 // overlapping time.
@@ -179,30 +185,34 @@ func (in *Input) clean() {
 	in.TrainerIDs = ids
 }
 
-// check applies the rules that need no database.
-func (in *Input) check() error {
+// Check applies the rules that need no database and returns every problem
+// at once, each on its field (apperr.FieldsOf); Create and Update apply it,
+// and a form may ask it first to show them with its own.
+func (in *Input) Check() error {
+	var fe apperr.FieldList
 	if !ValidKind(string(in.Kind)) {
-		return &FieldError{Field: "kind", Key: "error.eventform.kind"}
+		fe.Add("kind", "error.eventform.kind", nil)
 	}
 	if !locale.IsSupported(in.Lang) {
-		return &FieldError{Field: "lang", Key: "error.eventform.lang"}
+		fe.Add("lang", "error.eventform.lang", nil)
+	} else if in.Texts[in.Lang].Title == "" {
+		fe.Add("title_"+in.Lang, "error.eventform.title_own_lang", nil)
 	}
-	if in.Texts[in.Lang].Title == "" {
-		return &FieldError{Field: "title_" + in.Lang, Key: "error.eventform.title_own_lang"}
-	}
-	for l, t := range in.Texts {
-		if t.Title == "" && t.Description != "" {
-			return &FieldError{Field: "title_" + l, Key: "error.eventform.title_missing"}
+	for _, l := range Languages {
+		if t := in.Texts[l]; t.Title == "" && t.Description != "" {
+			fe.Add("title_"+l, "error.eventform.title_missing", nil)
 		}
 	}
 	if !in.EndsAt.After(in.StartsAt) {
-		return &FieldError{Field: "ends_at", Key: "error.eventform.ends_before_start"}
-	}
-	if in.EndsAt.Sub(in.StartsAt) > 14*24*time.Hour {
-		return &FieldError{Field: "ends_at", Key: "error.eventform.too_long"}
+		fe.Add("ends_at", "error.eventform.ends_before_start", nil)
+	} else if in.EndsAt.Sub(in.StartsAt) > 14*24*time.Hour {
+		fe.Add("ends_at", "error.eventform.too_long", nil)
 	}
 	if in.Deadline != nil && in.Deadline.After(in.StartsAt) {
-		return &FieldError{Field: "deadline", Key: "error.eventform.deadline_after_start"}
+		fe.Add("deadline", "error.eventform.deadline_after_start", nil)
+	}
+	if in.Capacity < CapacityMin || in.Capacity > CapacityMax {
+		fe.Add("capacity", "error.eventform.capacity", nil)
 	}
 	if in.Audience != "" {
 		ok := false
@@ -210,8 +220,11 @@ func (in *Input) check() error {
 			ok = ok || a == in.Audience
 		}
 		if !ok {
-			return &FieldError{Field: "audience", Key: "error.eventform.audience"}
+			fe.Add("audience", "error.eventform.audience", nil)
 		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	if in.Kind != KindFilmDebate {
 		in.Film = ""
@@ -224,7 +237,7 @@ func checkRefs(tx *gorm.DB, in *Input) (*Venue, error) {
 	var v Venue
 	err := tx.Preload("City").First(&v, in.VenueID).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !v.Active) {
-		return nil, &FieldError{Field: "venue_id", Key: "error.eventform.venue"}
+		return nil, fieldErr("venue_id", "error.eventform.venue", nil)
 	}
 	if err != nil {
 		return nil, err
@@ -235,7 +248,7 @@ func checkRefs(tx *gorm.DB, in *Input) (*Venue, error) {
 			return nil, err
 		}
 		if n == 0 {
-			return nil, &FieldError{Field: "partner_id", Key: "error.eventform.partner"}
+			return nil, fieldErr("partner_id", "error.eventform.partner", nil)
 		}
 	}
 	if len(in.TrainerIDs) > 0 {
@@ -250,7 +263,7 @@ func checkRefs(tx *gorm.DB, in *Input) (*Venue, error) {
 			}
 		}
 		if ok != len(in.TrainerIDs) {
-			return nil, &FieldError{Field: "trainers", Key: "error.eventform.trainer"}
+			return nil, fieldErr("trainers", "error.eventform.trainer", nil)
 		}
 	}
 	return &v, nil
@@ -339,7 +352,7 @@ func retryCode(fn func() error) error {
 // Create saves a new draft event with its texts and trainers.
 func Create(ctx context.Context, db *gorm.DB, in Input, actorID uint, now time.Time) (*Event, error) {
 	in.clean()
-	if err := in.check(); err != nil {
+	if err := in.Check(); err != nil {
 		return nil, err
 	}
 	var e *Event
@@ -436,7 +449,7 @@ func nonZero(id uint) *uint {
 // (checked by the UPDATE itself, so a registration landing meanwhile wins).
 func Update(ctx context.Context, db *gorm.DB, id uint, in Input, actorID uint, now time.Time) (*Event, error) {
 	in.clean()
-	if err := in.check(); err != nil {
+	if err := in.Check(); err != nil {
 		return nil, err
 	}
 	var e Event
@@ -483,7 +496,7 @@ func Update(ctx context.Context, db *gorm.DB, id uint, in Input, actorID uint, n
 		if res.RowsAffected == 0 {
 			var taken int
 			tx.Model(&Event{}).Where("id = ?", e.ID).Pluck("seats_taken", &taken)
-			return &FieldError{Field: "capacity", Key: "error.eventform.capacity_below_taken", Args: map[string]any{"Taken": taken}}
+			return fieldErr("capacity", "error.eventform.capacity_below_taken", map[string]any{"Taken": taken})
 		}
 		have := map[string]Translation{}
 		for _, t := range e.Translations {

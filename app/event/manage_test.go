@@ -2,6 +2,7 @@ package event_test
 
 import (
 	"fmt"
+	"github.com/lantern-ngo/lantern/app/apperr"
 	"os"
 	"sort"
 	"sync"
@@ -115,7 +116,7 @@ func TestConflictRules(t *testing.T) {
 		in = input(v2.ID, "2026-12-09T18:30")
 		in.TrainerIDs = []uint{coach.ID}
 		_, err = event.Create(t.Context(), db, in, org.ID, now)
-		if fe, ok := err.(*event.FieldError); !ok || fe.Field != "trainers" {
+		if fe := apperr.FieldsOf(err); len(fe) != 1 || fe[0].Field != "trainers" {
 			t.Errorf("assigning a coach: %v, want a trainers field error", err)
 		}
 	})
@@ -153,4 +154,32 @@ func TestPlanCountsAttendance(t *testing.T) {
 			t.Errorf("row = %+v (attendance known %v), want held 1, registered 14, attended 24", row, p.AttendanceKnown)
 		}
 	})
+}
+
+// An event's rules hold whatever the entry point, every problem at once.
+func TestInputCheckShowsEveryProblem(t *testing.T) {
+	start := time.Date(2026, 12, 9, 11, 30, 0, 0, time.UTC)
+	late := start.Add(time.Hour)
+	in := event.Input{Kind: event.KindFilmDebate, Lang: "vi", Capacity: 0, StartsAt: start, EndsAt: start.Add(-time.Hour),
+		Deadline: &late, Texts: map[string]event.Text{"fr": {Description: "Sans titre"}}}
+	got := map[string]string{}
+	for _, f := range apperr.FieldsOf(in.Check()) {
+		got[f.Field] = f.Key
+	}
+	want := map[string]string{"title_vi": "error.eventform.title_own_lang", "title_fr": "error.eventform.title_missing",
+		"ends_at": "error.eventform.ends_before_start", "deadline": "error.eventform.deadline_after_start",
+		"capacity": "error.eventform.capacity"}
+	if len(got) != len(want) {
+		t.Errorf("problems %v, want %v", got, want)
+	}
+	for f, k := range want {
+		if got[f] != k {
+			t.Errorf("%s: %q, want %q", f, got[f], k)
+		}
+	}
+	in = event.Input{Kind: event.KindFilmDebate, Lang: "vi", Capacity: event.CapacityMax + 1, StartsAt: start, EndsAt: late,
+		Texts: map[string]event.Text{"vi": {Title: "Chiếu phim"}}}
+	if fe := apperr.FieldsOf(in.Check()); len(fe) != 1 || fe[0].Field != "capacity" {
+		t.Errorf("too many seats: %v", fe)
+	}
 }

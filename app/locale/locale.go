@@ -22,8 +22,13 @@ import (
 // Default is the language of the programme and of most participants.
 const Default = "vi"
 
-// Supported lists the interface languages, default first.
+// Supported lists the interface languages, default first: the one list the
+// router, the locale loader, the forms and the tests read.
 var Supported = []string{"vi", "fr", "en"}
+
+// Fallback is the order in which a text missing in a person's language is
+// looked for: the programme's language, then the one most read after it.
+var Fallback = []string{"vi", "en", "fr"}
 
 // IsSupported whitelists a language code.
 func IsSupported(lang string) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/lantern-ngo/lantern/app/locale"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -110,7 +111,7 @@ func broadcastRecipients(tx *gorm.DB, eventID uint, audience string) ([]Registra
 // sender's name and the session's code) in the person's language.
 func (in *BroadcastInput) bodyFor(tr TranslatorFor, lang, eventLang, eventCode string) string {
 	t := in.Text[lang]
-	for _, l := range []string{eventLang, "vi", "en", "fr"} {
+	for _, l := range append([]string{eventLang}, locale.Fallback...) {
 		if t == "" {
 			t = in.Text[l]
 		}

@@ -1073,3 +1073,24 @@ func Restore(ctx context.Context, db *gorm.DB, code string, now time.Time, notif
 		return notify.queueSeat(tx, r)
 	})
 }
+
+// UpdateEvent saves an organiser's change to an event and, when it added
+// seats to a published session, gives them to the waiting list first (with
+// their messages): the use case spans the events area and this one, so it
+// lives here, the higher of the two.
+func UpdateEvent(ctx context.Context, db *gorm.DB, id uint, in event.Input, actorID uint, now time.Time, notify *Notifier) (*event.Event, error) {
+	before, err := event.GetRef(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	saved, err := event.Update(ctx, db, id, in, actorID, now)
+	if err != nil {
+		return nil, err
+	}
+	if saved.Capacity > before.Capacity && saved.Status == event.StatusPublished {
+		if _, err := Promote(ctx, db, id, now, notify); err != nil {
+			return nil, err
+		}
+	}
+	return saved, nil
+}

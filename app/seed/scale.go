@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"github.com/lantern-ngo/lantern/app/locale"
 	"io/fs"
 	"math/rand/v2"
 	"strings"
@@ -96,7 +97,7 @@ func Scale(ctx context.Context, db *gorm.DB, fsys fs.FS, n int, now time.Time, p
 		capacity := perEvent + 20 + r.IntN(40)
 		evRows = append(evRows, []any{id, fmt.Sprintf("X%06d", codeBase+int64(i)+1), string(kind), string(event.StatusPublished), "vi",
 			starts, starts.Add(2 * time.Hour), "Asia/Ho_Chi_Minh", v.ID, capacity, 0, "families", now, now, now, q.ID, q.ID})
-		for _, lang := range []string{"vi", "fr", "en"} {
+		for _, lang := range locale.Supported {
 			nextTr++
 			trRows = append(trRows, []any{nextTr, id, lang, scaleTitle(lang, i), scaleTitle(lang, i) + ".", now})
 		}

@@ -253,11 +253,8 @@ func (s *Server) eventInput(c *fiber.Ctx, p *eventFormPage, errs FieldErrors) ev
 			in.Deadline = &d
 		}
 	}
-	if n, err := strconv.Atoi(strings.TrimSpace(f.Capacity)); err == nil && n >= 1 && n <= 100000 {
-		in.Capacity = n
-	} else if _, bad := errs["capacity"]; !bad {
-		errs.Add("capacity", t.T("error.eventform.capacity"))
-	}
+	// Not a number: 0 seats, which the event's rules refuse.
+	in.Capacity, _ = strconv.Atoi(strings.TrimSpace(f.Capacity))
 	for _, s := range f.Trainers {
 		if id, err := strconv.ParseUint(s, 10, 32); err == nil {
 			in.TrainerIDs = append(in.TrainerIDs, uint(id))
@@ -273,11 +270,10 @@ func (s *Server) venueTZ(c *fiber.Ctx, id uint) (*time.Location, error) {
 // saveError turns a domain error into form errors (or returns it).
 func (s *Server) saveError(p *eventFormPage, err error, errs FieldErrors) error {
 	t := p.Translator
-	var fe *event.FieldError
 	var ce *event.ConflictError
 	switch {
-	case errors.As(err, &fe):
-		errs.Add(fe.Field, t.TMap(fe.Key, fe.Args))
+	case len(apperr.FieldsOf(err)) > 0:
+		errs.AddAll(t, err)
 		return nil
 	case errors.As(err, &ce):
 		for _, cf := range ce.Conflicts {
@@ -324,6 +320,7 @@ func (s *Server) eventCreate(c *fiber.Ctx) error {
 	}
 	p.Errors = s.check(p.Translator, &p.Form)
 	in := s.eventInput(c, &p, p.Errors)
+	p.Errors.AddAll(p.Translator, in.Check()) // the event's rules, with the form's
 	if !p.Errors.Any() {
 		e, err := event.Create(c.UserContext(), s.db, in, currentUser(c).ID, s.now())
 		if err == nil {
@@ -393,15 +390,10 @@ func (s *Server) eventUpdate(c *fiber.Ctx) error {
 	}
 	p.Errors = s.check(p.Translator, &p.Form)
 	in := s.eventInput(c, &p, p.Errors)
+	p.Errors.AddAll(p.Translator, in.Check()) // the event's rules, with the form's
 	if !p.Errors.Any() {
-		saved, err := event.Update(c.UserContext(), s.db, e.ID, in, currentUser(c).ID, s.now())
+		_, err := registration.UpdateEvent(c.UserContext(), s.db, e.ID, in, currentUser(c).ID, s.now(), s.notifier())
 		if err == nil {
-			if saved.Capacity > e.Capacity && saved.Status == event.StatusPublished {
-				// New seats go to the waiting list first (with their SMS).
-				if _, err := registration.Promote(c.UserContext(), s.db, e.ID, s.now(), s.notifier()); err != nil {
-					return err
-				}
-			}
 			return c.Redirect(p.URL("/staff/events/"+itoa(int(e.ID))+"?flash=event_saved"), fiber.StatusSeeOther)
 		}
 		if err := s.saveError(&p, err, p.Errors); err != nil {
