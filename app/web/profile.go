@@ -19,14 +19,16 @@ type profilePasswordForm struct {
 
 type profilePage struct {
 	Page
-	Lang   string
+	// Chosen is the language the staff member chose (the page's own,
+	// Page.Lang, is the URL's).
+	Chosen string
 	Errors FieldErrors
 }
 
 // profile shows every staff member their own account: interface language
 // and password.
 func (s *Server) profile(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "staff/profile", profilePage{Page: s.page(c, "admin.page.profile.title"), Lang: currentUser(c).Lang, Errors: FieldErrors{}})
+	return s.render(c, fiber.StatusOK, "staff/profile", profilePage{Page: s.page(c, "admin.page.profile.title"), Chosen: currentUser(c).Lang, Errors: FieldErrors{}})
 }
 
 // profileLang changes the interface language and continues in it.
@@ -37,7 +39,7 @@ func (s *Server) profileLang(c *fiber.Ctx) error {
 		return err
 	}
 	if errs := s.check(p.Translator, &f); errs.Any() {
-		return s.render(c, fiber.StatusUnprocessableEntity, "staff/profile", profilePage{Page: p, Lang: currentUser(c).Lang, Errors: errs})
+		return s.render(c, fiber.StatusUnprocessableEntity, "staff/profile", profilePage{Page: p, Chosen: currentUser(c).Lang, Errors: errs})
 	}
 	if err := user.SetLang(c.UserContext(), s.db, currentUser(c).ID, f.Lang); err != nil {
 		return err
@@ -90,7 +92,7 @@ func (s *Server) profilePassword(c *fiber.Ctx) error {
 		}
 	}
 	if errs.Any() {
-		return s.render(c, status, "staff/profile", profilePage{Page: p, Lang: u.Lang, Errors: errs})
+		return s.render(c, status, "staff/profile", profilePage{Page: p, Chosen: u.Lang, Errors: errs})
 	}
 	token, err := user.StartSession(ctx, s.db, u.ID, s.now())
 	if err != nil {

@@ -55,7 +55,7 @@ type importPage struct {
 	Page
 	Event       eventView
 	EventID     uint
-	Lang        string
+	SMSLang     string // the language of the messages to the people imported
 	Error       string
 	Closed      string
 	Done        bool
@@ -91,8 +91,8 @@ type importPreviewPage struct {
 	Page
 	Event      eventView
 	EventID    uint
-	Lang       string
-	SMSLang    string
+	MsgLang    string // the language of the messages to the people imported
+	SMSLang    string // its name
 	Header     bool
 	Rows       []importPreviewRow
 	Errors     []importPreviewError
@@ -142,7 +142,7 @@ func importLang(v string, e *event.Event) string {
 }
 
 func (s *Server) importPageData(c *fiber.Ctx, e *event.Event, lang string) importPage {
-	p := importPage{Page: s.page(c, ""), EventID: e.ID, Lang: lang, MaxRows: registration.ImportMaxRows,
+	p := importPage{Page: s.page(c, ""), EventID: e.ID, SMSLang: lang, MaxRows: registration.ImportMaxRows,
 		MaxKB: registration.ImportMaxBytes >> 10}
 	t := p.Translator
 	p.Event = viewEvent(t, e, s.now())
@@ -278,7 +278,7 @@ func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := importPreviewPage{Page: s.page(c, ""), EventID: e.ID, Lang: lang, Header: file.Header, Blank: file.Blank, Plan: plan}
+	p := importPreviewPage{Page: s.page(c, ""), EventID: e.ID, MsgLang: lang, Header: file.Header, Blank: file.Blank, Plan: plan}
 	p.Event = viewEvent(t, e, s.now())
 	p.Title = t.T("import.preview.title", "Title", p.Event.Title)
 	p.SMSLang = p.LangName(lang)
