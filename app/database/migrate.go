@@ -32,6 +32,7 @@ func migrations() []*gormigrate.Migration {
 		m0017Channels(),
 		m0018ContentVersion(),
 		m0019QuizVersion(),
+		m0020PhonePeople(),
 		m0030LoginThrottle(),
 		m0040InvisibleText(),
 		m0050AttendanceMarks(),

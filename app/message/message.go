@@ -59,6 +59,17 @@ func (Message) TableName() string { return "sms_messages" }
 // Enqueue adds m to the outbox inside tx. A message with a DedupeKey already
 // queued is not queued again, so a retried request never sends twice.
 func Enqueue(tx *gorm.DB, m *Message) error {
+	Prepare(m)
+	if m.DedupeKey != nil {
+		return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(m).Error
+	}
+	return tx.Create(m).Error
+}
+
+// Prepare fills what the outbox derives from a message (encoding, segments,
+// state, first attempt) before it is inserted; Enqueue calls it, and so
+// does a caller that writes the row in a statement of its own.
+func Prepare(m *Message) {
 	m.Encoding, m.Segments = Segments(m.Body)
 	if m.Status == "" {
 		m.Status = StatusQueued
@@ -69,10 +80,6 @@ func Enqueue(tx *gorm.DB, m *Message) error {
 	if m.Params == "" {
 		m.Params = "{}"
 	}
-	if m.DedupeKey != nil {
-		return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(m).Error
-	}
-	return tx.Create(m).Error
 }
 
 // gsm7 is the GSM 03.38 basic character set; extended characters count twice.

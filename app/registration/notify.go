@@ -117,13 +117,18 @@ func (n *Notifier) compose(lang, id string, data map[string]any) composed {
 }
 
 func queue(tx *gorm.DB, r *Registration, kind string, c composed, dedupe string, at time.Time) error {
+	return message.Enqueue(tx, newMessage(r, kind, c, dedupe, at))
+}
+
+// newMessage is the outbox row of a message to r's phone.
+func newMessage(r *Registration, kind string, c composed, dedupe string, at time.Time) *message.Message {
 	params, _ := json.Marshal(c.Params)
 	m := &message.Message{To: *r.Phone, Body: c.Body, Lang: r.Lang, Kind: kind, Params: string(params),
 		RegistrationID: &r.ID, EventID: &r.EventID, NextAttemptAt: at}
 	if dedupe != "" {
 		m.DedupeKey = &dedupe
 	}
-	return message.Enqueue(tx, m)
+	return m
 }
 
 func (n *Notifier) regData(e *event.Event, r *Registration) map[string]any {

@@ -308,6 +308,9 @@ func Register(ctx context.Context, db *gorm.DB, in Input, now time.Time) (*Resul
 }
 
 func register(ctx context.Context, db *gorm.DB, in *Input, num phone.Number, now time.Time) (*Result, error) {
+	if res, err := fastRegister(ctx, db, in, num, now); res != nil || err != nil {
+		return res, err
+	}
 	var res *Result
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
@@ -326,6 +329,14 @@ func register(ctx context.Context, db *gorm.DB, in *Input, num phone.Number, now
 type regState struct {
 	locked bool
 	sms    *event.Event
+	// reactivating: the person's cancelled registration comes back (not a
+	// new person on the number).
+	reactivating bool
+	phone        string // the number, E.164
+}
+
+func phoneFull() error {
+	return apperr.New(apperr.Invalid, "error.register.phone_full").With(map[string]any{"Max": PeoplePerPhone, "field": "phone"})
 }
 
 // registerTx is one registration inside the caller's transaction.
@@ -386,8 +397,9 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 			return res, nil
 		}
 		if !found && live >= PeoplePerPhone {
-			return nil, apperr.New(apperr.Invalid, "error.register.phone_full").With(map[string]any{"Max": PeoplePerPhone, "field": "phone"})
+			return nil, phoneFull()
 		}
+		st.reactivating = found
 		if len(same) > 0 && !st.locked {
 			// Another person on a number already used here: the limit per
 			// number must hold against a family registering at once, so
@@ -413,25 +425,12 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 		}
 		st.sms = full
 	}
+	st.phone = num.E164
 	confirmed, err := claimSeat(tx, in, now, st)
 	if err != nil {
 		return nil, err
 	}
-	bd, _ := json.Marshal(in.GroupBreakdown)
-	e164 := num.E164
-	r := Registration{
-		EventID: in.EventID, Kind: in.Kind, Name: in.Name, NameFolded: FoldName(in.Name),
-		Phone: &e164, Sex: in.Sex, AgeBand: in.AgeBand, Role: in.Role, Organisation: in.Organisation,
-		PartnerID: in.PartnerID, GroupSize: in.GroupSize, GroupBreakdown: string(bd), Lang: in.Lang,
-		Source: in.Source, ConsentVersion: in.ConsentVersion, CreatedByID: in.CreatedByID,
-		PhoneRenumbered: num.Renumbered, CreatedAt: now, UpdatedAt: now,
-	}
-	if in.Notify != nil {
-		r.TicketSentAt = &now
-	}
-	if in.ConsentVersion != "" {
-		r.ConsentAt = &now
-	}
+	r := newRegistration(in, num, now)
 	if confirmed {
 		r.Status, r.ConfirmedAt = StatusConfirmed, &now
 	} else {
@@ -491,6 +490,27 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 	return res, nil
 }
 
+// newRegistration is the row of a new registration of in, before its
+// status is decided.
+func newRegistration(in *Input, num phone.Number, now time.Time) Registration {
+	bd, _ := json.Marshal(in.GroupBreakdown)
+	e164 := num.E164
+	r := Registration{
+		EventID: in.EventID, Kind: in.Kind, Name: in.Name, NameFolded: FoldName(in.Name),
+		Phone: &e164, Sex: in.Sex, AgeBand: in.AgeBand, Role: in.Role, Organisation: in.Organisation,
+		PartnerID: in.PartnerID, GroupSize: in.GroupSize, GroupBreakdown: string(bd), Lang: in.Lang,
+		Source: in.Source, ConsentVersion: in.ConsentVersion, CreatedByID: in.CreatedByID,
+		PhoneRenumbered: num.Renumbered, CreatedAt: now, UpdatedAt: now,
+	}
+	if in.Notify != nil {
+		r.TicketSentAt = &now
+	}
+	if in.ConsentVersion != "" {
+		r.ConsentAt = &now
+	}
+	return r
+}
+
 // seatState is what claimSeat reads of the event, in the statement that
 // locks it.
 type seatState struct {
@@ -500,6 +520,10 @@ type seatState struct {
 	RegistrationDeadline *time.Time
 	Capacity             int
 	SeatsTaken           int
+	// PhonePeople: the people registered with the number and not cancelled,
+	// read once the row is locked (PostgreSQL: the number looked up before
+	// the lock may have gained people since).
+	PhonePeople int
 }
 
 func (s seatState) open(now time.Time) bool {
@@ -524,8 +548,9 @@ func claimSeat(tx *gorm.DB, in *Input, now time.Time, st *regState) (bool, error
 			SET seats_taken = e.seats_taken + CASE WHEN b.status = ? AND b.seats_taken + ? <= b.capacity THEN ? ELSE 0 END
 			FROM (SELECT id, status, seats_taken, capacity FROM events WHERE id = ? FOR NO KEY UPDATE) b
 			WHERE e.id = b.id
-			RETURNING e.id, b.status, e.starts_at, e.registration_deadline, b.capacity, b.seats_taken`,
-			event.StatusPublished, in.GroupSize, in.GroupSize, in.EventID).Scan(&ev).Error
+			RETURNING e.id, b.status, e.starts_at, e.registration_deadline, b.capacity, b.seats_taken,
+				lantern_phone_people(e.id, ?, true) AS phone_people`,
+			event.StatusPublished, in.GroupSize, in.GroupSize, in.EventID, st.phone).Scan(&ev).Error
 		if err != nil {
 			return false, err
 		}
@@ -535,6 +560,9 @@ func claimSeat(tx *gorm.DB, in *Input, now time.Time, st *regState) (bool, error
 		st.locked = true
 		if err := ev.check(in, now); err != nil {
 			return false, err
+		}
+		if in.Kind == KindIndividual && !st.reactivating && ev.PhonePeople >= PeoplePerPhone {
+			return false, phoneFull()
 		}
 		return ev.SeatsTaken+in.GroupSize <= ev.Capacity, nil
 	}
