@@ -5,8 +5,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// m0020PhonePeople: on PostgreSQL, a function that counts the people
-// registered with a number at an event, read afresh where it is called.
+// m0020PhonePeople: on PostgreSQL, functions that count the people
+// registered with a number at an event, and those waiting for a seat, read
+// afresh where they are called.
 //
 // A registration's one-statement path (registration.fastRegister) takes the
 // event's seat only when the number is new to the event, and two requests
@@ -24,19 +25,31 @@ func m0020PhonePeople() *gormigrate.Migration {
 			if Dialect(tx) != "postgres" {
 				return nil
 			}
-			return tx.Exec(`CREATE OR REPLACE FUNCTION lantern_phone_people(ev bigint, ph text, live_only boolean)
+			err := tx.Exec(`CREATE OR REPLACE FUNCTION lantern_phone_people(ev bigint, ph text, live_only boolean)
 RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
   RETURN (SELECT count(*) FROM registrations
           WHERE event_id = ev AND phone = ph AND kind = 'individual'
             AND (NOT live_only OR status <> 'cancelled'));
 END $$`).Error
+			if err != nil {
+				return err
+			}
+			// The waiting list's length (up to lim), read afresh on the
+			// locked row in the same way: the place in line of a person
+			// joining it.
+			return tx.Exec(`CREATE OR REPLACE FUNCTION lantern_waiting(ev bigint, lim int)
+RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  RETURN (SELECT count(*) FROM (SELECT 1 FROM registrations
+          WHERE event_id = ev AND status = 'waitlisted' LIMIT lim) w);
+END $$`).Error
 		},
 		Rollback: func(tx *gorm.DB) error {
 			if Dialect(tx) != "postgres" {
 				return nil
 			}
-			return tx.Exec(`DROP FUNCTION IF EXISTS lantern_phone_people(bigint, text, boolean)`).Error
+			return tx.Exec(`DROP FUNCTION IF EXISTS lantern_phone_people(bigint, text, boolean); DROP FUNCTION IF EXISTS lantern_waiting(bigint, int)`).Error
 		},
 	}
 }

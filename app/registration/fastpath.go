@@ -23,68 +23,71 @@ import (
 // it on the event's row. What runs while the row is locked sets how many
 // people a second the session takes. In a transaction that is every round
 // trip between the seat's claim and the commit (the registration's insert,
-// its message's insert, the COMMIT): a few milliseconds under load, about
-// 400 people a second on two cores.
+// its message's insert, the COMMIT) and the commit's disk flush: about 400
+// people a second on two cores, whatever the cores could do.
 //
-// fastRegister does the common case, a person new to the event while seats
-// are left, in ONE statement on PostgreSQL: the claim of the seat, the
-// registration and its message are inserted by the same statement, which
-// commits on its own. The row is locked only inside the server, for the
-// time of two inserts. Anything else (the number already used at the event,
-// no seat left, registration closed, a group, SQLite) changes nothing here
-// and goes the locked way (registerTx), which decides it all again.
-
-// fullHintFor is how long a session found full skips the one-statement
-// attempt: once the seats are gone every attempt would wait for the row and
-// then fall back to the waiting list's locked way, paying twice. A hint of
-// this instance only: the locked way decides, whatever the hint says.
-const fullHintFor = 2 * time.Second
-
-func (b *batcher) seenFull(now time.Time) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return !b.fullAt.IsZero() && now.Sub(b.fullAt) < fullHintFor
-}
+// fastRegister does the common case, a person whose number is new to the
+// session, in ONE statement on PostgreSQL: the seat's claim (or the place
+// on the waiting list), the registration and its message are written by
+// the same statement, which commits on its own. And the registrations of
+// one session that arrive while a statement runs are written together by
+// the next one (group commit: one lock, one flush for many). Anything else
+// (the number already used at the session, registration closed, a group,
+// SQLite) changes nothing here and goes the locked way (registerTx), which
+// decides it all again.
 
 // fastRegister registers in (an individual whose number is new to the
-// event) in one statement when a seat is free, and returns nil, nil when
-// the locked way must decide.
+// event) in one statement, and returns nil, nil when the locked way must
+// decide.
 func fastRegister(ctx context.Context, db *gorm.DB, in *Input, num phone.Number, now time.Time) (*Result, error) {
 	if db.Dialector.Name() != "postgres" || in.Kind != KindIndividual || in.Notify == nil ||
 		in.Event == nil || in.Event.ID != in.EventID {
 		return nil, nil
 	}
-	b := batcherFor(db, in.EventID)
-	if b.seenFull(now) {
-		return nil, nil
-	}
 	r := newRegistration(in, num, now)
 	r.Code = NewCode()
-	r.Status, r.ConfirmedAt = StatusConfirmed, &now
-	m := newMessage(&r, SMSConfirmation, in.Notify.compose(r.Lang, "sms.confirmation", in.Notify.regData(in.Event, &r)), "", time.Time{})
-	message.Prepare(m)
-	m.CreatedAt = time.Now() // as GORM's Create stamps it
+	j := &job{reg: &r, now: now, place: "#W" + r.Code + "#", done: make(chan bool, 1)}
+	// Both messages are written before the statement decides which one
+	// goes: the waiting list's carries a placeholder for the place in line,
+	// which only the locked row knows.
+	j.confirmed = newMessage(&r, SMSConfirmation, in.Notify.compose(r.Lang, "sms.confirmation", in.Notify.regData(in.Event, &r)), "", time.Time{})
+	d := in.Notify.regData(in.Event, &r)
+	d["Position"] = j.place
+	j.waitlisted = newMessage(&r, SMSWaitlisted, in.Notify.compose(r.Lang, "sms.waitlisted", d), "", time.Time{})
+	for _, m := range []*message.Message{j.confirmed, j.waitlisted} {
+		message.Prepare(m)
+		m.CreatedAt = time.Now() // as GORM's Create stamps it
+	}
+	// Segments as for the longest place ("100+").
+	j.waitlisted.Encoding, j.waitlisted.Segments = message.Segments(strings.ReplaceAll(j.waitlisted.Body, j.place, Place(PlacesCounted+1).String()))
 
-	j := &job{reg: &r, msg: m, done: make(chan bool, 1)}
-	if !b.submit(ctx, db, j) {
+	if !batcherFor(db, in.EventID).submit(ctx, db, j) {
 		return nil, nil
 	}
-	return &Result{Registration: &r}, nil
+	res := &Result{Registration: &r}
+	if r.Status == StatusConfirmed {
+		r.ConfirmedAt = &now
+	} else {
+		r.WaitlistedAt = &now
+		res.WaitlistPosition = j.position
+	}
+	return res, nil
 }
 
-// Every one-statement registration waits for the event's row, and holds it
-// until its commit is on disk: one registration per disk flush, however
-// many arrive. So the registrations of one event that arrive while its
-// statement runs are written together by the next one (group commit): a
-// batcher per event and database, whose first caller runs the statements
-// while others add to the next batch. Nothing waits for a timer, so a
-// registration alone is written at once.
+// The batches: the registrations of one session that arrive while its
+// statement runs wait for the next, and one caller (the first that found
+// no statement running) writes them until none is left. Nothing waits for
+// a timer: a registration alone is written at once.
 const batchMax = 32
 
 type job struct {
-	reg  *Registration
-	msg  *message.Message
-	done chan bool // true: registered; false: take the locked way
+	reg                   *Registration
+	now                   time.Time
+	confirmed, waitlisted *message.Message
+	place                 string // the placeholder of the place in line in waitlisted
+	// Set by the batch before done: what the statement decided.
+	position Place
+	done     chan bool // true: registered; false: take the locked way
 }
 
 type batcherKey struct {
@@ -97,7 +100,6 @@ type batcher struct {
 	mu      sync.Mutex
 	pending []*job
 	running bool
-	fullAt  time.Time // when a statement last found no seat left
 }
 
 var batchers sync.Map // batcherKey → *batcher
@@ -111,24 +113,18 @@ func batcherFor(db *gorm.DB, eventID uint) *batcher {
 	return b.(*batcher)
 }
 
-// submit adds j to the next batch and tells whether it was registered. The
-// caller that finds no batch running writes batches until none is left.
+// submit adds j to the next batch and tells whether it was registered.
 func (b *batcher) submit(ctx context.Context, db *gorm.DB, j *job) bool {
 	b.mu.Lock()
 	b.pending = append(b.pending, j)
 	if b.running {
 		b.mu.Unlock()
-		select {
-		case ok := <-j.done:
-			return ok
-		case <-ctx.Done():
-			// The batch may still write it: wait for the answer rather than
-			// leave a registration nobody was told about.
-			return <-j.done
-		}
+		// Even if this request is given up, the batch may write it: the
+		// answer is awaited, never a registration nobody was told about.
+		return <-j.done
 	}
 	b.running = true
-	// The batches outlive this request if others joined them.
+	// The statements outlive this request if others joined them.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	for {
@@ -147,9 +143,9 @@ func (b *batcher) submit(ctx context.Context, db *gorm.DB, j *job) bool {
 	return <-j.done
 }
 
-// write registers jobs in one statement when the event has a seat for each
-// and every number is new to it; otherwise none is written and each takes
-// the locked way.
+// write registers jobs in one statement when the session is open and every
+// number is new to it; otherwise none is written and each takes the locked
+// way.
 func (b *batcher) write(ctx context.Context, db *gorm.DB, jobs []*job) {
 	ok := make([]bool, len(jobs))
 	defer func() {
@@ -169,146 +165,193 @@ func (b *batcher) write(ctx context.Context, db *gorm.DB, jobs []*job) {
 			idx = append(idx, i)
 		}
 	}
-	written, free, err := writeBatch(db.WithContext(ctx), b.eventID, batch)
-	if err != nil || written == nil {
-		if err == nil && free <= 0 {
-			b.mu.Lock()
-			b.fullAt = batch[0].reg.CreatedAt
-			b.mu.Unlock()
-		}
+	written, err := writeBatch(db.WithContext(ctx), b.eventID, batch)
+	if err != nil || !written {
 		return
 	}
-	for k, id := range written {
-		batch[k].reg.ID = id
+	for k := range batch {
 		ok[idx[k]] = true
 	}
 }
 
-// writeBatch is the statement: the claim of every seat is the UPDATE, which
-// waits for the row and checks its conditions again on the row it waited
-// for (each number's count through lantern_phone_people, which reads
-// afresh: m0020); each insert selects from it, so nothing is written when
-// it took no seat. It returns the new registrations' ids in the jobs'
-// order, or nil, and the seats that were left.
-func writeBatch(db *gorm.DB, eventID uint, jobs []*job) ([]uint, int, error) {
-	now := jobs[0].reg.CreatedAt
+// writeBatch is the statement. The claim is the UPDATE: it locks the
+// event's row (FOR NO KEY UPDATE: the row as it is once the lock is held),
+// takes the seats left up to one a job, and checks the session is open and
+// every number new on that row (each number's people through
+// lantern_phone_people, which reads afresh: m0020); lantern_waiting counts
+// the waiting list on it too. Job i is confirmed when i < the seats that
+// were left, and otherwise waits, behind everyone already waiting and the
+// jobs before it. Each insert selects from the claim, so nothing is written
+// when it took nothing. The jobs' registrations and places are filled in.
+func writeBatch(db *gorm.DB, eventID uint, jobs []*job) (bool, error) {
+	now := jobs[0].now
 	var q strings.Builder
-	args := []any{len(jobs), eventID, event.StatusPublished, now, now, len(jobs)}
+	args := []any{len(jobs), eventID, event.StatusPublished, now, now}
 	q.WriteString(`WITH claim AS (
-	UPDATE events SET seats_taken = seats_taken + ?
-	WHERE id = ? AND status = ? AND starts_at > ? AND (registration_deadline IS NULL OR registration_deadline > ?)
-	  AND seats_taken + ? <= capacity`)
+	UPDATE events e SET seats_taken = e.seats_taken + LEAST(?, GREATEST(b.capacity - b.seats_taken, 0))
+	FROM (SELECT id, seats_taken, capacity FROM events WHERE id = ? FOR NO KEY UPDATE) b
+	WHERE e.id = b.id AND e.status = ? AND e.starts_at > ? AND (e.registration_deadline IS NULL OR e.registration_deadline > ?)`)
 	for _, j := range jobs {
-		q.WriteString(" AND lantern_phone_people(id, ?, false) = 0")
+		q.WriteString(" AND lantern_phone_people(e.id, ?, false) = 0")
 		args = append(args, *j.reg.Phone)
 	}
-	q.WriteString("\n\tRETURNING id\n)")
+	q.WriteString(`
+	RETURNING GREATEST(b.capacity - b.seats_taken, 0) AS free, lantern_waiting(e.id, ?) AS waiting
+)`)
+	args = append(args, PlacesCounted+1)
 	for i, j := range jobs {
-		regCols, regVals, regArgs, err := insertSelect(db, j.reg)
+		seat := fmt.Sprintf("claim.free > %d", i)
+		place := fmt.Sprintf("LEAST(claim.waiting + %d - claim.free + 1, %d)", i, PlacesCounted+1)
+		placeText := fmt.Sprintf("CASE WHEN %s > %d THEN '%s' ELSE (%s)::text END", place, PlacesCounted, Place(PlacesCounted+1), place)
+		regCols, regVals, regArgs, err := insertSelect(db, j.reg, map[string]override{
+			"status":        {"CASE WHEN " + seat + " THEN ? ELSE ? END", []any{StatusConfirmed, StatusWaitlisted}},
+			"confirmed_at":  {"CASE WHEN " + seat + " THEN CAST(? AS timestamptz) END", []any{j.now}},
+			"waitlisted_at": {"CASE WHEN NOT " + seat + " THEN CAST(? AS timestamptz) END", []any{j.now}},
+		})
 		if err != nil {
-			return nil, 0, err
+			return false, err
 		}
-		msgCols, msgVals, msgArgs, err := insertSelect(db, j.msg, "registration_id")
+		c, w := j.confirmed, j.waitlisted
+		msgCols, msgVals, msgArgs, err := insertSelect(db, c, map[string]override{
+			"registration_id": {"r" + fmt.Sprint(i) + ".id", nil},
+			"kind":            {"CASE WHEN " + seat + " THEN ? ELSE ? END", []any{c.Kind, w.Kind}},
+			"body":            {"CASE WHEN " + seat + " THEN ? ELSE replace(?, ?, " + placeText + ") END", []any{c.Body, w.Body, j.place}},
+			"encoding":        {"CASE WHEN " + seat + " THEN ? ELSE ? END", []any{c.Encoding, w.Encoding}},
+			"segments":        {"CASE WHEN " + seat + " THEN CAST(? AS bigint) ELSE CAST(? AS bigint) END", []any{c.Segments, w.Segments}},
+			"params":          {"CASE WHEN " + seat + " THEN ? ELSE replace(?, ?, (" + place + ")::text) END", []any{c.Params, w.Params, `"` + j.place + `"`}},
+		})
 		if err != nil {
-			return nil, 0, err
+			return false, err
 		}
 		fmt.Fprintf(&q, `, r%d AS (
-	INSERT INTO registrations (%s) SELECT %s FROM claim RETURNING id
+	INSERT INTO registrations (%s) SELECT %s FROM claim RETURNING id, status
 ), m%d AS (
-	INSERT INTO sms_messages (%s, registration_id) SELECT %s, r%d.id FROM r%d RETURNING id
-)`, i, regCols, regVals, i, msgCols, msgVals, i, i)
+	INSERT INTO sms_messages (%s) SELECT %s FROM r%d, claim RETURNING id
+)`, i, regCols, regVals, i, msgCols, msgVals, i)
 		args = append(append(args, regArgs...), msgArgs...)
 	}
-	q.WriteString("\nSELECT -1 AS i, capacity - seats_taken AS id FROM events WHERE id = ?")
-	args = append(args, eventID)
 	for i := range jobs {
-		// Each message is selected too, so that its insert is not left to
-		// the end of the statement.
-		fmt.Fprintf(&q, "\nUNION ALL SELECT %d, r%d.id FROM r%d JOIN m%d ON true", i, i, i, i)
+		if i == 0 {
+			q.WriteString("\nSELECT ")
+		} else {
+			q.WriteString("\nUNION ALL SELECT ")
+		}
+		// The message is selected too, so that its insert is done here.
+		fmt.Fprintf(&q, "%d AS i, r%d.id, r%d.status, LEAST(claim.waiting + %d - claim.free + 1, %d) AS place FROM r%d JOIN m%d ON true, claim",
+			i, i, i, i, PlacesCounted+1, i, i)
 	}
 	rows, err := db.Raw(q.String(), args...).Rows()
 	if err != nil {
-		return nil, 0, err
+		return false, err
 	}
 	defer rows.Close()
-	ids := make([]uint, len(jobs))
-	free, got := 0, 0
+	type out struct {
+		id     uint
+		status Status
+		place  int
+	}
+	got := make([]*out, len(jobs))
 	for rows.Next() {
-		var i, id int
-		if err := rows.Scan(&i, &id); err != nil {
-			return nil, 0, err
+		var i int
+		var o out
+		if err := rows.Scan(&i, &o.id, &o.status, &o.place); err != nil {
+			return false, err
 		}
-		if i < 0 {
-			free = id
-			continue
-		}
-		ids[i] = uint(id)
-		got++
+		got[i] = &o
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, err
+		return false, err
 	}
-	if got != len(jobs) {
-		return nil, free, nil
+	for _, o := range got {
+		if o == nil {
+			return false, nil // the claim took nothing: none was written
+		}
 	}
-	return ids, free, nil
+	for i, j := range jobs {
+		j.reg.ID, j.reg.Status = got[i].id, got[i].status
+		if j.reg.Status == StatusWaitlisted {
+			j.position = Place(got[i].place)
+		}
+	}
+	return true, nil
 }
 
 var bindVar = regexp.MustCompile(`\$\d+`)
 
-// insertShape is how GORM inserts one model: its columns, the select list
-// of placeholders, and the fields whose values fill them, in that order.
-type insertShape struct {
-	cols, vals string
-	fields     []*schema.Field
+// override replaces a column's placeholder in an insert's select list by an
+// expression and its arguments.
+type override struct {
+	expr string
+	args []any
 }
 
-var insertShapes sync.Map // reflect.Type and omitted columns → *insertShape
+// insertShape is how GORM inserts one model: its columns and the fields
+// whose values fill them, in that order.
+type insertShape struct {
+	cols   []string
+	fields []*schema.Field
+}
+
+var insertShapes sync.Map // reflect.Type → *insertShape
 
 // insertSelect renders GORM's own INSERT of value (every column GORM would
 // write, so the one-statement way never drifts from the model) as a column
-// list and a select list with ? placeholders, leaving out the columns
-// omitted. GORM renders each model's shape once; the values are read from
-// the fields GORM names.
-func insertSelect(db *gorm.DB, value any, omit ...string) (cols, vals string, args []any, err error) {
+// list and a select list with ? placeholders; a column of over takes its
+// expression instead, and is added when GORM does not write it. GORM
+// renders each model's shape once; the values are read from the fields
+// GORM names.
+func insertSelect(db *gorm.DB, value any, over map[string]override) (cols, vals string, args []any, err error) {
 	rv := reflect.ValueOf(value)
-	key := rv.Type().String() + "|" + strings.Join(omit, ",")
-	sh, ok := insertShapes.Load(key)
+	sh, ok := insertShapes.Load(rv.Type())
 	if !ok {
-		shape, err := renderInsert(db, value, omit...)
+		shape, err := renderInsert(db, value)
 		if err != nil {
 			return "", "", nil, err
 		}
-		sh, _ = insertShapes.LoadOrStore(key, shape)
+		sh, _ = insertShapes.LoadOrStore(rv.Type(), shape)
 	}
 	shape := sh.(*insertShape)
-	args = make([]any, len(shape.fields))
+	var c, v []string
+	used := map[string]bool{}
 	for i, f := range shape.fields {
-		args[i], _ = f.ValueOf(db.Statement.Context, rv.Elem())
+		c = append(c, `"`+shape.cols[i]+`"`)
+		if o, ok := over[shape.cols[i]]; ok {
+			used[shape.cols[i]] = true
+			v = append(v, o.expr)
+			args = append(args, o.args...)
+			continue
+		}
+		val, _ := f.ValueOf(db.Statement.Context, rv.Elem())
+		v = append(v, "?")
+		args = append(args, val)
 	}
-	return shape.cols, shape.vals, args, nil
+	for col, o := range over {
+		if !used[col] {
+			c = append(c, `"`+col+`"`)
+			v = append(v, o.expr)
+			args = append(args, o.args...)
+		}
+	}
+	return strings.Join(c, ","), strings.Join(v, ","), args, nil
 }
 
-func renderInsert(db *gorm.DB, value any, omit ...string) (*insertShape, error) {
+func renderInsert(db *gorm.DB, value any) (*insertShape, error) {
 	// Silent: a dry run is not a statement the database ran.
-	stmt := db.Session(&gorm.Session{DryRun: true, NewDB: true, Logger: logger.Discard}).Omit(omit...).Create(value).Statement
+	stmt := db.Session(&gorm.Session{DryRun: true, NewDB: true, Logger: logger.Discard}).Create(value).Statement
 	sql := stmt.SQL.String()
 	open := strings.Index(sql, " (")
 	mid := strings.Index(sql, ") VALUES (")
 	if open < 0 || mid < open {
 		return nil, fmt.Errorf("registration: unexpected insert %q", sql)
 	}
-	rest := sql[mid+len(") VALUES ("):]
-	end := strings.Index(rest, ")")
-	if end < 0 {
-		return nil, fmt.Errorf("registration: unexpected insert %q", sql)
-	}
-	shape := &insertShape{cols: sql[open+2 : mid], vals: bindVar.ReplaceAllString(rest[:end], "?")}
-	for _, c := range strings.Split(shape.cols, ",") {
-		f := stmt.Schema.LookUpField(strings.Trim(c, `"`))
+	shape := &insertShape{}
+	for _, c := range strings.Split(sql[open+2:mid], ",") {
+		col := strings.Trim(c, `"`)
+		f := stmt.Schema.LookUpField(col)
 		if f == nil {
 			return nil, fmt.Errorf("registration: no field for column %s", c)
 		}
+		shape.cols = append(shape.cols, col)
 		shape.fields = append(shape.fields, f)
 	}
 	if len(shape.fields) != len(stmt.Vars) {

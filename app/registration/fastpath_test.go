@@ -2,6 +2,7 @@ package registration_test
 
 import (
 	"context"
+	"encoding/json"
 	"database/sql"
 	"fmt"
 	"reflect"
@@ -35,55 +36,90 @@ func publicInput(t testing.TB, db *gorm.DB, eventID uint, name, phone string) re
 }
 
 // TestOneStatementWayWritesWhatTheLockedWayWrites: a registration taken in
-// one statement (PostgreSQL, a new number, a free seat) leaves the same
-// registration and the same message as one taken in a transaction (the
-// form's event not given): every column but ids, codes and the event.
+// one statement (PostgreSQL, a new number) leaves the same registration and
+// the same message as one taken in a transaction (the form's event not
+// given), with a seat and on the waiting list (third in line): every column
+// but ids, codes and the event.
 func TestOneStatementWayWritesWhatTheLockedWayWrites(t *testing.T) {
-	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		ctx := t.Context()
-		fast := testutil.Event(t, db, testutil.EventOpts{Now: now, Capacity: 5})
-		locked := testutil.Event(t, db, testutil.EventOpts{Now: now, Capacity: 5})
-		a := publicInput(t, db, fast.ID, "Nguyễn Thị Hoa", "0912 345 678")
-		a.Sex, a.AgeBand, a.Role = "female", "18_24", "parent"
-		b := a
-		b.EventID, b.Event = locked.ID, nil
-		rec := &sqlRecorder{}
-		ra, err := registration.Register(ctx, db.Session(&gorm.Session{Logger: rec}), a, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if db.Dialector.Name() == "postgres" && (len(rec.sql) != 1 || !strings.Contains(rec.sql[0], "WITH claim")) {
-			t.Errorf("PostgreSQL took %d statements for a new number with a free seat, want the one-statement way: %q", len(rec.sql), rec.sql)
-		}
-		rb, err := registration.Register(ctx, db, b, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got [2]registration.Registration
-		var msgs [2]message.Message
-		for i, r := range []*registration.Result{ra, rb} {
-			if err := db.Take(&got[i], r.Registration.ID).Error; err != nil {
-				t.Fatal(err)
-			}
-			if err := db.Where("registration_id = ?", r.Registration.ID).Take(&msgs[i]).Error; err != nil {
-				t.Fatalf("message of registration %d: %v", i, err)
-			}
-			if r.Registration.Status != registration.StatusConfirmed || got[i].Status != registration.StatusConfirmed {
-				t.Errorf("registration %d: %s / %s, want confirmed", i, r.Registration.Status, got[i].Status)
-			}
-		}
-		if !reflect.DeepEqual(canonReg(got[0]), canonReg(got[1])) {
-			t.Errorf("registrations differ:\n one statement %+v\n locked        %+v", canonReg(got[0]), canonReg(got[1]))
-		}
-		body := func(m message.Message, code string) string { return strings.ReplaceAll(m.Body, code, "CODE") }
-		if body(msgs[0], got[0].Code) != body(msgs[1], got[1].Code) || msgs[0].Kind != msgs[1].Kind ||
-			msgs[0].Segments != msgs[1].Segments || msgs[0].Status != msgs[1].Status || msgs[0].To != msgs[1].To {
-			t.Errorf("messages differ:\n %+v\n %+v", msgs[0], msgs[1])
-		}
-		if seatsTaken(t, db, fast.ID) != 1 || seatsTaken(t, db, locked.ID) != 1 {
-			t.Errorf("seats taken: %d and %d, want 1 each", seatsTaken(t, db, fast.ID), seatsTaken(t, db, locked.ID))
-		}
-	})
+	for _, tc := range []struct {
+		name    string
+		ahead   int // people registered before, for 2 seats
+		status  registration.Status
+		place   registration.Place
+		message string
+	}{
+		{"seat", 0, registration.StatusConfirmed, 0, "confirmation"},
+		{"waiting list", 4, registration.StatusWaitlisted, 3, "waitlisted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+				ctx := t.Context()
+				fast := testutil.Event(t, db, testutil.EventOpts{Now: now, Capacity: 2})
+				locked := testutil.Event(t, db, testutil.EventOpts{Now: now, Capacity: 2})
+				for _, e := range []uint{fast.ID, locked.ID} {
+					for k := range tc.ahead {
+						if _, err := registration.Register(ctx, db, in(e, fmt.Sprintf("Người %d", k), fmt.Sprintf("0915%06d", k)), now); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				a := publicInput(t, db, fast.ID, "Nguyễn Thị Hoa", "0912 345 678")
+				a.Sex, a.AgeBand, a.Role = "female", "18_24", "parent"
+				b := a
+				b.EventID, b.Event = locked.ID, nil
+				rec := &sqlRecorder{}
+				ra, err := registration.Register(ctx, db.Session(&gorm.Session{Logger: rec}), a, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if db.Dialector.Name() == "postgres" && (len(rec.sql) != 1 || !strings.Contains(rec.sql[0], "WITH claim")) {
+					t.Errorf("PostgreSQL took %d statements for a new number, want the one-statement way: %q", len(rec.sql), rec.sql)
+				}
+				rb, err := registration.Register(ctx, db, b, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got [2]registration.Registration
+				var msgs [2]message.Message
+				for i, r := range []*registration.Result{ra, rb} {
+					if err := db.Take(&got[i], r.Registration.ID).Error; err != nil {
+						t.Fatal(err)
+					}
+					if err := db.Where("registration_id = ?", r.Registration.ID).Take(&msgs[i]).Error; err != nil {
+						t.Fatalf("message of registration %d: %v", i, err)
+					}
+					if r.Registration.Status != tc.status || got[i].Status != tc.status || r.WaitlistPosition != tc.place {
+						t.Errorf("registration %d: %s / %s, place %d; want %s, place %d", i, r.Registration.Status, got[i].Status, r.WaitlistPosition, tc.status, tc.place)
+					}
+				}
+				if !reflect.DeepEqual(canonReg(got[0]), canonReg(got[1])) {
+					t.Errorf("registrations differ:\n one statement %+v\n locked        %+v", canonReg(got[0]), canonReg(got[1]))
+				}
+				body := func(m message.Message, code string) string { return strings.ReplaceAll(m.Body, code, "CODE") }
+				params := func(m message.Message, _ string) string {
+					var p map[string]any
+					if err := json.Unmarshal([]byte(m.Params), &p); err != nil {
+						t.Fatal(err)
+					}
+					delete(p, "Code")
+					delete(p, "Link")
+					delete(p, "EventCode") // the two sessions' own codes
+					return fmt.Sprint(p)
+				}
+				if body(msgs[0], got[0].Code) != body(msgs[1], got[1].Code) || msgs[0].Kind != tc.message || msgs[1].Kind != tc.message ||
+					msgs[0].Segments != msgs[1].Segments || msgs[0].Encoding != msgs[1].Encoding || msgs[0].Status != msgs[1].Status ||
+					msgs[0].To != msgs[1].To || params(msgs[0], got[0].Code) != params(msgs[1], got[1].Code) {
+					t.Errorf("messages differ:\n %+v\n %+v", msgs[0], msgs[1])
+				}
+				if tc.place > 0 && !strings.Contains(msgs[0].Body, fmt.Sprint(tc.place)) {
+					t.Errorf("the waiting list's message does not give the place %d: %q", tc.place, msgs[0].Body)
+				}
+				if seatsTaken(t, db, fast.ID) != seatsTaken(t, db, locked.ID) {
+					t.Errorf("seats taken: %d and %d", seatsTaken(t, db, fast.ID), seatsTaken(t, db, locked.ID))
+				}
+			})
+		})
+	}
 }
 
 // sqlRecorder keeps the statements a session runs.
@@ -159,6 +195,26 @@ func TestHotEventFillsExactlyWithOneMessageEach(t *testing.T) {
 		db.Model(&message.Message{}).Where("event_id = ?", e.ID).Distinct("registration_id").Count(&msgRegs)
 		if phones != people || msgs != people || msgRegs != people {
 			t.Errorf("distinct phones %d, messages %d for %d registrations; want %d each", phones, msgs, msgRegs, people)
+		}
+		// Each person waiting was told their own place: 1 to 100 once each,
+		// and "100+" for the rest.
+		var waiting []message.Message
+		db.Where("event_id = ? AND kind = ?", e.ID, "waitlisted").Find(&waiting)
+		places := map[int]int{}
+		for _, m := range waiting {
+			var p struct{ Position int }
+			if err := json.Unmarshal([]byte(m.Params), &p); err != nil {
+				t.Fatal(err)
+			}
+			places[p.Position]++
+		}
+		for p := 1; p <= registration.PlacesCounted; p++ {
+			if places[p] != 1 {
+				t.Errorf("place %d told to %d people, want 1", p, places[p])
+			}
+		}
+		if places[registration.PlacesCounted+1] != people-120-registration.PlacesCounted {
+			t.Errorf("%d told 100+, want %d", places[registration.PlacesCounted+1], people-120-registration.PlacesCounted)
 		}
 	})
 }
