@@ -174,6 +174,13 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 		if taken != 50 || phones != 200 {
 			t.Errorf("seats_taken = %d (want 50), distinct phones = %d (want 200)", taken, phones)
 		}
+		// One message a registration, whichever instance wrote it.
+		var msgs, msgRegs int64
+		pg.DB.Table("sms_messages").Where("event_id = ?", e.ID).Count(&msgs)
+		pg.DB.Table("sms_messages").Where("event_id = ?", e.ID).Select("COUNT(DISTINCT registration_id)").Scan(&msgRegs)
+		if msgs != 200 || msgRegs != 200 {
+			t.Errorf("%d messages for %d registrations, want 200 for 200", msgs, msgRegs)
+		}
 	})
 
 	t.Run("the same number on both instances at once", func(t *testing.T) {
