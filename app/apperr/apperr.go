@@ -97,8 +97,10 @@ func (f *FieldList) Add(field, key string, args map[string]any) {
 	f.List = append(f.List, FieldError{Field: field, Key: key, Args: args})
 }
 
-// Err returns an Invalid error carrying the fields, or nil when there is none.
-func (f *FieldList) Err() *Error {
+// Err returns an Invalid error carrying the fields, or nil when there is
+// none: an untyped nil, so that `return fe.Err()` from a function returning
+// error is nil when nothing is wrong.
+func (f *FieldList) Err() error {
 	if len(f.List) == 0 {
 		return nil
 	}

@@ -130,7 +130,7 @@ type ChildResult struct {
 }
 
 // Check returns every problem of the form at once (field → message key).
-func (in *ChildInput) Check() *apperr.Error {
+func (in *ChildInput) Check() error {
 	var fe apperr.FieldList
 	in.ChildName = textnorm.Clean(in.ChildName)
 	if _, err := CleanName(in.ChildName); err != nil {

@@ -236,11 +236,11 @@ func (in *Input) normalise() (phone.Number, error) {
 	if in.Kind == KindIndividual {
 		in.GroupSize = 1
 		in.GroupBreakdown = Breakdown{}
-		return num, errOrNil(fe.Err())
+		return num, fe.Err()
 	}
 	if in.GroupSize < GroupMin || in.GroupSize > GroupMax {
 		fe.Add("group_size", "error.register.group_size", nil)
-		return num, errOrNil(fe.Err())
+		return num, fe.Err()
 	}
 	check := func(m map[string]int, allowed []string) {
 		sum := 0
@@ -260,15 +260,7 @@ func (in *Input) normalise() (phone.Number, error) {
 	}
 	check(in.GroupBreakdown.Sex, Sexes)
 	check(in.GroupBreakdown.AgeBand, AgeBands)
-	return num, errOrNil(fe.Err())
-}
-
-// errOrNil keeps a nil *apperr.Error from becoming a non-nil error.
-func errOrNil(e *apperr.Error) error {
-	if e == nil {
-		return nil
-	}
-	return e
+	return num, fe.Err()
 }
 
 // Register registers a person (or a group) for an event. Seats are taken

@@ -30,9 +30,18 @@ import (
 
 const localsAPICaller = "lantern.apicaller"
 
-// smsInboundPath is the SMS gateway's webhook, which authenticates with its
-// own shared secret (also sent as a bearer token), not with an API token.
-const smsInboundPath = "/api/v1/sms/inbound"
+// smsInboundPath and smsReportsPath are the SMS gateway's webhooks, which
+// authenticate with its own shared secret (also sent as a bearer token),
+// not with an API token.
+const (
+	smsInboundPath = "/api/v1/sms/inbound"
+	smsReportsPath = "/api/v1/sms/reports"
+)
+
+// smsGatewayPath tells whether the request is one of the SMS gateway's.
+func smsGatewayPath(c *fiber.Ctx) bool {
+	return c.Path() == smsInboundPath || c.Path() == smsReportsPath
+}
 
 // apiCaller is a request authenticated by an API token.
 type apiCaller struct {
@@ -53,7 +62,7 @@ func apiCallerOf(c *fiber.Ctx) *apiCaller {
 // (apitoken.RecordUse: per day, no personal data).
 func (s *Server) apiTokenAuth(c *fiber.Ctx) error {
 	h := c.Get(fiber.HeaderAuthorization)
-	if h == "" || c.Path() == smsInboundPath {
+	if h == "" || smsGatewayPath(c) {
 		return c.Next()
 	}
 	scheme, secret, _ := strings.Cut(h, " ")

@@ -119,13 +119,13 @@ func isSafeMethod(m string) bool {
 	return false
 }
 
-// csrfExempt: requests that need no token (safe methods; the SMS gateway,
-// which authenticates with a shared secret instead; Zalo's webhook, which
+// csrfExempt: requests that need no token (safe methods; the SMS gateway's
+// webhooks, which authenticate with a shared secret instead; Zalo's webhook, which
 // signs its calls; calls authenticated by an API token in the Authorization
 // header, which no other site's page can make a browser send, see
 // api_auth.go).
 func csrfExempt(c *fiber.Ctx) bool {
-	return isSafeMethod(c.Method()) || c.Path() == smsInboundPath || c.Path() == zaloEventsPath || apiCallerOf(c) != nil
+	return isSafeMethod(c.Method()) || smsGatewayPath(c) || c.Path() == zaloEventsPath || apiCallerOf(c) != nil
 }
 
 // csrfValid tells whether the request carries a token valid for it. A

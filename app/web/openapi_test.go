@@ -226,6 +226,9 @@ func TestOpenAPIConformance(t *testing.T) {
 			{method: "GET", path: "/api/v1/indicators", status: 403},
 			{method: "POST", path: "/api/v1/sms/inbound", auth: "sms", body: `{"from":"0912345678","text":"HELLO"}`, status: 200},
 			{method: "POST", path: "/api/v1/sms/inbound", body: `{"from":"0912345678","text":"HELLO"}`, status: 403},
+			{method: "POST", path: "/api/v1/sms/reports", auth: "sms", body: `{"reports":[{"provider_id":"gw-none","status":"delivered"}]}`, status: 200},
+			{method: "POST", path: "/api/v1/sms/reports", auth: "sms", body: `{"reports":[{"id":"x","status":"lost"}]}`, status: 422, badInput: true},
+			{method: "POST", path: "/api/v1/sms/reports", body: `{"reports":[{"provider_id":"gw-none","status":"delivered"}]}`, status: 403},
 			{method: "POST", path: "/api/v1/zalo/events", body: zaloBody, header: map[string]string{"X-ZEvent-Signature": zaloSig}, status: 200},
 			{method: "POST", path: "/api/v1/zalo/events", body: zaloBody, header: map[string]string{"X-ZEvent-Signature": "mac=00"}, status: 401},
 		}

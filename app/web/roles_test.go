@@ -55,6 +55,7 @@ var roleMatrix = []routeAccess{
 	{Prefix: "/api/v1/events", Exact: true, Public: true},
 	{Prefix: "/api/v1/events/:id<int>", Exact: true, Public: true},
 	{Prefix: "/api/v1/sms/inbound", Public: true},
+	{Prefix: "/api/v1/sms/reports", Public: true}, // the gateway's shared secret: TestSMSDeliveryReports
 	{Prefix: "/api/v1/zalo/events", Public: true}, // signed by Zalo: TestZaloWebhook
 	// The API's OpenAPI document (issue 19).
 	{Prefix: "/api/v1/openapi.json", Public: true},

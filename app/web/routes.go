@@ -55,6 +55,7 @@ func (s *Server) routes(app *fiber.App) {
 	apiIn := app.Group("/api/v1")
 	// -- registration (issue 3): SMS gateway webhook --
 	apiIn.Post("/sms/inbound", s.smsInbound)
+	apiIn.Post("/sms/reports", s.smsReports) // issue 15: delivery reports
 	apiIn.Post("/zalo/events", s.zaloEvents)
 	// -- attendance (issue 5): offline check-in batches; a token with
 	// checkins:write acts as its staff account (a trainer's device) --

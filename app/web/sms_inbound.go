@@ -22,6 +22,8 @@ import (
 var (
 	smsInboundLimitPerIP    = dbstate.Limit{Max: 600, Window: time.Minute}
 	smsInboundLimitPerPhone = dbstate.Limit{Max: 5, Window: 10 * time.Minute}
+	// A gateway posts reports in bursts after a blast, up to 500 a call.
+	smsReportsLimitPerIP = dbstate.Limit{Max: 600, Window: time.Minute}
 )
 
 // smsKeywords maps a keyword to the language of the answer.
