@@ -75,7 +75,7 @@ func Get(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {
 // translations), or NotFound.
 func GetRef(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {
 	var e Event
-	err := db.WithContext(ctx).Select("id", "code", "kind", "status", "starts_at", "ends_at", "time_zone").
+	err := db.WithContext(ctx).Select("id", "code", "kind", "status", "starts_at", "ends_at", "time_zone", "venue_id", "capacity").
 		Take(&e, "id = ?", id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, apperr.Wrap(apperr.NotFound, "error.event.not_found", err)

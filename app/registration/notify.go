@@ -31,6 +31,8 @@ const (
 	SMSPromotion      = "promotion"
 	SMSReminder       = "reminder"
 	SMSEventCancelled = "event_cancelled"
+	// SMSEventChanged: a published session's time or place changed.
+	SMSEventChanged = "event_changed"
 	SMSReply          = "reply"
 	// SMSTicketResent: the number was typed again on the registration form;
 	// the tickets it carries for the event go to the phone, never to the
@@ -252,6 +254,30 @@ func cancelledRecipients(tx *gorm.DB, eventID uint) ([]Registration, error) {
 	err := tx.Where("event_id = ? AND status IN ? AND phone IS NOT NULL", eventID,
 		[]Status{StatusConfirmed, StatusWaitlisted}).Order("id").Find(&rs).Error
 	return rs, err
+}
+
+// queueEventChanged tells every registrant of the event (confirmed or
+// waitlisted, with a phone) its new time and place, each in their language
+// with their ticket's link. A message is keyed by the time and place it
+// announces: saving the form again queues nothing more, a second change
+// tells everyone again. It returns how many were queued.
+func (n *Notifier) queueEventChanged(tx *gorm.DB, eventID uint) (int, error) {
+	e, err := eventForSMS(tx, eventID)
+	if err != nil {
+		return 0, err
+	}
+	rs, err := cancelledRecipients(tx, e.ID)
+	if err != nil {
+		return 0, err
+	}
+	for i := range rs {
+		r := &rs[i]
+		key := fmt.Sprintf("event_changed:%d:%d:%d:%d", e.ID, r.ID, e.StartsAt.Unix(), e.VenueID)
+		if err := queue(tx, r, SMSEventChanged, n.compose(r.Lang, "sms.event_changed", n.regData(e, r)), key, time.Time{}); err != nil {
+			return 0, err
+		}
+	}
+	return len(rs), nil
 }
 
 func eventCancelledBody(tr TranslatorFor, e *event.Event, lang string) string {

@@ -1094,23 +1094,39 @@ func Restore(ctx context.Context, db *gorm.DB, code string, now time.Time, notif
 	})
 }
 
-// UpdateEvent saves an organiser's change to an event and, when it added
-// seats to a published session, gives them to the waiting list first (with
-// their messages): the use case spans the events area and this one, so it
-// lives here, the higher of the two.
-func UpdateEvent(ctx context.Context, db *gorm.DB, id uint, in event.Input, actorID uint, now time.Time, notify *Notifier) (*event.Event, error) {
-	before, err := event.GetRef(ctx, db, id)
-	if err != nil {
-		return nil, err
-	}
-	saved, err := event.Update(ctx, db, id, in, actorID, now)
-	if err != nil {
-		return nil, err
-	}
-	if saved.Capacity > before.Capacity && saved.Status == event.StatusPublished {
-		if _, err := Promote(ctx, db, id, now, notify); err != nil {
-			return nil, err
+// UpdateEvent saves an organiser's change to an event and, on a published
+// session: gives the seats it added to the waiting list first, and tells
+// every registrant its new time or place when they changed (with their
+// messages, in the same transaction). The use case spans the events area
+// and this one, so it lives here, the higher of the two. It returns how
+// many people are told of the change.
+func UpdateEvent(ctx context.Context, db *gorm.DB, id uint, in event.Input, actorID uint, now time.Time, notify *Notifier) (*event.Event, int, error) {
+	var saved *event.Event
+	told := 0
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		before, err := event.GetRef(ctx, tx, id)
+		if err != nil {
+			return err
 		}
+		if saved, err = event.Update(ctx, tx, id, in, actorID, now); err != nil {
+			return err
+		}
+		if saved.Status != event.StatusPublished {
+			return nil
+		}
+		if saved.Capacity > before.Capacity {
+			if _, err := Promote(ctx, tx, id, now, notify); err != nil {
+				return err
+			}
+		}
+		moved := !saved.StartsAt.Equal(before.StartsAt) || saved.VenueID != before.VenueID
+		if moved && notify != nil && now.Before(saved.StartsAt) {
+			told, err = notify.queueEventChanged(tx, id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	return saved, nil
+	return saved, told, nil
 }

@@ -392,9 +392,13 @@ func (s *Server) eventUpdate(c *fiber.Ctx) error {
 	in := s.eventInput(c, &p, p.Errors)
 	p.Errors.AddAll(p.Translator, in.Check()) // the event's rules, with the form's
 	if !p.Errors.Any() {
-		_, err := registration.UpdateEvent(c.UserContext(), s.db, e.ID, in, currentUser(c).ID, s.now(), s.notifier())
+		_, told, err := registration.UpdateEvent(c.UserContext(), s.db, e.ID, in, currentUser(c).ID, s.now(), s.notifier())
 		if err == nil {
-			return c.Redirect(p.URL("/staff/events/"+itoa(int(e.ID))+"?flash=event_saved"), fiber.StatusSeeOther)
+			flash := "event_saved"
+			if told > 0 {
+				flash = "event_saved_told"
+			}
+			return c.Redirect(p.URL("/staff/events/"+itoa(int(e.ID))+"?flash="+flash), fiber.StatusSeeOther)
 		}
 		if err := s.saveError(&p, err, p.Errors); err != nil {
 			return err
