@@ -2,8 +2,8 @@ package registration_test
 
 import (
 	"context"
-	"encoding/json"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"

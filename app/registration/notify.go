@@ -33,7 +33,7 @@ const (
 	SMSEventCancelled = "event_cancelled"
 	// SMSEventChanged: a published session's time or place changed.
 	SMSEventChanged = "event_changed"
-	SMSReply          = "reply"
+	SMSReply        = "reply"
 	// SMSTicketResent: the number was typed again on the registration form;
 	// the tickets it carries for the event go to the phone, never to the
 	// page that typed it.
