@@ -280,6 +280,32 @@ func (n *Notifier) queueEventChanged(tx *gorm.DB, eventID uint) (int, error) {
 	return len(rs), nil
 }
 
+// PreviewEventChanged tells who would be told if the organiser moved the
+// event now, and the SMS cost of telling them (as if every message went by
+// SMS), without queueing anything: the edit form shows it before saving.
+func (n *Notifier) PreviewEventChanged(ctx context.Context, db *gorm.DB, eventID uint) (*Reach, error) {
+	tx := db.WithContext(ctx)
+	e, err := eventForSMS(tx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := cancelledRecipients(tx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	out := &Reach{ByLang: map[string]int{}}
+	for i := range rs {
+		out.People++
+		out.ByLang[rs[i].Lang]++
+	}
+	for lang, k := range out.ByLang { // one text per language, a typical ticket
+		sample := &Registration{EventID: eventID, Lang: lang, Code: strings.Repeat("X", CodeLength)}
+		_, seg := message.Segments(n.body(lang, "sms.event_changed", n.regData(e, sample)))
+		out.Segments += k * seg
+	}
+	return out, nil
+}
+
 func eventCancelledBody(tr TranslatorFor, e *event.Event, lang string) string {
 	return Cheapest(tr(lang).TMap("sms.event_cancelled", eventData(tr(lang), e)))
 }

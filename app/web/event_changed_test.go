@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ import (
 // changing only its words, queues nothing; a draft's changes tell nobody.
 func TestEventChangeTellsRegistrants(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
-		_, c, _ := organiserApp(t, db)
+		ta, c, _ := organiserApp(t, db)
 		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 40})
 		testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Phone: "+84912000081", Lang: "vi"})
 		testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Phone: "+84912000082", Lang: "en", Status: registration.StatusWaitlisted})
@@ -30,6 +31,11 @@ func TestEventChangeTellsRegistrants(t *testing.T) {
 			return ms
 		}
 		path := "/en/staff/events/" + itoa(int(e.ID))
+		// Before saving, the form says who would be told and the cost.
+		doc := ta.parse(c.get(path), http.StatusOK, "edit form")
+		if got := text(doc, "#change-reach"); !strings.Contains(got, "the 2 people registered or waiting will each get a message") || !strings.Contains(got, "VND") {
+			t.Errorf("edit form's preview = %q", got)
+		}
 		form := eventValues(e.VenueID) // another time than the session's
 		if loc := wantRedirect(t, c.post(path, form), path); !strings.Contains(loc, "flash=event_saved_told") {
 			t.Errorf("moved: redirected to %s, want the flash that people are told", loc)

@@ -130,6 +130,10 @@ type eventFormPage struct {
 	Trainers  []trainerOption
 	Conflicts []conflictView
 	TimeZone  string
+	// ChangeReach: who would be told if the session moved (a published one
+	// not yet started), and ChangeCost what it costs by SMS.
+	ChangeReach *registration.Reach
+	ChangeCost  string
 }
 
 // fill prepares the selects and the language blocks of the form page.
@@ -156,6 +160,14 @@ func (s *Server) fillEventForm(c *fiber.Ctx, p *eventFormPage) error {
 		}
 		p.Venues = append(p.Venues, filterOption{Value: itoa(int(v.ID)),
 			Label: v.Name.String(t.Lang) + " — " + v.City.Name.String(t.Lang), Selected: itoa(int(v.ID)) == f.VenueID})
+	}
+	if e := p.Event; e != nil && e.Status == event.StatusPublished && s.now().Before(e.StartsAt) {
+		reach, err := s.notifier().PreviewEventChanged(ctx, s.db, e.ID)
+		if err != nil {
+			return err
+		}
+		p.ChangeReach = reach
+		p.ChangeCost = p.Number(float64(reach.Segments*s.cfg.SMSCostPerSegment), 0)
 	}
 	partners, err := event.Partners(ctx, s.db)
 	if err != nil {
