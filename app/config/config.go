@@ -55,6 +55,8 @@ type Config struct {
 	SMSInboundToken string
 	// SMSCostPerSegment is the price of one SMS segment in VND, for cost previews.
 	SMSCostPerSegment int
+	// ZaloCostPerMessage is the price of one Zalo template message in VND.
+	ZaloCostPerMessage int
 
 	SessionIdle time.Duration
 	// RetentionDays keeps names and organisations (and guardians' data)
@@ -233,6 +235,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.SMSGatewayToken = str("SMS_GATEWAY_TOKEN", "")
 	c.SMSInboundToken = str("SMS_INBOUND_TOKEN", "")
 	c.SMSCostPerSegment = integer("SMS_COST_PER_SEGMENT", 850, 0, 1_000_000)
+	c.ZaloCostPerMessage = integer("ZALO_COST_PER_MESSAGE", 300, 0, 1_000_000)
 	c.SessionIdle = duration("SESSION_IDLE", 2*time.Hour)
 	c.RetentionDays = integer("RETENTION_DAYS", 365, 1, 36500)
 	c.RetentionPhoneDays = integer("RETENTION_PHONE_DAYS", min(90, c.RetentionDays), 1, 36500)

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -254,6 +255,11 @@ func (t *Translator) Number(n float64, decimals int) string {
 // Percent formats a percentage given as 0–100.
 func (t *Translator) Percent(p float64, decimals int) string {
 	return t.cldr.FmtPercent(p, uint64(decimals))
+}
+
+// MonthYear is a month and its year in the language ("décembre 2026").
+func (t *Translator) MonthYear(tm time.Time) string {
+	return t.cldr.MonthWide(tm.Month()) + " " + strconv.Itoa(tm.Year())
 }
 
 // In converts t to the time zone name, falling back to Asia/Ho_Chi_Minh.

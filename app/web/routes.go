@@ -176,6 +176,7 @@ func (s *Server) routes(app *fiber.App) {
 
 		// ---- Staff: events, registrations, schedule, messages (issues 3 and 4)
 		staff.Get("/messages", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.messageList)
+		staff.Get("/messages/costs", s.requireRole(user.RoleOrganiser, user.RoleAdmin), s.messageCosts)
 
 		// -- event management (issue 4): organisers and admins --
 		// The role check is on each route, not on the group: a Fiber group's
