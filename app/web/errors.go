@@ -26,6 +26,24 @@ type errorPage struct {
 	Page
 	Status  int
 	Message string
+	Hint    string // what to do now
+}
+
+// errorHint is the key of what a person can do after an error: staff who
+// lack a role are told whom to ask, a visitor on a staff page to sign in,
+// a stale form to reload.
+func errorHint(status int, key string, signedIn bool) string {
+	switch {
+	case key == "error.csrf" || status == fiber.StatusBadRequest:
+		return "error.page.bad_request"
+	case status == fiber.StatusForbidden && signedIn:
+		return "error.page.forbidden_staff"
+	case status == fiber.StatusForbidden:
+		return "error.page.forbidden_public"
+	case status == fiber.StatusNotFound:
+		return "error.page.not_found"
+	}
+	return "error.page.hint"
 }
 
 // handleError maps an error to a status once, logs only internal errors
@@ -90,7 +108,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	p := s.page(c, "")
 	p.Title = msg
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if rerr := s.render(c, status, "errors/error", errorPage{Page: p, Status: status, Message: msg}); rerr != nil {
+	page := errorPage{Page: p, Status: status, Message: msg, Hint: t.T(errorHint(status, key, p.User != nil))}
+	if rerr := s.render(c, status, "errors/error", page); rerr != nil {
 		return c.Status(status).SendString(msg)
 	}
 	return nil
