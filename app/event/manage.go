@@ -723,3 +723,51 @@ func Cancel(ctx context.Context, db *gorm.DB, id, actorID uint, now time.Time, n
 		})
 	return e, sent, err
 }
+
+// recordTables are the tables whose rows name an event: a draft that one
+// of them names holds someone's records and is cancelled, never deleted.
+var recordTables = []string{"registrations", "attendances", "attendance_marks", "headcounts", "checkin_receipts",
+	"quiz_attempts", "session_reports", "coaching_sessions", "certificates", "sms_messages", "data_reads"}
+
+// DeleteDraft deletes a draft that was never published and holds nobody's
+// records (an organiser's false start): its translations and trainers go
+// with it, and the audit log keeps what it was. Anything else is cancelled
+// instead, so that what people saw or gave stays accounted for.
+func DeleteDraft(ctx context.Context, db *gorm.DB, id, actorID uint) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The row first (both databases): a publication racing the delete
+		// waits, then finds it gone.
+		if err := tx.Exec("UPDATE events SET updated_at = updated_at WHERE id = ?", id).Error; err != nil {
+			return err
+		}
+		var e Event
+		if err := tx.Preload("Translations").Take(&e, "id = ?", id).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return apperr.Wrap(apperr.NotFound, "error.event.not_found", err)
+			}
+			return err
+		}
+		if e.Status != StatusDraft || e.PublishedAt != nil {
+			return apperr.New(apperr.Conflict, "error.eventform.delete_published")
+		}
+		for _, table := range recordTables {
+			var n int64
+			if err := tx.Table(table).Where("event_id = ?", id).Limit(1).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return apperr.New(apperr.Conflict, "error.eventform.delete_records")
+			}
+		}
+		trainers, err := TrainerIDs(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		for _, q := range []string{"DELETE FROM event_translations WHERE event_id = ?", "DELETE FROM event_trainers WHERE event_id = ?", "DELETE FROM events WHERE id = ?"} {
+			if err := tx.Exec(q, id).Error; err != nil {
+				return err
+			}
+		}
+		return audit.Record(tx, actorID, "event.delete", "event", idStr(e.ID), snap(&e, trainers), nil)
+	})
+}

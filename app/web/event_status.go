@@ -19,6 +19,22 @@ func (s *Server) eventDuplicate(c *fiber.Ctx) error {
 	return c.Redirect("/"+langOf(c)+"/staff/events/"+itoa(int(e.ID))+"?flash=event_duplicated", fiber.StatusSeeOther)
 }
 
+// eventDelete deletes a draft that was never published and holds nobody's
+// records; the form asks the organiser to tick that they mean it.
+func (s *Server) eventDelete(c *fiber.Ctx) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	if c.FormValue("confirm") != "1" {
+		return c.Redirect("/"+langOf(c)+"/staff/events/"+itoa(int(id))+"?flash=event_delete_confirm", fiber.StatusSeeOther)
+	}
+	if err := event.DeleteDraft(c.UserContext(), s.db, id, currentUser(c).ID); err != nil {
+		return err
+	}
+	return c.Redirect("/"+langOf(c)+"/staff/events?flash=event_deleted", fiber.StatusSeeOther)
+}
+
 // eventPublish puts a draft on the public site.
 func (s *Server) eventPublish(c *fiber.Ctx) error {
 	id, err := paramID(c, "id")

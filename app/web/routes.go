@@ -190,6 +190,7 @@ func (s *Server) routes(app *fiber.App) {
 		ev.Get("/:id<int>", org, s.eventEdit)
 		ev.Post("/:id<int>", org, s.eventUpdate)
 		ev.Post("/:id<int>/duplicate", org, s.eventDuplicate)
+		ev.Post("/:id<int>/delete", org, s.eventDelete)
 		ev.Post("/:id<int>/publish", org, s.eventPublish)
 		ev.Post("/:id<int>/unpublish", org, s.eventUnpublish)
 		ev.Get("/:id<int>/cancel", org, s.eventCancelConfirm)
