@@ -73,3 +73,24 @@ func TestDeleteNeverPublishedDraft(t *testing.T) {
 		}
 	})
 }
+
+// TestNoStaffActionsOnAnonymisedRows: a registration whose person was
+// anonymised (retention, erasure) is listed for the counts, with no action
+// to confirm, move or cancel it.
+func TestNoStaffActionsOnAnonymisedRows(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta, c, _ := organiserApp(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 10})
+		kept := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Name: "Lê Thị Hoa"})
+		gone := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Name: "Trần Văn Bảo"})
+		db.Table("registrations").Where("id = ?", gone.ID).Updates(map[string]any{"anonymised_at": staffNow, "name": "", "phone": nil})
+		doc := ta.parse(c.get("/en/staff/events/"+itoa(int(e.ID))+"/registrations"), http.StatusOK, "registrations")
+		base := "/en/staff/events/" + itoa(int(e.ID)) + "/registrations/"
+		if doc.Find(`form[action="`+base+itoa(int(kept.ID))+`/cancel"]`).Length() != 1 {
+			t.Error("the kept registration has no cancel action")
+		}
+		if n := doc.Find(`form[action^="` + base + itoa(int(gone.ID)) + `/"]`).Length(); n != 0 {
+			t.Errorf("the anonymised registration has %d actions", n)
+		}
+	})
+}
