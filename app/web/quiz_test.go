@@ -220,6 +220,10 @@ func TestQuizPaperGrid(t *testing.T) {
 		if doc.Find("table.grid thead th").Length() != 2+3 {
 			t.Errorf("grid columns = %d, want # + code + 3 questions", doc.Find("table.grid thead th").Length())
 		}
+		// Usable on a tablet: every cell's on-screen keyboard offers "Next".
+		if all, next := doc.Find("table.grid tbody input").Length(), doc.Find(`table.grid tbody input[enterkeyhint=next]`).Length(); all == 0 || next != all {
+			t.Errorf("%d of %d grid inputs offer the keyboard's Next key", next, all)
+		}
 		rows := doc.Find(`input[name=rows]`).AttrOr("value", "")
 		form := url.Values{"rows": {rows},
 			"p_0": {reg.Code}, "a_0_0": {"a"}, "a_0_1": {"b"}, "a_0_2": {"A"},
