@@ -67,11 +67,11 @@ func CheckIn(ctx context.Context, db *gorm.DB, w Window, in CheckInInput, now ti
 		}
 		admitted := false
 		if reg.Status == registration.StatusWaitlisted {
-			var present int64
-			if err := tx.Model(&Attendance{}).Where("registration_id = ?", reg.ID).Count(&present).Error; err != nil {
+			waiting, err := waitingAtDoor(tx, reg)
+			if err != nil {
 				return err
 			}
-			if present == 0 {
+			if waiting {
 				if !in.Admit {
 					return apperr.New(apperr.Conflict, "error.checkin.waitlisted")
 				}
@@ -96,6 +96,18 @@ func CheckIn(ctx context.Context, db *gorm.DB, w Window, in CheckInInput, now ti
 }
 
 // registrationOf loads a registration of the event.
+// waitingAtDoor tells a registration on the waiting list that is not
+// present: letting it in takes a seat, which staff decide on purpose
+// (CheckIn with Admit), never a tick or a queued item.
+func waitingAtDoor(tx *gorm.DB, reg *registration.Registration) (bool, error) {
+	if reg.Status != registration.StatusWaitlisted {
+		return false, nil
+	}
+	var present int64
+	err := tx.Model(&Attendance{}).Where("registration_id = ?", reg.ID).Count(&present).Error
+	return present == 0, err
+}
+
 func registrationOf(tx *gorm.DB, eventID, regID uint) (*registration.Registration, error) {
 	var r registration.Registration
 	err := tx.Where("id = ? AND event_id = ?", regID, eventID).Take(&r).Error

@@ -97,6 +97,7 @@ const tickOnRosterSQL = `WITH prior AS (
 		SELECT r.id, r.event_id, GREATEST($4::timestamptz, e.starts_at - $10::bigint * interval '1 microsecond') AS at
 		FROM registrations r JOIN events e ON e.id = r.event_id
 		WHERE r.id = $2 AND r.event_id = $3 AND NOT EXISTS (SELECT 1 FROM prior)
+			AND (r.status <> 'waitlisted' OR EXISTS (SELECT 1 FROM attendances x WHERE x.registration_id = r.id))
 			AND e.status <> $11
 			AND $7::timestamptz >= e.starts_at - $10::bigint * interval '1 microsecond'
 			AND $7::timestamptz <= e.ends_at + $12::bigint * interval '1 microsecond'
@@ -120,7 +121,8 @@ const tickOnRosterSQL = `WITH prior AS (
 
 // tickOnRoster applies one roster tick on PostgreSQL. It returns nil, nil
 // when the item needs ApplyBatch: its client id was received before, the
-// person is not on this event's roster (or the event does not exist), the
+// person is not on this event's roster (or the event does not exist) or
+// waits on its waiting list and is not present, the
 // session takes no check-ins now, or the same item is being applied by
 // another request right now. ApplyBatch then gives the answer (duplicate,
 // or rejected with its reason).

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -69,6 +71,51 @@ func TestCheckinOfAWaitlistedCodeWarns(t *testing.T) {
 			if doc.Find("#last.present").Length() != 1 || doc.Find("#last.waitlisted").Length() != 0 {
 				t.Errorf("%s: the page does not show the person as present", lang)
 			}
+		}
+	})
+}
+
+// TestOfflineQueueDoesNotLetInTheWaitingList: a waiting-list ticket queued
+// on a phone (alone, the one-statement tick on PostgreSQL, or in a batch)
+// is refused with the waiting list's reason, so the page parks it and shows
+// it to the trainer; nobody is counted present and the registration stays
+// waiting. A person already let in is ticked as usual.
+func TestOfflineQueueDoesNotLetInTheWaitingList(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		f := newAttFixture(t, db, event.KindFilmDebate)
+		w1 := testutil.Registration(t, db, f.ev.ID, testutil.RegistrationOpts{Status: registration.StatusWaitlisted})
+		w2 := testutil.Registration(t, db, f.ev.ID, testutil.RegistrationOpts{Status: registration.StatusWaitlisted})
+		ok := testutil.Registration(t, db, f.ev.ID, testutil.RegistrationOpts{})
+		send := func(items ...map[string]any) []map[string]any {
+			resp := f.c.attPostJSON(fmt.Sprintf("/api/v1/events/%d/checkins", f.ev.ID), map[string]any{"checkins": items})
+			var out struct {
+				Results []map[string]any `json:"results"`
+			}
+			if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&out) != nil {
+				t.Fatalf("batch: status %d", resp.StatusCode)
+			}
+			return out.Results
+		}
+		item := func(n int, id uint) map[string]any {
+			return map[string]any{"client_id": fmt.Sprintf("wait-%04d", n), "registration_id": id}
+		}
+		for _, got := range [][]map[string]any{send(item(1, w1.ID)), send(item(2, w2.ID), item(3, ok.ID))} {
+			if got[0]["status"] != "rejected" || got[0]["error"] != "error.checkin.waitlisted" {
+				t.Errorf("waiting-list item answered %v, want rejected: error.checkin.waitlisted", got[0])
+			}
+		}
+		for _, r := range []*registration.Registration{w1, w2} {
+			if attRow(t, db, r.ID) != nil {
+				t.Errorf("registration %d on the waiting list counted present", r.ID)
+			}
+			var got registration.Registration
+			db.Take(&got, r.ID)
+			if got.Status != registration.StatusWaitlisted {
+				t.Errorf("registration %d: %s, want still waitlisted", r.ID, got.Status)
+			}
+		}
+		if attRow(t, db, ok.ID) == nil {
+			t.Error("the confirmed person in the same batch was not checked in")
 		}
 	})
 }
