@@ -2,9 +2,11 @@ package attendance
 
 import (
 	"context"
+	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
 
@@ -40,6 +42,15 @@ type Stats struct {
 	// BySex and ByBand are the margins of Grid.
 	BySex  map[string]int
 	ByBand map[string]int
+}
+
+// NotYetHeld tells whether e's figures at now are only who registered: the
+// session has not started (or was cancelled) and nobody has been checked in
+// or counted. Its attendance rate and no-shows are then no figures at all
+// (a "0 %" before a session says it happened and nobody came). Check-in
+// opens before the start: once someone is in, the figures are live.
+func NotYetHeld(e *event.Event, s *Stats, now time.Time) bool {
+	return !e.Held(now) && s.Present == 0
 }
 
 // Sexes and Bands are the rows and columns of the grid, in display order.

@@ -165,3 +165,21 @@ func (e *Event) RegistrationOpen(now time.Time) bool {
 
 // Past tells whether the event has ended.
 func (e *Event) Past(now time.Time) bool { return !now.Before(e.EndsAt) }
+
+// Started tells whether the event has begun at now (it may still run).
+func (e *Event) Started(now time.Time) bool { return !now.Before(e.StartsAt) }
+
+// Upcoming tells whether the event is still ahead of people at now: not
+// cancelled and not ended. Only then do its seats left, its registration
+// deadline and "add to calendar" mean anything.
+func (e *Event) Upcoming(now time.Time) bool { return e.Status != StatusCancelled && !e.Past(now) }
+
+// Held tells whether the event has taken place (or is taking place) at now:
+// it has started and was not cancelled. Only then can it have a session
+// report, a knowledge gain or an attendance rate.
+func (e *Event) Held(now time.Time) bool { return e.Status != StatusCancelled && e.Started(now) }
+
+// NeverPublished tells whether the event was never on the public site: a
+// draft that was never published (one published once and taken back to
+// draft keeps its publication time).
+func (e *Event) NeverPublished() bool { return e.Status != StatusPublished && e.PublishedAt == nil }

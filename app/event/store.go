@@ -93,7 +93,9 @@ func GetPublic(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.Status == StatusDraft {
+	// A draft, or a draft cancelled before it was ever published, was never
+	// public and does not become so (the public feed keeps the same rule).
+	if e.Status == StatusDraft || e.NeverPublished() {
 		return nil, apperr.New(apperr.NotFound, "error.event.not_found")
 	}
 	return e, nil

@@ -84,6 +84,12 @@ func Event(t testing.TB, db *gorm.DB, o EventOpts) *event.Event {
 		TimeZone: "Asia/Ho_Chi_Minh", VenueID: v.ID, Capacity: o.Capacity, Audience: "families",
 		RegistrationDeadline: o.Deadline,
 	}
+	if o.Status != event.StatusDraft {
+		// Published (or cancelled after publication) the day before, as
+		// event.Publish does.
+		pub := o.Now.Add(-24 * time.Hour).UTC()
+		e.PublishedAt = &pub
+	}
 	for lang, title := range o.Titles {
 		e.Translations = append(e.Translations, event.Translation{Lang: lang, Title: title, Description: "Mô tả / description: " + title, UpdatedAt: o.Now})
 	}

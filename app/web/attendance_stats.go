@@ -17,6 +17,9 @@ type attendanceStatsPage struct {
 	Sexes       []option
 	Bands       []option
 	Certifiable bool
+	// NotYet: the session has not taken place (not started, or cancelled)
+	// and nobody is checked in: no rate and no no-shows, but a sentence.
+	NotYet bool
 	// Live: the page reloads itself while the event runs (a meta refresh:
 	// no script needed).
 	Live bool
@@ -41,6 +44,7 @@ func (s *Server) attendanceStats(c *fiber.Ctx) error {
 		Page: p, Event: v, EventID: e.ID, Stats: st, Sexes: sexOptions(p.Translator),
 		Bands:       append(bandOptions(p.Translator), option{attendance.UnknownBand, p.T("attendance.band.unknown")}),
 		Certifiable: attendance.Certifiable(e),
+		NotYet:      attendance.NotYetHeld(e, st, now),
 		// From an hour before the start to an hour after the end.
 		Live: now.After(e.StartsAt.Add(-time.Hour)) && now.Before(e.EndsAt.Add(time.Hour)),
 	}

@@ -15,6 +15,9 @@ type eventCancelPage struct {
 	Recipients int
 	Segments   int
 	Cost       string
+	// NeverPublished: a draft nobody outside the team has seen; cancelling
+	// it posts no public notice.
+	NeverPublished bool
 }
 
 // eventCancelConfirm shows how many people will be told, and the SMS
@@ -29,7 +32,7 @@ func (s *Server) eventCancelConfirm(c *fiber.Ctx) error {
 	if e.Status == event.StatusCancelled {
 		return apperr.New(apperr.Conflict, "error.eventform.status_changed")
 	}
-	p := eventCancelPage{Page: s.page(c, "staff.events.cancel.title"), EventID: e.ID}
+	p := eventCancelPage{Page: s.page(c, "staff.events.cancel.title"), EventID: e.ID, NeverPublished: e.NeverPublished()}
 	p.Event = viewEvent(p.Translator, e, s.now())
 	p.Recipients, p.Segments, err = registration.PreviewEventCancelled(c.UserContext(), s.db, e, s.bundle.For)
 	if err != nil {
@@ -46,8 +49,14 @@ func (s *Server) eventCancel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := registration.CancelEvent(c.UserContext(), s.db, id, currentUser(c).ID, s.now(), s.bundle.For); err != nil {
+	told, err := registration.CancelEvent(c.UserContext(), s.db, id, currentUser(c).ID, s.now(), s.bundle.For)
+	if err != nil {
 		return err
 	}
-	return c.Redirect("/"+langOf(c)+"/staff/events/"+itoa(int(id))+"?flash=event_cancelled", fiber.StatusSeeOther)
+	// The flash says what was done: no SMS when nobody was registered.
+	flash := "event_cancelled"
+	if told == 0 {
+		flash = "event_cancelled_nobody_told"
+	}
+	return c.Redirect("/"+langOf(c)+"/staff/events/"+itoa(int(id))+"?flash="+flash, fiber.StatusSeeOther)
 }

@@ -49,7 +49,10 @@ type staffEventRow struct {
 
 type staffEventListPage struct {
 	Page
-	Events   []staffEventRow
+	// Upcoming (not ended yet, soonest first) and Past (ended, latest
+	// first) are the page's events under their own headings.
+	Upcoming []staffEventRow
+	Past     []staffEventRow
 	Statuses []filterOption
 	Kinds    []filterOption
 	Cities   []filterOption
@@ -126,8 +129,14 @@ func (s *Server) staffEventList(c *fiber.Ctx) error {
 	}
 	for i := range events {
 		e := &events[i]
-		data.Events = append(data.Events, staffEventRow{eventView: viewEvent(t, e, now),
-			StatusLabel: t.T("staff.events.status." + string(e.Status)), Marks: translationMarks(e), Taken: e.SeatsTaken})
+		row := staffEventRow{eventView: viewEvent(t, e, now),
+			StatusLabel: t.T("staff.events.status." + string(e.Status)), Marks: translationMarks(e), Taken: e.SeatsTaken}
+		// The list comes upcoming first, then past (event.ListStaff).
+		if e.Past(now) {
+			data.Past = append(data.Past, row)
+		} else {
+			data.Upcoming = append(data.Upcoming, row)
+		}
 	}
 	link := func(n int) string {
 		q.Set("page", itoa(n))

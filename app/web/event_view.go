@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/url"
 	"strings"
 	"time"
 
@@ -27,16 +28,26 @@ type eventView struct {
 	Venue       string
 	Address     string
 	City        string
-	Partner     string
-	Audience    string
-	Film        string
-	Capacity    int
-	SeatsLeft   int
-	Full        bool
-	Past        bool
-	Cancelled   bool
-	Open        bool
-	Deadline    string
+	// Place is where the venue is, said once: its postal address when it
+	// has one (it names the ward and province), else its city in the page's
+	// language. MapURL searches it on OpenStreetMap (a plain link).
+	Place     string
+	MapURL    string
+	Partner   string
+	Audience  string
+	Film      string
+	Capacity  int
+	SeatsLeft int
+	Full      bool
+	Past      bool
+	Cancelled bool
+	Open      bool
+	// Upcoming: not cancelled and not ended (seats, deadline and "add to
+	// calendar" are shown only then). Held: started and not cancelled (a
+	// session report, a knowledge gain and an attendance rate only then).
+	Upcoming bool
+	Held     bool
+	Deadline string
 	// Precomputed for list cards, so that a card renders from fields alone
 	// (the list is the busiest page; method calls in templates go through
 	// reflection).
@@ -89,7 +100,10 @@ func viewEvent(t *locale.Translator, e *event.Event, now time.Time) eventView {
 		Past:        e.Past(now),
 		Cancelled:   e.Status == event.StatusCancelled,
 		Open:        e.RegistrationOpen(now),
+		Upcoming:    e.Upcoming(now),
+		Held:        e.Held(now),
 	}
+	v.Place, v.MapURL = place(&e.Venue, t.Lang)
 	if e.Audience != "" {
 		v.Audience = t.T("audience." + e.Audience)
 	}
@@ -132,6 +146,22 @@ func viewCard(t *locale.Translator, c *event.Card, now time.Time) eventView {
 	v.DateShort = t.DateShort(v.Starts)
 	v.finishCard(t)
 	return v
+}
+
+// place says where a venue is, once: its address when it has one (the
+// programme's addresses name the ward and the province, so the city is not
+// repeated after it, in another language), else its city in lang. The map
+// link searches the same words, with the city's own name when there is no
+// address.
+func place(v *event.Venue, lang string) (where, mapURL string) {
+	where, query := v.Address, v.Address
+	if where == "" {
+		where, query = v.City.Name.String(lang), v.City.Name.String("vi")
+	}
+	if query == "" {
+		return where, ""
+	}
+	return where, "https://www.openstreetmap.org/search?query=" + url.QueryEscape(query)
 }
 
 // paragraphs splits organiser text on blank lines; templates escape each.

@@ -27,6 +27,9 @@ type ticketPage struct {
 	// CanRestore: a cancelled ticket whose session still takes registrations
 	// offers to register again.
 	CanRestore bool
+	// CanAddToCalendar: a registration that still holds a place (or a place
+	// in line) for a session still ahead.
+	CanAddToCalendar bool
 }
 
 // Looking up codes that do not exist is limited per address, so that codes
@@ -57,6 +60,7 @@ func (s *Server) ticketPageFor(c *fiber.Ctx, r *registration.Registration, e *ev
 	now := s.now()
 	tp := ticketPage{Page: p, Reg: r, Event: e, EventView: viewEvent(p.Translator, e, now)}
 	tp.CanCancel = r.Status != registration.StatusCancelled && now.Before(e.StartsAt)
+	tp.CanAddToCalendar = r.Status != registration.StatusCancelled && e.Upcoming(now)
 	if r.Phone != nil {
 		tp.Phone = phone.Mask(*r.Phone)
 	}
