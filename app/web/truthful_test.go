@@ -195,6 +195,16 @@ func TestTrainerUpcomingSessionsOfferNoReportNorGain(t *testing.T) {
 		if r, g := links(past.ID); r != 1 || g != 1 {
 			t.Errorf("past session: report %d, knowledge gain %d; want 1 and 1", r, g)
 		}
+		// The organiser's page of an upcoming session neither.
+		org, _ := f.ta.organiser(t)
+		odoc := org.page(fmt.Sprintf("/en/staff/events/%d", later.ID), http.StatusOK)
+		if n := odoc.Find(fmt.Sprintf(`a[href="/en/staff/events/%d/report"], a[href="/en/staff/events/%d/knowledge-gain"]`, later.ID, later.ID)).Length(); n != 0 {
+			t.Errorf("the organiser's page of an upcoming session offers %d report or gain links", n)
+		}
+		odoc = org.page(fmt.Sprintf("/en/staff/events/%d", past.ID), http.StatusOK)
+		if n := odoc.Find(fmt.Sprintf(`a[href="/en/staff/events/%d/report"], a[href="/en/staff/events/%d/knowledge-gain"]`, past.ID, past.ID)).Length(); n != 2 {
+			t.Errorf("the organiser's page of a held session offers %d report or gain links, want 2", n)
+		}
 		// Once today's session has started it has a report.
 		f.ta.setNow(f.ev.StartsAt.Add(10 * time.Minute))
 		doc = f.c.page("/en/trainer", http.StatusOK)
