@@ -93,6 +93,8 @@ func (f *auditFormat) value(k, v, tz string) string {
 		return f.list(v, "account.role.")
 	case "source":
 		return f.first(v, "registrations.source.")
+	case "mode":
+		return f.first(v, "export.mode.")
 	}
 	switch v {
 	case "true":
