@@ -241,12 +241,17 @@ func rosterQuery(tx *gorm.DB, eventID uint) *gorm.DB {
 		Where("r.event_id = ? AND (r.status <> ? OR a.id IS NOT NULL)", eventID, registration.StatusCancelled)
 }
 
-// Roster lists everyone expected at (or present at) an event, by name, in
-// one query.
+// Roster lists everyone expected at (or present at) an event, in one
+// query, in the order of a Vietnamese list: by given name, then the rest
+// of the name, in the Vietnamese alphabet (SortByName). The check-in
+// phones and the printed sign-in sheet both read it.
 func Roster(ctx context.Context, db *gorm.DB, eventID uint) ([]RosterEntry, error) {
 	var out []RosterEntry
-	err := rosterQuery(db.WithContext(ctx), eventID).Order("r.name_folded, r.id").Scan(&out).Error
-	return out, err
+	if err := rosterQuery(db.WithContext(ctx), eventID).Scan(&out).Error; err != nil {
+		return nil, err
+	}
+	SortByName(out, func(r *RosterEntry) string { return r.Name }, func(r *RosterEntry) uint { return r.ID })
+	return out, nil
 }
 
 // SearchLimit caps the results of a search.

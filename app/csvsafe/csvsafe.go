@@ -20,6 +20,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // BOM is the UTF-8 byte-order mark written at the start of every file.
@@ -91,6 +92,17 @@ func (w *Writer) Flush() error {
 	return w.cw.Error()
 }
 
+// DateTimeLayout and DateLayout are how dates go into a CSV cell: ISO
+// 8601, sortable as text. A spreadsheet file (XLSX) holds them as dates.
+const (
+	DateTimeLayout = "2006-01-02 15:04"
+	DateLayout     = "2006-01-02"
+)
+
+// Date is a calendar day (a date without a time of day). Exports write it
+// as 2006-01-02 in CSV, and as a date cell in a workbook.
+type Date struct{ time.Time }
+
 // Cell is the text of one cell: Go numbers as numbers, anything else as
 // safe text.
 func Cell(v any) string {
@@ -115,6 +127,11 @@ func Cell(v any) string {
 		return strconv.FormatFloat(float64(x), 'f', -1, 32)
 	case bool:
 		return strconv.FormatBool(x)
+	case time.Time:
+		// ISO 8601, in the time's own zone (the caller's local time).
+		return x.Format(DateTimeLayout)
+	case Date:
+		return x.Format(DateLayout)
 	}
 	return Text(fmt.Sprint(v))
 }

@@ -142,6 +142,7 @@ type snapshot struct {
 	Kind       Kind
 	Status     Status
 	Lang       string
+	TimeZone   string // the audit log shows the times in it
 	StartsAt   time.Time
 	EndsAt     time.Time
 	VenueID    uint
@@ -155,7 +156,7 @@ type snapshot struct {
 }
 
 func snap(e *Event, trainers []uint) snapshot {
-	s := snapshot{Code: e.Code, Kind: e.Kind, Status: e.Status, Lang: e.Lang, StartsAt: e.StartsAt, EndsAt: e.EndsAt,
+	s := snapshot{Code: e.Code, Kind: e.Kind, Status: e.Status, Lang: e.Lang, TimeZone: e.TimeZone, StartsAt: e.StartsAt, EndsAt: e.EndsAt,
 		VenueID: e.VenueID, PartnerID: e.PartnerID, Capacity: e.Capacity, Deadline: e.RegistrationDeadline,
 		Audience: e.Audience, Film: e.Film, Titles: map[string]string{}, TrainerIDs: trainers}
 	for _, t := range e.Translations {

@@ -214,3 +214,31 @@ func SaveTarget(ctx context.Context, db *gorm.DB, actorID uint, t *Target) error
 		return audit.Record(tx, actorID, "update", "target", id(t.ID), &old, t)
 	})
 }
+
+// Names are the names of the programme's partners, venues and cities by
+// id, for pages that show records naming them by id (the audit log).
+type Names struct {
+	Partners map[uint]content.Text
+	Venues   map[uint]content.Text
+	Cities   map[uint]content.Text
+}
+
+// AllNames reads the names of every partner, venue and city: three small
+// tables, one query each.
+func AllNames(ctx context.Context, db *gorm.DB) (Names, error) {
+	n := Names{Partners: map[uint]content.Text{}, Venues: map[uint]content.Text{}, Cities: map[uint]content.Text{}}
+	type row struct {
+		ID   uint
+		Name content.Text
+	}
+	for table, m := range map[string]map[uint]content.Text{"partners": n.Partners, "venues": n.Venues, "cities": n.Cities} {
+		var rows []row
+		if err := db.WithContext(ctx).Table(table).Select("id, name").Scan(&rows).Error; err != nil {
+			return n, err
+		}
+		for _, r := range rows {
+			m[r.ID] = r.Name
+		}
+	}
+	return n, nil
+}

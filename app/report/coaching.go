@@ -2,10 +2,12 @@ package report
 
 import (
 	"context"
+	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/coaching"
+	"github.com/lantern-ngo/lantern/app/csvsafe"
 )
 
 // coachingPeriod is the coaching area's period for a filter (both use
@@ -77,7 +79,11 @@ func (x Export) coachingTable(db *gorm.DB) *Table {
 				if err := rows.Scan(&day, &coach, &coachee, &mode, &code, &aps); err != nil {
 					return err
 				}
-				if err := emit([]any{day, coach, coachee, t.T("export.mode." + mode), code, aps}); err != nil {
+				var held any = day
+				if d, err := time.Parse("2006-01-02", day[:min(len(day), 10)]); err == nil {
+					held = csvsafe.Date{Time: d}
+				}
+				if err := emit([]any{held, coach, coachee, t.T("export.mode." + mode), code, aps}); err != nil {
 					return err
 				}
 			}

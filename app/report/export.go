@@ -108,10 +108,10 @@ func cols(t *locale.Translator, ids ...string) []string {
 	return out
 }
 
-// local formats a UTC instant in the programme's time zone as
-// "2026-03-10 09:00" (sortable in a spreadsheet).
-func local(t time.Time) string {
-	return locale.In(t, ProgrammeTZ).Format("2006-01-02 15:04")
+// local is a UTC instant in the programme's time zone: CSV writes it as
+// "2026-03-10 09:00" (sortable), a workbook as a date and time cell.
+func local(t time.Time) time.Time {
+	return locale.In(t, ProgrammeTZ)
 }
 
 // label translates a stored choice (sex, age band, role); "" is not stated.
@@ -483,6 +483,17 @@ func fillXLSX(ctx context.Context, f *excelize.File, tables []*Table) error {
 	if err != nil {
 		return err
 	}
+	// Dates and times are real spreadsheet dates (they sort, filter and
+	// compute), shown as ISO 8601 whatever the reader's locale.
+	dateTimeFmt, dateFmt := "yyyy-mm-dd hh:mm", "yyyy-mm-dd"
+	dateTime, err := f.NewStyle(&excelize.Style{CustomNumFmt: &dateTimeFmt})
+	if err != nil {
+		return err
+	}
+	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
+	if err != nil {
+		return err
+	}
 	for i, tbl := range tables {
 		name := sheetName(tbl.Name, i)
 		if i == 0 {
@@ -511,13 +522,27 @@ func fillXLSX(ctx context.Context, f *excelize.File, tables []*Table) error {
 			return err
 		}
 		r := 1
+		var cells []any
 		err = tbl.Rows(ctx, func(row []any) error {
 			r++
 			cell, err := excelize.CoordinatesToCellName(1, r)
 			if err != nil {
 				return err
 			}
-			return sw.SetRow(cell, row)
+			cells = append(cells[:0], row...)
+			for j, v := range cells {
+				switch x := v.(type) {
+				case time.Time:
+					if x.IsZero() {
+						cells[j] = ""
+					} else {
+						cells[j] = excelize.Cell{StyleID: dateTime, Value: x}
+					}
+				case csvsafe.Date:
+					cells[j] = excelize.Cell{StyleID: date, Value: x.Time}
+				}
+			}
+			return sw.SetRow(cell, cells)
 		})
 		if err != nil {
 			return err

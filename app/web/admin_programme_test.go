@@ -120,8 +120,10 @@ func TestPartnersVenuesTargetsAreAudited(t *testing.T) {
 		}
 		doc = c.page("/en/staff/admin/audit?entity=partner", http.StatusOK)
 		var fields []string
-		doc.Find("tr.changed th").Each(func(_ int, sel *goquery.Selection) { fields = append(fields, sel.Text()) })
-		if strings.Join(fields, ",") != "active,name.fr" {
+		doc.Find("tr.changed th").Each(func(_ int, sel *goquery.Selection) {
+			fields = append(fields, sel.Text()+"="+sel.AttrOr("title", ""))
+		})
+		if strings.Join(fields, ",") != "Active=active,Name (fr)=name.fr" {
 			t.Errorf("partner changes shown = %v, want active and name.fr", fields)
 		}
 		doc = c.page("/en/staff/admin/audit?actor="+itoa(int(admin.ID))+"&from=2000-01-01&to=2000-01-02", http.StatusOK)

@@ -12,27 +12,38 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/audit"
+	"github.com/lantern-ngo/lantern/app/programme"
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
 // auditChange is one field of an entry, before and after.
+// Field is the field's translated name, Key the developers' name (shown
+// to admins in a title); Before and After are formatted for people, the
+// raw values kept beside them.
 type auditChange struct {
-	Field   string
-	Before  string
-	After   string
-	Changed bool
+	Key       string
+	Field     string
+	Before    string
+	After     string
+	BeforeRaw string
+	AfterRaw  string
+	Changed   bool
 }
 
 type auditRow struct {
 	audit.Row
 	ActionLabel string
+	EntityLabel string
 	Changes     []auditChange
 }
+
+// auditEntity is a kind of record, for the filter: its key and name.
+type auditEntity struct{ Key, Label string }
 
 type auditListPage struct {
 	Page
 	Rows     []auditRow
-	Entities []string
+	Entities []auditEntity
 	Actors   []user.User
 	Entity   string
 	ActorID  uint
@@ -78,7 +89,8 @@ func (s *Server) auditList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if data.Entities, err = audit.Entities(ctx, s.db); err != nil {
+	entities, err := audit.Entities(ctx, s.db)
+	if err != nil {
 		return err
 	}
 	if data.Actors, err = user.List(ctx, s.db); err != nil {
@@ -86,13 +98,19 @@ func (s *Server) auditList(c *fiber.Ctx) error {
 	}
 	data.Total = int(total)
 	data.Pages = int((total + auditPerPage - 1) / auditPerPage)
+	names, err := programme.AllNames(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	fm := &auditFormat{t: p.Translator, ids: s.bundle.IDs(p.Lang), names: names, users: map[uint]string{}}
+	for _, u := range data.Actors {
+		fm.users[u.ID] = u.Name
+	}
+	for _, e := range entities {
+		data.Entities = append(data.Entities, auditEntity{Key: e, Label: fm.entity(e)})
+	}
 	for _, r := range rows {
-		label := r.Action
-		if s.bundle.IDs(p.Lang)["audit.action."+r.Action] {
-			// Other areas record their own actions; unknown ones show as written.
-			label = p.T("audit.action." + r.Action)
-		}
-		data.Rows = append(data.Rows, auditRow{Row: r, ActionLabel: label, Changes: changes(r.Before, r.After)})
+		data.Rows = append(data.Rows, auditRow{Row: r, ActionLabel: fm.action(r.Action), EntityLabel: fm.entity(r.Entity), Changes: changes(fm, r.Before, r.After)})
 	}
 	q := url.Values{}
 	for k, v := range map[string]string{"entity": data.Entity, "from": data.From, "to": data.To} {
@@ -119,8 +137,9 @@ func (s *Server) auditList(c *fiber.Ctx) error {
 
 // changes turns the JSON before/after of an entry into readable lines:
 // every field of either side, the changed ones marked.
-func changes(before, after string) []auditChange {
+func changes(fm *auditFormat, before, after string) []auditChange {
 	b, a := flat(before), flat(after)
+	tz := entryTimeZone(a, b)
 	keys := map[string]bool{}
 	for k := range b {
 		keys[k] = true
@@ -131,9 +150,10 @@ func changes(before, after string) []auditChange {
 	var out []auditChange
 	for k := range keys {
 		// Only an entry with both sides has changes; a creation shows its values.
-		out = append(out, auditChange{Field: k, Before: b[k], After: a[k], Changed: len(b) > 0 && len(a) > 0 && b[k] != a[k]})
+		out = append(out, auditChange{Key: k, Field: fm.field(k), Before: fm.value(k, b[k], tz), After: fm.value(k, a[k], tz),
+			BeforeRaw: b[k], AfterRaw: a[k], Changed: len(b) > 0 && len(a) > 0 && b[k] != a[k]})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
 }
 

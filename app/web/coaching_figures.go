@@ -119,7 +119,7 @@ func (s *Server) coachingFiguresCSV(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="coaching-figures.csv"`)
+	c.Set(fiber.HeaderContentDisposition, attachment(exportFilename(s.now(), "csv", "coaching-figures")))
 	return c.Send(buf.Bytes())
 }
 
@@ -152,6 +152,6 @@ func (s *Server) coachingFiguresXLSX(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="coaching-figures.xlsx"`)
+	c.Set(fiber.HeaderContentDisposition, attachment(exportFilename(s.now(), "xlsx", "coaching-figures")))
 	return c.Send(buf.Bytes())
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -93,11 +92,11 @@ func (s *Server) sendExport(c *fiber.Ctx, x report.Export, format string) error 
 	if err != nil {
 		return err
 	}
-	name := "lantern-" + x.Dataset
+	personal := ""
 	if x.Personal {
-		name += "-personal"
+		personal = "personal"
 	}
-	name += periodSuffix(x.Filter) + "." + format
+	name := exportFilename(s.now(), format, "lantern", x.Dataset, personal, periodName(x.Filter))
 	if format == report.FormatXLSX {
 		return s.sendXLSX(c, name, tables)
 	}
@@ -122,15 +121,13 @@ func (s *Server) sendXLSX(c *fiber.Ctx, name string, tables []*report.Table) err
 	return nil
 }
 
-func periodSuffix(f report.Filter) string {
-	var b strings.Builder
-	if f.From != "" {
-		b.WriteString("-" + f.From)
+// periodName names a filter's period in a file name: 2026-01-01_2026-03-31,
+// or "" for every date.
+func periodName(f report.Filter) string {
+	if f.From == "" && f.To == "" {
+		return ""
 	}
-	if f.To != "" {
-		b.WriteString("_" + f.To)
-	}
-	return b.String()
+	return f.From + "_" + f.To
 }
 
 // stream sends a file whose body is written after the handler returns
@@ -142,7 +139,7 @@ func (s *Server) stream(c *fiber.Ctx, filename, format string, write func(contex
 		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
 	c.Set(fiber.HeaderContentType, ctype)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
+	c.Set(fiber.HeaderContentDisposition, attachment(filename))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	reqID := requestIDOf(c)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {

@@ -98,7 +98,7 @@ func (s *Server) donorXLSX(c *fiber.Ctx) error {
 		return err
 	}
 	tables := report.DonorTables(d, translator(c), period, partner)
-	return s.sendXLSX(c, "lantern-donor-report-"+langOf(c)+periodSuffix(d.Filter)+".xlsx", tables)
+	return s.sendXLSX(c, exportFilename(s.now(), report.FormatXLSX, "lantern-donor-report", langOf(c), periodName(d.Filter)), tables)
 }
 
 // Count formats a whole number.

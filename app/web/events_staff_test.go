@@ -584,7 +584,7 @@ func TestRegistrationsSearchAndExport(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("csv: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
-		if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, "registrations-"+e.Code+".csv") {
+		if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, "registrations-"+e.Code+"-2026-11-25.csv") {
 			t.Errorf("content disposition = %q", cd)
 		}
 		raw := strings.TrimPrefix(bodyOf(t, resp), "\uFEFF")
@@ -598,7 +598,7 @@ func TestRegistrationsSearchAndExport(t *testing.T) {
 		if records[0][1] != "Full name" || records[0][2] != "Phone number" {
 			t.Errorf("csv header = %v", records[0])
 		}
-		if records[1][1] != "Nguyễn Văn Đức" || records[1][2] != "+84912345678" || records[1][5] != "Confirmed" || records[1][6] != "male" || records[1][7] != "25_59" {
+		if records[1][1] != "Nguyễn Văn Đức" || records[1][2] != "+84912345678" || records[1][5] != "Confirmed" || records[1][6] != "Male" || records[1][7] != "25–59" {
 			t.Errorf("csv row = %v", records[1])
 		}
 		if records[3][1] != "'=HYPERLINK(\"x\")" {
