@@ -11,7 +11,7 @@ var Actions = []string{
 	"create", "update", "deactivate", "reactivate",
 	"password_link", "password_set", "password_change",
 	// Events.
-	"event.create", "event.update", "event.duplicate", "event.publish", "event.unpublish", "event.cancel",
+	"event.create", "event.update", "event.duplicate", "event.delete", "event.publish", "event.unpublish", "event.cancel",
 	// Registrations.
 	"registration.admit_at_door", "registration.guardian_paper", "registration.cancel",
 	"registration.confirm", "registration.waitlist",

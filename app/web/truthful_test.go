@@ -347,4 +347,3 @@ func TestVenueSaidOnceWithAMapLink(t *testing.T) {
 		}
 	})
 }
-
