@@ -276,15 +276,8 @@ func (b *batch) apply(it BatchItem) (BatchResult, error) {
 		}
 		// A waiting-list ticket queued offline is not let in: the phone
 		// shows it to the trainer, who admits it on purpose.
-		if reg, err := registrationOf(tx, b.s.ID, regID); err == nil {
-			if waiting, err := waitingAtDoor(tx, reg); err != nil {
-				return res, err
-			} else if waiting {
-				return b.reject(res, apperr.New(apperr.Conflict, "error.checkin.waitlisted"))
-			}
-		}
 		a, err := observeCheckIn(tx, CheckInInput{EventID: b.s.ID, RegistrationID: regID, ByID: b.byID,
-			Source: SourceOffline, ClientID: it.ClientID, At: at}, b.now)
+			Source: SourceOffline, ClientID: it.ClientID, At: at, refuseWaiting: true}, b.now)
 		if err != nil {
 			return b.reject(res, err)
 		}

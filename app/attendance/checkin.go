@@ -29,6 +29,10 @@ type CheckInInput struct {
 	// Admit lets in a person on the waiting list: staff at the door saw the
 	// warning and chose to (see CheckIn).
 	Admit bool
+	// refuseWaiting: a queued item (ApplyBatch) about a person on the
+	// waiting list who is not present changes nothing and is refused, in
+	// the statement that would record it.
+	refuseWaiting bool
 }
 
 // CheckInResult tells what a check-in did.

@@ -202,9 +202,12 @@ type applied struct {
 // set to the stay's start); xmax = 0 tells a row inserted by this statement.
 // A check-in never deletes a row, so reading the statement's snapshot is
 // safe here (see tickOnRosterSQL).
-const observeCheckInPG = `WITH m AS (
+const observeCheckInPG = `WITH r AS (
+		SELECT id, event_id, (status = 'waitlisted' AND NOT EXISTS (SELECT 1 FROM attendances x WHERE x.registration_id = registrations.id)) AS waiting
+		FROM registrations WHERE id = $2 AND event_id = $3
+	), m AS (
 		INSERT INTO attendance_marks (registration_id, event_id, present, observed_at, checked_in_at, undone_at)
-		SELECT id, event_id, TRUE, $1::timestamptz, $1::timestamptz, NULL FROM registrations WHERE id = $2 AND event_id = $3
+		SELECT id, event_id, TRUE, $1::timestamptz, $1::timestamptz, NULL FROM r WHERE NOT (waiting AND $8::boolean)
 		` + markSet + `
 		RETURNING present, checked_in_at
 	), att AS (
@@ -214,7 +217,8 @@ const observeCheckInPG = `WITH m AS (
 			WHERE attendances.checked_in_at <> excluded.checked_in_at
 		RETURNING xmax = 0 AS inserted
 	)
-	SELECT m.present, COALESCE((SELECT inserted FROM att), FALSE) AS inserted FROM m`
+	SELECT r.waiting, COALESCE((SELECT present FROM m), FALSE) AS present,
+		COALESCE((SELECT inserted FROM att), FALSE) AS inserted FROM r`
 
 // observeCheckIn applies a check-in of a registration of the event seen at
 // in.At (already clamped) and makes the attendance row follow the mark.
@@ -228,20 +232,32 @@ func observeCheckIn(tx *gorm.DB, in CheckInInput, now time.Time) (applied, error
 		clientID = ptr(in.ClientID)
 	}
 	if tx.Dialector.Name() == "postgres" {
-		var rows []struct{ Present, Inserted bool }
-		if err := tx.Raw(observeCheckInPG, in.At, in.RegistrationID, in.EventID, userPtr(in.ByID), source, clientID, now.UTC()).
+		var rows []struct{ Waiting, Present, Inserted bool }
+		if err := tx.Raw(observeCheckInPG, in.At, in.RegistrationID, in.EventID, userPtr(in.ByID), source, clientID, now.UTC(), in.refuseWaiting).
 			Scan(&rows).Error; err != nil {
 			return applied{}, err
 		}
 		switch {
 		case len(rows) == 0:
 			return applied{}, apperr.New(apperr.NotFound, "error.checkin.not_on_roster")
+		case rows[0].Waiting && in.refuseWaiting:
+			return applied{}, apperr.New(apperr.Conflict, "error.checkin.waitlisted")
 		case !rows[0].Present:
 			return applied{Status: StatusSuperseded}, nil
 		case rows[0].Inserted:
 			return applied{Status: StatusCheckedIn, Present: true}, nil
 		}
 		return applied{Status: StatusAlready, Present: true}, nil
+	}
+	if in.refuseWaiting {
+		// SQLite: the same refusal, read first (its writers are serialised).
+		if reg, err := registrationOf(tx, in.EventID, in.RegistrationID); err == nil {
+			if waiting, err := waitingAtDoor(tx, reg); err != nil {
+				return applied{}, err
+			} else if waiting {
+				return applied{}, apperr.New(apperr.Conflict, "error.checkin.waitlisted")
+			}
+		}
 	}
 	m, ok, err := observe(tx, in.EventID, in.RegistrationID, true, in.At)
 	if err != nil {
