@@ -348,27 +348,6 @@ func (s *Server) eventCreate(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusUnprocessableEntity, "staffevents/form", p)
 }
 
-func (s *Server) staffEvent(c *fiber.Ctx) (*event.Event, error) {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return nil, err
-	}
-	return event.Get(c.UserContext(), s.db, id)
-}
-
-// openStaffEvent is staffEvent for actions that add people: a cancelled
-// event takes no one.
-func (s *Server) openStaffEvent(c *fiber.Ctx) (*event.Event, error) {
-	e, err := s.staffEvent(c)
-	if err != nil {
-		return nil, err
-	}
-	if e.Status == event.StatusCancelled {
-		return nil, apperr.New(apperr.Conflict, "error.eventform.cancelled")
-	}
-	return e, nil
-}
-
 // eventEdit shows a saved event's form with its status and actions.
 func (s *Server) eventEdit(c *fiber.Ctx) error {
 	e, err := s.staffEvent(c)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -253,11 +252,6 @@ func registerLimited(err error) error {
 	return err
 }
 
-// notifier builds the participant's SMS in their language.
-func (s *Server) notifier() *registration.Notifier {
-	return &registration.Notifier{BaseURL: s.cfg.BaseURL, Translator: s.bundle.For}
-}
-
 // alreadyRegisteredPage is the answer to a number (and name) already
 // registered for a session: it names nobody and shows no ticket.
 type alreadyRegisteredPage struct {
@@ -275,33 +269,4 @@ func (s *Server) registrationAlreadyShow(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "registration/already", alreadyRegisteredPage{Page: p, EventID: e.ID, EventTitle: v.Title})
-}
-
-// neutralEventPage prepares a page about a public event that names nobody
-// (already registered, guardian asked): never cached, never indexed.
-func (s *Server) neutralEventPage(c *fiber.Ctx, titleKey string) (Page, *event.Event, eventView, error) {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return Page{}, nil, eventView{}, err
-	}
-	e, err := event.GetPublic(c.UserContext(), s.db, id)
-	if err != nil {
-		return Page{}, nil, eventView{}, err
-	}
-	p := s.page(c, titleKey)
-	p.NoIndex = true
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return p, e, viewEvent(p.Translator, e, s.now()), nil
-}
-
-// sendJSONDownload sends v as a JSON file to download, never cached.
-func sendJSONDownload(c *fiber.Ctx, filename string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	return c.Send(b)
 }
