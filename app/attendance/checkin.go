@@ -2,6 +2,7 @@ package attendance
 
 import (
 	"context"
+	"github.com/lantern-ngo/lantern/app/event"
 	"strings"
 	"time"
 
@@ -279,8 +280,19 @@ func Search(ctx context.Context, db *gorm.DB, eventID uint, q string) ([]RosterE
 	}, q)
 	code := NormaliseCode(q)
 	codeLike := "%" + escapeLike(code) + "%"
-	if n, err := phone.Parse(q); err == nil && len(digits) >= 8 {
-		query = query.Where("r.phone = ?", n.E164)
+	whole := ""
+	if len(digits) >= 8 {
+		// A whole number is read as the session's country's.
+		region, err := event.RegionOf(db.WithContext(ctx), eventID)
+		if err != nil {
+			return nil, err
+		}
+		if n, err := phone.ParseIn(q, region); err == nil {
+			whole = n.E164
+		}
+	}
+	if whole != "" {
+		query = query.Where("r.phone = ?", whole)
 	} else if len(digits) >= 3 && phoneTail(q) {
 		// The tail of a number (or digits of a code).
 		query = query.Where("(r.phone LIKE ? OR r.code LIKE ? ESCAPE '!')", "%"+digits, codeLike)

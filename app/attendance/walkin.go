@@ -3,6 +3,7 @@ package attendance
 import (
 	"context"
 	"crypto/rand"
+	"github.com/lantern-ngo/lantern/app/event"
 	"slices"
 	"time"
 
@@ -77,7 +78,11 @@ func addWalkIn(tx *gorm.DB, w WalkIn, now time.Time) (*registration.Registration
 	}
 	var ph *string
 	if raw := textnorm.Clean(w.Phone); raw != "" {
-		n, err := phone.Parse(raw)
+		region, err := event.RegionOf(tx, w.EventID)
+		if err != nil {
+			return nil, err
+		}
+		n, err := phone.ParseIn(raw, region)
 		if err != nil {
 			return nil, apperr.Wrap(apperr.Invalid, err.Error(), err).With(map[string]any{"field": "phone"})
 		}

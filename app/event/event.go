@@ -103,6 +103,8 @@ type Event struct {
 	StartsAt             time.Time
 	EndsAt               time.Time
 	TimeZone             string
+	Country              string // its city's, when it was saved
+	PhoneRegion          string // where numbers typed on its forms without + belong
 	VenueID              uint
 	Venue                Venue
 	PartnerID            *uint

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lantern-ngo/lantern/app/country"
 	"sort"
 	"strconv"
 	"time"
@@ -234,6 +235,24 @@ func (in *Input) Check() error {
 }
 
 // checkRefs verifies the venue, partner and trainers, and returns the venue.
+// place is where a session is, as its rows keep it: the time zone its times
+// are typed in and the country and phone region of its city.
+type place struct{ TimeZone, Country, PhoneRegion string }
+
+// placeOf reads a venue's city's country: a session takes its city's time
+// zone (or else its country's) and its country's phone region.
+func placeOf(tx *gorm.DB, v *Venue) (place, error) {
+	c, err := country.ForCity(tx, v.City.Country)
+	if err != nil {
+		return place{}, err
+	}
+	p := place{TimeZone: v.City.TimeZone, Country: c.Code, PhoneRegion: c.PhoneRegion}
+	if p.TimeZone == "" {
+		p.TimeZone = c.TimeZone
+	}
+	return p, nil
+}
+
 func checkRefs(tx *gorm.DB, in *Input) (*Venue, error) {
 	var v Venue
 	err := tx.Preload("City").First(&v, in.VenueID).Error
@@ -373,14 +392,16 @@ func Create(ctx context.Context, db *gorm.DB, in Input, actorID uint, now time.T
 			if err != nil {
 				return err
 			}
+			place, err := placeOf(tx, v)
+			if err != nil {
+				return err
+			}
 			e = &Event{Code: code, Kind: in.Kind, Status: StatusDraft, Lang: in.Lang,
-				StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), TimeZone: v.City.TimeZone,
+				StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), TimeZone: place.TimeZone,
+				Country: place.Country, PhoneRegion: place.PhoneRegion,
 				VenueID: in.VenueID, PartnerID: in.PartnerID, Capacity: in.Capacity,
 				RegistrationDeadline: utcPtr(in.Deadline), Audience: in.Audience, Film: in.Film,
 				CreatedByID: nonZero(actorID), CreatedAt: now, UpdatedAt: now}
-			if e.TimeZone == "" {
-				e.TimeZone = locale.DefaultTimeZone
-			}
 			for _, l := range Languages {
 				if t := in.Texts[l]; t.Title != "" {
 					e.Translations = append(e.Translations, Translation{Lang: l, Title: t.Title, Description: t.Description, UpdatedAt: now})
@@ -482,13 +503,13 @@ func Update(ctx context.Context, db *gorm.DB, id uint, in Input, actorID uint, n
 		if err := guardConflicts(tx, e.ID, &in); err != nil {
 			return err
 		}
-		tz := v.City.TimeZone
-		if tz == "" {
-			tz = locale.DefaultTimeZone
+		place, err := placeOf(tx, v)
+		if err != nil {
+			return err
 		}
 		res := tx.Model(&Event{}).Where("id = ? AND seats_taken <= ?", e.ID, in.Capacity).Updates(map[string]any{
 			"kind": in.Kind, "lang": in.Lang, "starts_at": in.StartsAt.UTC(), "ends_at": in.EndsAt.UTC(),
-			"time_zone": tz, "venue_id": in.VenueID, "partner_id": in.PartnerID, "capacity": in.Capacity,
+			"time_zone": place.TimeZone, "country": place.Country, "phone_region": place.PhoneRegion, "venue_id": in.VenueID, "partner_id": in.PartnerID, "capacity": in.Capacity,
 			"registration_deadline": utcPtr(in.Deadline), "audience": in.Audience, "film": in.Film, "updated_at": now,
 		})
 		if res.Error != nil {

@@ -75,7 +75,7 @@ func Get(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {
 // translations), or NotFound.
 func GetRef(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {
 	var e Event
-	err := db.WithContext(ctx).Select("id", "code", "kind", "status", "starts_at", "ends_at", "time_zone", "venue_id", "capacity").
+	err := db.WithContext(ctx).Select("id", "code", "kind", "status", "starts_at", "ends_at", "time_zone", "country", "phone_region", "venue_id", "capacity").
 		Take(&e, "id = ?", id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, apperr.Wrap(apperr.NotFound, "error.event.not_found", err)
@@ -203,4 +203,20 @@ func VenueLocation(ctx context.Context, db *gorm.DB, venueID uint) (*time.Locati
 		return nil, err
 	}
 	return locale.LoadLocation(v.City.TimeZone)
+}
+
+// RegionOf is the phone region numbers typed for a session belong to: its
+// own (copied from its city's country when it was saved), or the default
+// country's for a session saved before countries were data.
+func RegionOf(tx *gorm.DB, eventID uint) (string, error) {
+	var region string
+	err := tx.Raw(`SELECT COALESCE(NULLIF(e.phone_region, ''), (SELECT c.phone_region FROM countries c ORDER BY c.is_default DESC, c.code LIMIT 1))
+		FROM events e WHERE e.id = ?`, eventID).Scan(&region).Error
+	if err != nil {
+		return "", err
+	}
+	if region == "" {
+		return "", apperr.New(apperr.NotFound, "error.event.not_found")
+	}
+	return region, nil
 }

@@ -1,16 +1,16 @@
-// Package phone turns a phone number as people write it into E.164, with
-// Vietnam as the default region, using github.com/nyaruka/phonenumbers.
+// Package phone turns a phone number as people write it into E.164 using
+// github.com/nyaruka/phonenumbers. A number written without its country
+// code belongs to the region it was typed for: the session's country (its
+// phone region is data, in the countries table), never a constant here.
 package phone
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
 )
-
-// DefaultRegion is where numbers written without a country code belong.
-const DefaultRegion = "VN"
 
 // Errors carry the i18n key of the message shown to the person.
 var (
@@ -29,6 +29,11 @@ type Number struct {
 	Old string
 }
 
+// renumberedCallingCode is the country calling code of the one numbering
+// plan Lantern knows a renumbering of: Vietnam's (+84), in 2018. It is a
+// fact about those numbers, whichever session they are typed for.
+const renumberedCallingCode = 84
+
 // oldMobilePrefixes maps the 2018 renumbering of Vietnamese mobile prefixes
 // (Ministry of Information and Communications, Decision 798/QD-BTTTT):
 // 0162→032 … 0199→059.
@@ -46,9 +51,16 @@ var oldMobilePrefixes = map[string]string{
 	"0199": "059",
 }
 
-// Parse normalises raw. Numbers starting with + (or 00) keep their country;
-// others are read as Vietnamese.
-func Parse(raw string) (Number, error) {
+// ValidRegion tells whether region is a region code phonenumbers knows
+// (the check an admin's country settings go through).
+func ValidRegion(region string) bool {
+	return phonenumbers.GetCountryCodeForRegion(region) != 0
+}
+
+// ParseIn normalises raw as typed for a session in region (an ISO 3166
+// code: "VN", "KH", "LA", "PH"). Numbers starting with + (or 00) keep their
+// country; others are read as the region's.
+func ParseIn(raw, region string) (Number, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return Number{}, ErrRequired
@@ -76,45 +88,38 @@ func Parse(raw string) (Number, error) {
 	if d == "" {
 		return Number{}, ErrInvalid
 	}
+	home := phonenumbers.GetCountryCodeForRegion(region)
+	homeCode := strconv.Itoa(home)
 
-	var n Number
-	// Bring +84/84-prefixed numbers to national form so that the old 11-digit
-	// mobiles are caught however they are written. A trunk zero kept after
-	// the country code, as business cards print it ("+84 (0) 912 345 678",
-	// "+840912345678"), is the national form's own 0, not a digit more.
-	national := ""
+	// Bring the number to its country and national form, so that a trunk
+	// zero kept after the country code, as business cards print it
+	// ("+84 (0) 912 345 678", "+855 (0)12 345 678"), is read as the national
+	// form's own 0 and not a digit more, and so that Vietnam's old 11-digit
+	// mobiles are caught however they are written.
+	code, national := 0, ""
 	switch {
-	case plus && strings.HasPrefix(d, "84"):
-		national = "0" + dropTrunkZero(d[2:])
-	case !plus && strings.HasPrefix(d, "84") && len(d) >= 11 && len(d) <= 13:
-		// 84 and 9 or 10 digits, or a trunk zero and 9 or 10 digits.
-		national = "0" + dropTrunkZero(d[2:])
-	case !plus && strings.HasPrefix(d, "0"):
-		national = d
-	case !plus && len(d) == 9:
-		// "912345678": a national number typed without its leading 0.
-		national = "0" + d
-	case !plus:
-		national = d
-	}
-	if national != "" {
-		if len(national) == 11 {
-			if repl, ok := oldMobilePrefixes[national[:4]]; ok {
-				n.Renumbered, n.Old = true, national
-				national = repl + national[4:]
-			}
+	case plus:
+		if cc, rest := splitCallingCode(d); cc != 0 {
+			code, national = cc, "0"+dropTrunkZero(rest)
 		}
-		d = national
+	case home != 0 && strings.HasPrefix(d, homeCode) && len(d)-len(homeCode) >= 8 && len(d)-len(homeCode) <= 11:
+		// The home country code and 8 to 11 digits, without the +.
+		code, national = home, "0"+dropTrunkZero(d[len(homeCode):])
+	case home != 0:
+		code, national = home, d
 	}
-
-	region := DefaultRegion
-	text := d
-	if plus && national == "" {
-		text = "+" + d
-		region = ""
+	var n Number
+	if code == renumberedCallingCode && len(national) == 11 {
+		if repl, ok := oldMobilePrefixes[national[:4]]; ok {
+			n.Renumbered, n.Old = true, national
+			national = repl + national[4:]
+		}
 	}
-	num, err := phonenumbers.Parse(text, region)
-	if err != nil || !phonenumbers.IsValidNumber(num) {
+	if code == 0 {
+		return Number{}, ErrInvalid
+	}
+	num, err := phonenumbers.Parse(national, phonenumbers.GetRegionCodeForCountryCode(code))
+	if err != nil || !phonenumbers.IsValidNumber(num) || int(num.GetCountryCode()) != code {
 		return Number{}, ErrInvalid
 	}
 	switch phonenumbers.GetNumberType(num) {
@@ -128,6 +133,18 @@ func Parse(raw string) (Number, error) {
 	return n, nil
 }
 
+// splitCallingCode splits digits written after + into a country calling
+// code (1 to 3 digits, the one that exists) and the rest.
+func splitCallingCode(d string) (int, string) {
+	for l := 1; l <= 3 && l < len(d); l++ {
+		cc, _ := strconv.Atoi(d[:l])
+		if phonenumbers.GetRegionCodeForCountryCode(cc) != "ZZ" {
+			return cc, d[l:]
+		}
+	}
+	return 0, ""
+}
+
 // dropTrunkZero drops the one 0 that business cards keep after the
 // country code ("+84 (0) 912…"); two zeros are left, to be refused.
 func dropTrunkZero(rest string) string {
@@ -137,14 +154,15 @@ func dropTrunkZero(rest string) string {
 	return rest
 }
 
-// National formats an E.164 number for display in its country's style
-// ("0912 345 678"); foreign numbers keep the international form.
-func National(e164 string) string {
-	num, err := phonenumbers.Parse(e164, DefaultRegion)
+// National formats an E.164 number for display: in the national style of
+// region ("0912 345 678" for a Vietnamese number shown in Vietnam), in the
+// international form when it belongs to another country.
+func National(e164, region string) string {
+	num, err := phonenumbers.Parse(e164, region)
 	if err != nil {
 		return e164
 	}
-	if phonenumbers.GetRegionCodeForNumber(num) == DefaultRegion {
+	if phonenumbers.GetRegionCodeForNumber(num) == region {
 		return phonenumbers.Format(num, phonenumbers.NATIONAL)
 	}
 	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)

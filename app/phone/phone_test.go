@@ -71,7 +71,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
-			got, err := Parse(c.in)
+			got, err := ParseIn(c.in, "VN")
 			if !errors.Is(err, c.err) {
 				t.Fatalf("Parse(%q) error = %v, want %v", c.in, err, c.err)
 			}
@@ -86,11 +86,52 @@ func TestParse(t *testing.T) {
 }
 
 func TestNationalAndMask(t *testing.T) {
-	if got := National("+84912345678"); got != "0912 345 678" {
+	if got := National("+84912345678", "VN"); got != "0912 345 678" {
 		t.Errorf("National = %q", got)
 	}
 	if got := Mask("+84912345678"); got != "••••678" {
 		t.Errorf("Mask = %q", got)
+	}
+}
+
+// TestParseInTheSessionsCountry: a number typed without + on a Cambodian,
+// Lao or Philippine session's form is read as that country's; with + (or
+// 00) it keeps its own, whatever the session.
+func TestParseInTheSessionsCountry(t *testing.T) {
+	cases := []struct{ in, region, want string }{
+		{"012 345 678", "KH", "+85512345678"},
+		{"012345678", "KH", "+85512345678"},
+		{"855 12 345 678", "KH", "+85512345678"},
+		{"+855 (0)12 345 678", "VN", "+85512345678"},
+		{"020 5512 3456", "LA", "+8562055123456"},
+		{"0917 123 4567", "PH", "+639171234567"},
+		{"917 123 4567", "PH", "+639171234567"},
+		{"63 917 123 4567", "PH", "+639171234567"},
+		{"+84 912 345 678", "PH", "+84912345678"},
+		{"0084 912 345 678", "KH", "+84912345678"},
+		// Vietnam's renumbering is a fact of +84 numbers wherever typed.
+		{"+84 168 912 3456", "KH", "+84389123456"},
+	}
+	for _, c := range cases {
+		got, err := ParseIn(c.in, c.region)
+		if err != nil || got.E164 != c.want {
+			t.Errorf("ParseIn(%q, %s) = %q %v, want %q", c.in, c.region, got.E164, err, c.want)
+		}
+	}
+	// The same national digits mean different people in two countries.
+	vn, _ := ParseIn("0912345678", "VN")
+	ph, _ := ParseIn("09171234567", "PH")
+	if vn.E164 == ph.E164 || vn.E164 != "+84912345678" {
+		t.Errorf("VN %q, PH %q", vn.E164, ph.E164)
+	}
+	if _, err := ParseIn("0912345678", ""); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a national number with no region: %v, want invalid", err)
+	}
+	if got := National("+85512345678", "KH"); got != "012 345 678" {
+		t.Errorf("National in KH = %q", got)
+	}
+	if got := National("+85512345678", "VN"); !strings.HasPrefix(got, "+855") {
+		t.Errorf("a Cambodian number shown in Vietnam = %q", got)
 	}
 }
 
@@ -99,14 +140,14 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n, err := Parse(s)
+		n, err := ParseIn(s, "VN")
 		if err != nil {
 			return
 		}
 		if !strings.HasPrefix(n.E164, "+") || len(n.E164) > 16 {
 			t.Fatalf("Parse(%q) gave %q, not E.164", s, n.E164)
 		}
-		again, err := Parse(n.E164)
+		again, err := ParseIn(n.E164, "KH")
 		if err != nil || again.E164 != n.E164 {
 			t.Fatalf("E.164 %q does not parse back to itself: %q %v", n.E164, again.E164, err)
 		}
@@ -124,14 +165,14 @@ func FuzzTrunkZero(f *testing.F) {
 		if rest == "" || len(rest) > 12 || strings.Trim(rest, "0123456789") != "" || rest[0] == '0' {
 			return
 		}
-		want, err := Parse("0" + rest)
+		want, err := ParseIn("0"+rest, "VN")
 		if err != nil {
 			return
 		}
 		for _, s := range []string{
 			"+84" + rest, "+84 (0) " + rest, "+840" + rest, "+84 0" + rest, "0084 (0)" + rest, "00840" + rest, "840" + rest, "84" + rest,
 		} {
-			got, err := Parse(s)
+			got, err := ParseIn(s, "VN")
 			if err != nil || got.E164 != want.E164 {
 				t.Errorf("Parse(%q) = %q %v, want %q as for 0%s", s, got.E164, err, want.E164, rest)
 			}

@@ -200,11 +200,16 @@ func reviewReportsBatch(ctx context.Context, db *gorm.DB, days, limit int, now t
 			Order("session_reports.id").Limit(limit).Find(&reports).Error; err != nil {
 			return err
 		}
+		regions, err := eventRegions(tx, reports)
+		if err != nil {
+			return err
+		}
 		for i := range reports {
 			r := &reports[i]
+			region := regions[r.EventID]
 			fields := map[string]any{"text_reviewed_at": now}
 			flagged := map[string]bool{}
-			for _, f := range r.Flags() {
+			for _, f := range r.Flags(region) {
 				flagged[f.Field] = true
 			}
 			for _, f := range []string{"covered", "how_it_went", "questions"} {
@@ -217,7 +222,7 @@ func reviewReportsBatch(ctx context.Context, db *gorm.DB, days, limit int, now t
 			}
 			if flagged["follow_ups"] {
 				for _, fu := range r.FollowUps {
-					if len(sessionreport.FlagText("follow_ups", fu.Action)) > 0 {
+					if len(sessionreport.FlagText("follow_ups", fu.Action, region)) > 0 {
 						if err := tx.Table("report_follow_ups").Where("id = ?", fu.ID).Update("action", "").Error; err != nil {
 							return err
 						}
@@ -301,4 +306,27 @@ func sortUpcoming(u []Upcoming) {
 		}
 		return strings.Compare(a.Kind, b.Kind)
 	})
+}
+
+// eventRegions reads the phone region of the reports' sessions at once.
+func eventRegions(tx *gorm.DB, reports []sessionreport.Report) (map[uint]string, error) {
+	ids := make([]uint, 0, len(reports))
+	for _, r := range reports {
+		ids = append(ids, r.EventID)
+	}
+	out := map[uint]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID          uint
+		PhoneRegion string
+	}
+	if err := tx.Table("events").Select("id, phone_region").Where("id IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.PhoneRegion
+	}
+	return out, nil
 }

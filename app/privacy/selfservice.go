@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"github.com/lantern-ngo/lantern/app/country"
 	"time"
 
 	"gorm.io/gorm"
@@ -73,7 +74,11 @@ type CodeText func(lang, code string) string
 // only when Lantern holds something about it; the answer is the same
 // either way, so the page reveals nothing.
 func StartAccess(ctx context.Context, db *gorm.DB, rawPhone, lang string, now time.Time, text CodeText) (string, error) {
-	num, err := phone.Parse(textnorm.Clean(rawPhone))
+	home, err := country.ForLanguage(ctx, db, lang)
+	if err != nil {
+		return "", err
+	}
+	num, err := phone.ParseIn(textnorm.Clean(rawPhone), home.PhoneRegion)
 	if err != nil {
 		return "", apperr.Wrap(apperr.Invalid, err.Error(), err).With(map[string]any{"field": "phone"})
 	}

@@ -46,6 +46,9 @@ type ImportOptions struct {
 	// matched without case, diacritics, spaces or punctuation) to role keys.
 	// The keys of Roles are always accepted.
 	RoleLabels map[string]string
+	// Region is where numbers written without + belong: the session's
+	// country's phone region.
+	Region string
 }
 
 // ImportRow is a valid row of an import file.
@@ -210,7 +213,7 @@ func ParseImport(r io.Reader, opt ImportOptions) (*ImportFile, error) {
 			return nil, invalid(ErrImportTooManyCols, map[string]any{"Row": rec, "Max": ImportMaxCols})
 		}
 		if rec == 1 {
-			if h, ok, err := readHeader(cells); err != nil {
+			if h, ok, err := readHeader(cells, opt.Region); err != nil {
 				return nil, err
 			} else if ok {
 				out.Header, cols = true, h
@@ -231,7 +234,7 @@ func ParseImport(r io.Reader, opt ImportOptions) (*ImportFile, error) {
 			}
 			return ""
 		}
-		row, rerr := importCells(rec, cell(colName), cell(colPhone), cell(colOrganisation), cell(colRole), roles)
+		row, rerr := importCells(rec, cell(colName), cell(colPhone), cell(colOrganisation), cell(colRole), roles, opt.Region)
 		if rerr == nil {
 			if first, dup := seen[row.Phone]; dup {
 				rerr = &ImportRowError{Row: rec, Key: ErrImportRowDuplicate, Args: map[string]any{"Row": first},
@@ -256,10 +259,10 @@ func ParseImport(r io.Reader, opt ImportOptions) (*ImportFile, error) {
 // ParseImport, also used to check again the rows a confirm form carries
 // back. It returns a row or an error, never both.
 func ImportCells(rowNum int, name, ph, org, role string, opt ImportOptions) (ImportRow, *ImportRowError) {
-	return importCells(rowNum, name, ph, org, role, opt.roleIndex())
+	return importCells(rowNum, name, ph, org, role, opt.roleIndex(), opt.Region)
 }
 
-func importCells(rowNum int, name, ph, org, role string, roles map[string]string) (ImportRow, *ImportRowError) {
+func importCells(rowNum int, name, ph, org, role string, roles map[string]string, region string) (ImportRow, *ImportRowError) {
 	fail := func(err error) (ImportRow, *ImportRowError) {
 		key := err.Error() // the phone package's errors are their keys
 		var ae *apperr.Error
@@ -275,7 +278,7 @@ func importCells(rowNum int, name, ph, org, role string, roles map[string]string
 	if err != nil {
 		return fail(err)
 	}
-	num, err := phone.Parse(ph)
+	num, err := phone.ParseIn(ph, region)
 	if err != nil {
 		return fail(err)
 	}
@@ -303,7 +306,7 @@ func CheckImportRows(rows []ImportRow, opt ImportOptions) ([]ImportRow, []Import
 	seen := map[string]int{}
 	roles := opt.roleIndex()
 	for _, in := range rows {
-		row, rerr := importCells(in.Row, in.Name, in.Phone, in.Organisation, in.Role, roles)
+		row, rerr := importCells(in.Row, in.Name, in.Phone, in.Organisation, in.Role, roles, opt.Region)
 		if rerr == nil {
 			if first, dup := seen[row.Phone]; dup {
 				rerr = &ImportRowError{Row: in.Row, Key: ErrImportRowDuplicate, Args: map[string]any{"Row": first}, Name: row.Name}
@@ -423,12 +426,12 @@ func headerColumn(cell string) int {
 
 // readHeader tells whether the first record is a header (one of its cells
 // names a column and none is a phone number) and where the columns are.
-func readHeader(cells []string) ([colCount]int, bool, error) {
+func readHeader(cells []string, region string) ([colCount]int, bool, error) {
 	cols := [colCount]int{-1, -1, -1, -1}
 	found := false
 	for i, c := range cells {
 		if looksLikePhone(c) {
-			if _, err := phone.Parse(c); err == nil {
+			if _, err := phone.ParseIn(c, region); err == nil {
 				return cols, false, nil
 			}
 		}

@@ -10,7 +10,7 @@ import (
 
 var importOpts = registration.ImportOptions{RoleLabels: map[string]string{
 	"Công an": "police", "Cán bộ chính quyền địa phương": "local_official", "Enseignant·e": "teacher",
-}}
+}, Region: "VN"}
 
 func TestParseImport(t *testing.T) {
 	type row struct {
@@ -180,7 +180,7 @@ func TestCheckImportRowsChecksAgain(t *testing.T) {
 		{Row: 4, Name: "Trần Thị Lan", Phone: "+84912345678"},
 		{Row: 5, Name: "Lê Thị Hoa", Phone: "+84912345680", Role: "not_a_role"},
 	}
-	ok, bad := registration.CheckImportRows(rows, registration.ImportOptions{})
+	ok, bad := registration.CheckImportRows(rows, registration.ImportOptions{Region: "VN"})
 	if len(ok) != 2 || ok[0].Role != "police" || ok[1].Role != "" || ok[1].RoleUnknown == "" {
 		t.Errorf("ok = %+v", ok)
 	}

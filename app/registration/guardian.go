@@ -108,6 +108,9 @@ type ChildInput struct {
 	Sex            string
 	GuardianName   string
 	GuardianPhone  string // raw, as typed
+	// Region: where a number typed without + belongs (the session's); read
+	// from the session when empty.
+	Region string
 	GuardianAgrees bool
 	ChildAgrees    bool // required from age 7
 	Lang           string
@@ -150,7 +153,7 @@ func (in *ChildInput) Check() error {
 	} else {
 		in.GuardianName = n
 	}
-	if _, err := phone.Parse(in.GuardianPhone); err != nil {
+	if _, err := phone.ParseIn(in.GuardianPhone, in.Region); err != nil {
 		fe.Add("guardian_phone", err.Error(), nil)
 	}
 	if !in.GuardianAgrees {
@@ -200,10 +203,17 @@ func minTime(a, b time.Time) time.Time {
 // the session is full) until the guardian confirms or the hold ends. The
 // guardian's phone receives the confirmation link.
 func RegisterChild(ctx context.Context, db *gorm.DB, in ChildInput, now time.Time) (*ChildResult, error) {
+	if in.Region == "" {
+		r, err := event.RegionOf(db.WithContext(ctx), in.EventID)
+		if err != nil {
+			return nil, err
+		}
+		in.Region = r
+	}
 	if err := in.Check(); err != nil {
 		return nil, err
 	}
-	num, _ := phone.Parse(in.GuardianPhone)
+	num, _ := phone.ParseIn(in.GuardianPhone, in.Region)
 	now = now.UTC()
 	var res *ChildResult
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -65,6 +65,9 @@ type Input struct {
 	// keeps it per content version, so a rush does not load it once a
 	// person. Nil: loaded in the transaction.
 	Event *event.Event
+	// Region is where a number typed without + belongs: the session's
+	// country's phone region. Empty: the Event's, or read from the session.
+	Region string
 }
 
 // Result tells what Register did.
@@ -183,6 +186,20 @@ func (in *Input) trusted() bool {
 	return in.CreatedByID != nil || in.Source == SourceSMS || in.Source == SourceImport || in.Source == SourceStaff
 }
 
+// readRegion finds the session's phone region when the caller did not
+// give it (an SMS, an import, the API): a form holds the event already.
+func (in *Input) readRegion(ctx context.Context, db *gorm.DB) error {
+	if in.Region == "" && in.Event != nil {
+		in.Region = in.Event.PhoneRegion
+	}
+	if in.Region != "" {
+		return nil
+	}
+	r, err := event.RegionOf(db.WithContext(ctx), in.EventID)
+	in.Region = r
+	return err
+}
+
 // Check runs the input's own rules without touching the database, so that
 // a form with other errors shows these too (every error at once).
 func (in Input) Check() error {
@@ -211,7 +228,10 @@ func (in *Input) normalise() (phone.Number, error) {
 	} else {
 		in.Name = name
 	}
-	num, err := phone.Parse(in.Phone)
+	if in.Region == "" && in.Event != nil {
+		in.Region = in.Event.PhoneRegion
+	}
+	num, err := phone.ParseIn(in.Phone, in.Region)
 	if err != nil {
 		fe.Add("phone", err.Error(), nil)
 	}
@@ -276,6 +296,9 @@ func (in *Input) normalise() (phone.Number, error) {
 // and only a trusted caller (staff, the phone itself by SMS) brings a
 // cancelled registration back.
 func Register(ctx context.Context, db *gorm.DB, in Input, now time.Time) (*Result, error) {
+	if err := in.readRegion(ctx, db); err != nil {
+		return nil, err
+	}
 	num, err := in.normalise()
 	if err != nil {
 		return nil, err
@@ -999,7 +1022,11 @@ func FindForEvent(ctx context.Context, db *gorm.DB, eventID uint, f Filter) ([]R
 		return nil, 0, apperr.New(apperr.Invalid, "error.bad_request")
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
-		if num, err := phone.Parse(s); err == nil && looksLikePhone(s) {
+		region, err := event.RegionOf(db.WithContext(ctx), eventID)
+		if err != nil {
+			return nil, 0, err
+		}
+		if num, err := phone.ParseIn(s, region); err == nil && looksLikePhone(s) {
 			q = q.Where("phone = ?", num.E164)
 		} else {
 			q = q.Where("name_folded LIKE ? ESCAPE '!'", "%"+escapeLike(textnorm.Fold(s))+"%")

@@ -56,7 +56,7 @@ func Scale(ctx context.Context, db *gorm.DB, fsys fs.FS, n int, now time.Time, p
 	r := rand.New(rand.NewPCG(uint64(n), 2026))
 
 	var venues []event.Venue
-	if err := db.Find(&venues).Error; err != nil || len(venues) == 0 {
+	if err := db.Preload("City").Find(&venues).Error; err != nil || len(venues) == 0 {
 		return st, fmt.Errorf("seed --scale: no venues (%v)", err)
 	}
 	q, err := scaleQuiz(db, now)
@@ -96,7 +96,8 @@ func Scale(ctx context.Context, db *gorm.DB, fsys fs.FS, n int, now time.Time, p
 		v := venues[r.IntN(len(venues))]
 		capacity := perEvent + 20 + r.IntN(40)
 		evRows = append(evRows, []any{id, fmt.Sprintf("X%06d", codeBase+int64(i)+1), string(kind), string(event.StatusPublished), "vi",
-			starts, starts.Add(2 * time.Hour), "Asia/Ho_Chi_Minh", v.ID, capacity, 0, "families", now, now, now, q.ID, q.ID})
+			starts, starts.Add(2 * time.Hour), v.City.TimeZone, v.ID, capacity, 0, "families", now, now, now, q.ID, q.ID,
+			v.City.Country, v.City.Country})
 		for _, lang := range locale.Supported {
 			nextTr++
 			trRows = append(trRows, []any{nextTr, id, lang, scaleTitle(lang, i), scaleTitle(lang, i) + ".", now})
@@ -163,7 +164,7 @@ func Scale(ctx context.Context, db *gorm.DB, fsys fs.FS, n int, now time.Time, p
 					cols  string
 					rows  [][]any
 				}{
-					{"events", "id, code, kind, status, lang, starts_at, ends_at, time_zone, venue_id, capacity, seats_taken, audience, published_at, created_at, updated_at, pre_quiz_id, post_quiz_id", evRows},
+					{"events", "id, code, kind, status, lang, starts_at, ends_at, time_zone, venue_id, capacity, seats_taken, audience, published_at, created_at, updated_at, pre_quiz_id, post_quiz_id, country, phone_region", evRows},
 					{"event_translations", "id, event_id, lang, title, description, updated_at", trRows},
 					{"registrations", "id, event_id, code, kind, status, name, name_folded, phone, sex, age_band, role, group_size, group_breakdown, lang, source, consent_version, consent_at, confirmed_at, created_at, updated_at", regRows},
 					{"attendances", "id, event_id, registration_id, checked_in_at, source, created_at", attRows},

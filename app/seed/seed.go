@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lantern-ngo/lantern/app/country"
 	"io/fs"
 	"time"
 
@@ -56,6 +57,7 @@ type eventsFile struct {
 	Events []struct {
 		Code               string       `yaml:"code"`
 		Kind               string       `yaml:"kind"`
+		Lang               string       `yaml:"lang"` // the language it is written in; the default one when empty
 		InDays             int          `yaml:"in_days"`
 		Start              string       `yaml:"start"`
 		Hours              float64      `yaml:"hours"`
@@ -122,19 +124,34 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 	if o.Now.IsZero() {
 		o.Now = time.Now().UTC()
 	}
-	loc, err := locale.LoadLocation(locale.DefaultTimeZone)
+	countries, err := country.All(ctx, db)
 	if err != nil {
 		return err
 	}
+	if len(countries) == 0 {
+		return errors.New("seed: no country (migration 0090 seeds them)")
+	}
+	countryOf := map[string]country.Country{}
+	for _, c := range countries {
+		countryOf[c.Code] = c
+	}
+	// The programme's periods are read in the default country's time.
+	loc := countries[0].Location()
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		cityID := map[string]uint{}
+		cityOf := map[string]event.City{}
 		for _, c := range prog.Cities {
+			if _, ok := countryOf[c.Country]; !ok {
+				return fmt.Errorf("seed/programme.yaml: city %s: unknown country %q", c.Code, c.Country)
+			}
 			row := event.City{Code: c.Code, Country: c.Country, TimeZone: c.TimeZone, Name: c.Name}
 			if err := firstOrCreate(tx, &row, "code = ?", c.Code); err != nil {
 				return err
 			}
 			cityID[c.Code] = row.ID
+			cityOf[c.Code] = row
 		}
+		venueCity := map[string]event.City{}
 		partnerID := map[string]uint{}
 		for _, p := range prog.Partners {
 			cid := cityID[p.City]
@@ -155,6 +172,7 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 				return err
 			}
 			venueID[v.Code] = row.ID
+			venueCity[v.Code] = cityOf[v.City]
 		}
 		start := time.Date(2023, 1, 1, 0, 0, 0, 0, loc).UTC()
 		end := time.Date(2027, 12, 31, 0, 0, 0, 0, loc).UTC()
@@ -173,7 +191,6 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 			return err
 		}
 
-		today := o.Now.In(loc)
 		var eventIDs []uint
 		for _, e := range evs.Events {
 			if _, ok := venueID[e.Venue]; !ok {
@@ -183,12 +200,27 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 			if err != nil {
 				return fmt.Errorf("seed/events.yaml: %s: start %q: %w", e.Code, e.Start, err)
 			}
-			day := today.AddDate(0, 0, e.InDays)
-			starts := time.Date(day.Year(), day.Month(), day.Day(), hm.Hour(), hm.Minute(), 0, 0, loc)
+			// A session's times are its city's local times.
+			city := venueCity[e.Venue]
+			home := countryOf[city.Country]
+			tz := city.TimeZone
+			if tz == "" {
+				tz = home.TimeZone
+			}
+			eloc, err := locale.LoadLocation(tz)
+			if err != nil {
+				return fmt.Errorf("seed/events.yaml: %s: time zone %q: %w", e.Code, tz, err)
+			}
+			day := o.Now.In(eloc).AddDate(0, 0, e.InDays)
+			starts := time.Date(day.Year(), day.Month(), day.Day(), hm.Hour(), hm.Minute(), 0, 0, eloc)
 			ends := starts.Add(time.Duration(e.Hours * float64(time.Hour)))
+			lang := e.Lang
+			if lang == "" || !locale.IsSupported(lang) {
+				lang = locale.Default
+			}
 			row := event.Event{
-				Code: e.Code, Kind: event.Kind(e.Kind), Status: event.StatusPublished, Lang: "vi",
-				StartsAt: starts.UTC(), EndsAt: ends.UTC(), TimeZone: locale.DefaultTimeZone,
+				Code: e.Code, Kind: event.Kind(e.Kind), Status: event.StatusPublished, Lang: lang,
+				StartsAt: starts.UTC(), EndsAt: ends.UTC(), TimeZone: tz, Country: home.Code, PhoneRegion: home.PhoneRegion,
 				VenueID: venueID[e.Venue], Capacity: e.Capacity, Audience: e.Audience, Film: e.Film,
 			}
 			if e.Partner != "" {

@@ -26,14 +26,14 @@ type Flag struct {
 var phoneCandidate = regexp.MustCompile(`\+?\(?\d[\d .\-()]{7,}\d`)
 
 // FlagPhones returns the phone numbers in s: each run of digits that
-// phone.Parse accepts as a number that can exist (mobile or landline, in
-// Vietnam or abroad). Counts and years ("25 trẻ em, 2024") are not numbers
+// phone.ParseIn accepts as a number that can exist (mobile or landline, of
+// the session's region or, written with +, of anywhere). Counts and years ("25 trẻ em, 2024") are not numbers
 // that exist and are left alone.
-func FlagPhones(s string) []string {
+func FlagPhones(s, region string) []string {
 	var out []string
 	for _, m := range phoneCandidate.FindAllString(s, -1) {
 		m = strings.TrimSpace(m)
-		n, err := phone.Parse(m)
+		n, err := phone.ParseIn(m, region)
 		switch {
 		case err == nil:
 			out = append(out, phone.Mask(n.E164))
@@ -151,9 +151,9 @@ func capitalised(w string) bool {
 }
 
 // FlagText returns the flags of one field's text.
-func FlagText(field, s string) []Flag {
+func FlagText(field, s, region string) []Flag {
 	var out []Flag
-	for _, p := range FlagPhones(s) {
+	for _, p := range FlagPhones(s, region) {
 		out = append(out, Flag{Field: field, Kind: "phone", Excerpt: p})
 	}
 	for _, n := range FlagNames(s) {

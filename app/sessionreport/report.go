@@ -65,16 +65,16 @@ func (r *Report) TopicList() []string {
 }
 
 // Flags returns what looks like personal data in the report's free text.
-func (r *Report) Flags() []Flag {
+func (r *Report) Flags(region string) []Flag {
 	if r == nil {
 		return nil
 	}
 	var out []Flag
-	out = append(out, FlagText("covered", r.Covered)...)
-	out = append(out, FlagText("how_it_went", r.HowItWent)...)
-	out = append(out, FlagText("questions", r.Questions)...)
+	out = append(out, FlagText("covered", r.Covered, region)...)
+	out = append(out, FlagText("how_it_went", r.HowItWent, region)...)
+	out = append(out, FlagText("questions", r.Questions, region)...)
 	for _, f := range r.FollowUps {
-		out = append(out, FlagText("follow_ups", f.Action)...)
+		out = append(out, FlagText("follow_ups", f.Action, region)...)
 	}
 	return out
 }

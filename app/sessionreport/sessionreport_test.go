@@ -33,7 +33,7 @@ func TestFlagPhones(t *testing.T) {
 		{"Hotline 111 cho trẻ em", nil},                         // too short to be a personal number
 	}
 	for _, c := range cases {
-		if got := sessionreport.FlagPhones(c.text); !reflect.DeepEqual(got, c.want) {
+		if got := sessionreport.FlagPhones(c.text, "VN"); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("FlagPhones(%q) = %q, want %q", c.text, got, c.want)
 		}
 	}

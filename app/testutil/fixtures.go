@@ -81,7 +81,7 @@ func Event(t testing.TB, db *gorm.DB, o EventOpts) *event.Event {
 	e := &event.Event{
 		Code: fmt.Sprintf("T%03d", n), Kind: o.Kind, Status: o.Status, Lang: o.Lang,
 		StartsAt: o.Now.Add(o.StartsIn).UTC(), EndsAt: o.Now.Add(o.StartsIn + o.Duration).UTC(),
-		TimeZone: "Asia/Ho_Chi_Minh", VenueID: v.ID, Capacity: o.Capacity, Audience: "families",
+		TimeZone: "Asia/Ho_Chi_Minh", Country: "VN", PhoneRegion: "VN", VenueID: v.ID, Capacity: o.Capacity, Audience: "families",
 		RegistrationDeadline: o.Deadline,
 	}
 	if o.Status != event.StatusDraft {

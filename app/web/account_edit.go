@@ -73,7 +73,11 @@ func (s *Server) accountEdit(c *fiber.Ctx) error {
 		f.Roles = append(f.Roles, string(r))
 	}
 	if acc.Phone != "" {
-		f.Phone = phone.National(acc.Phone)
+		home, err := s.homeCountry(c)
+		if err != nil {
+			return err
+		}
+		f.Phone = phone.National(acc.Phone, home.PhoneRegion)
 	}
 	if acc.CoachID != nil {
 		f.CoachID = strconv.FormatUint(uint64(*acc.CoachID), 10)
@@ -100,7 +104,11 @@ func (s *Server) readAccount(c *fiber.Ctx, t *locale.Translator) (accountForm, u
 		errs.Add("roles", t.T("error.account.roles_required"))
 	}
 	if f.Phone != "" {
-		n, err := phone.Parse(f.Phone)
+		home, err := s.homeCountry(c)
+		if err != nil {
+			return f, user.Account{}, nil, err
+		}
+		n, err := phone.ParseIn(f.Phone, home.PhoneRegion)
 		if err != nil {
 			errs.Add("phone", t.T(err.Error()))
 		} else {

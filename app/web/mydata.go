@@ -82,7 +82,11 @@ func (s *Server) myDataStart(c *fiber.Ctx) error {
 	}
 	f.Phone = utils.CopyString(f.Phone)
 	mp := myDataPage{Page: p, Form: f, Errors: s.check(p.Translator, &f)}
-	num, perr := phone.Parse(f.Phone)
+	home, err := s.homeCountry(c)
+	if err != nil {
+		return err
+	}
+	num, perr := phone.ParseIn(f.Phone, home.PhoneRegion)
 	if perr != nil {
 		mp.Errors.Add("phone", p.T(perr.Error()))
 	}

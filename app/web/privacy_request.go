@@ -47,9 +47,9 @@ func (p privacyPage) Label(prefix, code string) string {
 var codeRE = regexp.MustCompile(`^[A-Za-z0-9]{6,16}$`)
 
 // subjectOf reads a phone number (as people write it) or a confirmation code.
-func subjectOf(raw string) (privacy.Subject, bool) {
+func subjectOf(raw, region string) (privacy.Subject, bool) {
 	raw = strings.TrimSpace(raw)
-	if n, err := phone.Parse(raw); err == nil {
+	if n, err := phone.ParseIn(raw, region); err == nil {
 		return privacy.Subject{Phone: n.E164}, true
 	}
 	// Codes are read aloud and typed with spaces or dashes.
@@ -71,7 +71,11 @@ func (s *Server) readSubject(c *fiber.Ctx, p Page) (f privacyForm, sub privacy.S
 	}
 	f.Subject = textnorm.Clean(f.Subject)
 	errs := s.check(p.Translator, &f)
-	sub, ok := subjectOf(f.Subject)
+	home, err := s.homeCountry(c)
+	if err != nil {
+		return f, sub, true, err
+	}
+	sub, ok := subjectOf(f.Subject, home.PhoneRegion)
 	if !errs.Any() && !ok {
 		errs.Add("subject", p.T("error.account.subject_invalid"))
 	}

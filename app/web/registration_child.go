@@ -73,7 +73,7 @@ func (s *Server) registrationChildCreate(c *fiber.Ctx, p Page, e *event.Event, v
 	}
 	in := registration.ChildInput{
 		EventID: e.ID, ChildName: f.ChildName, AgeDetail: f.ChildAge, Sex: f.ChildSex,
-		GuardianName: f.GuardianName, GuardianPhone: f.GuardianPhone,
+		GuardianName: f.GuardianName, GuardianPhone: f.GuardianPhone, Region: e.PhoneRegion,
 		GuardianAgrees: f.GuardianConsent != "", ChildAgrees: f.ChildConsent != "", Lang: p.Lang,
 		GuardianConsentVersion: st.Guardian.Version, ChildConsentVersion: st.ChildAgreement.Version,
 		Notify: s.notifier(),

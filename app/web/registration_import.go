@@ -113,8 +113,9 @@ func importBase(eventID uint) string {
 	return "/staff/events/" + itoa(int(eventID)) + "/registrations/import"
 }
 
-// importOptions gives the parser the role labels of every language.
-func (s *Server) importOptions() registration.ImportOptions {
+// importOptions gives the parser the role labels of every language and the
+// session's phone region.
+func (s *Server) importOptions(region string) registration.ImportOptions {
 	labels := map[string]string{}
 	for _, l := range locale.Supported {
 		t := s.bundle.For(l)
@@ -126,7 +127,7 @@ func (s *Server) importOptions() registration.ImportOptions {
 			}
 		}
 	}
-	return registration.ImportOptions{RoleLabels: labels}
+	return registration.ImportOptions{RoleLabels: labels, Region: region}
 }
 
 // importLang is the language of the imported people's SMS: the one chosen,
@@ -267,7 +268,7 @@ func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 		return s.importRefused(c, e, lang, t.T("error.import.no_file"))
 	}
 	defer f.Close()
-	file, err := registration.ParseImport(f, s.importOptions())
+	file, err := registration.ParseImport(f, s.importOptions(e.PhoneRegion))
 	if err != nil {
 		if apperr.Is(err, apperr.Invalid) {
 			return s.importRefused(c, e, lang, messageOf(t, err))
@@ -302,7 +303,7 @@ func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 			row.OutcomeLabel = t.T("import.outcome." + row.Outcome)
 		}
 		if r.Renumbered {
-			row.Notes = append(row.Notes, t.T("import.note.renumbered", "Old", r.OldPhone, "New", phone.National(r.Phone)))
+			row.Notes = append(row.Notes, t.T("import.note.renumbered", "Old", r.OldPhone, "New", phone.National(r.Phone, e.PhoneRegion)))
 		}
 		if r.RoleUnknown != "" {
 			row.Notes = append(row.Notes, t.T("import.note.role_unknown", "Role", r.RoleUnknown))
@@ -359,7 +360,7 @@ func (s *Server) registrationImportConfirm(c *fiber.Ctx) error {
 		rows[i] = registration.ImportRow{Row: r.Row, Name: r.Name, Phone: r.Phone, Organisation: r.Org, Role: r.Role,
 			Renumbered: r.Old != "", OldPhone: r.Old}
 	}
-	ok, bad := registration.CheckImportRows(rows, s.importOptions())
+	ok, bad := registration.CheckImportRows(rows, s.importOptions(e.PhoneRegion))
 	if len(bad) > 0 {
 		return s.importRefused(c, e, lang, t.T(registration.ErrImportChanged, "Row", bad[0].Row))
 	}

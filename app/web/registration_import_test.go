@@ -347,7 +347,7 @@ func TestImportTemplateInThreeLanguages(t *testing.T) {
 			sep = ","
 		}
 		row := strings.Join([]string{"Trần Thị Lan", "0912 345 678", "CTSE", "Giáo viên"}, sep)
-		f, err := registration.ParseImport(bytes.NewReader(append(body, []byte(row+"\r\n")...)), ta.srv.importOptions())
+		f, err := registration.ParseImport(bytes.NewReader(append(body, []byte(row+"\r\n")...)), ta.srv.importOptions("VN"))
 		if err != nil {
 			t.Fatalf("%s template: %v", lang, err)
 		}

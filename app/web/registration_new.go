@@ -215,7 +215,7 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 	// Signed-in staff registering people who phoned in are not limited.
 	if currentUser(c) == nil {
 		limits := []dbstate.Counter{{Key: "register:ip:" + s.clientIP(c), Limit: registerLimitPerIP}}
-		if num, err := phone.Parse(f.Phone); err == nil {
+		if num, err := phone.ParseIn(f.Phone, e.PhoneRegion); err == nil {
 			limits = append(limits, dbstate.Counter{Key: "register:phone:" + num.E164, Limit: registerLimitPerPhone})
 		}
 		if err := s.rateLimitAll(ctx, c, limits...); err != nil {

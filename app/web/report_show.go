@@ -99,7 +99,7 @@ func (s *Server) loadReportPage(c *fiber.Ctx) (*reportPage, error) {
 	}
 	pg.Title = p.T("report.title") + " · " + v.Title
 	if r != nil {
-		pg.Flags = r.Flags()
+		pg.Flags = r.Flags(e.PhoneRegion)
 		names, err := user.Names(ctx, s.db, []uint{r.AuthorID})
 		if err != nil {
 			return nil, err

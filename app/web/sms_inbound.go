@@ -66,7 +66,11 @@ func (s *Server) smsInbound(c *fiber.Ctx) error {
 	} else {
 		in.From, in.Text = utils.CopyString(c.FormValue("from")), utils.CopyString(c.FormValue("text"))
 	}
-	num, err := phone.Parse(in.From)
+	home, err := s.homeCountry(c)
+	if err != nil {
+		return err
+	}
+	num, err := phone.ParseIn(in.From, home.PhoneRegion)
 	if err != nil {
 		return apperr.Wrap(apperr.Invalid, err.Error(), err)
 	}

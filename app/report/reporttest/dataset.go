@@ -79,7 +79,7 @@ func Seed(t testing.TB, db *gorm.DB) *Dataset {
 		d, err := time.Parse("2006-01-02 15:04", date+" 02:00") // 09:00 in Vietnam
 		must(err)
 		e := &event.Event{Code: "RT" + name, Kind: kind, Status: status, Lang: "vi", StartsAt: d, EndsAt: d.Add(2 * time.Hour),
-			TimeZone: "Asia/Ho_Chi_Minh", VenueID: venue, PartnerID: partner, Capacity: 100, Audience: "families",
+			TimeZone: "Asia/Ho_Chi_Minh", Country: "VN", PhoneRegion: "VN", VenueID: venue, PartnerID: partner, Capacity: 100, Audience: "families",
 			Translations: []event.Translation{
 				{Lang: "vi", Title: "Sự kiện " + name, UpdatedAt: Now},
 				{Lang: "en", Title: "Event " + name, UpdatedAt: Now},

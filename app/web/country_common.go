@@ -1,0 +1,15 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/lantern-ngo/lantern/app/country"
+)
+
+// homeCountry is the country of a page that belongs to no session (a
+// person asking for their data, a staff account's phone, an SMS that came
+// in): the one whose first language is the page's, else the default.
+// A page about a session reads its region from the session instead.
+func (s *Server) homeCountry(c *fiber.Ctx) (*country.Country, error) {
+	return country.ForLanguage(c.UserContext(), s.db, langOf(c))
+}
