@@ -103,14 +103,14 @@ type ConsentRecord struct {
 type ChildInput struct {
 	EventID uint
 	// ChildName is a first name or a nickname: nothing more is asked.
-	ChildName      string
-	AgeDetail      string // AgeUnder7 or Age7to15
-	Sex            string
-	GuardianName   string
-	GuardianPhone  string // raw, as typed
+	ChildName     string
+	AgeDetail     string // AgeUnder7 or Age7to15
+	Sex           string
+	GuardianName  string
+	GuardianPhone string // raw, as typed
 	// Region: where a number typed without + belongs (the session's); read
 	// from the session when empty.
-	Region string
+	Region         string
 	GuardianAgrees bool
 	ChildAgrees    bool // required from age 7
 	Lang           string
