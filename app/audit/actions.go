@@ -23,6 +23,8 @@ var Actions = []string{
 	// Personal data.
 	"export", "export.personal", "erase", "retention", "retention.update", "publish",
 	"self.rename", "self.erase", "guardian.withdraw",
+	// Countries.
+	"country.create", "country.update",
 	// API tokens.
 	"rotate", "revoke",
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/testutil"
+	"github.com/lantern-ngo/lantern/app/user"
 )
 
 // venueIn makes a city of a seeded country (its own time zone) and a venue.
@@ -97,6 +98,74 @@ func TestSessionsTakeTheirCountrysZoneAndPhones(t *testing.T) {
 		resp := ta.client().post("/en/events/"+itoa(int(hcmc.ID))+"/register", regForm("Jose Cruz", "0917 123 4567"))
 		if resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("a Philippine number without + on a Vietnamese session: %d, want 422", resp.StatusCode)
+		}
+	})
+}
+
+// TestAdminsEditCountries: the list shows the four seeded countries; a
+// form with several mistakes shows each beside its field with what was
+// typed kept and changes nothing; a good form saves, audited; the home
+// country cannot be made inactive; other roles are refused.
+func TestAdminsEditCountries(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		admin := ta.client()
+		admin.login(testutil.Staff(t, db, user.RoleAdmin))
+		doc := admin.page("/en/staff/admin/countries", http.StatusOK)
+		for _, name := range []string{"Vietnam", "Cambodia", "Laos", "Philippines"} {
+			if !strings.Contains(doc.Find("table").Text(), name) {
+				t.Errorf("the countries list lacks %s", name)
+			}
+		}
+		form := url.Values{"name_en": {"Cambodia"}, "name_vi": {"Campuchia"}, "phone_region": {"XX"}, "time_zone": {"Asia/Nowhere"},
+			"languages": {"km, en, en"}, "content_fallback": {"en"}, "channels": {"sms, fax"}, "currency": {"KHR"},
+			"sms_cost": {"ten"}, "zalo_cost": {"0"}, "retention_days": {"0"}, "active": {"true"}}
+		doc = ta.parse(admin.post("/en/staff/admin/countries/KH", form), http.StatusUnprocessableEntity, "bad country")
+		for _, f := range []string{"phone_region", "time_zone", "languages", "channels", "sms_cost"} {
+			if text(doc, "#f-"+f+"-err") == "" {
+				t.Errorf("no error beside %s", f)
+			}
+		}
+		if v, _ := doc.Find("#f-time_zone").Attr("value"); v != "Asia/Nowhere" {
+			t.Errorf("the typed time zone is not kept: %q", v)
+		}
+		var kh struct{ TimeZone, PhoneRegion string }
+		db.Table("countries").Select("time_zone, phone_region").Where("code = ?", "KH").Scan(&kh)
+		if kh.TimeZone != "Asia/Phnom_Penh" || kh.PhoneRegion != "KH" {
+			t.Errorf("a refused form changed the country: %+v", kh)
+		}
+
+		form.Set("phone_region", "KH")
+		form.Set("time_zone", "Asia/Phnom_Penh")
+		form.Set("languages", "en, fr")
+		form.Set("channels", "sms")
+		form.Set("sms_cost", "120")
+		wantRedirect(t, admin.post("/en/staff/admin/countries/KH", form), "/en/staff/admin/countries?flash=country_saved")
+		var saved struct {
+			SMSCost   int
+			Languages string
+		}
+		db.Table("countries").Select("sms_cost, languages").Where("code = ?", "KH").Scan(&saved)
+		if saved.SMSCost != 120 || saved.Languages != "en,fr" {
+			t.Errorf("saved %+v", saved)
+		}
+		var n int64
+		db.Table("audit_logs").Where("action = ? AND entity_id = ?", "country.update", "KH").Count(&n)
+		if n != 1 {
+			t.Errorf("audit country.update = %d, want 1", n)
+		}
+
+		// The home country stays active.
+		vn := url.Values{"name_vi": {"Việt Nam"}, "phone_region": {"VN"}, "time_zone": {"Asia/Ho_Chi_Minh"}, "languages": {"vi, fr, en"},
+			"content_fallback": {"vi, en, fr"}, "channels": {"zalo, sms"}, "currency": {"VND"}, "sms_cost": {"850"}, "zalo_cost": {"300"}}
+		doc = ta.parse(admin.post("/en/staff/admin/countries/VN", vn), http.StatusUnprocessableEntity, "home inactive")
+		if text(doc, "#f-active-err") == "" {
+			t.Error("no error beside active for the home country")
+		}
+
+		org, _ := ta.organiser(t)
+		if resp := org.get("/en/staff/admin/countries"); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("an organiser reads countries: %d, want 403", resp.StatusCode)
 		}
 	})
 }

@@ -203,6 +203,8 @@ func (f fixtures) fill(path string) string {
 			v = fmt.Sprint(f.venue)
 		case prev == "targets":
 			v = fmt.Sprint(f.target)
+		case prev == "countries":
+			v = "KH"
 		case prev == "registrations":
 			v = fmt.Sprint(f.registration)
 		default:

@@ -149,6 +149,12 @@ func (s *Server) routes(app *fiber.App) {
 		adm.Post("/venues", s.venueSave)
 		adm.Get("/venues/:id<int>/edit", s.venueEdit)
 		adm.Post("/venues/:id<int>", s.venueSave)
+		// Countries (issue 20): phones, time zones, languages, channels.
+		adm.Get("/countries", s.countryList)
+		adm.Get("/countries/new", s.countryNew)
+		adm.Post("/countries", s.countrySave)
+		adm.Get("/countries/:cc<len(2)>/edit", s.countryEdit)
+		adm.Post("/countries/:cc<len(2)>", s.countrySave)
 		adm.Get("/targets", s.targetList)
 		adm.Get("/targets/new", s.targetNew)
 		adm.Post("/targets", s.targetSave)

@@ -228,6 +228,8 @@ func (d *staffData) fill(t *testing.T, path string) []string {
 			vals = []string{fmt.Sprint(d.partner)}
 		case prev == "venues":
 			vals = []string{fmt.Sprint(d.venue)}
+		case prev == "countries":
+			vals = []string{"VN", "PH"}
 		case prev == "targets":
 			vals = []string{fmt.Sprint(d.target)}
 		case prev == "tokens":
