@@ -38,6 +38,7 @@ func migrations() []*gormigrate.Migration {
 		m0050AttendanceMarks(),
 		m0060APITokens(),
 		m0090Countries(),
+		m0091FilmLanguages(),
 	}
 }
 

@@ -87,6 +87,7 @@ type Translation struct {
 	Lang        string
 	Title       string
 	Description string
+	Film        string // the film's title in this language
 	UpdatedAt   time.Time
 }
 
@@ -185,3 +186,22 @@ func (e *Event) Held(now time.Time) bool { return e.Status != StatusCancelled &&
 // draft that was never published (one published once and taken back to
 // draft keeps its publication time).
 func (e *Event) NeverPublished() bool { return e.Status != StatusPublished && e.PublishedAt == nil }
+
+// FilmIn is the film's title in lang, with the fallback of all content: the
+// reader's language, the event's own, then the programme's order.
+func (e *Event) FilmIn(lang string) string {
+	byLang := map[string]string{}
+	for _, t := range e.Translations {
+		if t.Film != "" {
+			byLang[t.Lang] = t.Film
+		}
+	}
+	s, _ := content.Pick(lang, e.Lang, func(l string) (string, bool) {
+		v, ok := byLang[l]
+		return v, ok
+	})
+	if s == "" {
+		return e.Film // a session saved before films had languages
+	}
+	return s
+}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -28,7 +29,15 @@ var Languages = locale.Supported
 type Text struct {
 	Title       string
 	Description string
+	Film        string // the film's title as shown in this language (film-and-debates)
 }
+
+// Lengths of an event's texts, in characters.
+const (
+	TitleMax       = 200
+	DescriptionMax = 8000
+	FilmMax        = 200
+)
 
 // Input is what an organiser sets on an event (create and edit).
 type Input struct {
@@ -42,7 +51,6 @@ type Input struct {
 	Capacity   int
 	Deadline   *time.Time // UTC
 	Audience   string
-	Film       string
 	TrainerIDs []uint
 	// ConfirmConflict saves despite a trainer or venue booked at the same time.
 	ConfirmConflict bool
@@ -153,15 +161,19 @@ type snapshot struct {
 	Audience   string
 	Film       string
 	Titles     map[string]string
+	Films      map[string]string `json:",omitempty"`
 	TrainerIDs []uint
 }
 
 func snap(e *Event, trainers []uint) snapshot {
 	s := snapshot{Code: e.Code, Kind: e.Kind, Status: e.Status, Lang: e.Lang, TimeZone: e.TimeZone, StartsAt: e.StartsAt, EndsAt: e.EndsAt,
 		VenueID: e.VenueID, PartnerID: e.PartnerID, Capacity: e.Capacity, Deadline: e.RegistrationDeadline,
-		Audience: e.Audience, Film: e.Film, Titles: map[string]string{}, TrainerIDs: trainers}
+		Audience: e.Audience, Film: e.Film, Titles: map[string]string{}, Films: map[string]string{}, TrainerIDs: trainers}
 	for _, t := range e.Translations {
 		s.Titles[t.Lang] = t.Title
+		if t.Film != "" {
+			s.Films[t.Lang] = t.Film
+		}
 	}
 	return s
 }
@@ -172,9 +184,8 @@ func idStr(id uint) string { return strconv.FormatUint(uint64(id), 10) }
 // invisible characters; descriptions keep their lines).
 func (in *Input) clean() {
 	for l, t := range in.Texts {
-		in.Texts[l] = Text{Title: textnorm.Clean(t.Title), Description: textnorm.CleanText(t.Description)}
+		in.Texts[l] = Text{Title: textnorm.Clean(t.Title), Description: textnorm.CleanText(t.Description), Film: textnorm.Clean(t.Film)}
 	}
-	in.Film = textnorm.Clean(in.Film)
 	seen := map[uint]bool{}
 	ids := in.TrainerIDs[:0:0]
 	for _, id := range in.TrainerIDs {
@@ -201,8 +212,18 @@ func (in *Input) Check() error {
 		fe.Add("title_"+in.Lang, "error.eventform.title_own_lang", nil)
 	}
 	for _, l := range Languages {
-		if t := in.Texts[l]; t.Title == "" && t.Description != "" {
+		t := in.Texts[l]
+		if t.Title == "" && (t.Description != "" || t.Film != "") {
 			fe.Add("title_"+l, "error.eventform.title_missing", nil)
+		}
+		if utf8.RuneCountInString(t.Title) > TitleMax {
+			fe.Add("title_"+l, "error.eventform.text_long", map[string]any{"Max": TitleMax})
+		}
+		if utf8.RuneCountInString(t.Description) > DescriptionMax {
+			fe.Add("description_"+l, "error.eventform.text_long", map[string]any{"Max": DescriptionMax})
+		}
+		if utf8.RuneCountInString(t.Film) > FilmMax {
+			fe.Add("film_"+l, "error.eventform.text_long", map[string]any{"Max": FilmMax})
 		}
 	}
 	if !in.EndsAt.After(in.StartsAt) {
@@ -229,12 +250,14 @@ func (in *Input) Check() error {
 		return err
 	}
 	if in.Kind != KindFilmDebate {
-		in.Film = ""
+		for l, t := range in.Texts {
+			t.Film = ""
+			in.Texts[l] = t
+		}
 	}
 	return nil
 }
 
-// checkRefs verifies the venue, partner and trainers, and returns the venue.
 // place is where a session is, as its rows keep it: the time zone its times
 // are typed in and the country and phone region of its city.
 type place struct{ TimeZone, Country, PhoneRegion string }
@@ -253,6 +276,7 @@ func placeOf(tx *gorm.DB, v *Venue) (place, error) {
 	return p, nil
 }
 
+// checkRefs verifies the venue, partner and trainers, and returns the venue.
 func checkRefs(tx *gorm.DB, in *Input) (*Venue, error) {
 	var v Venue
 	err := tx.Preload("City").First(&v, in.VenueID).Error
@@ -400,11 +424,11 @@ func Create(ctx context.Context, db *gorm.DB, in Input, actorID uint, now time.T
 				StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), TimeZone: place.TimeZone,
 				Country: place.Country, PhoneRegion: place.PhoneRegion,
 				VenueID: in.VenueID, PartnerID: in.PartnerID, Capacity: in.Capacity,
-				RegistrationDeadline: utcPtr(in.Deadline), Audience: in.Audience, Film: in.Film,
+				RegistrationDeadline: utcPtr(in.Deadline), Audience: in.Audience, Film: in.Texts[in.Lang].Film,
 				CreatedByID: nonZero(actorID), CreatedAt: now, UpdatedAt: now}
 			for _, l := range Languages {
 				if t := in.Texts[l]; t.Title != "" {
-					e.Translations = append(e.Translations, Translation{Lang: l, Title: t.Title, Description: t.Description, UpdatedAt: now})
+					e.Translations = append(e.Translations, Translation{Lang: l, Title: t.Title, Description: t.Description, Film: t.Film, UpdatedAt: now})
 				}
 			}
 			if err := tx.Create(e).Error; err != nil {
@@ -510,7 +534,7 @@ func Update(ctx context.Context, db *gorm.DB, id uint, in Input, actorID uint, n
 		res := tx.Model(&Event{}).Where("id = ? AND seats_taken <= ?", e.ID, in.Capacity).Updates(map[string]any{
 			"kind": in.Kind, "lang": in.Lang, "starts_at": in.StartsAt.UTC(), "ends_at": in.EndsAt.UTC(),
 			"time_zone": place.TimeZone, "country": place.Country, "phone_region": place.PhoneRegion, "venue_id": in.VenueID, "partner_id": in.PartnerID, "capacity": in.Capacity,
-			"registration_deadline": utcPtr(in.Deadline), "audience": in.Audience, "film": in.Film, "updated_at": now,
+			"registration_deadline": utcPtr(in.Deadline), "audience": in.Audience, "film": in.Texts[in.Lang].Film, "updated_at": now,
 		})
 		if res.Error != nil {
 			return res.Error
@@ -533,12 +557,12 @@ func Update(ctx context.Context, db *gorm.DB, id uint, in Input, actorID uint, n
 				}
 			case t.Title == "":
 			case old.ID == 0:
-				if err := tx.Create(&Translation{EventID: e.ID, Lang: l, Title: t.Title, Description: t.Description, UpdatedAt: now}).Error; err != nil {
+				if err := tx.Create(&Translation{EventID: e.ID, Lang: l, Title: t.Title, Description: t.Description, Film: t.Film, UpdatedAt: now}).Error; err != nil {
 					return err
 				}
-			case old.Title != t.Title || old.Description != t.Description:
+			case old.Title != t.Title || old.Description != t.Description || old.Film != t.Film:
 				if err := tx.Model(&Translation{}).Where("id = ?", old.ID).Updates(map[string]any{
-					"title": t.Title, "description": t.Description, "updated_at": now}).Error; err != nil {
+					"title": t.Title, "description": t.Description, "film": t.Film, "updated_at": now}).Error; err != nil {
 					return err
 				}
 			}
@@ -638,7 +662,7 @@ func Duplicate(ctx context.Context, db *gorm.DB, id uint, actorID uint, now time
 			e.Venue, e.Partner = Venue{}, nil
 			e.Translations = nil
 			for _, t := range src.Translations {
-				e.Translations = append(e.Translations, Translation{Lang: t.Lang, Title: t.Title, Description: t.Description, UpdatedAt: t.UpdatedAt})
+				e.Translations = append(e.Translations, Translation{Lang: t.Lang, Title: t.Title, Description: t.Description, Film: t.Film, UpdatedAt: t.UpdatedAt})
 			}
 			if err := tx.Omit("Venue", "Partner").Create(&e).Error; err != nil {
 				return err

@@ -65,7 +65,7 @@ type eventsFile struct {
 		Partner            string       `yaml:"partner"`
 		Capacity           int          `yaml:"capacity"`
 		Audience           string       `yaml:"audience"`
-		Film               string       `yaml:"film"`
+		Film               content.Text `yaml:"film"` // per language
 		DeadlineDaysBefore int          `yaml:"deadline_days_before"`
 		Title              content.Text `yaml:"title"`
 		Description        content.Text `yaml:"description"`
@@ -221,7 +221,7 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 			row := event.Event{
 				Code: e.Code, Kind: event.Kind(e.Kind), Status: event.StatusPublished, Lang: lang,
 				StartsAt: starts.UTC(), EndsAt: ends.UTC(), TimeZone: tz, Country: home.Code, PhoneRegion: home.PhoneRegion,
-				VenueID: venueID[e.Venue], Capacity: e.Capacity, Audience: e.Audience, Film: e.Film,
+				VenueID: venueID[e.Venue], Capacity: e.Capacity, Audience: e.Audience, Film: e.Film[lang],
 			}
 			if e.Partner != "" {
 				pid := partnerID[e.Partner]
@@ -238,7 +238,7 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 			row.PublishedAt = &published
 			for _, lang := range locale.Supported {
 				if e.Title[lang] != "" {
-					row.Translations = append(row.Translations, event.Translation{Lang: lang, Title: e.Title[lang], Description: e.Description[lang], UpdatedAt: o.Now})
+					row.Translations = append(row.Translations, event.Translation{Lang: lang, Title: e.Title[lang], Description: e.Description[lang], Film: e.Film[lang], UpdatedAt: o.Now})
 				}
 			}
 			var existing event.Event

@@ -18,13 +18,7 @@ import (
 // strings so that bad input comes back exactly as it was written.
 type eventForm struct {
 	Kind            string   `form:"kind" validate:"required,oneof=film_debate authority_workshop info_session life_skills" label:"eventform.kind"`
-	Lang            string   `form:"lang" validate:"required,oneof=vi fr en" label:"eventform.lang"`
-	TitleVI         string   `form:"title_vi" validate:"max=200" label:"eventform.title"`
-	DescriptionVI   string   `form:"description_vi" validate:"max=8000" label:"eventform.description"`
-	TitleFR         string   `form:"title_fr" validate:"max=200" label:"eventform.title"`
-	DescriptionFR   string   `form:"description_fr" validate:"max=8000" label:"eventform.description"`
-	TitleEN         string   `form:"title_en" validate:"max=200" label:"eventform.title"`
-	DescriptionEN   string   `form:"description_en" validate:"max=8000" label:"eventform.description"`
+	Lang            string   `form:"lang" validate:"required,max=8" label:"eventform.lang"`
 	StartsAt        string   `form:"starts_at" validate:"required,max=20" label:"eventform.starts_at"`
 	EndsAt          string   `form:"ends_at" validate:"required,max=20" label:"eventform.ends_at"`
 	VenueID         string   `form:"venue_id" validate:"required,max=12" label:"eventform.venue"`
@@ -32,40 +26,27 @@ type eventForm struct {
 	Capacity        string   `form:"capacity" validate:"required,max=12" label:"eventform.capacity"`
 	Deadline        string   `form:"deadline" validate:"max=20" label:"eventform.deadline"`
 	Audience        string   `form:"audience" validate:"omitempty,oneof=families children_youth authorities partner_staff general" label:"eventform.audience"`
-	Film            string   `form:"film" validate:"max=200" label:"eventform.film"`
 	Trainers        []string `form:"trainers" validate:"max=50,dive,max=12" label:"eventform.trainers"`
 	ConfirmConflict string   `form:"confirm_conflict"`
+	// Texts are the title, description and film of each language, read
+	// from title_<lang>, description_<lang> and film_<lang> (one list of
+	// languages: event.Languages); the domain checks their lengths.
+	Texts map[string]event.Text `form:"-"`
 }
 
 // localInput is the value of a datetime-local input.
 const localInput = "2006-01-02T15:04"
 
-func (f *eventForm) title(lang string) string {
-	switch lang {
-	case "fr":
-		return f.TitleFR
-	case "en":
-		return f.TitleEN
-	}
-	return f.TitleVI
-}
+func (f *eventForm) title(lang string) string { return f.Texts[lang].Title }
 
-func (f *eventForm) description(lang string) string {
-	switch lang {
-	case "fr":
-		return f.DescriptionFR
-	case "en":
-		return f.DescriptionEN
-	}
-	return f.DescriptionVI
-}
+func (f *eventForm) description(lang string) string { return f.Texts[lang].Description }
 
 // formFromEvent fills the form with a saved event, in its time zone.
 func formFromEvent(e *event.Event, trainers []uint) eventForm {
 	loc := e.Location()
 	f := eventForm{Kind: string(e.Kind), Lang: e.Lang, StartsAt: e.StartsAt.In(loc).Format(localInput),
 		EndsAt: e.EndsAt.In(loc).Format(localInput), VenueID: itoa(int(e.VenueID)),
-		Capacity: itoa(e.Capacity), Audience: e.Audience, Film: e.Film}
+		Capacity: itoa(e.Capacity), Audience: e.Audience, Texts: map[string]event.Text{}}
 	if e.PartnerID != nil {
 		f.PartnerID = itoa(int(*e.PartnerID))
 	}
@@ -73,14 +54,12 @@ func formFromEvent(e *event.Event, trainers []uint) eventForm {
 		f.Deadline = e.RegistrationDeadline.In(loc).Format(localInput)
 	}
 	for _, t := range e.Translations {
-		switch t.Lang {
-		case "vi":
-			f.TitleVI, f.DescriptionVI = t.Title, t.Description
-		case "fr":
-			f.TitleFR, f.DescriptionFR = t.Title, t.Description
-		case "en":
-			f.TitleEN, f.DescriptionEN = t.Title, t.Description
-		}
+		f.Texts[t.Lang] = event.Text{Title: t.Title, Description: t.Description, Film: t.Film}
+	}
+	if own := f.Texts[e.Lang]; own.Film == "" && e.Film != "" {
+		// Saved before films had languages: the film was in the own language.
+		own.Film = e.Film
+		f.Texts[e.Lang] = own
 	}
 	for _, id := range trainers {
 		f.Trainers = append(f.Trainers, itoa(int(id)))
@@ -94,6 +73,7 @@ type langBlock struct {
 	Name        string
 	Title       string
 	Description string
+	Film        string
 	Own         bool
 	Missing     bool
 	Stale       bool
@@ -198,7 +178,7 @@ func (s *Server) fillEventForm(c *fiber.Ctx, p *eventFormPage) error {
 	}
 	own := saved[f.Lang]
 	for _, l := range event.Languages {
-		b := langBlock{Lang: l, Name: p.LangName(l), Title: f.title(l), Description: f.description(l), Own: l == f.Lang}
+		b := langBlock{Lang: l, Name: p.LangName(l), Title: f.title(l), Description: f.description(l), Film: f.Texts[l].Film, Own: l == f.Lang}
 		b.Missing = !b.Own && strings.TrimSpace(b.Title) == ""
 		if tr, ok := saved[l]; ok && !b.Own && own.ID != 0 && tr.UpdatedAt.Before(own.UpdatedAt) {
 			b.Stale = true
@@ -217,10 +197,10 @@ func (s *Server) fillEventForm(c *fiber.Ctx, p *eventFormPage) error {
 func (s *Server) eventInput(c *fiber.Ctx, p *eventFormPage, errs FieldErrors) event.Input {
 	t := p.Translator
 	f := &p.Form
-	in := event.Input{Kind: event.Kind(f.Kind), Lang: f.Lang, Audience: f.Audience, Film: f.Film,
+	in := event.Input{Kind: event.Kind(f.Kind), Lang: f.Lang, Audience: f.Audience,
 		ConfirmConflict: f.ConfirmConflict == "1", Texts: map[string]event.Text{}}
 	for _, l := range event.Languages {
-		in.Texts[l] = event.Text{Title: f.title(l), Description: f.description(l)}
+		in.Texts[l] = f.Texts[l]
 	}
 	// Times are typed in the venue's time zone.
 	loc, _ := locale.LoadLocation(locale.DefaultTimeZone)
@@ -304,9 +284,13 @@ func (s *Server) readEventForm(c *fiber.Ctx, p *eventFormPage) error {
 		return err
 	}
 	f := &p.Form
-	for _, v := range []*string{&f.Kind, &f.Lang, &f.TitleVI, &f.DescriptionVI, &f.TitleFR, &f.DescriptionFR, &f.TitleEN,
-		&f.DescriptionEN, &f.StartsAt, &f.EndsAt, &f.VenueID, &f.PartnerID, &f.Capacity, &f.Deadline, &f.Audience, &f.Film, &f.ConfirmConflict} {
+	for _, v := range []*string{&f.Kind, &f.Lang, &f.StartsAt, &f.EndsAt, &f.VenueID, &f.PartnerID, &f.Capacity, &f.Deadline, &f.Audience, &f.ConfirmConflict} {
 		*v = strings.Clone(*v)
+	}
+	f.Texts = map[string]event.Text{}
+	for _, l := range event.Languages {
+		f.Texts[l] = event.Text{Title: strings.Clone(c.FormValue("title_" + l)),
+			Description: strings.Clone(c.FormValue("description_" + l)), Film: strings.Clone(c.FormValue("film_" + l))}
 	}
 	for i := range f.Trainers {
 		f.Trainers[i] = strings.Clone(f.Trainers[i])

@@ -94,7 +94,7 @@ func viewEvent(t *locale.Translator, e *event.Event, now time.Time) eventView {
 		Venue:       e.Venue.Name.String(t.Lang),
 		Address:     e.Venue.Address,
 		City:        e.Venue.City.Name.String(t.Lang),
-		Film:        e.Film,
+		Film:        e.FilmIn(t.Lang),
 		Capacity:    e.Capacity,
 		SeatsLeft:   e.SeatsLeft(),
 		Past:        e.Past(now),

@@ -34,7 +34,7 @@ func eventValues(venueID uint, mods ...func(url.Values)) url.Values {
 		"title_fr": {"Projection : La maison paisible"}, "description_fr": {"Film et débat sur les droits de l'enfant."},
 		"title_en": {"Screening: The peaceful house"}, "description_en": {"Film and debate on children's rights."},
 		"starts_at": {"2026-12-02T18:30"}, "ends_at": {"2026-12-02T20:30"},
-		"venue_id": {itoa(int(venueID))}, "capacity": {"40"}, "audience": {"families"}, "film": {"Ngôi nhà bình yên"},
+		"venue_id": {itoa(int(venueID))}, "capacity": {"40"}, "audience": {"families"}, "film_vi": {"Ngôi nhà bình yên"},
 	}
 	for _, m := range mods {
 		m(v)
@@ -949,6 +949,60 @@ func TestEventUnpublish(t *testing.T) {
 		}
 		if n := auditCount(t, db, "event.unpublish", busy.ID); n != 0 {
 			t.Errorf("a refused unpublish was audited")
+		}
+	})
+}
+
+// TestFilmTitlePerLanguage: the film of a film-and-debate has a title per
+// language; each page shows its own, a language without one shows the
+// event's own language's; a too-long film title is refused beside its
+// field with the others' errors; a workshop keeps no film.
+func TestFilmTitlePerLanguage(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta, c, _ := organiserApp(t, db)
+		v := testutil.Venue(t, db)
+		bad := eventValues(v.ID, func(f url.Values) {
+			f.Set("film_en", strings.Repeat("x", 201))
+			f.Set("title_fr", "")
+			f.Set("description_fr", "")
+			f.Set("film_fr", "La maison paisible")
+			f.Set("capacity", "0")
+		})
+		doc := ta.parse(c.post("/en/staff/events/new", bad), http.StatusUnprocessableEntity, "bad film")
+		for _, id := range []string{"film_en-err", "title_fr-err", "capacity-err"} {
+			if text(doc, "#"+id) == "" {
+				t.Errorf("no error %s", id)
+			}
+		}
+		if v, _ := doc.Find("#film_fr").Attr("value"); v != "La maison paisible" {
+			t.Errorf("the typed French film title is not kept: %q", v)
+		}
+		loc := wantRedirect(t, c.post("/en/staff/events/new", eventValues(v.ID, func(f url.Values) {
+			f.Set("film_en", "The peaceful house (short film)")
+		})), "/en/staff/events/")
+		id := idFromLocation(t, loc)
+		wantRedirect(t, c.post("/en/staff/events/"+itoa(int(id))+"/publish", nil), "/en/staff/events/")
+		for lang, want := range map[string]string{"vi": "Ngôi nhà bình yên", "en": "The peaceful house (short film)", "fr": "Ngôi nhà bình yên"} {
+			doc := ta.client().page("/"+lang+"/events/"+itoa(int(id)), http.StatusOK)
+			got := ""
+			doc.Find("dt").Each(func(_ int, s *goquery.Selection) {
+				if s.Text() == ta.srv.bundle.For(lang).T("event.film") {
+					got = s.Next().Text()
+				}
+			})
+			if got != want {
+				t.Errorf("%s page: film %q, want %q", lang, got, want)
+			}
+		}
+		// A workshop has no film, whatever was typed.
+		loc = wantRedirect(t, c.post("/en/staff/events/new", eventValues(v.ID, func(f url.Values) {
+			f.Set("kind", "authority_workshop")
+			f.Set("starts_at", "2026-12-10T08:00")
+			f.Set("ends_at", "2026-12-10T11:00")
+		})), "/en/staff/events/")
+		e, _ := event.Get(t.Context(), db, idFromLocation(t, loc))
+		if e.FilmIn("vi") != "" || e.Film != "" {
+			t.Errorf("a workshop kept a film: %q", e.FilmIn("vi"))
 		}
 	})
 }
