@@ -42,6 +42,7 @@ type Country struct {
 	SMSCost         int    // one SMS segment, in Currency
 	ZaloCost        int    // one Zalo template message, in Currency; 0 where Zalo is not used
 	RetentionDays   int    // personal data kept after a session; 0: the programme's setting
+	ContactPhone    string // the programme's line for questions in the country (E.164), on session pages
 	IsDefault       bool   // the country of pages that belong to no session
 	Active          bool
 	UpdatedAt       time.Time
@@ -153,6 +154,7 @@ type Input struct {
 	SMSCost         int
 	ZaloCost        int
 	RetentionDays   int
+	ContactPhone    string // as typed; an office landline is fine
 	Active          bool
 }
 
@@ -204,6 +206,15 @@ func (in *Input) Check() error {
 	if in.RetentionDays < 0 || in.RetentionDays > 3650 {
 		fe.Add("retention_days", "error.country.retention", nil)
 	}
+	if raw := strings.TrimSpace(in.ContactPhone); raw != "" {
+		if n, err := phone.ParseLine(raw, in.PhoneRegion); err != nil {
+			fe.Add("contact_phone", err.Error(), nil)
+		} else {
+			in.ContactPhone = n.E164
+		}
+	} else {
+		in.ContactPhone = ""
+	}
 	return fe.Err()
 }
 
@@ -232,7 +243,7 @@ func Save(ctx context.Context, db *gorm.DB, actorID uint, in Input, now time.Tim
 	c := Country{Code: in.Code, Name: content.Text(in.Name), PhoneRegion: in.PhoneRegion, TimeZone: in.TimeZone,
 		Languages: in.Languages, ContentFallback: in.ContentFallback, Channels: in.Channels,
 		Currency: in.Currency, SMSCost: in.SMSCost, ZaloCost: in.ZaloCost, RetentionDays: in.RetentionDays,
-		Active: in.Active, UpdatedAt: now.UTC()}
+		ContactPhone: in.ContactPhone, Active: in.Active, UpdatedAt: now.UTC()}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var before Country
 		err := tx.Where("code = ?", c.Code).Take(&before).Error
@@ -252,7 +263,7 @@ func Save(ctx context.Context, db *gorm.DB, actorID uint, in Input, now time.Tim
 		// Select: zero costs, no retention override and "inactive" are values.
 		if err := tx.Model(&Country{}).Where("code = ?", c.Code).
 			Select("name", "phone_region", "time_zone", "languages", "content_fallback", "channels",
-				"currency", "sms_cost", "zalo_cost", "retention_days", "active", "updated_at").
+				"currency", "sms_cost", "zalo_cost", "retention_days", "contact_phone", "active", "updated_at").
 			Updates(&c).Error; err != nil {
 			return err
 		}

@@ -39,6 +39,7 @@ func migrations() []*gormigrate.Migration {
 		m0060APITokens(),
 		m0090Countries(),
 		m0091FilmLanguages(),
+		m0092ContactPhones(),
 	}
 }
 

@@ -61,6 +61,7 @@ type Partner struct {
 	Description content.Text
 	CityID      *uint
 	City        *City
+	PublicPhone string // the organisation's line for questions (E.164), shown on its sessions' pages
 	Active      bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -121,6 +122,18 @@ type Event struct {
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 	Translations         []Translation
+	// CountryContact is the country's line for questions (GetPublic reads
+	// it when the session has no partner with a public line).
+	CountryContact string `gorm:"-"`
+}
+
+// ContactPhone is the number a session's page gives for questions (E.164):
+// its partner's public line, else its country's; "" when neither is set.
+func (e *Event) ContactPhone() string {
+	if e.Partner != nil && e.Partner.PublicPhone != "" {
+		return e.Partner.PublicPhone
+	}
+	return e.CountryContact
 }
 
 // Content returns the title and description in lang, falling back to the

@@ -98,6 +98,16 @@ func GetPublic(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {
 	if e.Status == StatusDraft || e.NeverPublished() {
 		return nil, apperr.New(apperr.NotFound, "error.event.not_found")
 	}
+	if e.Partner == nil || e.Partner.PublicPhone == "" {
+		// No partner's line: the country's, for questions.
+		var lines []string
+		if err := db.WithContext(ctx).Table("countries").Where("code = ?", e.Country).Limit(1).Pluck("contact_phone", &lines).Error; err != nil {
+			return nil, err
+		}
+		if len(lines) > 0 {
+			e.CountryContact = lines[0]
+		}
+	}
 	return e, nil
 }
 

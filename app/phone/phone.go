@@ -60,7 +60,13 @@ func ValidRegion(region string) bool {
 // ParseIn normalises raw as typed for a session in region (an ISO 3166
 // code: "VN", "KH", "LA", "PH"). Numbers starting with + (or 00) keep their
 // country; others are read as the region's.
-func ParseIn(raw, region string) (Number, error) {
+func ParseIn(raw, region string) (Number, error) { return parse(raw, region, true) }
+
+// ParseLine normalises an organisation's line (a landline is fine): the
+// number a session's page gives for questions.
+func ParseLine(raw, region string) (Number, error) { return parse(raw, region, false) }
+
+func parse(raw, region string, mobileOnly bool) (Number, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return Number{}, ErrRequired
@@ -124,6 +130,10 @@ func ParseIn(raw, region string) (Number, error) {
 	}
 	switch phonenumbers.GetNumberType(num) {
 	case phonenumbers.MOBILE, phonenumbers.FIXED_LINE_OR_MOBILE:
+	case phonenumbers.FIXED_LINE, phonenumbers.TOLL_FREE, phonenumbers.UAN:
+		if mobileOnly {
+			return Number{}, ErrNotMobile
+		}
 	default:
 		// Lantern sends tickets by SMS: a landline or a premium number cannot
 		// receive them.

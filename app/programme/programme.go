@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -14,8 +15,10 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/country"
 	"github.com/lantern-ngo/lantern/app/database"
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/phone"
 )
 
 // Units of a target.
@@ -47,11 +50,12 @@ type partnerSnap struct {
 	Name        content.Text `json:"name"`
 	Description content.Text `json:"description"`
 	CityID      *uint        `json:"city_id,omitempty"`
+	PublicPhone string       `json:"public_phone,omitempty"`
 	Active      bool         `json:"active"`
 }
 
 func snapPartner(p *event.Partner) partnerSnap {
-	return partnerSnap{Code: p.Code, Name: p.Name, Description: p.Description, CityID: p.CityID, Active: p.Active}
+	return partnerSnap{Code: p.Code, Name: p.Name, Description: p.Description, CityID: p.CityID, PublicPhone: p.PublicPhone, Active: p.Active}
 }
 
 type venueSnap struct {
@@ -110,14 +114,21 @@ func SavePartner(ctx context.Context, db *gorm.DB, actorID uint, p *event.Partne
 		if err := database.LockRow(tx, "partners", p.ID); err != nil {
 			return err
 		}
+		region := ""
 		if p.CityID != nil {
-			var n int64
-			if err := tx.Model(&event.City{}).Where("id = ?", *p.CityID).Count(&n).Error; err != nil {
+			var cities []event.City
+			if err := tx.Where("id = ?", *p.CityID).Limit(1).Find(&cities).Error; err != nil {
 				return err
 			}
-			if n == 0 {
+			if len(cities) == 0 {
 				return apperr.New(apperr.Invalid, "error.account.venue_city")
 			}
+			if c, err := country.ForCity(tx, cities[0].Country); err == nil {
+				region = c.PhoneRegion
+			}
+		}
+		if err := normalisePublicPhone(tx, p, region); err != nil {
+			return err
 		}
 		after := snapPartner(p)
 		if p.ID == 0 {
@@ -132,7 +143,7 @@ func SavePartner(ctx context.Context, db *gorm.DB, actorID uint, p *event.Partne
 		}
 		err := tx.Model(&event.Partner{}).Where("id = ?", p.ID).Updates(map[string]any{
 			"code": p.Code, "name": p.Name, "description": p.Description, "city_id": p.CityID,
-			"active": p.Active, "updated_at": time.Now().UTC(),
+			"public_phone": p.PublicPhone, "active": p.Active, "updated_at": time.Now().UTC(),
 		}).Error
 		if err != nil {
 			return conflict(err)
@@ -241,4 +252,29 @@ func AllNames(ctx context.Context, db *gorm.DB) (Names, error) {
 		}
 	}
 	return n, nil
+}
+
+// normalisePublicPhone reads the partner's public line as typed, in its
+// city's country (else the home country's): an office landline is fine.
+func normalisePublicPhone(tx *gorm.DB, p *event.Partner, region string) error {
+	raw := strings.TrimSpace(p.PublicPhone)
+	if raw == "" {
+		p.PublicPhone = ""
+		return nil
+	}
+	if region == "" {
+		var regions []string
+		if err := tx.Table("countries").Order("is_default DESC, code").Limit(1).Pluck("phone_region", &regions).Error; err != nil {
+			return err
+		}
+		if len(regions) > 0 {
+			region = regions[0]
+		}
+	}
+	n, err := phone.ParseLine(raw, region)
+	if err != nil {
+		return apperr.Wrap(apperr.Invalid, err.Error(), err).With(map[string]any{"field": "public_phone"})
+	}
+	p.PublicPhone = n.E164
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/lantern-ngo/lantern/app/country"
+	"github.com/lantern-ngo/lantern/app/phone"
 	"io/fs"
 	"time"
 
@@ -33,6 +34,7 @@ type programmeFile struct {
 		City        string       `yaml:"city"`
 		Name        content.Text `yaml:"name"`
 		Description content.Text `yaml:"description"`
+		PublicPhone string       `yaml:"public_phone"`
 	} `yaml:"partners"`
 	Venues []struct {
 		Code    string       `yaml:"code"`
@@ -156,6 +158,13 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 		for _, p := range prog.Partners {
 			cid := cityID[p.City]
 			row := event.Partner{Code: p.Code, Name: p.Name, Description: p.Description, CityID: &cid, Active: true}
+			if p.PublicPhone != "" {
+				n, err := phone.ParseLine(p.PublicPhone, countryOf[cityOf[p.City].Country].PhoneRegion)
+				if err != nil {
+					return fmt.Errorf("seed/programme.yaml: partner %s: public phone %q: %w", p.Code, p.PublicPhone, err)
+				}
+				row.PublicPhone = n.E164
+			}
 			if err := firstOrCreate(tx, &row, "code = ?", p.Code); err != nil {
 				return err
 			}

@@ -169,3 +169,50 @@ func TestAdminsEditCountries(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionPageGivesANumberForQuestions: a session whose partner has a
+// public line shows it (as written in the country, with a tel: link); a
+// session without one shows its country's contact line; a past session
+// shows none. An admin's mistyped line is refused beside its field.
+func TestSessionPageGivesANumberForQuestions(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		admin := ta.client()
+		admin.login(testutil.Staff(t, db, user.RoleAdmin))
+		bad := url.Values{"code": {"CSWC"}, "name_vi": {"CSWC"}, "public_phone": {"12"}, "active": {"true"}}
+		doc := ta.parse(admin.post("/en/staff/admin/partners", bad), http.StatusUnprocessableEntity, "bad partner phone")
+		if text(doc, "#f-public_phone-err") == "" {
+			t.Error("no error beside the partner's public phone")
+		}
+		bad.Set("public_phone", "0252 382 2000")
+		wantRedirect(t, admin.post("/en/staff/admin/partners", bad), "/en/staff/admin/partners")
+		var p event.Partner
+		if err := db.Where("code = ?", "CSWC").Take(&p).Error; err != nil || p.PublicPhone != "+842523822000" {
+			t.Fatalf("partner line %q %v, want +842523822000", p.PublicPhone, err)
+		}
+
+		withPartner := testutil.Event(t, db, testutil.EventOpts{Capacity: 10})
+		db.Model(&event.Event{}).Where("id = ?", withPartner.ID).Update("partner_id", p.ID)
+		doc = ta.client().page("/en/events/"+itoa(int(withPartner.ID)), http.StatusOK)
+		if got, _ := doc.Find("#event-contact a").Attr("href"); got != "tel:+842523822000" || text(doc, "#event-contact") != "0252 3822 000" && text(doc, "#event-contact") != "0252 382 2000" {
+			t.Errorf("partner's line: href %q text %q", got, text(doc, "#event-contact"))
+		}
+
+		alone := testutil.Event(t, db, testutil.EventOpts{Capacity: 10})
+		if ta.client().page("/en/events/"+itoa(int(alone.ID)), http.StatusOK).Find("#event-contact").Length() != 0 {
+			t.Error("a contact shows though neither partner nor country has one")
+		}
+		vn := url.Values{"name_vi": {"Việt Nam"}, "phone_region": {"VN"}, "time_zone": {"Asia/Ho_Chi_Minh"}, "languages": {"vi, fr, en"},
+			"content_fallback": {"vi, en, fr"}, "channels": {"zalo, sms"}, "currency": {"VND"}, "sms_cost": {"850"}, "zalo_cost": {"300"},
+			"contact_phone": {"028 3894 1000"}, "active": {"true"}}
+		wantRedirect(t, admin.post("/en/staff/admin/countries/VN", vn), "/en/staff/admin/countries")
+		doc = ta.client().page("/vi/events/"+itoa(int(alone.ID)), http.StatusOK)
+		if got, _ := doc.Find("#event-contact a").Attr("href"); got != "tel:+842838941000" {
+			t.Errorf("country's line: href %q", got)
+		}
+		past := testutil.Event(t, db, testutil.EventOpts{Capacity: 10, StartsIn: -48 * time.Hour})
+		if ta.client().page("/en/events/"+itoa(int(past.ID)), http.StatusOK).Find("#event-contact").Length() != 0 {
+			t.Error("a past session still offers a number for questions")
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/country"
 	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 )
 
@@ -27,6 +28,7 @@ type countryForm struct {
 	SMSCost         string
 	ZaloCost        string
 	RetentionDays   string
+	ContactPhone    string
 	Active          bool
 }
 
@@ -72,6 +74,9 @@ func (s *Server) countryEdit(c *fiber.Ctx) error {
 		Languages: strings.Join(co.Languages, ", "), ContentFallback: strings.Join(co.ContentFallback, ", "),
 		Channels: strings.Join(co.Channels, ", "), Currency: co.Currency, SMSCost: strconv.Itoa(co.SMSCost),
 		ZaloCost: strconv.Itoa(co.ZaloCost), RetentionDays: strconv.Itoa(co.RetentionDays), Active: co.Active}
+	if co.ContactPhone != "" {
+		f.ContactPhone = phone.National(co.ContactPhone, co.PhoneRegion)
+	}
 	if f.Names == nil {
 		f.Names = map[string]string{}
 	}
@@ -87,7 +92,7 @@ func (s *Server) countrySave(c *fiber.Ctx) error {
 	f := countryForm{Code: read("code"), Names: map[string]string{}, PhoneRegion: read("phone_region"), TimeZone: read("time_zone"),
 		Languages: read("languages"), ContentFallback: read("content_fallback"), Channels: read("channels"),
 		Currency: read("currency"), SMSCost: read("sms_cost"), ZaloCost: read("zalo_cost"),
-		RetentionDays: read("retention_days"), Active: c.FormValue("active") != ""}
+		RetentionDays: read("retention_days"), ContactPhone: read("contact_phone"), Active: c.FormValue("active") != ""}
 	if code != "" {
 		f.Code = code // the code names the country: it is not changed
 	}
@@ -112,7 +117,7 @@ func (s *Server) countrySave(c *fiber.Ctx) error {
 		Languages: codes(f.Languages, strings.ToLower), ContentFallback: codes(f.ContentFallback, strings.ToLower),
 		Channels: codes(f.Channels, strings.ToLower), Currency: f.Currency,
 		SMSCost: number("sms_cost", f.SMSCost, "error.country.cost"), ZaloCost: number("zalo_cost", f.ZaloCost, "error.country.cost"),
-		RetentionDays: number("retention_days", f.RetentionDays, "error.country.retention"), Active: f.Active}
+		RetentionDays: number("retention_days", f.RetentionDays, "error.country.retention"), ContactPhone: f.ContactPhone, Active: f.Active}
 	if err := in.Check(); err != nil {
 		errs.AddAll(t, err)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/lantern-ngo/lantern/app/phone"
 	"net/url"
 	"strings"
 	"time"
@@ -31,17 +32,19 @@ type eventView struct {
 	// Place is where the venue is, said once: its postal address when it
 	// has one (it names the ward and province), else its city in the page's
 	// language. MapURL searches it on OpenStreetMap (a plain link).
-	Place     string
-	MapURL    string
-	Partner   string
-	Audience  string
-	Film      string
-	Capacity  int
-	SeatsLeft int
-	Full      bool
-	Past      bool
-	Cancelled bool
-	Open      bool
+	Place      string
+	MapURL     string
+	Partner    string
+	Contact    string // the number for questions, as written in the session's country
+	ContactTel string // the same, E.164, for tel: links
+	Audience   string
+	Film       string
+	Capacity   int
+	SeatsLeft  int
+	Full       bool
+	Past       bool
+	Cancelled  bool
+	Open       bool
 	// Upcoming: not cancelled and not ended (seats, deadline and "add to
 	// calendar" are shown only then). Held: started and not cancelled (a
 	// session report, a knowledge gain and an attendance rate only then).
@@ -109,6 +112,9 @@ func viewEvent(t *locale.Translator, e *event.Event, now time.Time) eventView {
 	}
 	if e.Partner != nil {
 		v.Partner = e.Partner.Name.String(t.Lang)
+	}
+	if tel := e.ContactPhone(); tel != "" {
+		v.ContactTel, v.Contact = tel, phone.National(tel, e.PhoneRegion)
 	}
 	v.Full = v.SeatsLeft == 0
 	v.When = t.DateFull(v.Starts) + " · " + t.Time(v.Starts) + "–" + t.Time(v.Ends)

@@ -80,8 +80,9 @@ func codeFieldError(err error, t *locale.Translator, errs FieldErrors) bool {
 type partnerForm struct {
 	Code string `form:"code" validate:"required,max=32,alphanumunicode" label:"admin.code"`
 	trilingual
-	CityID string `form:"city_id" validate:"omitempty,numeric,max=12" label:"filter.city"`
-	Active bool   `form:"active"`
+	CityID      string `form:"city_id" validate:"omitempty,numeric,max=12" label:"filter.city"`
+	PublicPhone string `form:"public_phone" validate:"max=40" label:"partners.public_phone"`
+	Active      bool   `form:"active"`
 }
 
 type partnerListPage struct {
@@ -130,7 +131,7 @@ func (s *Server) partnerEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := partnerForm{Code: p.Code, trilingual: trilingualOf(p.Name), CityID: idString(p.CityID), Active: p.Active}
+	f := partnerForm{Code: p.Code, trilingual: trilingualOf(p.Name), CityID: idString(p.CityID), PublicPhone: p.PublicPhone, Active: p.Active}
 	return s.partnerFormPage(c, fiber.StatusOK, id, f, FieldErrors{})
 }
 
@@ -146,13 +147,14 @@ func (s *Server) partnerSave(c *fiber.Ctx) error {
 	if err := bindForm(c, &f); err != nil {
 		return err
 	}
-	f.Code = textnorm.Clean(f.Code)
+	f.Code, f.PublicPhone = textnorm.Clean(f.Code), textnorm.Clean(f.PublicPhone)
 	f.clean()
 	errs := s.check(t, &f)
 	if errs.Any() {
 		return s.partnerFormPage(c, fiber.StatusUnprocessableEntity, id, f, errs)
 	}
-	p := &event.Partner{ID: id, Code: f.Code, Name: f.text(), Description: content.Text{}, CityID: optionalID(f.CityID), Active: f.Active}
+	p := &event.Partner{ID: id, Code: f.Code, Name: f.text(), Description: content.Text{}, CityID: optionalID(f.CityID),
+		PublicPhone: f.PublicPhone, Active: f.Active}
 	if id != 0 {
 		old, err := programme.GetPartner(ctx, s.db, id)
 		if err != nil {
@@ -161,6 +163,10 @@ func (s *Server) partnerSave(c *fiber.Ctx) error {
 		p.Description = old.Description
 	}
 	if err := programme.SavePartner(ctx, s.db, currentUser(c).ID, p); err != nil {
+		if len(apperr.FieldsOf(err)) > 0 {
+			errs.AddErr(t, err, "_form")
+			return s.partnerFormPage(c, fiber.StatusUnprocessableEntity, id, f, errs)
+		}
 		if codeFieldError(err, t, errs) {
 			return s.partnerFormPage(c, fiber.StatusUnprocessableEntity, id, f, errs)
 		}
