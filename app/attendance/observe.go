@@ -9,6 +9,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // Window is when a session takes check-ins, undos and headcounts: from
@@ -223,6 +224,15 @@ const observeCheckInPG = `WITH r AS (
 // observeCheckIn applies a check-in of a registration of the event seen at
 // in.At (already clamped) and makes the attendance row follow the mark.
 func observeCheckIn(tx *gorm.DB, in CheckInInput, now time.Time) (applied, error) {
+	a, err := observeCheckInOnce(tx, in, now)
+	if err == nil && a.Status == StatusCheckedIn {
+		// checkin.created, in the check-in's transaction.
+		err = webhook.Raise(tx, webhook.CheckinCreated, webhook.Subject{EventID: in.EventID, RegistrationID: in.RegistrationID}, now)
+	}
+	return a, err
+}
+
+func observeCheckInOnce(tx *gorm.DB, in CheckInInput, now time.Time) (applied, error) {
 	source := in.Source
 	if source == "" {
 		source = SourceRoster

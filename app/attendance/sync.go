@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // SyncResult is what a check-in phone gets back for a batch: what happened
@@ -111,7 +112,18 @@ const tickOnRosterSQL = `WITH prior AS (
 		SELECT event_id, registration_id, checked_in_at, $5, $6, $1, $7 FROM m WHERE present
 		ON CONFLICT (registration_id) DO UPDATE SET checked_in_at = excluded.checked_in_at
 			WHERE attendances.checked_in_at <> excluded.checked_in_at
-		RETURNING client_id
+		RETURNING client_id, (xmax = 0) AS inserted
+	), wh AS (
+		-- checkin.created for the webhooks, in this same statement (never
+		-- lost); nothing is written when no endpoint subscribes.
+		INSERT INTO webhook_events (type, event_id, registration_id, payload, personal, created_at)
+		SELECT '` + webhook.CheckinCreated + `', $3, $2, '', '', $7 FROM att
+		WHERE att.inserted AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled AND events LIKE '%,` + webhook.CheckinCreated + `,%')
+		RETURNING id
+	), whd AS (
+		INSERT INTO webhook_deliveries (endpoint_id, webhook_event_id, status, attempts, next_attempt_at, last_status, last_body, last_error, created_at, updated_at)
+		SELECT ep.id, wh.id, 'queued', 0, $7, 0, '', '', $7, $7
+		FROM wh JOIN webhook_endpoints ep ON ep.enabled AND ep.events LIKE '%,` + webhook.CheckinCreated + `,%'
 	)
 	INSERT INTO checkin_receipts (client_id, event_id, registration_id, status, received_by_id, created_at)
 	SELECT $1, $3, id, CASE WHEN EXISTS (SELECT 1 FROM att WHERE client_id = $1) THEN $8

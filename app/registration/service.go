@@ -19,6 +19,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/textnorm"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // Limits on what people type.
@@ -469,6 +470,10 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 		}
 		res.WaitlistPosition = p
 	}
+	// The transactional outbox: raised with the registration, or not at all.
+	if err := webhook.Raise(tx, webhook.RegistrationCreated, webhook.Subject{EventID: r.EventID, RegistrationID: r.ID}, now); err != nil {
+		return nil, err
+	}
 	if in.Notify != nil {
 		if confirmed {
 			err = in.Notify.queueConfirmation(tx, st.sms, &r)
@@ -793,6 +798,10 @@ func cancel(ctx context.Context, db *gorm.DB, ref Ref, actorID uint, now time.Ti
 				map[string]any{"status": was}, map[string]any{"status": r.Status}); err != nil {
 				return err
 			}
+		}
+		if err := webhook.Raise(tx, webhook.RegistrationCancelled, webhook.Subject{EventID: r.EventID, RegistrationID: r.ID,
+			Extra: map[string]any{"previous_status": was}}, now); err != nil {
+			return err
 		}
 		// Walk-ins never took a seat (they were already in the room), so
 		// cancelling one frees none; a pending child's held seat is freed.
