@@ -16,8 +16,9 @@ import (
 //     delivery, so it must be readable; see docs/WEBHOOKS.md;
 //   - webhook_events: what happened (a type, the ids it is about) and its
 //     payload (aggregate facts; the personal fields apart, only kept when a
-//     personal endpoint subscribes). A payload left empty is filled by the
-//     dispatcher from the ids (the one-statement registration writes ids);
+//     personal endpoint subscribes). A pending payload holds only the facts
+//     the one-statement registration knew (the status, the seats); the
+//     dispatcher completes it from the ids;
 //   - webhook_deliveries: one row per endpoint and event (unique: never
 //     delivered twice to one endpoint), claimed with a lease like the SMS
 //     outbox, with its attempts, next attempt and last answer.
@@ -43,6 +44,7 @@ func m0070Webhooks() *gormigrate.Migration {
 		RegistrationID *uint     `gorm:"index:ix_webhook_events_registration"`
 		Payload        string    `gorm:"type:text;not null"`
 		Personal       string    `gorm:"type:text;not null"`
+		Pending        bool      `gorm:"not null"`
 		CreatedAt      time.Time `gorm:"not null"`
 	}
 	type webhookDelivery struct {

@@ -176,8 +176,8 @@ func (d *Dispatcher) deliver(ctx context.Context, id uint, now time.Time) error 
 	return finish(map[string]any{"status": StatusQueued, "next_attempt_at": next, "last_status": code, "last_body": answer, "last_error": msg})
 }
 
-// event loads a delivery's event, filling its payload first when the
-// one-statement registration raised it with ids only. Several dispatchers
+// event loads a delivery's event, completing its payload first when the
+// one-statement registration raised it (pending). Several dispatchers
 // may fill it at once: the first write wins, the others read it.
 func (d *Dispatcher) event(ctx context.Context, id uint) (*Event, error) {
 	db := d.DB.WithContext(ctx)
@@ -185,7 +185,7 @@ func (d *Dispatcher) event(ctx context.Context, id uint) (*Event, error) {
 	if err := db.Take(&ev, "id = ?", id).Error; err != nil {
 		return nil, err
 	}
-	if ev.Payload != "" {
+	if !ev.Pending {
 		return &ev, nil
 	}
 	var personal int64
@@ -204,8 +204,11 @@ func (d *Dispatcher) event(ctx context.Context, id uint) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Model(&Event{}).Where("id = ? AND payload = ?", id, "").
-		Updates(map[string]any{"payload": data, "personal": pers}).Error; err != nil {
+	if data, err = complete(data, ev.Payload); err != nil {
+		return nil, err
+	}
+	if err := db.Model(&Event{}).Where("id = ? AND pending = ?", id, true).
+		Updates(map[string]any{"payload": data, "personal": pers, "pending": false}).Error; err != nil {
 		return nil, err
 	}
 	if err := db.Take(&ev, "id = ?", id).Error; err != nil {

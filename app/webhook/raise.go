@@ -20,7 +20,10 @@ type Event struct {
 	Payload string
 	// Personal is the JSON of the personal fields (name, phone), kept only
 	// when a personal endpoint subscribes.
-	Personal  string
+	Personal string
+	// Pending: Payload holds only the facts the one-statement registration
+	// knew; the dispatcher completes it from the ids.
+	Pending   bool
 	CreatedAt time.Time
 }
 
@@ -114,23 +117,53 @@ func Raise(tx *gorm.DB, typ string, s Subject, now time.Time) error {
 // RegistrationCreatedSQL is registration.created raised inside the
 // one-statement registration of PostgreSQL (registration/fastpath.go): two
 // more data-modifying CTEs, named after n, that select from the CTE reg
-// (which returns the new registration's id). They write the event (with
-// its ids only: the dispatcher fills its payload) and its deliveries in
-// the same statement as the registration, so neither can be lost nor
+// (the new registration's id and status) and claim (the event's seats
+// after the claim). They write the event (pending: the facts of this
+// moment; the dispatcher completes them from the ids) and its deliveries
+// in the same statement as the registration, so neither can be lost nor
 // written without the other; with no subscribed endpoint they write
 // nothing, for the price of a look at a small table.
-func RegistrationCreatedSQL(n int, reg string, eventID uint, now time.Time) (string, []any) {
+func RegistrationCreatedSQL(n int, reg, claim string, eventID uint, now time.Time) (string, []any) {
 	q := fmt.Sprintf(`, wh%[1]d AS (
-	INSERT INTO webhook_events (type, event_id, registration_id, payload, personal, created_at)
-	SELECT CAST(? AS text), CAST(? AS bigint), %[2]s.id, '', '', CAST(? AS timestamptz) FROM %[2]s
+	INSERT INTO webhook_events (type, event_id, registration_id, payload, personal, pending, created_at)
+	SELECT CAST(? AS text), CAST(? AS bigint), %[2]s.id,
+		json_build_object('event', json_build_object('seats_taken', %[3]s.seats_taken, 'capacity', %[3]s.capacity),
+			'registration', json_build_object('status', %[2]s.status))::text, '', true, CAST(? AS timestamptz)
+	FROM %[2]s, %[3]s
 	WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled AND events LIKE ?) RETURNING id
 ), whd%[1]d AS (
 	INSERT INTO webhook_deliveries (endpoint_id, webhook_event_id, status, attempts, next_attempt_at, last_status, last_body, last_error, created_at, updated_at)
 	SELECT ep.id, wh%[1]d.id, 'queued', 0, CAST(? AS timestamptz), 0, '', '', CAST(? AS timestamptz), CAST(? AS timestamptz)
 	FROM wh%[1]d JOIN webhook_endpoints ep ON ep.enabled AND ep.events LIKE ?
-)`, n, reg)
+)`, n, reg, claim)
 	now = now.UTC()
 	return q, []any{RegistrationCreated, eventID, now, like(RegistrationCreated), now, now, now, like(RegistrationCreated)}
+}
+
+// complete fills a pending payload's data from the tables, keeping the
+// facts the statement that raised it knew (they win: they are of the
+// moment it happened).
+func complete(full, known string) (string, error) {
+	var f, k map[string]any
+	if err := json.Unmarshal([]byte(full), &f); err != nil {
+		return "", err
+	}
+	if err := json.Unmarshal([]byte(known), &k); err != nil {
+		return "", err
+	}
+	for key, v := range k {
+		inner, ok := v.(map[string]any)
+		base, ok2 := f[key].(map[string]any)
+		if !ok || !ok2 {
+			f[key] = v
+			continue
+		}
+		for ik, iv := range inner {
+			base[ik] = iv
+		}
+	}
+	b, err := json.Marshal(f)
+	return string(b), err
 }
 
 // build makes the payload's data (aggregate facts) and, when asked, the

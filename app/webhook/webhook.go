@@ -299,7 +299,7 @@ func Delete(ctx context.Context, db *gorm.DB, actorID, id uint) error {
 		if err := tx.Delete(&Endpoint{}, id).Error; err != nil {
 			return err
 		}
-		return audit.Record(tx, actorID, "delete", "webhook_endpoint", idStr(id), e.snap(), nil)
+		return audit.Record(tx, actorID, "webhook.delete", "webhook_endpoint", idStr(id), e.snap(), nil)
 	})
 }
 
