@@ -23,6 +23,8 @@ var Actions = []string{
 	// Personal data.
 	"export", "export.personal", "erase", "retention", "retention.update", "publish",
 	"self.rename", "self.erase", "guardian.withdraw",
-	// API tokens.
+	// API tokens (and webhook endpoints' secrets).
 	"rotate", "revoke",
+	// Webhooks.
+	"webhook.personal", "webhook.enable", "webhook.disable", "webhook.replay", "webhook.delete",
 }

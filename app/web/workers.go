@@ -20,6 +20,9 @@ func (s *Server) workers() []func(context.Context) {
 		// registration (issue 3): SMS sender and reminders
 		s.smsWorker,
 
+		// webhooks (issue 19): deliveries
+		s.webhookWorker,
+
 		// personal data (issue 4): retention
 		s.retention,
 	}
