@@ -116,8 +116,8 @@ const tickOnRosterSQL = `WITH prior AS (
 	), wh AS (
 		-- checkin.created for the webhooks, in this same statement (never
 		-- lost); nothing is written when no endpoint subscribes.
-		INSERT INTO webhook_events (type, event_id, registration_id, payload, personal, created_at)
-		SELECT '` + webhook.CheckinCreated + `', $3, $2, '', '', $7 FROM att
+		INSERT INTO webhook_events (type, event_id, registration_id, payload, personal, pending, created_at)
+		SELECT '` + webhook.CheckinCreated + `', $3, $2, '{}', '', TRUE, $7 FROM att
 		WHERE att.inserted AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled AND events LIKE '%,` + webhook.CheckinCreated + `,%')
 		RETURNING id
 	), whd AS (

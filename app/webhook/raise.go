@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -246,4 +247,38 @@ func Body(ev *Event, personal bool) ([]byte, error) {
 	}
 	return json.Marshal(map[string]any{"id": ev.ID, "type": ev.Type,
 		"created_at": ev.CreatedAt.UTC().Format(time.RFC3339), "data": data})
+}
+
+// LogDays is how long the delivery log is kept.
+const LogDays = 90
+
+// Forget removes the personal fields of the events of these registrations
+// (an erasure, the retention period): what was not delivered yet goes with
+// ids and figures only. Runs in the caller's transaction.
+func Forget(tx *gorm.DB, registrationIDs []uint) error {
+	if len(registrationIDs) == 0 {
+		return nil
+	}
+	return tx.Model(&Event{}).Where("registration_id IN ? AND personal <> ?", registrationIDs, "").Update("personal", "").Error
+}
+
+// Sweep clears the personal fields of events past their retries (MaxAge
+// and an hour) and not waiting to be delivered (a replay by hand after that
+// carries ids and figures only), and deletes the deliveries and events older
+// than LogDays. Safe on several instances at once.
+func Sweep(ctx context.Context, db *gorm.DB, now time.Time) error {
+	db = db.WithContext(ctx)
+	now = now.UTC()
+	if err := db.Model(&Event{}).Where("personal <> ? AND created_at < ?", "", now.Add(-MaxAge-time.Hour)).
+		Where("NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.webhook_event_id = webhook_events.id AND d.status IN ?)",
+			[]string{StatusQueued, StatusSending}).
+		Update("personal", "").Error; err != nil {
+		return err
+	}
+	old := now.AddDate(0, 0, -LogDays)
+	if err := db.Where("created_at < ? AND status IN ?", old, []string{StatusDelivered, StatusFailed}).Delete(&Delivery{}).Error; err != nil {
+		return err
+	}
+	return db.Where("created_at < ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.webhook_event_id = webhook_events.id)", old).
+		Delete(&Event{}).Error
 }

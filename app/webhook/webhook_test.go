@@ -407,3 +407,94 @@ func hmacHex(secret, msg string) string {
 	m.Write([]byte(msg))
 	return hex.EncodeToString(m.Sum(nil))
 }
+
+// TestWebhookEveryDomainRaises: each domain action raises its event once,
+// in its own transaction, whichever way it is written (on PostgreSQL the
+// one-statement registration and the offline check-in tick): a second
+// identical action raises nothing. Personal fields go on erasure and after
+// the retries; the log is swept after LogDays.
+func TestWebhookEveryDomainRaises(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		now := time.Now()
+		r := newReceiver(t)
+		endpoint(t, db, r, true, webhook.Types...)
+		ev := testutil.Event(t, db, testutil.EventOpts{Now: now, Capacity: 5, StartsIn: 10 * time.Minute})
+		r1 := register(t, db, ev.ID, "Đỗ Minh Anh", "0912 000 011")
+		r2 := register(t, db, ev.ID, "Vũ Thị Lan", "0912 000 012")
+		tick := []attendance.BatchItem{{ClientID: "phone-1-item-1", RegistrationID: r1.ID, At: now}}
+		for range 2 {
+			if _, err := attendance.Sync(ctx, db, attendance.DefaultWindow, "secret", ev.ID, 0, tick, now, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := attendance.CheckInMany(ctx, db, attendance.DefaultWindow, ev.ID, []uint{r1.ID, r2.ID}, 0, "sheet", now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := registration.Cancel(ctx, db, registration.Ref{ID: r2.ID}, 0, now, nil); err != nil {
+			t.Fatal(err)
+		}
+		draft := testutil.Event(t, db, testutil.EventOpts{Now: now, Status: event.StatusDraft})
+		if _, err := event.Publish(ctx, db, draft.ID, 0, now); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := locale.Load(lantern.Assets, "locales")
+		if _, err := registration.CancelEvent(ctx, db, draft.ID, 0, now, b.For); err != nil {
+			t.Fatal(err)
+		}
+		var got []struct {
+			Type string
+			N    int
+		}
+		db.Table("webhook_events").Select("type, COUNT(*) AS n").Group("type").Order("type").Scan(&got)
+		want := map[string]int{webhook.RegistrationCreated: 2, webhook.CheckinCreated: 2, webhook.RegistrationCancelled: 1,
+			webhook.EventPublished: 1, webhook.EventCancelled: 1}
+		have := map[string]int{}
+		for _, g := range got {
+			have[g.Type] = g.N
+		}
+		for k, v := range want {
+			if have[k] != v {
+				t.Errorf("%s raised %d times, want %d (all: %v)", k, have[k], v, have)
+			}
+		}
+		if _, err := dispatcher(db, r, r.allow(t)).RunOnce(ctx, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(r.deliveries()); n != 7 {
+			var ds []webhook.Delivery
+			db.Find(&ds)
+			t.Errorf("%d deliveries, want 7: %+v", n, ds)
+		}
+		for _, d := range r.deliveries() {
+			if d.Event == webhook.CheckinCreated {
+				reg := d.Body["data"].(map[string]any)["registration"].(map[string]any)
+				if reg["name"] == nil || reg["phone"] == nil {
+					t.Errorf("personal endpoint without the person: %v", reg)
+				}
+			}
+		}
+
+		if err := db.Transaction(func(tx *gorm.DB) error { return webhook.Forget(tx, []uint{r1.ID}) }); err != nil {
+			t.Fatal(err)
+		}
+		var left int64
+		db.Table("webhook_events").Where("registration_id = ? AND personal <> ''", r1.ID).Count(&left)
+		if left != 0 {
+			t.Errorf("%d events keep an erased person", left)
+		}
+		if err := webhook.Sweep(ctx, db, now.Add(26*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		db.Table("webhook_events").Where("personal <> ''").Count(&left)
+		if left != 0 {
+			t.Errorf("%d events keep personal fields past their retries", left)
+		}
+		if err := webhook.Sweep(ctx, db, now.AddDate(0, 0, webhook.LogDays+1)); err != nil {
+			t.Fatal(err)
+		}
+		if count(t, db, "webhook_deliveries")+count(t, db, "webhook_events") != 0 {
+			t.Error("the old log is kept")
+		}
+	})
+}
