@@ -362,7 +362,7 @@ func submit(tx *gorm.DB, t *Take, now time.Time) error {
 // anonymous code.
 func raiseSubmitted(tx *gorm.DB, a *Attempt, now time.Time) error {
 	subj := webhook.Subject{EventID: a.EventID, Extra: map[string]any{"quiz": map[string]any{
-		"attempt_id": a.ID, "phase": a.Phase, "questions": a.NQuestions, "correct": a.NCorrect, "score_pct": a.ScorePct}}}
+		"attempt_id": a.ID, "phase": a.Phase, "source": a.Source, "questions": a.NQuestions, "correct": a.NCorrect, "score_pct": a.ScorePct}}}
 	if a.RegistrationID != nil {
 		subj.RegistrationID = *a.RegistrationID
 	}
