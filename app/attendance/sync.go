@@ -92,7 +92,7 @@ func isRosterTick(it BatchItem) bool {
 // another request at this very moment (a phone sending again before the
 // first answer came), its receipt makes this statement fail with a unique
 // violation, and the whole statement, check-in included, is rolled back.
-const tickOnRosterSQL = `WITH prior AS (
+var tickOnRosterSQL = `WITH prior AS (
 		SELECT 1 FROM checkin_receipts WHERE client_id = $1
 	), reg AS (
 		SELECT r.id, r.event_id, GREATEST($4::timestamptz, e.starts_at - $10::bigint * interval '1 microsecond') AS at
@@ -113,18 +113,7 @@ const tickOnRosterSQL = `WITH prior AS (
 		ON CONFLICT (registration_id) DO UPDATE SET checked_in_at = excluded.checked_in_at
 			WHERE attendances.checked_in_at <> excluded.checked_in_at
 		RETURNING client_id, (xmax = 0) AS inserted
-	), wh AS (
-		-- checkin.created for the webhooks, in this same statement (never
-		-- lost); nothing is written when no endpoint subscribes.
-		INSERT INTO webhook_events (type, event_id, registration_id, payload, personal, pending, created_at)
-		SELECT '` + webhook.CheckinCreated + `', $3, $2, '{}', '', TRUE, $7 FROM att
-		WHERE att.inserted AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled AND events LIKE '%,` + webhook.CheckinCreated + `,%')
-		RETURNING id
-	), whd AS (
-		INSERT INTO webhook_deliveries (endpoint_id, webhook_event_id, status, attempts, next_attempt_at, last_status, last_body, last_error, created_at, updated_at)
-		SELECT ep.id, wh.id, 'queued', 0, $7, 0, '', '', $7, $7
-		FROM wh JOIN webhook_endpoints ep ON ep.enabled AND ep.events LIKE '%,` + webhook.CheckinCreated + `,%'
-	)
+	)` + webhook.CheckinCreatedPG("att", "$3", "$2", "$7") + `
 	INSERT INTO checkin_receipts (client_id, event_id, registration_id, status, received_by_id, created_at)
 	SELECT $1, $3, id, CASE WHEN EXISTS (SELECT 1 FROM att WHERE client_id = $1) THEN $8
 		WHEN EXISTS (SELECT 1 FROM m WHERE present) THEN $9 ELSE $13 END, $5, $7

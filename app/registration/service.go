@@ -326,6 +326,8 @@ type regState struct {
 	// new person on the number).
 	reactivating bool
 	phone        string // the number, E.164
+	// hooks: the webhooks subscribed to registration.created.
+	hooks *webhook.Subscribers
 }
 
 func phoneFull() error {
@@ -419,6 +421,15 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 		st.sms = full
 	}
 	st.phone = num.E164
+	if st.hooks == nil {
+		// Who subscribes to registration.created, read before the seat's
+		// claim takes the event's lock (once for an import).
+		hooks, err := webhook.Lookup(tx, webhook.RegistrationCreated)
+		if err != nil {
+			return nil, err
+		}
+		st.hooks = hooks
+	}
 	confirmed, err := claimSeat(tx, in, now, st)
 	if err != nil {
 		return nil, err
@@ -471,7 +482,7 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 		res.WaitlistPosition = p
 	}
 	// The transactional outbox: raised with the registration, or not at all.
-	if err := webhook.Raise(tx, webhook.RegistrationCreated, webhook.Subject{EventID: r.EventID, RegistrationID: r.ID}, now); err != nil {
+	if err := st.hooks.Raise(tx, webhook.Subject{EventID: r.EventID, RegistrationID: r.ID}, now); err != nil {
 		return nil, err
 	}
 	if in.Notify != nil {

@@ -75,20 +75,47 @@ type subscriber struct {
 
 func like(typ string) string { return "%," + typ + ",%" }
 
+// Subscribers is who will receive an event of one type, read before the
+// change so that the reading does not lengthen a lock the change takes
+// (registration: the event's row); Raise then writes with no read.
+type Subscribers struct {
+	typ  string
+	subs []subscriber
+}
+
+// Lookup reads the enabled endpoints subscribed to typ.
+func Lookup(tx *gorm.DB, typ string) (*Subscribers, error) {
+	var subs []subscriber
+	if err := tx.Model(&Endpoint{}).Select("id, personal").Where("enabled = ? AND events LIKE ?", true, like(typ)).
+		Order("id").Scan(&subs).Error; err != nil {
+		return nil, err
+	}
+	return &Subscribers{typ: typ, subs: subs}, nil
+}
+
+// Raise is Raise for the subscribers looked up: nothing at all when there
+// are none.
+func (ss *Subscribers) Raise(tx *gorm.DB, s Subject, now time.Time) error {
+	if ss == nil || len(ss.subs) == 0 {
+		return nil
+	}
+	return raise(tx, ss.typ, ss.subs, s, now)
+}
+
 // Raise records that typ happened to s, inside the caller's transaction (a
 // transactional outbox: the event exists if and only if the change
 // committed), with one queued delivery per enabled endpoint subscribed to
 // typ. When no endpoint subscribes it costs one read of a small table and
 // writes nothing.
 func Raise(tx *gorm.DB, typ string, s Subject, now time.Time) error {
-	var subs []subscriber
-	if err := tx.Model(&Endpoint{}).Select("id, personal").Where("enabled = ? AND events LIKE ?", true, like(typ)).
-		Order("id").Scan(&subs).Error; err != nil {
+	ss, err := Lookup(tx, typ)
+	if err != nil {
 		return err
 	}
-	if len(subs) == 0 {
-		return nil
-	}
+	return ss.Raise(tx, s, now)
+}
+
+func raise(tx *gorm.DB, typ string, subs []subscriber, s Subject, now time.Time) error {
 	personal := false
 	for _, sub := range subs {
 		personal = personal || sub.Personal
@@ -139,6 +166,26 @@ func RegistrationCreatedSQL(n int, reg, claim string, eventID uint, now time.Tim
 )`, n, reg, claim)
 	now = now.UTC()
 	return q, []any{RegistrationCreated, eventID, now, like(RegistrationCreated), now, now, now, like(RegistrationCreated)}
+}
+
+// CheckinCreatedPG is checkin.created raised inside a PostgreSQL check-in
+// statement (attendance's observation and offline tick): two more CTEs,
+// from the CTE att (its column inserted: the attendance row is new), with
+// the statement's own numbered parameters of the event's id, the
+// registration's id and the time. Pending, like RegistrationCreatedSQL's;
+// nothing is written when no endpoint subscribes.
+func CheckinCreatedPG(att, eventParam, regParam, nowParam string) string {
+	pattern := like(CheckinCreated)
+	return fmt.Sprintf(`, wh AS (
+		INSERT INTO webhook_events (type, event_id, registration_id, payload, personal, pending, created_at)
+		SELECT '%[5]s', %[2]s, %[3]s, '{}', '', TRUE, %[4]s FROM %[1]s
+		WHERE %[1]s.inserted AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled AND events LIKE '%[6]s')
+		RETURNING id
+	), whd AS (
+		INSERT INTO webhook_deliveries (endpoint_id, webhook_event_id, status, attempts, next_attempt_at, last_status, last_body, last_error, created_at, updated_at)
+		SELECT ep.id, wh.id, 'queued', 0, %[4]s, 0, '', '', %[4]s, %[4]s
+		FROM wh JOIN webhook_endpoints ep ON ep.enabled AND ep.events LIKE '%[6]s'
+	)`, att, eventParam, regParam, nowParam, CheckinCreated, pattern)
 }
 
 // complete fills a pending payload's data from the tables, keeping the
