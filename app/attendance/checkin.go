@@ -3,6 +3,7 @@ package attendance
 import (
 	"context"
 	"github.com/lantern-ngo/lantern/app/event"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/textnorm"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // CheckInInput is one check-in.
@@ -351,6 +353,10 @@ func CheckInMany(ctx context.Context, db *gorm.DB, w Window, eventID uint, regID
 		// batches), one for the attendances of those now present (people
 		// already checked in keep their row: ON CONFLICT DO NOTHING; SQLite
 		// needs the WHERE to read ON CONFLICT as the upsert clause).
+		var present []uint // checked in before: no checkin.created for them
+		if err := tx.Model(&Attendance{}).Where("registration_id IN ?", valid).Pluck("registration_id", &present).Error; err != nil {
+			return err
+		}
 		at := w.Clamp(s, now, now)
 		if err := tx.Exec(`INSERT INTO attendance_marks (registration_id, event_id, present, observed_at, checked_in_at, undone_at)
 			SELECT r.id, r.event_id, ?, ?, ?, NULL FROM registrations r WHERE r.event_id = ? AND r.id IN ? ORDER BY r.id
@@ -365,6 +371,19 @@ func CheckInMany(ctx context.Context, db *gorm.DB, w Window, eventID uint, regID
 			return ins.Error
 		}
 		n = int(ins.RowsAffected)
+		if n > 0 {
+			var now2 []uint
+			if err := tx.Model(&Attendance{}).Where("registration_id IN ?", valid).Order("registration_id").Pluck("registration_id", &now2).Error; err != nil {
+				return err
+			}
+			for _, id := range now2 {
+				if !slices.Contains(present, id) {
+					if err := webhook.Raise(tx, webhook.CheckinCreated, webhook.Subject{EventID: eventID, RegistrationID: id}, now); err != nil {
+						return err
+					}
+				}
+			}
+		}
 		return audit.Record(tx, byID, "attendance.bulk", "event", itoa(eventID), nil, map[string]any{"source": source, "ticked": len(valid), "new": n})
 	})
 	return n, err

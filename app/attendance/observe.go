@@ -9,6 +9,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // Window is when a session takes check-ins, undos and headcounts: from
@@ -202,7 +203,7 @@ type applied struct {
 // set to the stay's start); xmax = 0 tells a row inserted by this statement.
 // A check-in never deletes a row, so reading the statement's snapshot is
 // safe here (see tickOnRosterSQL).
-const observeCheckInPG = `WITH r AS (
+var observeCheckInPG = `WITH r AS (
 		SELECT id, event_id, (status = 'waitlisted' AND NOT EXISTS (SELECT 1 FROM attendances x WHERE x.registration_id = registrations.id)) AS waiting
 		FROM registrations WHERE id = $2 AND event_id = $3
 	), m AS (
@@ -216,13 +217,23 @@ const observeCheckInPG = `WITH r AS (
 		ON CONFLICT (registration_id) DO UPDATE SET checked_in_at = excluded.checked_in_at
 			WHERE attendances.checked_in_at <> excluded.checked_in_at
 		RETURNING xmax = 0 AS inserted
-	)
+	)` + webhook.CheckinCreatedPG("att", "$3", "$2", "$7") + `
 	SELECT r.waiting, COALESCE((SELECT present FROM m), FALSE) AS present,
 		COALESCE((SELECT inserted FROM att), FALSE) AS inserted FROM r`
 
 // observeCheckIn applies a check-in of a registration of the event seen at
 // in.At (already clamped) and makes the attendance row follow the mark.
 func observeCheckIn(tx *gorm.DB, in CheckInInput, now time.Time) (applied, error) {
+	a, err := observeCheckInOnce(tx, in, now)
+	if err == nil && a.Status == StatusCheckedIn && tx.Dialector.Name() != "postgres" {
+		// checkin.created, in the check-in's transaction (on PostgreSQL,
+		// in the observation's statement: no statement more per tick).
+		err = webhook.Raise(tx, webhook.CheckinCreated, webhook.Subject{EventID: in.EventID, RegistrationID: in.RegistrationID}, now)
+	}
+	return a, err
+}
+
+func observeCheckInOnce(tx *gorm.DB, in CheckInInput, now time.Time) (applied, error) {
 	source := in.Source
 	if source == "" {
 		source = SourceRoster

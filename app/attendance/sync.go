@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // SyncResult is what a check-in phone gets back for a batch: what happened
@@ -91,7 +92,7 @@ func isRosterTick(it BatchItem) bool {
 // another request at this very moment (a phone sending again before the
 // first answer came), its receipt makes this statement fail with a unique
 // violation, and the whole statement, check-in included, is rolled back.
-const tickOnRosterSQL = `WITH prior AS (
+var tickOnRosterSQL = `WITH prior AS (
 		SELECT 1 FROM checkin_receipts WHERE client_id = $1
 	), reg AS (
 		SELECT r.id, r.event_id, GREATEST($4::timestamptz, e.starts_at - $10::bigint * interval '1 microsecond') AS at
@@ -111,8 +112,8 @@ const tickOnRosterSQL = `WITH prior AS (
 		SELECT event_id, registration_id, checked_in_at, $5, $6, $1, $7 FROM m WHERE present
 		ON CONFLICT (registration_id) DO UPDATE SET checked_in_at = excluded.checked_in_at
 			WHERE attendances.checked_in_at <> excluded.checked_in_at
-		RETURNING client_id
-	)
+		RETURNING client_id, (xmax = 0) AS inserted
+	)` + webhook.CheckinCreatedPG("att", "$3", "$2", "$7") + `
 	INSERT INTO checkin_receipts (client_id, event_id, registration_id, status, received_by_id, created_at)
 	SELECT $1, $3, id, CASE WHEN EXISTS (SELECT 1 FROM att WHERE client_id = $1) THEN $8
 		WHEN EXISTS (SELECT 1 FROM m WHERE present) THEN $9 ELSE $13 END, $5, $7

@@ -25,6 +25,8 @@ var Actions = []string{
 	"self.rename", "self.erase", "guardian.withdraw",
 	// Countries.
 	"country.create", "country.update",
-	// API tokens.
+	// API tokens (and webhook endpoints' secrets).
 	"rotate", "revoke",
+	// Webhooks.
+	"webhook.personal", "webhook.enable", "webhook.disable", "webhook.replay", "webhook.delete",
 }

@@ -52,7 +52,10 @@ type Config struct {
 	ZaloTemplates   map[string]string
 	SMSGatewayURL   string
 	SMSGatewayToken string
-	SMSInboundToken string
+	// WebhookAllowAddresses lets webhooks reach these internal addresses
+	// ("127.0.0.1:9999,10.0.0.5"), which the SSRF guard refuses otherwise.
+	WebhookAllowAddresses string
+	SMSInboundToken       string
 	// SMSCostPerSegment is the price of one SMS segment in VND, for cost previews.
 	SMSCostPerSegment int
 	// ZaloCostPerMessage is the price of one Zalo template message in VND.
@@ -233,6 +236,7 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	c.SMSGatewayURL = str("SMS_GATEWAY_URL", "")
 	c.SMSGatewayToken = str("SMS_GATEWAY_TOKEN", "")
+	c.WebhookAllowAddresses = str("WEBHOOK_ALLOW_ADDRESSES", "")
 	c.SMSInboundToken = str("SMS_INBOUND_TOKEN", "")
 	c.SMSCostPerSegment = integer("SMS_COST_PER_SEGMENT", 850, 0, 1_000_000)
 	c.ZaloCostPerMessage = integer("ZALO_COST_PER_MESSAGE", 300, 0, 1_000_000)

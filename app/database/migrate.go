@@ -37,6 +37,7 @@ func migrations() []*gormigrate.Migration {
 		m0040InvisibleText(),
 		m0050AttendanceMarks(),
 		m0060APITokens(),
+		m0070Webhooks(),
 		m0090Countries(),
 		m0091FilmLanguages(),
 		m0092ContactPhones(),

@@ -18,6 +18,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 	"github.com/lantern-ngo/lantern/app/user"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // Languages organisers write event content in: the interface languages
@@ -573,7 +574,13 @@ func Update(ctx context.Context, db *gorm.DB, id uint, in Input, actorID uint, n
 		if err := tx.Preload("Translations").First(&e, e.ID).Error; err != nil {
 			return err
 		}
-		return audit.Record(tx, actorID, "event.update", "event", idStr(e.ID), before, snap(&e, in.TrainerIDs))
+		if err := audit.Record(tx, actorID, "event.update", "event", idStr(e.ID), before, snap(&e, in.TrainerIDs)); err != nil {
+			return err
+		}
+		if e.Status != StatusPublished {
+			return nil // a draft is nobody's news
+		}
+		return webhook.Raise(tx, webhook.EventChanged, webhook.Subject{EventID: e.ID}, now)
 	})
 	if err != nil {
 		return nil, err
@@ -715,7 +722,16 @@ func setStatus(ctx context.Context, db *gorm.DB, id uint, from, to Status, actio
 				return err
 			}
 		}
-		return audit.Record(tx, actorID, action, "event", idStr(e.ID), map[string]any{"Status": from}, map[string]any{"Status": to})
+		if err := audit.Record(tx, actorID, action, "event", idStr(e.ID), map[string]any{"Status": from}, map[string]any{"Status": to}); err != nil {
+			return err
+		}
+		switch {
+		case to == StatusPublished:
+			return webhook.Raise(tx, webhook.EventPublished, webhook.Subject{EventID: e.ID}, now)
+		case to == StatusCancelled && from == StatusPublished:
+			return webhook.Raise(tx, webhook.EventCancelled, webhook.Subject{EventID: e.ID}, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

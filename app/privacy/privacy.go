@@ -21,6 +21,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/content"
 	"github.com/lantern-ngo/lantern/app/database"
 	"github.com/lantern-ngo/lantern/app/registration"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // Subject names whose data is asked for: a phone number (E.164) or a
@@ -317,6 +318,10 @@ func anonymise(tx *gorm.DB, ids []uint, now time.Time) (int64, error) {
 	res := tx.Table("registrations").Where("id IN ? AND anonymised_at IS NULL", ids).Updates(anonymisedFields(now))
 	if res.Error != nil {
 		return 0, res.Error
+	}
+	// Names and numbers waiting in webhook events go too.
+	if err := webhook.Forget(tx, ids); err != nil {
+		return 0, err
 	}
 	// The SMS outbox holds the number and texts that may name the person; a
 	// message not sent yet is not sent any more.

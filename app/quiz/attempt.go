@@ -15,6 +15,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 	"github.com/lantern-ngo/lantern/app/user"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // When the quizzes are open, around the session:
@@ -347,9 +348,25 @@ func submit(tx *gorm.DB, t *Take, now time.Time) error {
 	s := score(n, len(t.Items))
 	a := t.Attempt
 	a.NQuestions, a.NCorrect, a.RightMask, a.ScorePct, a.SubmittedAt, a.UpdatedAt = len(t.Items), n, mask, &s, &now, now
-	return tx.Model(&Attempt{}).Where("id = ? AND submitted_at IS NULL", a.ID).Updates(map[string]any{
+	res := tx.Model(&Attempt{}).Where("id = ? AND submitted_at IS NULL", a.ID).Updates(map[string]any{
 		"n_questions": a.NQuestions, "n_correct": n, "right_mask": mask, "score_pct": s, "submitted_at": now, "updated_at": now,
-	}).Error
+	})
+	if res.Error != nil || res.RowsAffected != 1 {
+		return res.Error
+	}
+	return raiseSubmitted(tx, a, now)
+}
+
+// raiseSubmitted raises quiz.submitted for the webhooks, in the
+// submission's transaction: the attempt's phase and score, never its
+// anonymous code.
+func raiseSubmitted(tx *gorm.DB, a *Attempt, now time.Time) error {
+	subj := webhook.Subject{EventID: a.EventID, Extra: map[string]any{"quiz": map[string]any{
+		"attempt_id": a.ID, "phase": a.Phase, "source": a.Source, "questions": a.NQuestions, "correct": a.NCorrect, "score_pct": a.ScorePct}}}
+	if a.RegistrationID != nil {
+		subj.RegistrationID = *a.RegistrationID
+	}
+	return webhook.Raise(tx, webhook.QuizSubmitted, subj, now)
 }
 
 // RegistrationByCode finds a registration by its confirmation code (as

@@ -281,6 +281,13 @@ func SavePaper(ctx context.Context, db *gorm.DB, eventID uint, phase Phase, rows
 		if err := upsertAnswers(tx, answers); err != nil {
 			return err
 		}
+		// quiz.submitted for each paper entered for the first time (a row
+		// typed again replaces its attempt and raises nothing).
+		for _, a := range fresh {
+			if err := raiseSubmitted(tx, a, now); err != nil {
+				return err
+			}
+		}
 		return audit.Record(tx, actorID, "paper_entry", "event", strconv.FormatUint(uint64(eventID), 10), nil,
 			map[string]any{"phase": phase, "rows": len(todo), "replaced": len(replaced)})
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/phone"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // The hot event: a message to thousands of families fills one session in a
@@ -196,7 +197,7 @@ func writeBatch(db *gorm.DB, eventID uint, jobs []*job) (bool, error) {
 		args = append(args, *j.reg.Phone)
 	}
 	q.WriteString(`
-	RETURNING GREATEST(b.capacity - b.seats_taken, 0) AS free, lantern_waiting(e.id, ?) AS waiting
+	RETURNING GREATEST(b.capacity - b.seats_taken, 0) AS free, lantern_waiting(e.id, ?) AS waiting, e.seats_taken, e.capacity
 )`)
 	args = append(args, PlacesCounted+1)
 	for i, j := range jobs {
@@ -229,6 +230,16 @@ func writeBatch(db *gorm.DB, eventID uint, jobs []*job) (bool, error) {
 	INSERT INTO sms_messages (%s) SELECT %s FROM r%d, claim RETURNING id
 )`, i, regCols, regVals, i, msgCols, msgVals, i)
 		args = append(append(args, regArgs...), msgArgs...)
+		// registration.created for the webhooks, in this same statement
+		// (never lost, never without its registration; the deliveries'
+		// unique key and lease-based claiming keep it from being delivered
+		// twice). It carries the ids and the facts of this moment (status,
+		// seats) and writes nothing when no endpoint subscribes: the
+		// statement stays as fast, and the dispatcher completes the
+		// payload, off the hot path.
+		whq, whArgs := webhook.RegistrationCreatedSQL(i, fmt.Sprintf("r%d", i), "claim", eventID, j.now)
+		q.WriteString(whq)
+		args = append(args, whArgs...)
 	}
 	for i := range jobs {
 		if i == 0 {

@@ -19,6 +19,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/textnorm"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // Limits on what people type.
@@ -348,6 +349,8 @@ type regState struct {
 	// new person on the number).
 	reactivating bool
 	phone        string // the number, E.164
+	// hooks: the webhooks subscribed to registration.created.
+	hooks *webhook.Subscribers
 }
 
 func phoneFull() error {
@@ -441,6 +444,15 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 		st.sms = full
 	}
 	st.phone = num.E164
+	if st.hooks == nil {
+		// Who subscribes to registration.created, read before the seat's
+		// claim takes the event's lock (once for an import).
+		hooks, err := webhook.Lookup(tx, webhook.RegistrationCreated)
+		if err != nil {
+			return nil, err
+		}
+		st.hooks = hooks
+	}
 	confirmed, err := claimSeat(tx, in, now, st)
 	if err != nil {
 		return nil, err
@@ -491,6 +503,10 @@ func registerTx(tx *gorm.DB, in *Input, num phone.Number, now time.Time, st *reg
 			return nil, err
 		}
 		res.WaitlistPosition = p
+	}
+	// The transactional outbox: raised with the registration, or not at all.
+	if err := st.hooks.Raise(tx, webhook.Subject{EventID: r.EventID, RegistrationID: r.ID}, now); err != nil {
+		return nil, err
 	}
 	if in.Notify != nil {
 		if confirmed {
@@ -816,6 +832,10 @@ func cancel(ctx context.Context, db *gorm.DB, ref Ref, actorID uint, now time.Ti
 				map[string]any{"status": was}, map[string]any{"status": r.Status}); err != nil {
 				return err
 			}
+		}
+		if err := webhook.Raise(tx, webhook.RegistrationCancelled, webhook.Subject{EventID: r.EventID, RegistrationID: r.ID,
+			Extra: map[string]any{"previous_status": was}}, now); err != nil {
+			return err
 		}
 		// Walk-ins never took a seat (they were already in the room), so
 		// cancelling one frees none; a pending child's held seat is freed.

@@ -112,7 +112,8 @@ func TestBrowserAccessibilityAndWeight(t *testing.T) {
 		staff := []string{"/staff/", "/staff/events/", "/staff/events/new", "/staff/events/" + id + "/registrations",
 			"/trainer", "/staff/events/" + id + "/checkin", "/staff/coaching", "/staff/quizzes", "/staff/admin/accounts",
 			"/staff/messages", "/staff/schedule", "/staff/dashboard/", "/staff/plan", "/staff/reports/missing",
-			"/staff/admin/tokens", "/staff/admin/tokens/new"}
+			"/staff/admin/tokens", "/staff/admin/tokens/new",
+			"/staff/admin/webhooks", "/staff/admin/webhooks/new"}
 		for _, lang := range []string{"vi", "fr", "en"} {
 			for _, p := range public {
 				path := "/" + lang + p

@@ -71,6 +71,8 @@ var roleMatrix = []routeAccess{
 	{Prefix: "/staff/admin", Roles: adminOnly},
 	// API tokens (issue 19): the matrix makes no token.
 	{Prefix: "/staff/admin/tokens/:id<int>", Roles: adminOnly, NoFixture: true},
+	// Webhooks (issue 19): the matrix makes no endpoint.
+	{Prefix: "/staff/admin/webhooks/:id<int>", Roles: adminOnly, NoFixture: true},
 	// Event management, registrations, schedule, plan (issue 4, events area).
 	{Prefix: "/staff/events", Roles: organisers},
 	// Import of an invitation list (CSV) into an event: upload, preview, confirm, template.

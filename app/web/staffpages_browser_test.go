@@ -25,6 +25,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/sessionreport"
 	"github.com/lantern-ngo/lantern/app/testutil"
 	"github.com/lantern-ngo/lantern/app/user"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // staffData is the demo programme (seed.Run with the demo accounts) plus
@@ -44,6 +45,7 @@ type staffData struct {
 	venue       uint
 	target      uint
 	token       uint // an API token (its page)
+	webhook     uint // a webhook endpoint with a failed delivery (its page and log)
 	longName    string
 }
 
@@ -150,7 +152,30 @@ func seedStaffData(t *testing.T, db *gorm.DB, now time.Time) *staffData {
 	must(db.Raw(`SELECT id FROM targets ORDER BY id LIMIT 1`).Scan(&d.target).Error)
 	tok, _ := makeToken(t, db, d.sweeper.ID, apitoken.Input{Name: "Partner site (Lan San school)", Scopes: []string{"events:read", "indicators:read"}}, now)
 	d.token = tok.ID
+	d.webhook = seedWebhook(t, db, d.sweeper.ID, d.next, now)
 	return d
+}
+
+// seedWebhook registers an endpoint with a long address and one failed
+// delivery of an event's change, for the pages that show them.
+func seedWebhook(t testing.TB, db *gorm.DB, actor, eventID uint, now time.Time) uint {
+	t.Helper()
+	ep, _, err := webhook.Create(t.Context(), db, webhook.Allow{}, actor, webhook.Input{
+		URL:         "https://partner-information-system.example.org/integrations/lantern/webhooks/receive-events-endpoint",
+		Description: "Hệ thống quản lý của trường Lăn Sân", Events: []string{webhook.EventChanged, webhook.RegistrationCreated}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Transaction(func(tx *gorm.DB) error {
+		return webhook.Raise(tx, webhook.EventChanged, webhook.Subject{EventID: eventID}, now)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Model(&webhook.Delivery{}).Where("endpoint_id = ?", ep.ID).Updates(map[string]any{"status": webhook.StatusFailed,
+		"attempts": 18, "last_status": 502, "last_body": strings.Repeat("<html>Bad gateway from a very long proxy answer ", 10)}).Error; err != nil {
+		t.Fatal(err)
+	}
+	return ep.ID
 }
 
 // staffPaths turns every GET route of the router under /{lang}/staff and
@@ -234,6 +259,8 @@ func (d *staffData) fill(t *testing.T, path string) []string {
 			vals = []string{fmt.Sprint(d.target)}
 		case prev == "tokens":
 			vals = []string{fmt.Sprint(d.token)}
+		case prev == "webhooks":
+			vals = []string{fmt.Sprint(d.webhook)}
 		case prev == "questions":
 			vals = []string{fmt.Sprint(d.quest)}
 		case prev == "quizzes":

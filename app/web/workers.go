@@ -10,6 +10,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/dbstate"
 	"github.com/lantern-ngo/lantern/app/privacy"
 	"github.com/lantern-ngo/lantern/app/registration"
+	"github.com/lantern-ngo/lantern/app/webhook"
 )
 
 // workers lists the background loops the server runs. Each must be safe to
@@ -19,6 +20,9 @@ func (s *Server) workers() []func(context.Context) {
 		s.janitor,
 		// registration (issue 3): SMS sender and reminders
 		s.smsWorker,
+
+		// webhooks (issue 19): deliveries
+		s.webhookWorker,
 
 		// personal data (issue 4): retention
 		s.retention,
@@ -43,6 +47,10 @@ func (s *Server) janitor(ctx context.Context) {
 		}
 		if err := privacy.SweepAccess(ctx, s.db, s.now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("janitor: data access", slog.String("error", err.Error()))
+		}
+		// Webhooks: personal fields past their retries, the old delivery log.
+		if err := webhook.Sweep(ctx, s.db, s.now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("janitor: webhooks", slog.String("error", err.Error()))
 		}
 		// Children's seats held for a guardian who did not confirm in time.
 		if _, err := registration.ReleaseExpiredHolds(ctx, s.db, s.now(), s.notifier()); err != nil && ctx.Err() == nil {
