@@ -60,6 +60,11 @@ type Config struct {
 	SMSCostPerSegment int
 	// ZaloCostPerMessage is the price of one Zalo template message in VND.
 	ZaloCostPerMessage int
+	// SmallCountThreshold: counts of people from 1 to it are shown as
+	// "fewer than N+1" in figures that leave the organisation (donor
+	// report, aggregate exports, the indicators API for partners' systems,
+	// DHIS2). 0 turns it off.
+	SmallCountThreshold int
 
 	SessionIdle time.Duration
 	// RetentionDays keeps names and organisations (and guardians' data)
@@ -240,6 +245,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.SMSInboundToken = str("SMS_INBOUND_TOKEN", "")
 	c.SMSCostPerSegment = integer("SMS_COST_PER_SEGMENT", 850, 0, 1_000_000)
 	c.ZaloCostPerMessage = integer("ZALO_COST_PER_MESSAGE", 300, 0, 1_000_000)
+	c.SmallCountThreshold = integer("SMALL_COUNT_THRESHOLD", 4, 0, 20)
 	c.SessionIdle = duration("SESSION_IDLE", 2*time.Hour)
 	c.RetentionDays = integer("RETENTION_DAYS", 365, 1, 36500)
 	c.RetentionPhoneDays = integer("RETENTION_PHONE_DAYS", min(90, c.RetentionDays), 1, 36500)

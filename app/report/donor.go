@@ -34,6 +34,9 @@ type Donor struct {
 	Events      []EventLine
 	MoreEvents  int
 	GeneratedAt time.Time
+	// Below is the bound of hidden small counts ("fewer than 5"); 0 when
+	// nothing is hidden (SmallCounts.Donor).
+	Below int
 }
 
 // Title is an event's title in the requested language, else its own.
@@ -58,6 +61,9 @@ func (l EventLine) Partner(lang string) string {
 
 // MeanGain is the event's mean paired gain in points (nil without pairs).
 func (l EventLine) MeanGain() *float64 {
+	if l.PairsHidden {
+		return nil
+	}
 	if l.Pairs == 0 {
 		return nil
 	}
@@ -78,6 +84,8 @@ type GainSummary struct {
 	Normalized *float64 `json:"normalized_gain"`
 	// ImprovedShare is the share (0–100) of pairs whose score rose.
 	ImprovedShare *float64 `json:"improved_share"`
+	// Suppressed: too few pairs to show anything (SmallCounts).
+	Suppressed bool `json:"suppressed,omitempty"`
 }
 
 // gainSummary computes GainSummary in one aggregate query.
@@ -168,6 +176,14 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 		return r
 	}
 	r := d.Indicators
+	// A hidden small count reads "fewer than 5".
+	fewer := t.T("indicator.fewer_than", "N", d.Below)
+	count := func(n any, hidden bool) any {
+		if hidden {
+			return fewer
+		}
+		return n
+	}
 
 	// Summary.
 	summary := [][]any{
@@ -189,6 +205,9 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 		if def := defOf(ind.Code); def.HasDenominator && def.Unit == UnitCount {
 			value = ind.Numerator
 		}
+		if ind.Suppressed {
+			value, progress = fewer, ""
+		}
 		summary = append(summary, []any{t.T("indicator.name." + ind.Code), value, target, progress})
 	}
 
@@ -205,19 +224,19 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 			if a := ap.Dis(dim); a != nil {
 				for _, ac := range a.Cells {
 					if ac.Key == c.Key {
-						auth = ac.Numerator
+						auth = count(ac.Numerator, ac.Suppressed)
 					}
 				}
 			}
-			reach = append(reach, []any{t.T("indicator.dim." + dim), r.Label(t, dim, c.Key), c.Numerator, auth})
+			reach = append(reach, []any{t.T("indicator.dim." + dim), r.Label(t, dim, c.Key), count(c.Numerator, c.Suppressed), auth})
 		}
-		reach = append(reach, []any{t.T("indicator.dim." + dim), t.T("indicator.total"), pr.Numerator, ap.Numerator})
+		reach = append(reach, []any{t.T("indicator.dim." + dim), t.T("indicator.total"), count(pr.Numerator, pr.Suppressed), count(ap.Numerator, ap.Suppressed)})
 	}
 
 	// Knowledge gain.
 	g, gs := d.Gain, d.GainSummary
 	gain := [][]any{
-		{t.T("donor.gain.pairs"), gs.Pairs},
+		{t.T("donor.gain.pairs"), count(gs.Pairs, gs.Suppressed)},
 		{t.T("donor.gain.pre_mean"), num(gs.PreMean, 1)},
 		{t.T("donor.gain.post_mean"), num(gs.PostMean, 1)},
 		{t.T("donor.gain.mean_gain"), num(gs.MeanGain, 1)},
@@ -254,7 +273,8 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 	// Events held.
 	evs := [][]any{}
 	for _, l := range d.Events {
-		evs = append(evs, []any{l.Code, local(l.StartsAt), t.T("kind." + l.Kind), l.CityName.String(t.Lang), l.DisplayTitle(), l.Present(), l.Pairs, num(l.MeanGain(), 1)})
+		evs = append(evs, []any{l.Code, local(l.StartsAt), t.T("kind." + l.Kind), l.CityName.String(t.Lang), l.DisplayTitle(),
+			count(l.Present(), l.PresentHidden), count(l.Pairs, l.PairsHidden), num(l.MeanGain(), 1)})
 	}
 
 	return []*Table{

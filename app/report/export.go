@@ -61,6 +61,53 @@ type Export struct {
 	Personal bool
 	T        *locale.Translator
 	Now      time.Time
+	// Small hides small counts of people in the aggregate tables (they
+	// leave the organisation); the personal tables are exact.
+	Small SmallCounts
+}
+
+// shown hides the counts of a row that Small hides: each group is a total
+// (or -1 for none) and the cells that add up to it, as indexes in row.
+func (x Export) shown(row []any, groups ...[]int) {
+	if !x.Small.On() {
+		return
+	}
+	fewer := x.T.T("indicator.fewer_than", "N", x.Small.Below())
+	num := func(v any) float64 {
+		if n, ok := v.(int); ok {
+			return float64(n)
+		}
+		return 0
+	}
+	hide := map[int]bool{}
+	for _, g := range groups {
+		total, cells := g[0], g[1:]
+		counts := make([]float64, len(cells))
+		for i, c := range cells {
+			counts[i] = num(row[c])
+		}
+		var t float64
+		if total >= 0 {
+			t = num(row[total])
+		} else {
+			for _, c := range counts {
+				t += c
+			}
+			t += float64(x.Small.Threshold) + 1 // no total shown: cells alone
+		}
+		totalHidden, hidden := x.Small.Group(t, counts)
+		if totalHidden && total >= 0 {
+			hide[total] = true
+		}
+		for i, h := range hidden {
+			if h {
+				hide[cells[i]] = true
+			}
+		}
+	}
+	for i := range hide {
+		row[i] = fewer
+	}
 }
 
 // Table is a sheet: translated header, and rows produced one at a time from
@@ -195,9 +242,21 @@ type EventLine struct {
 	PostN       int
 	Pairs       int
 	GainSum     float64
+	// Hidden small counts in a report that leaves the organisation.
+	PresentHidden bool `gorm:"-"`
+	PairsHidden   bool `gorm:"-"`
 }
 
 func (l EventLine) Present() int { return l.Attended + l.WalkIns + l.Headcount }
+
+// PresentShown is the people present as a report that leaves the
+// organisation may show them: nil when hidden (SmallCounts).
+func (l EventLine) PresentShown() any {
+	if l.PresentHidden {
+		return nil
+	}
+	return l.Present()
+}
 
 // eventLines streams the events of the filter (drafts left out; held only
 // when held is set) with their figures, in a single query.
@@ -268,9 +327,15 @@ func (x Export) eventsTable(db *gorm.DB) *Table {
 				if l.Pairs > 0 {
 					gain = round1(l.GainSum / float64(l.Pairs))
 				}
-				return emit([]any{l.Code, local(l.StartsAt), t.T("kind." + l.Kind), l.CityName.String(t.Lang), partner, title,
+				row := []any{l.Code, local(l.StartsAt), t.T("kind." + l.Kind), l.CityName.String(t.Lang), partner, title,
 					eventStatus(t, l.Status, l.CancelledAt != nil, l.EndsAt, x.Now), l.Capacity, l.Registered,
-					l.Attended, l.WalkIns, l.Headcount, l.Present(), l.PreN, l.PostN, l.Pairs, gain})
+					l.Attended, l.WalkIns, l.Headcount, l.Present(), l.PreN, l.PostN, l.Pairs, gain}
+				if x.Small.Small(float64(l.Pairs)) {
+					row[16] = ""
+				}
+				// present = attended + walk-ins + headcount; the others alone.
+				x.shown(row, []int{12, 9, 10, 11}, []int{-1, 8}, []int{-1, 13}, []int{-1, 14}, []int{-1, 15})
+				return emit(row)
 			})
 		},
 	}
@@ -317,11 +382,16 @@ func (x Export) attendanceByEvent(db *gorm.DB) *Table {
 					tl = newTally(empty, dims)
 				}
 				row := []any{l.Code, local(l.StartsAt), t.T("kind." + l.Kind), l.CityName.String(t.Lang), int(tl.num)}
+				groups := [][]int{}
 				for _, d := range dims {
+					g := []int{4}
 					for _, k := range empty.Keys(d) {
+						g = append(g, len(row))
 						row = append(row, int(tl.cells[d][k][0]))
 					}
+					groups = append(groups, g)
 				}
+				x.shown(row, groups...) // each dimension's cells add up to the people present
 				return emit(row)
 			})
 		},
@@ -389,7 +459,12 @@ func (x Export) quizByEvent(db *gorm.DB) *Table {
 				if l.Pairs > 0 {
 					gain = round1(l.GainSum / float64(l.Pairs))
 				}
-				return emit([]any{l.Code, local(l.StartsAt), t.T("kind." + l.Kind), l.CityName.String(t.Lang), title, l.PreN, l.PostN, l.Pairs, gain})
+				row := []any{l.Code, local(l.StartsAt), t.T("kind." + l.Kind), l.CityName.String(t.Lang), title, l.PreN, l.PostN, l.Pairs, gain}
+				if x.Small.Small(float64(l.Pairs)) {
+					row[8] = ""
+				}
+				x.shown(row, []int{-1, 5}, []int{-1, 6}, []int{-1, 7})
+				return emit(row)
 			})
 		},
 	}

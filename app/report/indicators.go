@@ -84,6 +84,11 @@ type Cell struct {
 	Denominator *float64 `json:"denominator,omitempty"`
 	// Value is the count, or Numerator/Denominator (nil when it is 0).
 	Value *float64 `json:"value"`
+	// Suppressed: a small count of people (or one that would give it
+	// away) is hidden; Numerator, Denominator and Value are then empty and
+	// the count is below Below.
+	Suppressed bool `json:"suppressed,omitempty"`
+	Below      int  `json:"below,omitempty"`
 }
 
 // Disaggregation is an indicator split along one dimension; its cells add
@@ -111,6 +116,9 @@ type Indicator struct {
 	// Progress is Value over the target, in percent (may exceed 100).
 	Progress        *float64         `json:"progress,omitempty"`
 	Disaggregations []Disaggregation `json:"disaggregations"`
+	// Suppressed: the total itself is a small count of people (Below).
+	Suppressed bool `json:"suppressed,omitempty"`
+	Below      int  `json:"below,omitempty"`
 }
 
 // Dis returns the disaggregation along a dimension (nil when none).

@@ -174,7 +174,9 @@ func progressRows(t *locale.Translator, r *report.Indicators) []progressRow {
 		ind := &r.Indicators[i]
 		d := definition(ind.Code)
 		row := progressRow{Code: ind.Code, Name: t.T("indicator.name." + ind.Code), Raw: rawValue(ind.Value)}
-		if d.HasDenominator && d.Unit == report.UnitCount {
+		if ind.Suppressed {
+			row.Value, row.Raw = t.T("indicator.fewer_than", "N", ind.Below), ""
+		} else if d.HasDenominator && d.Unit == report.UnitCount {
 			row.Value = t.Number(ind.Numerator, 0)
 			row.Detail = t.T("indicator.detail."+ind.Code, "N", t.Number(*ind.Denominator, 0))
 		} else {
@@ -247,6 +249,9 @@ func disTables(t *locale.Translator, r *report.Indicators) []disTable {
 					if c.Key == k {
 						cell.Text = cellText(t, definition(ind.Code), c.Numerator, c.Denominator, c.Value)
 						cell.Raw = rawValue(c.Value)
+						if c.Suppressed {
+							cell.Text, cell.Raw = t.T("indicator.fewer_than", "N", c.Below), ""
+						}
 					}
 				}
 				row.Cells = append(row.Cells, cell)
@@ -255,10 +260,20 @@ func disTables(t *locale.Translator, r *report.Indicators) []disTable {
 		}
 		tbl.Total = disRow{Key: "total", Label: t.T("indicator.total")}
 		for _, ind := range inds {
-			tbl.Total.Cells = append(tbl.Total.Cells, disCell{Code: ind.Code, Key: "total",
-				Text: cellText(t, definition(ind.Code), ind.Numerator, ind.Denominator, ind.Value), Raw: rawValue(ind.Value)})
+			total := disCell{Code: ind.Code, Key: "total",
+				Text: cellText(t, definition(ind.Code), ind.Numerator, ind.Denominator, ind.Value), Raw: rawValue(ind.Value)}
+			if ind.Suppressed {
+				total.Text, total.Raw = t.T("indicator.fewer_than", "N", ind.Below), ""
+			}
+			tbl.Total.Cells = append(tbl.Total.Cells, total)
 		}
 		out = append(out, tbl)
 	}
 	return out
+}
+
+// smallCounts is the rule that hides small counts of people in what leaves
+// the organisation (SMALL_COUNT_THRESHOLD).
+func (s *Server) smallCounts() report.SmallCounts {
+	return report.SmallCounts{Threshold: s.cfg.SmallCountThreshold}
 }

@@ -31,7 +31,7 @@ func (s *Server) exportDownload(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.sendExport(c, report.Export{Dataset: dataset, Filter: f, T: translator(c), Now: s.now()}, format)
+	return s.sendExport(c, report.Export{Dataset: dataset, Filter: f, T: translator(c), Now: s.now(), Small: s.smallCounts()}, format)
 }
 
 // exportPersonalForm is what the personal-data export form sends. Its
@@ -61,7 +61,7 @@ func (s *Server) exportPersonal(c *fiber.Ctx) error {
 		return err
 	}
 	u := currentUser(c)
-	x := report.Export{Dataset: form.Dataset, Filter: f, T: translator(c), Now: s.now()}
+	x := report.Export{Dataset: form.Dataset, Filter: f, T: translator(c), Now: s.now(), Small: s.smallCounts()}
 	if form.Personal == "1" && report.HasPersonalVariant(form.Dataset) {
 		if !mayExportPersonal(u) {
 			return apperr.New(apperr.Forbidden, "error.dashboard.personal_forbidden")

@@ -77,6 +77,11 @@ func (s *Server) apiIndicators(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if apiCallerOf(c) != nil {
+		// A partner's system: the figures leave the organisation. Staff
+		// who may see personal data get the exact figures on their pages.
+		s.smallCounts().Indicators(r)
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(r)
 }

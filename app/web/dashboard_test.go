@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/lantern-ngo/lantern/app/apitoken"
 	"io"
 	"net/http"
 	"net/url"
@@ -357,6 +358,9 @@ func TestXLSXMatchesPage(t *testing.T) {
 func TestDonorReportPages(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
 		ta, _ := dashboardApp(t, db)
+		// The exact figures of the dataset; hiding small counts is
+		// TestDonorReportHidesSmallCounts.
+		ta.srv.cfg.SmallCountThreshold = 0
 		c := ta.client()
 		c.login(testutil.Staff(t, db, user.RoleOrganiser))
 		for lang, want := range map[string]string{"vi": "Báo cáo nhà tài trợ", "fr": "Rapport aux bailleurs", "en": "Report to donors"} {
@@ -432,6 +436,69 @@ func TestDashboardSharedFiguresAndRefresh(t *testing.T) {
 		link, _ := doc.Find(".as-of a").Attr("href")
 		if got := held(c.page(link, http.StatusOK)); got == before || got == "" {
 			t.Errorf("after Refresh now (%s) the figure is still %q", link, got)
+		}
+	})
+}
+
+// TestDonorReportHidesSmallCounts: with the default threshold (4), what
+// leaves the organisation shows "fewer than 5" for small counts of people
+// (and the cell that would give one away): the donor page and workbook,
+// the aggregate exports and the indicators API for a partner's token. An
+// organiser's dashboard and the API on their session keep exact figures.
+func TestDonorReportHidesSmallCounts(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta, _ := dashboardApp(t, db)
+		org := testutil.Staff(t, db, user.RoleOrganiser)
+		c := ta.client()
+		c.login(org)
+		q := "?from=2026-01-01&to=2026-06-30"
+		doc := c.page("/en/staff/dashboard/donor"+q, http.StatusOK)
+		if got := doc.Find(`tr[data-code="people_reached"] td.num`).First().Text(); got != "39" {
+			t.Errorf("people reached (39, not small) = %q", got)
+		}
+		if got := text(doc, "#d-gain + .facts dd:nth-of-type(1)"); got != "fewer than 5" {
+			t.Errorf("3 pairs on the donor page = %q, want fewer than 5", got)
+		}
+		html := doc.Text()
+		if !strings.Contains(html, "fewer than 5") {
+			t.Error("no hidden count on the donor page")
+		}
+		// Exact on the organiser's own dashboard.
+		dash := c.page("/en/staff/dashboard"+q, http.StatusOK)
+		if strings.Contains(dash.Text(), "fewer than 5") {
+			t.Error("the organiser's dashboard hides figures")
+		}
+		// The aggregate export hides; the personal one is exact.
+		agg := string(body(t, c.get("/en/staff/dashboard/export/attendance.csv"+q), http.StatusOK))
+		if !strings.Contains(agg, "fewer than 5") {
+			t.Errorf("the aggregate attendance export shows small counts:\n%s", agg)
+		}
+		// The API: a partner's token gets hidden cells, the session exact.
+		_, secret := makeToken(t, db, org.ID, apitoken.Input{Name: "Partner", Scopes: []string{string(apitoken.ScopeIndicatorsRead)}}, reporttest.Now)
+		hiddenCells := func(out map[string]any) int {
+			n := 0
+			inds, _ := out["indicators"].([]any)
+			for _, x := range inds {
+				ind, _ := x.(map[string]any)
+				dis, _ := ind["disaggregations"].([]any)
+				for _, d := range dis {
+					cells, _ := d.(map[string]any)["cells"].([]any)
+					for _, cl := range cells {
+						if cl.(map[string]any)["suppressed"] == true {
+							n++
+						}
+					}
+				}
+			}
+			return n
+		}
+		resp, out := ta.client().apiCall("GET", "/api/v1/indicators"+q, secret, nil)
+		if resp.StatusCode != http.StatusOK || hiddenCells(out) == 0 {
+			t.Errorf("partner's token: %d, %d hidden cells, want some", resp.StatusCode, hiddenCells(out))
+		}
+		resp, out = c.apiCall("GET", "/api/v1/indicators"+q, "", nil)
+		if resp.StatusCode != http.StatusOK || hiddenCells(out) != 0 {
+			t.Errorf("organiser's session: %d, %d hidden cells, want none", resp.StatusCode, hiddenCells(out))
 		}
 	})
 }

@@ -29,6 +29,9 @@ func (s *Server) donorData(c *fiber.Ctx) (*report.Donor, string, string, error) 
 	if err != nil {
 		return nil, "", "", err
 	}
+	// The donor report leaves the organisation, on paper or as a file:
+	// small counts of people are hidden whoever prints it.
+	s.smallCounts().Donor(d)
 	_, partner, err := s.dashboardPartners(c, f.PartnerID, t.Lang)
 	if err != nil {
 		return nil, "", "", err
@@ -103,6 +106,9 @@ func (s *Server) donorXLSX(c *fiber.Ctx) error {
 
 // Count formats a whole number.
 func (p donorPage) Count(n int) string { return p.Number(float64(n), 0) }
+
+// Fewer is how a hidden small count reads ("fewer than 5").
+func (p donorPage) Fewer() string { return p.T("indicator.fewer_than", "N", p.D.Below) }
 
 // Pct formats a share given as 0–100 ("–" when there is none).
 func (p donorPage) Pct(v *float64) string {
