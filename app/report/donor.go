@@ -61,7 +61,7 @@ func (l EventLine) Partner(lang string) string {
 
 // MeanGain is the event's mean paired gain in points (nil without pairs).
 func (l EventLine) MeanGain() *float64 {
-	if l.PairsHidden {
+	if l.PairsHidden != Shown {
 		return nil
 	}
 	if l.Pairs == 0 {
@@ -184,6 +184,22 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 		}
 		return n
 	}
+	// A count hidden only so that a small one cannot be recomputed.
+	hideOf := func(n any, h Hide) any {
+		switch h {
+		case Small:
+			return fewer
+		case Complement:
+			return t.T("indicator.not_shown")
+		}
+		return n
+	}
+	cellOf := func(c Cell) any {
+		if c.Suppressed && c.Below == 0 {
+			return t.T("indicator.not_shown")
+		}
+		return count(c.Numerator, c.Suppressed)
+	}
 
 	// Summary.
 	summary := [][]any{
@@ -224,11 +240,11 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 			if a := ap.Dis(dim); a != nil {
 				for _, ac := range a.Cells {
 					if ac.Key == c.Key {
-						auth = count(ac.Numerator, ac.Suppressed)
+						auth = cellOf(ac)
 					}
 				}
 			}
-			reach = append(reach, []any{t.T("indicator.dim." + dim), r.Label(t, dim, c.Key), count(c.Numerator, c.Suppressed), auth})
+			reach = append(reach, []any{t.T("indicator.dim." + dim), r.Label(t, dim, c.Key), cellOf(c), auth})
 		}
 		reach = append(reach, []any{t.T("indicator.dim." + dim), t.T("indicator.total"), count(pr.Numerator, pr.Suppressed), count(ap.Numerator, ap.Suppressed)})
 	}
@@ -274,7 +290,7 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 	evs := [][]any{}
 	for _, l := range d.Events {
 		evs = append(evs, []any{l.Code, local(l.StartsAt), t.T("kind." + l.Kind), l.CityName.String(t.Lang), l.DisplayTitle(),
-			count(l.Present(), l.PresentHidden), count(l.Pairs, l.PairsHidden), num(l.MeanGain(), 1)})
+			hideOf(l.Present(), l.PresentHidden), hideOf(l.Pairs, l.PairsHidden), num(l.MeanGain(), 1)})
 	}
 
 	return []*Table{

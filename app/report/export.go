@@ -72,14 +72,14 @@ func (x Export) shown(row []any, groups ...[]int) {
 	if !x.Small.On() {
 		return
 	}
-	fewer := x.T.T("indicator.fewer_than", "N", x.Small.Below())
+	labels := map[Hide]string{Small: x.T.T("indicator.fewer_than", "N", x.Small.Below()), Complement: x.T.T("indicator.not_shown")}
 	num := func(v any) float64 {
 		if n, ok := v.(int); ok {
 			return float64(n)
 		}
 		return 0
 	}
-	hide := map[int]bool{}
+	hide := map[int]Hide{}
 	for _, g := range groups {
 		total, cells := g[0], g[1:]
 		counts := make([]float64, len(cells))
@@ -97,16 +97,18 @@ func (x Export) shown(row []any, groups ...[]int) {
 		}
 		totalHidden, hidden := x.Small.Group(t, counts)
 		if totalHidden && total >= 0 {
-			hide[total] = true
+			hide[total] = Small
 		}
 		for i, h := range hidden {
-			if h {
-				hide[cells[i]] = true
+			if h > hide[cells[i]] {
+				hide[cells[i]] = h
+			} else if h == Small {
+				hide[cells[i]] = Small
 			}
 		}
 	}
-	for i := range hide {
-		row[i] = fewer
+	for i, h := range hide {
+		row[i] = labels[h]
 	}
 }
 
@@ -243,8 +245,8 @@ type EventLine struct {
 	Pairs       int
 	GainSum     float64
 	// Hidden small counts in a report that leaves the organisation.
-	PresentHidden bool `gorm:"-"`
-	PairsHidden   bool `gorm:"-"`
+	PresentHidden Hide `gorm:"-"`
+	PairsHidden   Hide `gorm:"-"`
 }
 
 func (l EventLine) Present() int { return l.Attended + l.WalkIns + l.Headcount }
@@ -252,7 +254,7 @@ func (l EventLine) Present() int { return l.Attended + l.WalkIns + l.Headcount }
 // PresentShown is the people present as a report that leaves the
 // organisation may show them: nil when hidden (SmallCounts).
 func (l EventLine) PresentShown() any {
-	if l.PresentHidden {
+	if l.PresentHidden != Shown {
 		return nil
 	}
 	return l.Present()

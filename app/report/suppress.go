@@ -21,38 +21,49 @@ func (s SmallCounts) On() bool { return s.Threshold > 0 }
 // Small tells whether a count of people must be hidden.
 func (s SmallCounts) Small(n float64) bool { return s.On() && n >= 1 && n <= float64(s.Threshold) }
 
+// Hide says how a count is shown.
+type Hide uint8
+
+const (
+	Shown      Hide = iota
+	Small           // a small count: "fewer than 5"
+	Complement      // not small, hidden so that a small one cannot be recomputed: "not shown"
+)
+
 // Group decides, for cells that add up to total, which are hidden. When the
-// total is small, it and every non-zero cell are hidden. Otherwise each
-// small cell is; when exactly one is, the smallest other non-zero cell is
-// too (the first of equals), so that the total minus the shown cells gives
-// no single hidden count.
-func (s SmallCounts) Group(total float64, cells []float64) (totalHidden bool, hidden []bool) {
-	hidden = make([]bool, len(cells))
+// total is small, it and every non-zero cell are (Small: they all are
+// below the bound). Otherwise each small cell is; when exactly one is, the
+// smallest other non-zero cell is too (Complement; the first of equals),
+// so that the total minus the shown cells gives no single hidden count.
+func (s SmallCounts) Group(total float64, cells []float64) (totalHidden bool, hidden []Hide) {
+	hidden = make([]Hide, len(cells))
 	if !s.On() {
 		return false, hidden
 	}
 	if s.Small(total) {
 		for i, c := range cells {
-			hidden[i] = c != 0
+			if c != 0 {
+				hidden[i] = Small
+			}
 		}
 		return true, hidden
 	}
 	n := 0
 	for i, c := range cells {
 		if s.Small(c) {
-			hidden[i] = true
+			hidden[i] = Small
 			n++
 		}
 	}
 	if n == 1 {
 		next := -1
 		for i, c := range cells {
-			if !hidden[i] && c != 0 && (next < 0 || c < cells[next]) {
+			if hidden[i] == Shown && c != 0 && (next < 0 || c < cells[next]) {
 				next = i
 			}
 		}
 		if next >= 0 {
-			hidden[next] = true
+			hidden[next] = Complement
 		}
 	}
 	return false, hidden
@@ -97,8 +108,11 @@ func (s SmallCounts) Indicators(r *Indicators) {
 			}
 			totalHidden, hidden := s.Group(total, counts)
 			for k := range cells {
-				if hidden[k] {
+				switch hidden[k] {
+				case Small:
 					cells[k] = Cell{Key: cells[k].Key, Suppressed: true, Below: s.Below()}
+				case Complement:
+					cells[k] = Cell{Key: cells[k].Key, Suppressed: true}
 				}
 			}
 			if totalHidden {
@@ -151,7 +165,9 @@ func (s SmallCounts) Donor(d *Donor) {
 		_, hidden := s.Group(total, counts)
 		for i := range d.Events {
 			d.Events[i].PresentHidden = hidden[i]
-			d.Events[i].PairsHidden = s.Small(float64(d.Events[i].Pairs))
+			if s.Small(float64(d.Events[i].Pairs)) {
+				d.Events[i].PairsHidden = Small
+			}
 		}
 	}
 	s.Indicators(d.Indicators)
@@ -160,3 +176,7 @@ func (s SmallCounts) Donor(d *Donor) {
 	}
 	d.Below = s.Below()
 }
+
+// IsSmall and IsComplement are for templates.
+func (h Hide) IsSmall() bool      { return h == Small }
+func (h Hide) IsComplement() bool { return h == Complement }

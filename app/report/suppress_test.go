@@ -13,22 +13,22 @@ func TestSmallCountsGroup(t *testing.T) {
 		total       float64
 		cells       []float64
 		totalHidden bool
-		hidden      []bool
+		hidden      []Hide
 	}{
 		// Nothing small: everything shown.
-		{"none small", 40, []float64{22, 18}, false, []bool{false, false}},
+		{"none small", 40, []float64{22, 18}, false, []Hide{Shown, Shown}},
 		// Zeros name nobody and are shown.
-		{"zeros", 40, []float64{40, 0, 0}, false, []bool{false, false, false}},
+		{"zeros", 40, []float64{40, 0, 0}, false, []Hide{Shown, Shown, Shown}},
 		// One small cell (3): alone it is 40 − 22 − 15; the next smallest (15) goes too.
-		{"one small, complementary", 40, []float64{22, 15, 3}, false, []bool{false, true, true}},
+		{"one small, complementary", 40, []float64{22, 15, 3}, false, []Hide{Shown, Complement, Small}},
 		// Two small cells hide each other.
-		{"two small", 30, []float64{25, 2, 3}, false, []bool{false, true, true}},
+		{"two small", 30, []float64{25, 2, 3}, false, []Hide{Shown, Small, Small}},
 		// The complementary cell is the smallest non-zero other one.
-		{"complementary skips zero", 30, []float64{20, 0, 9, 1}, false, []bool{false, false, true, true}},
+		{"complementary skips zero", 30, []float64{20, 0, 9, 1}, false, []Hide{Shown, Shown, Complement, Small}},
 		// A small total hides itself and every non-zero cell.
-		{"small total", 3, []float64{2, 1, 0}, true, []bool{true, true, false}},
+		{"small total", 3, []float64{2, 1, 0}, true, []Hide{Small, Small, Shown}},
 		// 5 is not small.
-		{"at the bound", 10, []float64{5, 5}, false, []bool{false, false}},
+		{"at the bound", 10, []float64{5, 5}, false, []Hide{Shown, Shown}},
 	}
 	for _, c := range cases {
 		th, h := s.Group(c.total, c.cells)
@@ -36,7 +36,7 @@ func TestSmallCountsGroup(t *testing.T) {
 			t.Errorf("%s: Group(%v, %v) = %v %v, want %v %v", c.name, c.total, c.cells, th, h, c.totalHidden, c.hidden)
 		}
 	}
-	if th, h := (SmallCounts{}).Group(3, []float64{2, 1}); th || h[0] || h[1] {
+	if th, h := (SmallCounts{}).Group(3, []float64{2, 1}); th || h[0] != Shown || h[1] != Shown {
 		t.Error("threshold 0 hides something")
 	}
 }
@@ -61,7 +61,9 @@ func TestSmallCountsIndicators(t *testing.T) {
 	SmallCounts{Threshold: 4}.Indicators(r)
 	pr := r.Get(CodePeopleReached)
 	sex := pr.Dis(DimSex).Cells
-	if !sex[0].Suppressed || !sex[1].Suppressed || sex[1].Value != nil || sex[1].Numerator != 0 || sex[1].Below != 5 {
+	// Men (3) are fewer than 5; women (37) are hidden so that 40 − 37
+	// does not give them away, and read "not shown" (no bound).
+	if !sex[0].Suppressed || sex[0].Below != 0 || !sex[1].Suppressed || sex[1].Value != nil || sex[1].Numerator != 0 || sex[1].Below != 5 {
 		t.Errorf("people reached by sex: %+v", sex)
 	}
 	if pr.Suppressed || pr.Numerator != 40 || pr.Dis(DimAgeBand).Cells[0].Suppressed {

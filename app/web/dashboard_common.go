@@ -250,7 +250,7 @@ func disTables(t *locale.Translator, r *report.Indicators) []disTable {
 						cell.Text = cellText(t, definition(ind.Code), c.Numerator, c.Denominator, c.Value)
 						cell.Raw = rawValue(c.Value)
 						if c.Suppressed {
-							cell.Text, cell.Raw = t.T("indicator.fewer_than", "N", c.Below), ""
+							cell.Text, cell.Raw = hiddenText(t, c.Below), ""
 						}
 					}
 				}
@@ -276,4 +276,13 @@ func disTables(t *locale.Translator, r *report.Indicators) []disTable {
 // the organisation (SMALL_COUNT_THRESHOLD).
 func (s *Server) smallCounts() report.SmallCounts {
 	return report.SmallCounts{Threshold: s.cfg.SmallCountThreshold}
+}
+
+// hiddenText is how a hidden count reads: "fewer than 5" for a small one,
+// "not shown" for one hidden so that a small one cannot be recomputed.
+func hiddenText(t *locale.Translator, below int) string {
+	if below == 0 {
+		return t.T("indicator.not_shown")
+	}
+	return t.T("indicator.fewer_than", "N", below)
 }
