@@ -37,6 +37,7 @@ func migrations() []*gormigrate.Migration {
 		m0040InvisibleText(),
 		m0050AttendanceMarks(),
 		m0060APITokens(),
+		m0080DHIS2(),
 	}
 }
 
