@@ -31,18 +31,18 @@ func m0080DHIS2() *gormigrate.Migration {
 		UpdatedAt   time.Time `gorm:"not null"`
 	}
 	type dhis2Push struct {
-		ID        uint      `gorm:"primaryKey"`
-		Period    string    `gorm:"size:10;not null;index:ix_dhis2_pushes_period"`
-		PushedAt  time.Time `gorm:"not null"`
-		UserID    *uint     ``
-		Status    string    `gorm:"size:20;not null"`
-		Values    int       `gorm:"not null"`
-		Imported  int       `gorm:"not null"`
-		Updated   int       `gorm:"not null"`
-		Ignored   int       `gorm:"not null"`
-		Deleted   int       `gorm:"not null"`
-		Conflicts int       `gorm:"not null"`
-		ErrorKey  string    `gorm:"size:60;not null;default:''"`
+		ID         uint      `gorm:"primaryKey"`
+		Period     string    `gorm:"size:10;not null;index:ix_dhis2_pushes_period"`
+		PushedAt   time.Time `gorm:"not null"`
+		UserID     *uint     ``
+		Status     string    `gorm:"size:20;not null"`
+		ValueCount int       `gorm:"not null"`
+		Imported   int       `gorm:"not null"`
+		Updated    int       `gorm:"not null"`
+		Ignored    int       `gorm:"not null"`
+		Deleted    int       `gorm:"not null"`
+		Conflicts  int       `gorm:"not null"`
+		ErrorKey   string    `gorm:"size:60;not null;default:''"`
 	}
 	return &gormigrate.Migration{
 		ID: "0080_dhis2",
