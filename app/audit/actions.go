@@ -25,4 +25,6 @@ var Actions = []string{
 	"self.rename", "self.erase", "guardian.withdraw",
 	// API tokens.
 	"rotate", "revoke",
+	// DHIS2 (issue 19): the mapping saved, a period pushed.
+	"dhis2.mapping", "dhis2.push",
 }

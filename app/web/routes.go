@@ -161,6 +161,11 @@ func (s *Server) routes(app *fiber.App) {
 		adm.Get("/tokens/:id<int>", s.tokenShow)
 		adm.Post("/tokens/:id<int>/rotate", s.tokenRotate)
 		adm.Post("/tokens/:id<int>/revoke", s.tokenRevoke)
+		// DHIS2: the mapping, a dry run, a push (issue 19).
+		adm.Get("/dhis2", s.dhis2Show)
+		adm.Post("/dhis2/mapping", s.dhis2MappingSave)
+		adm.Post("/dhis2/dry-run", s.dhis2Run(false))
+		adm.Post("/dhis2/push", s.dhis2Run(true))
 		adm.Get("/audit", s.auditList)
 		adm.Get("/reads", s.readsList)
 		adm.Get("/retention", s.retentionShow)
