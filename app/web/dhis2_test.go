@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/dhis2"
@@ -222,6 +223,50 @@ func TestGroupsWithoutGridShowNotRecorded(t *testing.T) {
 		row := doc.Find(sel).Closest("tr")
 		if !strings.Contains(row.Text(), "Sex × age not recorded") {
 			t.Errorf("row = %q", row.Text())
+		}
+	})
+}
+
+// TestStaffGroupGrid: staff register a group with the sex × age grid; every
+// problem comes back at once beside its field with what was typed; the
+// list shows each group's grid, and a group registered before the grid as
+// "sex × age not recorded".
+func TestStaffGroupGrid(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta, c, _ := organiserApp(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{Now: staffNow, Capacity: 40})
+		old := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Kind: "group", Size: 10, Phone: "-", Name: "Nhà mở cũ"})
+		if err := db.Exec("UPDATE registrations SET group_breakdown = ? WHERE id = ?",
+			`{"sex":{"female":6,"male":4},"age_band":{"under_16":10},"unknown_crossing":true}`, old.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		base := "/en/staff/events/" + itoa(int(e.ID)) + "/registrations"
+		form := url.Values{"name": {""}, "phone": {"0912 345 002"}, "kind": {"group"}, "group_size": {"8"}, "organisation": {"CTSE"},
+			"g_female_under_16": {"x"}, "g_male_16_17": {"3"}}
+		doc := ta.parse(c.post(base+"/new", form), http.StatusUnprocessableEntity, "bad group")
+		if text(doc, "#r-name-err") == "" {
+			t.Error("no error beside the name")
+		}
+		if got := text(doc, "#r-grid-err"); !strings.Contains(got, "Please enter a whole number") || !strings.Contains(got, "The boxes add up to 3, but the group has 8 people.") {
+			t.Errorf("grid errors = %q", got)
+		}
+		if doc.Find("#g_female_under_16").AttrOr("value", "") != "x" || doc.Find("#g_male_16_17").AttrOr("value", "") != "3" || doc.Find("#r-size").AttrOr("value", "") != "8" {
+			t.Error("what was typed is not kept")
+		}
+		form.Set("name", "CTSE nhóm B")
+		form.Set("g_female_under_16", "5")
+		wantRedirect(t, c.post(base+"/new", form), base+"?flash=event_reg_added")
+		doc = c.page(base, http.StatusOK)
+		var grids []string
+		doc.Find("small.grid-words").Each(func(_ int, s *goquery.Selection) {
+			grids = append(grids, s.AttrOr("data-grid", "")+": "+strings.TrimSpace(s.Text()))
+		})
+		want := map[string]bool{
+			"unknown: Sex × age not recorded (groups recorded before the grid)": true,
+			"recorded: Female · Under 16: 5, Male · 16–17: 3":                   true,
+		}
+		if len(grids) != 2 || !want[grids[0]] || !want[grids[1]] {
+			t.Errorf("grids listed: %q", grids)
 		}
 	})
 }
