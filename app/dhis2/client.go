@@ -160,6 +160,10 @@ func Find(opts []Option, id string) *Option {
 // Metadata reads the data sets, data elements, category option combos and
 // organisation units (GET /api/<type>?fields=id,name&paging=false).
 func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
+	// The screen waits for these: a DHIS2 that does not answer must not
+	// hold it for the push's timeout.
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
 	m := &Metadata{}
 	for _, r := range []struct {
 		kind, fields string

@@ -17,18 +17,18 @@ func jsonIndent(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") 
 
 // Push is one line of dhis2_pushes (m0080).
 type Push struct {
-	ID         uint
-	Period     string
-	PushedAt   time.Time
-	UserID     *uint
-	Status     string // DHIS2's status, or "error"
-	ValueCount int
-	Imported   int
-	Updated    int
-	Ignored    int
-	Deleted    int
-	Conflicts  int
-	ErrorKey   string
+	ID         uint      `json:"-"`
+	Period     string    `json:"period"`
+	PushedAt   time.Time `json:"pushed_at"`
+	UserID     *uint     `json:"-"`
+	Status     string    `json:"status"` // DHIS2's status, or "error"
+	ValueCount int       `json:"value_count"`
+	Imported   int       `json:"imported"`
+	Updated    int       `json:"updated"`
+	Ignored    int       `json:"ignored"`
+	Deleted    int       `json:"deleted"`
+	Conflicts  int       `json:"conflicts"`
+	ErrorKey   string    `json:"error_key,omitempty"`
 }
 
 // TableName keeps GORM on the migrated table.

@@ -15,7 +15,7 @@ import (
 )
 
 // registerForm is the registration form of an event page. Counts of a group
-// are read separately (g_sex_<sex>, g_age_<band>).
+// are read separately: the sex × age grid, g_<sex>_<band> (readGroupGrid).
 type registerForm struct {
 	Kind         string `form:"kind" validate:"omitempty,oneof=individual group" label:"register.kind"`
 	Name         string `form:"name" validate:"max=300" label:"register.name"`
