@@ -471,7 +471,7 @@ func presences(db *gorm.DB, where string, args []any, byEvent bool, fn func(pres
 	return nil
 }
 
-// addPresence counts people present, cell by cell (presenceCells).
+// addPresence counts people present, a group cell by cell (groupCells).
 func (t *tally) addPresence(p presence) {
 	if !p.Group {
 		t.add(map[string]string{DimKind: p.Kind, DimCity: p.City, DimSex: p.Sex, DimAgeBand: p.AgeBand, DimRole: p.Role,
