@@ -346,3 +346,32 @@ func TestSweepReceipts(t *testing.T) {
 		}
 	})
 }
+
+// A group with the sex × age grid counts in its cells; one registered
+// before the grid (two separate totals) as not known.
+func TestEventStatsGroupGrid(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC)
+		ev := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -time.Hour})
+		grid := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Kind: registration.KindGroup, Size: 6, Phone: "-"})
+		grid2 := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Kind: registration.KindGroup, Size: 6, Phone: "-"})
+		old := testutil.Registration(t, db, ev.ID, testutil.RegistrationOpts{Kind: registration.KindGroup, Size: 3, Phone: "-"})
+		for id, bd := range map[uint]string{
+			grid.ID:  `{"grid":{"female":{"under_16":4},"male":{"16_17":2}}}`,
+			grid2.ID: `{"grid":{"female":{"under_16":4},"male":{"16_17":2}}}`,
+			old.ID:   `{"sex":{"female":3},"unknown_crossing":true}`,
+		} {
+			if err := db.Exec("UPDATE registrations SET group_breakdown = ? WHERE id = ?", bd, id).Error; err != nil {
+				t.Fatal(err)
+			}
+			checkIn(t, db, ev.ID, id, now)
+		}
+		st, err := attendance.EventStats(t.Context(), db, ev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Attended != 15 || st.Cell("female", "under_16") != 8 || st.Cell("male", "16_17") != 4 || st.Cell("not_stated", attendance.UnknownBand) != 3 {
+			t.Errorf("attended %d, grid %v", st.Attended, st.Grid)
+		}
+	})
+}

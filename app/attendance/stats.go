@@ -10,8 +10,8 @@ import (
 	"github.com/lantern-ngo/lantern/app/registration"
 )
 
-// UnknownBand is the column for people whose age band is not known (groups,
-// registrations that did not give it).
+// UnknownBand is the column for people whose age band is not known (groups
+// registered before the grid, registrations that did not give it).
 const UnknownBand = "unknown"
 
 // Stats are an event's attendance figures. Counts are people: a group
@@ -79,6 +79,26 @@ func (s *Stats) add(sex, band string, n int) {
 	s.ByBand[band] += n
 }
 
+// addGroups adds n groups present with one breakdown (people in all): a
+// group with the sex × age grid (m0080) by its cells; one registered
+// before, whose crossing is not recorded, as not known.
+func (s *Stats) addGroups(breakdown string, n, people int) {
+	bd := registration.ParseBreakdown(breakdown)
+	if bd.Crossed() {
+		for sex, row := range bd.Grid {
+			for band, v := range row {
+				if v > 0 && people >= v*n {
+					s.add(sex, band, v*n)
+					people -= v * n
+				}
+			}
+		}
+	}
+	if people > 0 {
+		s.add("", "", people)
+	}
+}
+
 // EventStats computes an event's figures with two aggregate queries,
 // whatever the number of registrations (the dashboard reuses it).
 func EventStats(ctx context.Context, db *gorm.DB, eventID uint) (*Stats, error) {
@@ -89,14 +109,17 @@ func EventStats(ctx context.Context, db *gorm.DB, eventID uint) (*Stats, error) 
 		AgeBand  string
 		Attended int
 		People   int
+		// Groups: how many share Breakdown (individuals all have "{}").
+		N         int
+		Breakdown string
 	}
 	var rows []row
 	err := db.WithContext(ctx).Raw(`SELECT r.kind, r.status, r.sex, r.age_band,
 			CASE WHEN a.id IS NULL THEN 0 ELSE 1 END AS attended,
-			COALESCE(SUM(r.group_size), 0) AS people
+			COALESCE(SUM(r.group_size), 0) AS people, COUNT(*) AS n, r.group_breakdown AS breakdown
 		FROM registrations r LEFT JOIN attendances a ON a.registration_id = r.id
 		WHERE r.event_id = ?
-		GROUP BY r.kind, r.status, r.sex, r.age_band, CASE WHEN a.id IS NULL THEN 0 ELSE 1 END`, eventID).
+		GROUP BY r.kind, r.status, r.sex, r.age_band, CASE WHEN a.id IS NULL THEN 0 ELSE 1 END, r.group_breakdown`, eventID).
 		Scan(&rows).Error
 	if err != nil {
 		return nil, err
@@ -132,8 +155,7 @@ func EventStats(ctx context.Context, db *gorm.DB, eventID uint) (*Stats, error) 
 		if present {
 			s.Attended += r.People
 			if r.Kind == registration.KindGroup {
-				// A group's breakdown is not per person: counted as not known.
-				s.add("", "", r.People)
+				s.addGroups(r.Breakdown, r.N, r.People)
 			} else {
 				s.add(r.Sex, r.AgeBand, r.People)
 			}

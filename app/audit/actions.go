@@ -29,4 +29,6 @@ var Actions = []string{
 	"rotate", "revoke",
 	// Webhooks.
 	"webhook.personal", "webhook.enable", "webhook.disable", "webhook.replay", "webhook.delete",
+	// DHIS2 (issue 19): the mapping saved, a period pushed.
+	"dhis2.mapping", "dhis2.push",
 }

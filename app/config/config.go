@@ -110,6 +110,14 @@ type Config struct {
 	// CoachingOverdueWeeks: a coachee with no coaching session for this many
 	// weeks shows as overdue on their coach's page.
 	CoachingOverdueWeeks int
+
+	// DHIS2 instance the indicators are pushed to (docs/DHIS2.md): its
+	// address, and an API token (sent as "ApiToken <token>") or else a
+	// user name and password (basic auth). Empty URL: no DHIS2.
+	DHIS2URL      string
+	DHIS2Token    string
+	DHIS2Username string
+	DHIS2Password string
 }
 
 // The longest check-in windows. Receipts of the items phones send are kept
@@ -240,6 +248,10 @@ func Load(getenv Getenv) (*Config, error) {
 		}
 	}
 	c.SMSGatewayURL = str("SMS_GATEWAY_URL", "")
+	c.DHIS2URL = str("DHIS2_URL", "")
+	c.DHIS2Token = str("DHIS2_TOKEN", "")
+	c.DHIS2Username = str("DHIS2_USERNAME", "")
+	c.DHIS2Password = getenv("DHIS2_PASSWORD") // spaces may belong to it
 	c.SMSGatewayToken = str("SMS_GATEWAY_TOKEN", "")
 	c.WebhookAllowAddresses = str("WEBHOOK_ALLOW_ADDRESSES", "")
 	c.SMSInboundToken = str("SMS_INBOUND_TOKEN", "")
@@ -294,6 +306,14 @@ func (c *Config) Validate() error {
 		}
 	default:
 		return fmt.Errorf("SMS_DRIVER: %q is not one of outbox, http", c.SMSDriver)
+	}
+	if c.DHIS2URL != "" {
+		if u, err := url.Parse(c.DHIS2URL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return fmt.Errorf("DHIS2_URL: %q is not an http(s) URL", c.DHIS2URL)
+		}
+		if c.DHIS2Token == "" && (c.DHIS2Username == "" || c.DHIS2Password == "") {
+			return fmt.Errorf("DHIS2_TOKEN: must be set with DHIS2_URL (or DHIS2_USERNAME and DHIS2_PASSWORD)")
+		}
 	}
 	if c.ZaloAppID != "" {
 		switch {

@@ -41,6 +41,8 @@ func TestBadSettingsNameTheVariable(t *testing.T) {
 		"TRUSTED_PROXIES":       {"TRUSTED_PROXIES": "10.0.0.2, proxy.internal"},
 		"CHECKIN_WINDOW_BEFORE": {"CHECKIN_WINDOW_BEFORE": "soon"},
 		"CHECKIN_WINDOW_AFTER":  {"CHECKIN_WINDOW_AFTER": "60d"},
+		"DHIS2_URL":             {"DHIS2_URL": "dhis2.example.org", "DHIS2_TOKEN": "t"},
+		"DHIS2_TOKEN":           {"DHIS2_URL": "https://dhis2.example.org", "DHIS2_USERNAME": "lantern"},
 	}
 	for name, m := range cases {
 		_, err := Load(env(m))
@@ -141,5 +143,17 @@ func TestSecretKeyOutsideDemo(t *testing.T) {
 	c, err := Load(env(map[string]string{"DATABASE_URL": "sqlite:data/other.db", "SECRET_KEY": strings.Repeat("s", 40)}))
 	if err != nil || c.SecretKey != strings.Repeat("s", 40) {
 		t.Errorf("sqlite with a key: %v", err)
+	}
+}
+
+// DHIS2: a token, or a user name and password, with the URL.
+func TestDHIS2Settings(t *testing.T) {
+	c, err := Load(env(map[string]string{"DHIS2_URL": "https://dhis2.example.org", "DHIS2_TOKEN": "d2pat_x"}))
+	if err != nil || c.DHIS2URL != "https://dhis2.example.org" || c.DHIS2Token != "d2pat_x" {
+		t.Errorf("token: %+v %v", c, err)
+	}
+	c, err = Load(env(map[string]string{"DHIS2_URL": "http://dhis2.local:8080", "DHIS2_USERNAME": "admin", "DHIS2_PASSWORD": " district "}))
+	if err != nil || c.DHIS2Username != "admin" || c.DHIS2Password != " district " {
+		t.Errorf("basic: %+v %v", c, err)
 	}
 }

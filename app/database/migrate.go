@@ -38,6 +38,7 @@ func migrations() []*gormigrate.Migration {
 		m0050AttendanceMarks(),
 		m0060APITokens(),
 		m0070Webhooks(),
+		m0080DHIS2(),
 		m0090Countries(),
 		m0091FilmLanguages(),
 		m0092ContactPhones(),

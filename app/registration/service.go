@@ -31,13 +31,63 @@ const (
 	GroupMax        = 200
 )
 
-// Breakdown is a group's head count by sex and by age band (stored as JSON in
-// registrations.group_breakdown). Each set is either empty or sums to the
-// group's size. It carries no personal data about the children.
+// Breakdown is a group's head count (stored as JSON in
+// registrations.group_breakdown). It carries no personal data about the
+// children.
+//
+// Since m0080 a group records the sex × age grid, like a headcount: Grid
+// maps a sex to an age band to a number of people, and its cells sum to the
+// group's size. Groups recorded before kept two separate totals, by sex and
+// by age band (Sex, AgeBand, each empty or summing to the size): their
+// crossing is unknown, and m0080 marked them UnknownCrossing. Nothing ever
+// invents a split for them: the figures count them as "sex × age not
+// recorded".
 type Breakdown struct {
-	Sex     map[string]int `json:"sex,omitempty"`
-	AgeBand map[string]int `json:"age_band,omitempty"`
+	Grid    map[string]map[string]int `json:"grid,omitempty"`
+	Sex     map[string]int            `json:"sex,omitempty"`
+	AgeBand map[string]int            `json:"age_band,omitempty"`
+	// UnknownCrossing: recorded as two separate totals, before the grid.
+	UnknownCrossing bool `json:"unknown_crossing,omitempty"`
 }
+
+// ParseBreakdown reads a stored breakdown; a broken one reads as empty.
+func ParseBreakdown(s string) Breakdown {
+	var b Breakdown
+	_ = json.Unmarshal([]byte(s), &b)
+	return b
+}
+
+// Crossed tells whether the breakdown is the sex × age grid (a group
+// recorded since m0080); otherwise the crossing is unknown.
+func (b Breakdown) Crossed() bool { return b.Grid != nil && !b.UnknownCrossing }
+
+// Set puts n people in a cell of the grid.
+func (b *Breakdown) Set(sex, band string, n int) {
+	if b.Grid == nil {
+		b.Grid = map[string]map[string]int{}
+	}
+	if b.Grid[sex] == nil {
+		b.Grid[sex] = map[string]int{}
+	}
+	b.Grid[sex][band] = n
+}
+
+// Total is the number of people in the grid.
+func (b Breakdown) Total() int {
+	n := 0
+	for _, row := range b.Grid {
+		for _, v := range row {
+			n += v
+		}
+	}
+	return n
+}
+
+// GridField names the form field (and the error) of a cell of the grid.
+func GridField(sex, band string) string { return "g_" + sex + "_" + band }
+
+// GridSumField names the error of a grid whose cells do not sum to the size.
+const GridSumField = "group_grid"
 
 // Input is what a registration asks for. Phone is raw, as the person wrote it.
 type Input struct {
@@ -259,28 +309,38 @@ func (in *Input) normalise() (phone.Number, error) {
 		in.GroupBreakdown = Breakdown{}
 		return num, fe.Err()
 	}
-	if in.GroupSize < GroupMin || in.GroupSize > GroupMax {
+	sizeOK := in.GroupSize >= GroupMin && in.GroupSize <= GroupMax
+	if !sizeOK {
 		fe.Add("group_size", "error.register.group_size", nil)
-		return num, fe.Err()
 	}
-	check := func(m map[string]int, allowed []string) {
-		sum := 0
-		for k, v := range m {
-			if !oneOf(k, allowed) || v < 0 {
-				fe.Add("group_size", "error.register.bad_choice", nil)
-				return
+	// The grid: every cell a known sex and age band, at least 0, the cells
+	// summing to the size. The two separate totals of old groups are not
+	// accepted any more.
+	in.GroupBreakdown.Sex, in.GroupBreakdown.AgeBand, in.GroupBreakdown.UnknownCrossing = nil, nil, false
+	sum, bad := 0, false
+	for sex, row := range in.GroupBreakdown.Grid {
+		for band, v := range row {
+			switch {
+			case !oneOf(sex, Sexes) || !oneOf(band, AgeBands):
+				fe.Add(GridSumField, "error.register.bad_choice", nil)
+				bad = true
+			case v < 0 || v > GroupMax:
+				fe.Add(GridField(sex, band), "error.register.count", nil)
+				bad = true
+			default:
+				sum += v
 			}
 			if v == 0 {
-				delete(m, k)
+				delete(row, band)
 			}
-			sum += v
 		}
-		if sum != 0 && sum != in.GroupSize {
-			fe.Add("group_size", "error.register.group_breakdown", nil)
+		if len(row) == 0 {
+			delete(in.GroupBreakdown.Grid, sex)
 		}
 	}
-	check(in.GroupBreakdown.Sex, Sexes)
-	check(in.GroupBreakdown.AgeBand, AgeBands)
+	if sizeOK && !bad && sum != in.GroupSize {
+		fe.Add(GridSumField, "error.register.group_grid_sum", map[string]any{"Size": in.GroupSize, "Sum": sum})
+	}
 	return num, fe.Err()
 }
 

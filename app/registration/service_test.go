@@ -219,8 +219,9 @@ func TestRegisterRejects(t *testing.T) {
 			{in(99999, "Mai", "0912345678"), "error.event.not_found"},
 			{registration.Input{EventID: open.ID, Name: "Mai", Phone: "0912345678", Kind: registration.KindGroup, GroupSize: 1}, "error.register.group_size"},
 			{registration.Input{EventID: open.ID, Name: "Mai", Phone: "0912345678", Kind: registration.KindGroup, GroupSize: 10,
-				GroupBreakdown: registration.Breakdown{Sex: map[string]int{"female": 4, "male": 5}}}, "error.register.group_breakdown"},
-			{registration.Input{EventID: open.ID, Name: "Mai", Phone: "0912345678", Kind: registration.KindGroup, GroupSize: 51}, "error.register.group_too_big"},
+				GroupBreakdown: registration.Breakdown{Grid: map[string]map[string]int{"female": {"under_16": 4}, "male": {"under_16": 5}}}}, "error.register.group_grid_sum"},
+			{registration.Input{EventID: open.ID, Name: "Mai", Phone: "0912345678", Kind: registration.KindGroup, GroupSize: 51,
+				GroupBreakdown: registration.Breakdown{Grid: map[string]map[string]int{"female": {"under_16": 51}}}}, "error.register.group_too_big"},
 		}
 		for _, c := range cases {
 			_, err := registration.Register(t.Context(), db, c.input, now)
@@ -241,16 +242,16 @@ func TestGroupRegistrationTakesItsSeats(t *testing.T) {
 		ctx := t.Context()
 		e := testutil.Event(t, db, testutil.EventOpts{Now: now, Capacity: 25})
 		g := registration.Input{EventID: e.ID, Name: "CTSE Gò Vấp", Phone: "0912345678", Kind: registration.KindGroup, GroupSize: 20,
-			GroupBreakdown: registration.Breakdown{Sex: map[string]int{"female": 12, "male": 8}, AgeBand: map[string]int{"under_16": 20}}}
+			GroupBreakdown: registration.Breakdown{Grid: map[string]map[string]int{"female": {"under_16": 12}, "male": {"under_16": 8}}}}
 		res, err := registration.Register(ctx, db, g, now)
 		if err != nil || res.Registration.Status != registration.StatusConfirmed {
 			t.Fatalf("group: %v %v", res, err)
 		}
-		if res.Registration.GroupBreakdown != `{"sex":{"female":12,"male":8},"age_band":{"under_16":20}}` {
+		if res.Registration.GroupBreakdown != `{"grid":{"female":{"under_16":12},"male":{"under_16":8}}}` {
 			t.Errorf("breakdown %s", res.Registration.GroupBreakdown)
 		}
 		// A second group from the same contact is a new registration, waitlisted: 5 seats left.
-		g.GroupSize, g.GroupBreakdown = 6, registration.Breakdown{}
+		g.GroupSize, g.GroupBreakdown = 6, registration.Breakdown{Grid: map[string]map[string]int{"not_stated": {"18_24": 6}}}
 		res2, err := registration.Register(ctx, db, g, now)
 		if err != nil || res2.Existing || res2.Registration.Status != registration.StatusWaitlisted {
 			t.Fatalf("second group: %+v %v", res2, err)

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -181,6 +182,12 @@ func (r *Indicators) Label(t *locale.Translator, dim, key string) string {
 		return r.CityName(key, t.Lang)
 	case DimKind:
 		return t.T("kind." + key)
+	case DimSexAge:
+		sex, band, ok := strings.Cut(key, ":")
+		if !ok {
+			return t.T("indicator.sex_age." + NotRecorded)
+		}
+		return label(t, DimSex, sex) + " · " + label(t, DimAgeBand, band)
 	}
 	return label(t, dim, key)
 }

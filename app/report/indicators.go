@@ -2,7 +2,7 @@ package report
 
 import (
 	"context"
-	"encoding/json"
+	"slices"
 	"sort"
 	"time"
 
@@ -31,7 +31,39 @@ const (
 	DimRole    = "role"
 	DimCity    = "city"
 	DimKind    = "kind"
+	// DimSexAge crosses sex and age band (keys SexAgeKey(sex, band)), as
+	// DHIS2's category option combos do; groups recorded before the grid
+	// (m0080) land in NotRecorded, never split.
+	DimSexAge = "sex_age"
 )
+
+// NotRecorded is the sex × age cell of the people whose crossing is unknown:
+// groups recorded as two separate totals before the grid.
+const NotRecorded = "not_recorded"
+
+// SexAgeKey names a cell of the sex × age dimension; an unknown sex or age
+// band is NotStated.
+func SexAgeKey(sex, band string) string {
+	if !slices.Contains(registration.Sexes, sex) {
+		sex = NotStated
+	}
+	if !slices.Contains(registration.AgeBands, band) {
+		band = NotStated
+	}
+	return sex + ":" + band
+}
+
+// SexAgeKeys are the cells of the sex × age dimension in display order (by
+// age band, then sex), NotRecorded last.
+func SexAgeKeys() []string {
+	var out []string
+	for _, band := range append(append([]string{}, registration.AgeBands...), NotStated) {
+		for _, sex := range registration.Sexes {
+			out = append(out, sex+":"+band)
+		}
+	}
+	return append(out, NotRecorded)
+}
 
 // NotStated is the cell that catches missing or unknown values, so that the
 // cells of a dimension always add up to the total.
@@ -70,8 +102,8 @@ type Definition struct {
 var Definitions = []Definition{
 	{Code: CodeEventsHeld, Unit: UnitCount, Dimensions: []string{DimKind, DimCity}},
 	{Code: CodeFilmDebateEvents, Unit: UnitCount, Dimensions: []string{DimCity}},
-	{Code: CodeAuthorityParticipants, Unit: UnitCount, Dimensions: []string{DimSex, DimAgeBand, DimRole, DimCity}},
-	{Code: CodePeopleReached, Unit: UnitCount, Dimensions: []string{DimSex, DimAgeBand, DimRole, DimCity, DimKind}},
+	{Code: CodeAuthorityParticipants, Unit: UnitCount, Dimensions: []string{DimSex, DimAgeBand, DimRole, DimCity, DimSexAge}},
+	{Code: CodePeopleReached, Unit: UnitCount, Dimensions: []string{DimSex, DimAgeBand, DimRole, DimCity, DimKind, DimSexAge}},
 	{Code: CodeQuizSessions, Unit: UnitCount, HasDenominator: true, Dimensions: []string{DimKind, DimCity}},
 	{Code: CodeKnowledgeGain, Unit: UnitPoints, HasDenominator: true, Dimensions: []string{DimSex, DimAgeBand, DimRole, DimCity, DimKind}},
 	{Code: CodeCoachingSessions, Unit: UnitCount},
@@ -170,6 +202,8 @@ func (r *Indicators) Keys(dim string) []string {
 			out[i] = string(k)
 		}
 		return out
+	case DimSexAge:
+		return SexAgeKeys()
 	case DimCity:
 		out := make([]string, len(r.Cities))
 		for i, c := range r.Cities {
@@ -445,50 +479,83 @@ func presences(db *gorm.DB, where string, args []any, byEvent bool, fn func(pres
 	return nil
 }
 
-// addPresence counts people present. A group's sex and age band are
-// separate margins of its breakdown; what the breakdown leaves out is not
-// stated.
+// addPresence counts people present, a group cell by cell (groupCells).
 func (t *tally) addPresence(p presence) {
 	if !p.Group {
-		t.add(map[string]string{DimKind: p.Kind, DimCity: p.City, DimSex: p.Sex, DimAgeBand: p.AgeBand, DimRole: p.Role}, p.N, 0)
+		t.add(map[string]string{DimKind: p.Kind, DimCity: p.City, DimSex: p.Sex, DimAgeBand: p.AgeBand, DimRole: p.Role,
+			DimSexAge: SexAgeKey(p.Sex, p.AgeBand)}, p.N, 0)
 		return
 	}
-	var bd struct {
-		Sex     map[string]int `json:"sex"`
-		AgeBand map[string]int `json:"age_band"`
-	}
-	_ = json.Unmarshal([]byte(p.Breakdown), &bd) // a broken breakdown counts as not stated
 	t.num += p.N
 	t.cell(DimKind, p.Kind, p.N, 0)
 	t.cell(DimCity, p.City, p.N, 0)
 	t.cell(DimRole, p.Role, p.N, 0)
-	splitMargin(t, DimSex, bd.Sex, int(p.N))
-	splitMargin(t, DimAgeBand, bd.AgeBand, int(p.N))
+	for _, c := range groupCells(p) {
+		t.cell(c.dim, c.key, c.n, 0)
+	}
 }
 
-// splitMargin adds a group's margin along one dimension; the part the
-// breakdown leaves out goes to NotStated.
-func splitMargin(t *tally, dim string, m map[string]int, size int) {
+// groupCell is part of a group along one dimension.
+type groupCell struct {
+	dim, key string
+	n        float64
+}
+
+// groupCells splits a group present along sex, age band and sex × age. A
+// group with the grid (since m0080) gives its cells and their margins; a
+// group recorded before gives its two separate totals (what they leave out
+// is not stated) and, its crossing unknown, NotRecorded in sex × age.
+func groupCells(p presence) []groupCell {
+	bd := registration.ParseBreakdown(p.Breakdown) // a broken breakdown counts as not stated
+	size := int(p.N)
+	var out []groupCell
+	if bd.Crossed() {
+		sexes, bands := map[string]int{}, map[string]int{}
+		left := size
+		for _, sex := range registration.Sexes {
+			for _, band := range registration.AgeBands {
+				v := min(bd.Grid[sex][band], left)
+				if v <= 0 {
+					continue
+				}
+				out = append(out, groupCell{DimSexAge, SexAgeKey(sex, band), float64(v)})
+				sexes[sex] += v
+				bands[band] += v
+				left -= v
+			}
+		}
+		if left > 0 {
+			out = append(out, groupCell{DimSexAge, SexAgeKey(NotStated, NotStated), float64(left)})
+		}
+		return append(append(out, margin(DimSex, sexes, size)...), margin(DimAgeBand, bands, size)...)
+	}
+	out = append(out, margin(DimSex, bd.Sex, size)...)
+	out = append(out, margin(DimAgeBand, bd.AgeBand, size)...)
+	return append(out, groupCell{DimSexAge, NotRecorded, p.N})
+}
+
+// margin is a group's total along one dimension; the part the breakdown
+// leaves out is NotStated.
+func margin(dim string, m map[string]int, size int) []groupCell {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	var out []groupCell
 	left := size
 	for _, k := range keys {
-		v := m[k]
+		v := min(m[k], left)
 		if v <= 0 {
 			continue
 		}
-		if v > left {
-			v = left
-		}
-		t.cell(dim, k, float64(v), 0)
+		out = append(out, groupCell{dim, k, float64(v)})
 		left -= v
 	}
 	if left > 0 {
-		t.cell(dim, NotStated, float64(left), 0)
+		out = append(out, groupCell{dim, NotStated, float64(left)})
 	}
+	return out
 }
 
 func loadTargets(db *gorm.DB) (map[string]Target, error) {

@@ -88,7 +88,7 @@ func seedDemoParticipants(tx *gorm.DB, eventIDs []uint, now time.Time) error {
 			r := registration.Registration{EventID: e.ID, Code: fmt.Sprintf("D%03d%02d", e.ID%1000, 99),
 				Kind: registration.KindGroup, Status: registration.StatusConfirmed,
 				Name: "Nhà mở Bình An", NameFolded: textnorm.Fold("Nhà mở Bình An"), Organisation: "Bình An",
-				GroupSize: size, GroupBreakdown: fmt.Sprintf(`{"sex":{"female":%d,"male":%d},"age_band":{"under_16":%d}}`, size/2, size-size/2, size),
+				GroupSize: size, GroupBreakdown: fmt.Sprintf(`{"grid":{"female":{"under_16":%d},"male":{"under_16":%d}}}`, size/2, size-size/2),
 				Lang: "vi", Source: registration.SourceStaff}
 			if err := createDemoRegistration(tx, &r, e.StartsAt, now); err != nil {
 				return err

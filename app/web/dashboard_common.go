@@ -217,7 +217,7 @@ var tableOrder = []string{report.CodePeopleReached, report.CodeAuthorityParticip
 // disTables builds one table per dimension.
 func disTables(t *locale.Translator, r *report.Indicators) []disTable {
 	var out []disTable
-	for _, dim := range []string{report.DimSex, report.DimAgeBand, report.DimRole, report.DimCity, report.DimKind} {
+	for _, dim := range []string{report.DimSex, report.DimAgeBand, report.DimRole, report.DimCity, report.DimKind, report.DimSexAge} {
 		tbl := disTable{Dim: dim, Title: t.T("indicator.by." + dim)}
 		var inds []*report.Indicator
 		for _, code := range tableOrder {
@@ -242,6 +242,9 @@ func disTables(t *locale.Translator, r *report.Indicators) []disTable {
 			}
 		}
 		for _, k := range order {
+			if dim == report.DimSexAge && allZero(inds, dim, k) {
+				continue // 25 cells, most of them empty: only those with people
+			}
 			row := disRow{Key: k, Label: r.Label(t, dim, k)}
 			for _, ind := range inds {
 				cell := disCell{Code: ind.Code, Key: k, Text: "0", Raw: "0"}
@@ -285,4 +288,16 @@ func hiddenText(t *locale.Translator, below int) string {
 		return t.T("indicator.not_shown")
 	}
 	return t.T("indicator.fewer_than", "N", below)
+}
+
+// allZero tells whether a cell is 0 for every indicator of a table.
+func allZero(inds []*report.Indicator, dim, key string) bool {
+	for _, ind := range inds {
+		for _, c := range ind.Dis(dim).Cells {
+			if c.Key == key && (c.Numerator != 0 || (c.Denominator != nil && *c.Denominator != 0)) {
+				return false
+			}
+		}
+	}
+	return true
 }

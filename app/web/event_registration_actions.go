@@ -28,7 +28,11 @@ type registerOnBehalf struct {
 	Form   staffRegisterForm
 	Errors FieldErrors
 	Open   bool
+	Counts map[string]string // a group's grid, as typed
 }
+
+// Grid is the form's sex × age grid, as typed, with its errors.
+func (r registerOnBehalf) Grid() groupGrid { return newGroupGrid(r.Counts, r.Errors, "r") }
 
 // eventRegisterOnBehalf registers someone for an event on their behalf.
 func (s *Server) eventRegisterOnBehalf(c *fiber.Ctx) error {
@@ -38,7 +42,7 @@ func (s *Server) eventRegisterOnBehalf(c *fiber.Ctx) error {
 		return err
 	}
 	t := translator(c)
-	st := registerOnBehalf{Open: true}
+	st := registerOnBehalf{Open: true, Counts: map[string]string{}}
 	if err := bindForm(c, &st.Form); err != nil {
 		return err
 	}
@@ -48,22 +52,29 @@ func (s *Server) eventRegisterOnBehalf(c *fiber.Ctx) error {
 	}
 	st.Errors = s.check(t, f)
 	size := 1
+	var grid registration.Breakdown
 	if f.Kind == registration.KindGroup {
 		n, err := strconv.Atoi(strings.TrimSpace(f.GroupSize))
 		if err != nil {
 			st.Errors.Add("group_size", t.T("error.register.group_size"))
+			n = -1
 		}
 		size = n
+		grid = readGroupGrid(c, t, st.Counts, st.Errors)
 	}
+	in := registration.Input{EventID: e.ID, Name: f.Name, Phone: f.Phone, Kind: f.Kind, GroupSize: size, GroupBreakdown: grid,
+		Organisation: f.Organisation, Lang: f.Lang, Source: registration.SourceStaff, Notify: s.notifier()}
 	if st.Errors.Any() {
+		// Every problem at once: the domain's rules beside the form's.
+		if err := in.Check(); apperr.Is(err, apperr.Invalid) {
+			st.Errors.AddErr(t, err, "_form")
+		}
 		return s.renderRegistrations(c, e, fiber.StatusUnprocessableEntity, st)
 	}
 	consent, err := registration.CurrentConsent(ctx, s.db)
 	if err != nil {
 		return err
 	}
-	in := registration.Input{EventID: e.ID, Name: f.Name, Phone: f.Phone, Kind: f.Kind, GroupSize: size,
-		Organisation: f.Organisation, Lang: f.Lang, Source: registration.SourceStaff, Notify: s.notifier()}
 	if consent != nil {
 		in.ConsentVersion = consent.Version
 	}

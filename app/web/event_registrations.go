@@ -30,6 +30,10 @@ type registrationRow struct {
 	Registered  string
 	Anonymised  bool
 	Child       bool // registered by a guardian (KindLabel says so)
+	// Grid is a group's sex × age grid in words ("Female · Under 16: 12,
+	// …"), or says it was not recorded (a group registered before the grid).
+	Grid        string
+	GridUnknown bool
 }
 
 type eventRegistrationsPage struct {
@@ -98,6 +102,9 @@ func (s *Server) registrationRows(p Page, regs []registration.Registration, loc 
 			Source: r.Source, Anonymised: r.AnonymisedAt != nil}
 		if r.Phone != nil && *r.Phone != "" {
 			row.Phone = phone.Mask(*r.Phone)
+		}
+		if r.Kind == registration.KindGroup {
+			row.Grid, row.GridUnknown = gridWords(p, r.GroupBreakdown)
 		}
 		if r.AgeDetail != "" {
 			// A child registered by a guardian: the number is the guardian's.
@@ -181,4 +188,23 @@ func regBackURL(c *fiber.Ctx, eventID uint, flash string) string {
 		u += "&status=" + url.QueryEscape(st)
 	}
 	return u
+}
+
+// gridWords says a group's sex × age grid in words, cell by cell (age
+// bands, then sexes); unknown: a group registered before the grid, whose
+// crossing is not recorded.
+func gridWords(p Page, stored string) (string, bool) {
+	bd := registration.ParseBreakdown(stored)
+	if !bd.Crossed() {
+		return p.T("indicator.sex_age.not_recorded"), true
+	}
+	var parts []string
+	for _, band := range registration.AgeBands {
+		for _, sex := range registration.Sexes {
+			if n := bd.Grid[sex][band]; n > 0 {
+				parts = append(parts, p.T("register.sex."+sex)+" · "+p.T("register.age."+band)+": "+strconv.Itoa(n))
+			}
+		}
+	}
+	return strings.Join(parts, ", "), false
 }

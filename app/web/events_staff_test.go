@@ -797,7 +797,7 @@ func TestRegistrationsStaffActions(t *testing.T) {
 		wantRedirect(t, c.post(base+"/new", url.Values{"name": {"le thi hoa"}, "phone": {"+84 912 345 001"}, "kind": {"individual"}}),
 			base+"?flash=event_reg_existing")
 		// A partner's group of 5 fills the event (6 seats).
-		wantRedirect(t, c.post(base+"/new", url.Values{"name": {"CTSE nhóm A"}, "phone": {"0912 345 002"}, "kind": {"group"}, "group_size": {"5"}, "organisation": {"CTSE"}}),
+		wantRedirect(t, c.post(base+"/new", url.Values{"name": {"CTSE nhóm A"}, "phone": {"0912 345 002"}, "kind": {"group"}, "group_size": {"5"}, "organisation": {"CTSE"}, "g_female_under_16": {"3"}, "g_male_under_16": {"2"}}),
 			base+"?flash=event_reg_added")
 		if seats() != 6 {
 			t.Errorf("seats taken = %d, want 6", seats())

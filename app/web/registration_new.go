@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/dbstate"
@@ -16,7 +15,7 @@ import (
 )
 
 // registerForm is the registration form of an event page. Counts of a group
-// are read separately (g_sex_<sex>, g_age_<band>).
+// are read separately: the sex × age grid, g_<sex>_<band> (readGroupGrid).
 type registerForm struct {
 	Kind         string `form:"kind" validate:"omitempty,oneof=individual group" label:"register.kind"`
 	Name         string `form:"name" validate:"max=300" label:"register.name"`
@@ -52,11 +51,21 @@ type registerState struct {
 	Sexes          []string
 	AgeBands       []string // the age question (under 7, 7–15, …)
 	GroupAgeBands  []string // a group's counts, in the reporting bands
+	GroupSexes     []string // the columns of a group's grid
 	Roles          []string
 }
 
 // Count returns a group count as typed, for the template.
 func (r *registerState) Count(field string) string { return r.Counts[field] }
+
+// Grid is the group form's sex × age grid, as typed, with its errors.
+func (r *registerState) Grid() groupGrid {
+	errs := FieldErrors{}
+	if r.GroupOpen {
+		errs = r.Errors
+	}
+	return newGroupGrid(r.Counts, errs, "grp")
+}
 
 // E is the error of a field of the individual form.
 func (r *registerState) E(field string) string {
@@ -96,7 +105,7 @@ func (s *Server) newRegisterState(c *fiber.Ctx, p Page, e *event.Event, v eventV
 		Open: v.Open, Full: v.Full, AskOrg: e.Kind == event.KindAuthorityWorkshop,
 		Counts: map[string]string{}, Errors: FieldErrors{},
 		Sexes: registration.Sexes, AgeBands: registration.QuestionAgeBands, Roles: registration.Roles,
-		GroupAgeBands: registration.AgeBands, ChildAges: []string{registration.AgeUnder7, registration.Age7to15},
+		GroupAgeBands: registration.AgeBands, GroupSexes: registration.Sexes, ChildAges: []string{registration.AgeUnder7, registration.Age7to15},
 	}
 	adult := consentText(p, current, registration.ConsentAdult, registration.BuiltinConsent, "register.consent_text")
 	st.ConsentVersion, st.ConsentText = adult.Version, adult.Text
@@ -161,25 +170,7 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 		if n, err := strconv.Atoi(strings.TrimSpace(f.GroupSize)); err == nil {
 			in.GroupSize = n
 		}
-		in.GroupBreakdown = registration.Breakdown{Sex: map[string]int{}, AgeBand: map[string]int{}}
-		read := func(prefix string, values []string, into map[string]int) {
-			for _, x := range values {
-				field := prefix + x
-				raw := strings.TrimSpace(c.FormValue(field))
-				st.Counts[field] = utils.CopyString(raw)
-				if raw == "" {
-					continue
-				}
-				n, err := strconv.Atoi(raw)
-				if err != nil || n < 0 || n > registration.GroupMax {
-					st.Errors.Add(field, p.T("error.register.count"))
-					continue
-				}
-				into[x] = n
-			}
-		}
-		read("g_sex_", registration.Sexes, in.GroupBreakdown.Sex)
-		read("g_age_", registration.AgeBands, in.GroupBreakdown.AgeBand)
+		in.GroupBreakdown = readGroupGrid(c, p.Translator, st.Counts, st.Errors)
 	}
 	show := func(status int) error {
 		freshView()

@@ -424,35 +424,52 @@ func TestGroupRegistration(t *testing.T) {
 		ta := newTestApp(t, db)
 		e := testutil.Event(t, db, testutil.EventOpts{Capacity: 30})
 		cl := ta.client()
+		// Three problems at once: a cell below 0, a cell that is not a
+		// number, the partner's attestation missing; then the sum.
 		bad := url.Values{"kind": {"group"}, "name": {"Võ Thị Hoa"}, "phone": {"0912345678"}, "consent": {"1"},
-			"organisation": {"CTSE"}, "group_size": {"20"}, "g_sex_female": {"12"}, "g_sex_male": {"7"}}
+			"organisation": {"CTSE"}, "group_size": {"20"}, "g_female_under_16": {"12"}, "g_male_under_16": {"-1"}, "g_male_16_17": {"abc"}}
 		doc := ta.parse(cl.post("/vi/events/"+itoa(int(e.ID))+"/register", bad), http.StatusUnprocessableEntity, "bad group")
 		if doc.Find("details.group[open]").Length() != 1 {
 			t.Error("the group form is not open on error")
 		}
-		if got := text(doc, "#grp-size-err"); got != "Tổng các con số phải bằng số người của nhóm (hoặc để trống)." {
-			t.Errorf("group error = %q", got)
+		if got := text(doc, "#grp-grid-err"); !strings.Contains(got, "Xin nhập một số nguyên") {
+			t.Errorf("grid error = %q", got)
 		}
-		if doc.Find("#g_sex_male").AttrOr("value", "") != "7" || doc.Find("#grp-org").AttrOr("value", "") != "CTSE" {
+		if doc.Find("#g_male_under_16[aria-invalid=true]").Length() != 1 || doc.Find("#g_male_16_17[aria-invalid=true]").Length() != 1 {
+			t.Error("the cells at fault are not marked")
+		}
+		if doc.Find("#g_male_under_16").AttrOr("value", "") != "-1" || doc.Find("#g_male_16_17").AttrOr("value", "") != "abc" ||
+			doc.Find("#g_female_under_16").AttrOr("value", "") != "12" || doc.Find("#grp-org").AttrOr("value", "") != "CTSE" {
 			t.Error("group counts not kept")
 		}
 		if got := text(doc, "#grp-pconsent-err"); got != "Vui lòng xác nhận tổ chức của bạn có sự đồng ý của người giám hộ: không thể đăng ký nhóm trẻ khi chưa có." {
 			t.Errorf("partner's attestation error = %q", got)
 		}
+		// The cells are numbers now, but they add up to 19.
 		bad.Set("partner_consent", "1")
+		bad.Set("g_male_under_16", "7")
+		bad.Del("g_male_16_17")
+		doc = ta.parse(cl.post("/vi/events/"+itoa(int(e.ID))+"/register", bad), http.StatusUnprocessableEntity, "sum")
+		if got := text(doc, "#grp-grid-sum"); got != "Tổng các ô là 19, nhưng nhóm có 20 người." {
+			t.Errorf("sum error = %q", got)
+		}
+		if doc.Find("#g_male_under_16").AttrOr("value", "") != "7" {
+			t.Error("group counts not kept")
+		}
 		good := url.Values{}
 		for k, v := range bad {
 			good[k] = v
 		}
-		good.Set("g_sex_male", "8")
-		good.Set("g_age_under_16", "20")
+		good.Set("g_male_under_16", "6")
+		good.Set("g_female_18_24", "1")
+		good.Set("g_other_25_59", "1")
 		code, _ := cl.register(e.ID, "vi", good)
 		r, err := registration.GetByCode(t.Context(), db, code)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.Kind != registration.KindGroup || r.GroupSize != 20 || r.Status != registration.StatusConfirmed ||
-			r.GroupBreakdown != `{"sex":{"female":12,"male":8},"age_band":{"under_16":20}}` {
+			r.GroupBreakdown != `{"grid":{"female":{"18_24":1,"under_16":12},"male":{"under_16":6},"other":{"25_59":1}}}` {
 			t.Errorf("group stored as %+v", r)
 		}
 		var att registration.ConsentRecord

@@ -73,6 +73,8 @@ var roleMatrix = []routeAccess{
 	{Prefix: "/staff/admin/tokens/:id<int>", Roles: adminOnly, NoFixture: true},
 	// Webhooks (issue 19): the matrix makes no endpoint.
 	{Prefix: "/staff/admin/webhooks/:id<int>", Roles: adminOnly, NoFixture: true},
+	// DHIS2 mapping, dry run and push (issue 19): admins only.
+	{Prefix: "/staff/admin/dhis2", Roles: adminOnly},
 	// Event management, registrations, schedule, plan (issue 4, events area).
 	{Prefix: "/staff/events", Roles: organisers},
 	// Import of an invitation list (CSV) into an event: upload, preview, confirm, template.

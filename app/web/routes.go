@@ -179,6 +179,11 @@ func (s *Server) routes(app *fiber.App) {
 		adm.Post("/webhooks/:id<int>/disable", s.webhookDisable)
 		adm.Post("/webhooks/:id<int>/delete", s.webhookDelete)
 		adm.Post("/webhooks/:id<int>/deliveries/:delivery<int>/replay", s.webhookReplay)
+		// DHIS2: the mapping, a dry run, a push (issue 19).
+		adm.Get("/dhis2", s.dhis2Show)
+		adm.Post("/dhis2/mapping", s.dhis2MappingSave)
+		adm.Post("/dhis2/dry-run", s.dhis2Run(false))
+		adm.Post("/dhis2/push", s.dhis2Run(true))
 		adm.Get("/audit", s.auditList)
 		adm.Get("/reads", s.readsList)
 		adm.Get("/retention", s.retentionShow)

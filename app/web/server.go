@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/config"
+	"github.com/lantern-ngo/lantern/app/dhis2"
 	"github.com/lantern-ngo/lantern/app/locale"
 )
 
@@ -46,6 +47,8 @@ type Server struct {
 	// csrfKey signs the CSRF tokens (derived from SECRET_KEY, see csrf.go).
 	csrfKey []byte
 	now     func() time.Time
+	// dhis2 is the DHIS2 client (DHIS2_URL…; not configured when unset).
+	dhis2 *dhis2.Client
 	// background work started by the server (SMS sender, janitor); stopped on shutdown.
 	stopBackground context.CancelFunc
 }
@@ -83,7 +86,9 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: o.Config, db: o.DB, log: o.Logger, bundle: bundle, assets: assets, proxies: proxies, now: o.Now,
-		csrfKey: csrfKey(o.Config.SecretKey)}
+		csrfKey: csrfKey(o.Config.SecretKey),
+		dhis2: dhis2.NewClient(dhis2.Settings{URL: o.Config.DHIS2URL, Token: o.Config.DHIS2Token,
+			Username: o.Config.DHIS2Username, Password: o.Config.DHIS2Password})}
 	s.renderer, err = NewRenderer(o.Assets, s.templateFuncs())
 	if err != nil {
 		return nil, err
