@@ -144,7 +144,7 @@ func TestPushPeriodTwiceUpdates(t *testing.T) {
 		if err := dhis2.SaveMapping(t.Context(), db, c, fullMapping(dhis2.Monthly), 0, reporttest.Now); err != nil {
 			t.Fatal(err)
 		}
-		plan, err := dhis2.Prepare(t.Context(), db, "202603", reporttest.Now)
+		plan, err := dhis2.Prepare(t.Context(), db, "202603", report.SmallCounts{}, reporttest.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +156,7 @@ func TestPushPeriodTwiceUpdates(t *testing.T) {
 		if err := json.Unmarshal([]byte(plan.JSON()), &body); err != nil || body["dataSet"] != dhis2test.DataSet || body["period"] != "202603" {
 			t.Errorf("payload %s", plan.JSON())
 		}
-		res, err := dhis2.PushPeriod(t.Context(), db, c, "202603", 0, reporttest.Now)
+		res, err := dhis2.PushPeriod(t.Context(), db, c, "202603", report.SmallCounts{}, 0, reporttest.Now)
 		if err != nil || res.Err != nil {
 			t.Fatal(err, res.Err)
 		}
@@ -178,7 +178,7 @@ func TestPushPeriodTwiceUpdates(t *testing.T) {
 			}
 		}
 		fake.SetShape(dhis2test.ShapeImport)
-		res, err = dhis2.PushPeriod(t.Context(), db, c, "202603", 0, reporttest.Now)
+		res, err = dhis2.PushPeriod(t.Context(), db, c, "202603", report.SmallCounts{}, 0, reporttest.Now)
 		if err != nil || res.Err != nil || res.Summary.Counts.Imported != 0 || res.Summary.Counts.Updated != 106 || res.Summary.Status != "SUCCESS" {
 			t.Fatalf("second push: %+v %v", res, err)
 		}
@@ -205,7 +205,7 @@ func TestPushErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		fake.ForgetCOC(dhis2test.COC("male:60_plus"))
-		res, err := dhis2.PushPeriod(t.Context(), db, c, "2026Q1", 0, reporttest.Now)
+		res, err := dhis2.PushPeriod(t.Context(), db, c, "2026Q1", report.SmallCounts{}, 0, reporttest.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,14 +214,14 @@ func TestPushErrors(t *testing.T) {
 		}
 		for status, key := range map[int]string{http.StatusUnauthorized: "error.dhis2.unauthorized", http.StatusInternalServerError: "error.dhis2.server"} {
 			fake.SetFail(status)
-			res, err := dhis2.PushPeriod(t.Context(), db, c, "2026Q1", 0, reporttest.Now)
+			res, err := dhis2.PushPeriod(t.Context(), db, c, "2026Q1", report.SmallCounts{}, 0, reporttest.Now)
 			if err != nil || apperr.KeyOf(res.Err) != key || res.Push.Status != dhis2.StatusError || res.Push.ErrorKey != key {
 				t.Errorf("%d: %+v %v", status, res, err)
 			}
 		}
 		fake.SetFail(0)
 		wrong := dhis2.NewClient(dhis2.Settings{URL: fake.URL, Username: dhis2test.Username, Password: "wrong"})
-		if res, err := dhis2.PushPeriod(t.Context(), db, wrong, "2026Q1", 0, reporttest.Now); err != nil || apperr.KeyOf(res.Err) != "error.dhis2.unauthorized" {
+		if res, err := dhis2.PushPeriod(t.Context(), db, wrong, "2026Q1", report.SmallCounts{}, 0, reporttest.Now); err != nil || apperr.KeyOf(res.Err) != "error.dhis2.unauthorized" {
 			t.Errorf("wrong password: %+v %v", res, err)
 		}
 		basic := dhis2.NewClient(dhis2.Settings{URL: fake.URL, Username: dhis2test.Username, Password: dhis2test.Password})
@@ -229,7 +229,7 @@ func TestPushErrors(t *testing.T) {
 			t.Errorf("basic auth: %v", err)
 		}
 		fake.Close()
-		res, err = dhis2.PushPeriod(t.Context(), db, c, "2026Q1", 0, reporttest.Now)
+		res, err = dhis2.PushPeriod(t.Context(), db, c, "2026Q1", report.SmallCounts{}, 0, reporttest.Now)
 		if err != nil || apperr.KeyOf(res.Err) != "error.dhis2.unreachable" {
 			t.Errorf("unreachable: %+v %v", res, err)
 		}
@@ -237,8 +237,43 @@ func TestPushErrors(t *testing.T) {
 		if len(pushes) != 5 {
 			t.Errorf("%d pushes recorded, want 5", len(pushes))
 		}
-		if _, err := dhis2.PushPeriod(t.Context(), db, c, "202603", 0, reporttest.Now); apperr.KeyOf(err) != "error.dhis2.bad_period" {
+		if _, err := dhis2.PushPeriod(t.Context(), db, c, "202603", report.SmallCounts{}, 0, reporttest.Now); apperr.KeyOf(err) != "error.dhis2.bad_period" {
 			t.Errorf("a month when quarters are mapped: %v", err)
 		}
 	})
+}
+
+// TestBuildHidesSmallCounts: with the threshold at 4, a city's sex × age
+// cells of people are not sent when 1 to 4 (nor, when only one would be,
+// the smallest other one, which would give it away from the city's
+// total); zeros and session counts are sent; what is left out is listed.
+func TestBuildHidesSmallCounts(t *testing.T) {
+	keys := report.SexAgeKeys()
+	m := &dhis2.Map{DataSet: "DS", PeriodType: dhis2.Monthly, OrgUnits: map[string]string{"HCM": "OU1"},
+		DataElements: map[string]string{report.CodePeopleReached: "DEpr", report.CodeEventsHeld: "DEev"}, COCs: map[string]string{report.Total: "TOT"}}
+	for _, k := range keys {
+		m.COCs[k] = "C" + k
+	}
+	figs := &report.ByCity{Cities: []report.City{{Code: "HCM"}}, Values: map[string]map[string]map[string]float64{
+		"HCM": {
+			report.CodeEventsHeld:    {report.Total: 2},
+			report.CodePeopleReached: {keys[0]: 20, keys[1]: 9, keys[2]: 3},
+		},
+	}}
+	plan := dhis2.Build(m, figs, dhis2.Period{ID: "202603"}, report.SmallCounts{Threshold: 4})
+	sent := map[string]string{}
+	for _, v := range plan.Payload.DataValues {
+		sent[v.DataElement+"/"+v.CategoryOptionCombo] = v.Value
+	}
+	if sent["DEpr/C"+keys[0]] != "20" || sent["DEev/TOT"] != "2" || sent["DEpr/C"+keys[3]] != "0" {
+		t.Errorf("shown figures not sent as they are: %v", sent)
+	}
+	for _, k := range []string{keys[1], keys[2]} {
+		if v, ok := sent["DEpr/C"+k]; ok {
+			t.Errorf("cell %s sent as %s: 3 is small and 9 would give it away", k, v)
+		}
+	}
+	if len(plan.Suppressed) != 2 {
+		t.Errorf("suppressed = %+v, want the two cells", plan.Suppressed)
+	}
 }

@@ -109,6 +109,11 @@ type Plan struct {
 	Period   Period
 	Payload  Payload
 	Unmapped []Unmapped // figures not 0 that cannot be sent
+	// Suppressed are the counts of people not sent: small ones (1 to the
+	// threshold) and the one that would give a small one away, with the
+	// complementary rule over a city's sex × age cells (report.SmallCounts).
+	// DHIS2 keeps what a previous push sent for them.
+	Suppressed []Cell
 }
 
 // JSON is the payload as sent, indented.
@@ -121,7 +126,7 @@ func (p *Plan) JSON() string {
 // city and indicator, one value per cell (the Total, or every sex × age
 // cell), with its data element and category option combo. A figure not 0
 // whose city, indicator or cell is not mapped is listed in Unmapped.
-func Build(m *Map, figs *report.ByCity, period Period) *Plan {
+func Build(m *Map, figs *report.ByCity, period Period, small report.SmallCounts) *Plan {
 	plan := &Plan{Period: period, Payload: Payload{DataSet: m.DataSet, Period: period.ID, DataValues: []DataValue{}}}
 	orgUnits := map[string]bool{}
 	for _, city := range figs.Cities {
@@ -130,8 +135,24 @@ func Build(m *Map, figs *report.ByCity, period Period) *Plan {
 			if report.BySexAge(code) {
 				keys = report.SexAgeKeys()
 			}
-			for _, key := range keys {
+			// People counted by sex × age: no child identifiable. The
+			// cells add up to the city's figure, which the indicators show.
+			hidden := make([]report.Hide, len(keys))
+			if report.BySexAge(code) {
+				counts := make([]float64, len(keys))
+				total := 0.0
+				for i, key := range keys {
+					counts[i] = math.Round(figs.Get(city.Code, code, key))
+					total += counts[i]
+				}
+				_, hidden = small.Group(total, counts)
+			}
+			for i, key := range keys {
 				cell := Cell{City: city.Code, Code: code, Key: key, Value: int(math.Round(figs.Get(city.Code, code, key)))}
+				if hidden[i] != report.Shown {
+					plan.Suppressed = append(plan.Suppressed, Cell{City: cell.City, Code: cell.Code, Key: cell.Key})
+					continue
+				}
 				ou, de, coc := m.OrgUnits[city.Code], m.DataElements[code], m.COCs[key]
 				missing := ""
 				switch {

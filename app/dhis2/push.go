@@ -40,7 +40,7 @@ const StatusError = "error"
 // Prepare builds the plan of a period from the mapping and report's
 // figures (events held in the period, by now): what a dry run shows and a
 // push sends. The period is read in the mapping's period type.
-func Prepare(ctx context.Context, db *gorm.DB, periodText string, now time.Time) (*Plan, error) {
+func Prepare(ctx context.Context, db *gorm.DB, periodText string, small report.SmallCounts, now time.Time) (*Plan, error) {
 	m, err := LoadMap(ctx, db)
 	if err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func Prepare(ctx context.Context, db *gorm.DB, periodText string, now time.Time)
 	if err != nil {
 		return nil, err
 	}
-	return Build(m, figs, period), nil
+	return Build(m, figs, period, small), nil
 }
 
 // Result is what a push did: the plan sent and DHIS2's summary (nil when
@@ -73,8 +73,8 @@ type Result struct {
 // and the audit log: dhis2.push), whatever DHIS2 answered. An error
 // returned is Lantern's (a period not valid, the mapping incomplete, the
 // database); DHIS2's refusals are in Result.Err.
-func PushPeriod(ctx context.Context, db *gorm.DB, c *Client, periodText string, byID uint, now time.Time) (*Result, error) {
-	plan, err := Prepare(ctx, db, periodText, now)
+func PushPeriod(ctx context.Context, db *gorm.DB, c *Client, periodText string, small report.SmallCounts, byID uint, now time.Time) (*Result, error) {
+	plan, err := Prepare(ctx, db, periodText, small, now)
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,8 @@ func TestBrowserGroupGridAndDHIS2FitPhone(t *testing.T) {
 			b.click(t, "#run form button[formaction]")
 			b.waitVisible(t, "#dhis2-counts")
 			b.fitsPhone(t, lang+" DHIS2 push")
-			if got := b.text(t, "#dhis2-counts"); !strings.Contains(got, "106") {
+			// 106 values, 5 of them small counts of people (or giving one away) not sent.
+			if got := b.text(t, "#dhis2-counts"); !strings.Contains(got, "101") {
 				t.Errorf("%s: counts %q", lang, got)
 			}
 		}

@@ -25,12 +25,12 @@ func (s *Server) dhis2Run(push bool) fiber.Handler {
 		var res *dhis2.Result
 		var err error
 		if push {
-			res, err = dhis2.PushPeriod(ctx, s.db, s.dhis2, period, currentUser(c).ID, s.now())
+			res, err = dhis2.PushPeriod(ctx, s.db, s.dhis2, period, s.smallCounts(), currentUser(c).ID, s.now())
 			if res != nil {
 				plan = res.Plan
 			}
 		} else {
-			plan, err = dhis2.Prepare(ctx, s.db, period, s.now())
+			plan, err = dhis2.Prepare(ctx, s.db, period, s.smallCounts(), s.now())
 		}
 		status := fiber.StatusOK
 		switch {

@@ -43,6 +43,9 @@ func TestDHIS2MappingDryRunAndPush(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
 		reporttest.Seed(t, db)
 		ta := newTestApp(t, db)
+		// Every figure of the dataset, exact; hiding small counts is
+		// TestBuildHidesSmallCounts (app/dhis2).
+		ta.srv.cfg.SmallCountThreshold = 0
 		ta.setNow(reporttest.Now)
 		fake := dhis2test.New(t, report.SexAgeKeys())
 		ta.srv.dhis2 = dhis2.NewClient(dhis2.Settings{URL: fake.URL, Token: dhis2test.Token})
