@@ -49,17 +49,20 @@ func TestSMSDeliveryReports(t *testing.T) {
 		g := &fakeGateway{ids: map[string]string{}}
 		gw := httptest.NewServer(g)
 		defer gw.Close()
+		// 10:00 in Vietnam: outside the quiet hours (22:00–07:00), when a
+		// confirmation waits for the morning.
+		now := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 		var ms []*message.Message
 		for i := range 3 {
 			m := &message.Message{To: fmt.Sprintf("+8491200007%d", i), Body: "Lantern: ma ABC", Lang: "vi", Kind: "confirmation",
-				NextAttemptAt: time.Now().Add(-time.Minute)}
+				NextAttemptAt: now.Add(-time.Minute)}
 			if err := message.Enqueue(db, m); err != nil {
 				t.Fatal(err)
 			}
 			ms = append(ms, m)
 		}
 		sender := &message.Sender{DB: db, Driver: message.NewHTTPDriver(gw.URL, "")}
-		if n, err := sender.RunOnce(t.Context(), time.Now()); err != nil || n != 3 {
+		if n, err := sender.RunOnce(t.Context(), now); err != nil || n != 3 {
 			t.Fatalf("sent %d: %v", n, err)
 		}
 		key := func(m *message.Message) string { return fmt.Sprintf("lantern-sms-%d", m.ID) }
