@@ -66,12 +66,13 @@ func seedDemoParticipants(tx *gorm.DB, eventIDs []uint, now time.Time) error {
 		people := min(10+rng.IntN(16), e.Capacity-e.SeatsTake)
 		seats := 0
 		for p := 0; p < people; p++ {
-			name := scaleName(rng)
+			role := roles[rng.IntN(len(roles))]
+			name, sex, age := demoPerson(rng, role)
 			phone := fmt.Sprintf("+84987%06d", int(e.ID)*1000+p)
 			r := registration.Registration{EventID: e.ID, Code: fmt.Sprintf("D%03d%02d", e.ID%1000, p),
 				Kind: registration.KindIndividual, Status: registration.StatusConfirmed,
 				Name: name, NameFolded: textnorm.Fold(name), Phone: &phone,
-				Sex: registration.Sexes[rng.IntN(2)], AgeBand: registration.AgeBands[2+rng.IntN(3)], Role: roles[rng.IntN(len(roles))],
+				Sex: sex, AgeBand: age, Role: role,
 				GroupSize: 1, GroupBreakdown: "{}", Lang: "vi", Source: registration.SourceWeb}
 			if err := createDemoRegistration(tx, &r, e.StartsAt, now); err != nil {
 				return err

@@ -100,10 +100,12 @@ func seedQuizzes(tx *gorm.DB, fsys fs.FS, eventIDs []uint, now time.Time) error 
 	return seedDemoAttempts(tx, first.ID, now)
 }
 
-// seedDemoAttempts adds anonymous pre and post attempts to the sessions that
-// are over, use the quiz and have no attempt yet: about 20 people each, most
-// of them paired, who know more after than before (made-up demo data; the
-// codes start with DEMO).
+// seedDemoAttempts adds anonymous paper pre and post attempts to the
+// sessions that are over, use the quiz and have no attempt yet, from the
+// people checked in there (never more than were present): about four in
+// five do the first quiz and most of them the second, a few come late and
+// do the second only; they know more after than before (made-up demo data;
+// the codes start with DEMO).
 func seedDemoAttempts(tx *gorm.DB, quizID uint, now time.Time) error {
 	var evs []struct {
 		ID     uint
@@ -139,15 +141,21 @@ func seedDemoAttempts(tx *gorm.DB, quizID uint, now time.Time) error {
 		rng := rand.New(rand.NewPCG(uint64(e.ID), 6))
 		var atts []*quiz.Attempt
 		var right [][]bool
-		people := 14 + rng.IntN(10)
-		for p := 0; p < people; p++ {
+		var present []struct{ Sex, AgeBand string }
+		if err := tx.Table("attendances a").Select("r.sex, r.age_band").
+			Joins("JOIN registrations r ON r.id = a.registration_id").
+			Where("a.event_id = ? AND r.kind = ?", e.ID, registration.KindIndividual).Order("r.id").
+			Scan(&present).Error; err != nil {
+			return err
+		}
+		for p, person := range present {
 			code := fmt.Sprintf("DEMO%02d", p+1)
-			sex := registration.Sexes[rng.IntN(2)]
-			age := registration.AgeBands[rng.IntN(4)]
+			sex, age := person.Sex, person.AgeBand
 			skill := 0.25 + 0.4*rng.Float64()
+			pre := rng.Float64() < 0.8
+			post := (pre && rng.Float64() < 0.85) || (!pre && rng.Float64() < 0.15)
 			for _, ph := range []quiz.Phase{quiz.PhasePre, quiz.PhasePost} {
-				// Some only came to one half.
-				if (ph == quiz.PhasePre && p%9 == 8) || (ph == quiz.PhasePost && p%7 == 6) {
+				if (ph == quiz.PhasePre && !pre) || (ph == quiz.PhasePost && !post) {
 					continue
 				}
 				chance := skill
@@ -178,6 +186,9 @@ func seedDemoAttempts(tx *gorm.DB, quizID uint, now time.Time) error {
 					NQuestions: len(items), NCorrect: n, RightMask: quiz.MaskOf(rs), ScorePct: &s, StartedAt: at, SubmittedAt: &at, UpdatedAt: at})
 				right = append(right, rs)
 			}
+		}
+		if len(atts) == 0 {
+			continue
 		}
 		if err := tx.Omit("Answers").CreateInBatches(atts, 100).Error; err != nil {
 			return err

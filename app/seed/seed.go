@@ -307,6 +307,12 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 		if err := seedDemoParticipants(tx, eventIDs, o.Now); err != nil {
 			return err
 		}
+		if err := seedDemoCoaching(tx, o.Now, loc); err != nil {
+			return err
+		}
+		if err := seedDemoReports(tx, eventIDs, o.Now); err != nil {
+			return err
+		}
 		return seedQuizzes(tx, fsys, eventIDs, o.Now) // quizzes (issue 6): seed/quizzes.yaml, demo attempts
 	})
 }

@@ -93,3 +93,80 @@ func TestSeedIsIdempotentAndMatchesTheProgramme(t *testing.T) {
 		}
 	})
 }
+
+// TestDemoIsBelievable (issue 16): the demo tells a coherent story — no
+// session has more quiz takers than people present, and not everyone did
+// both quizzes; names fit the sex recorded and ages fit the role; coachees
+// have coaching sessions whose ratings rise, with an overdue action point;
+// every past session but the latest has its report.
+func TestDemoIsBelievable(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+		if err := seed.Run(t.Context(), db, lantern.Assets, seed.Options{Demo: true, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		var over []struct {
+			ID             uint
+			Present, Takers int
+		}
+		db.Raw(`SELECT e.id,
+				(SELECT COUNT(*) FROM attendances a JOIN registrations r ON r.id = a.registration_id WHERE a.event_id = e.id AND r.kind = 'individual') AS present,
+				(SELECT COUNT(DISTINCT q.person_key) FROM quiz_attempts q WHERE q.event_id = e.id) AS takers
+			FROM events e WHERE e.ends_at < ?`, now).Scan(&over)
+		if len(over) == 0 {
+			t.Fatal("no past session")
+		}
+		for _, e := range over {
+			if e.Takers > e.Present {
+				t.Errorf("event %d: %d quiz takers, %d people present", e.ID, e.Takers, e.Present)
+			}
+		}
+		var pairs, takers int64
+		db.Raw(`SELECT COUNT(*) FROM quiz_attempts a WHERE a.phase = 'pre' AND EXISTS (SELECT 1 FROM quiz_attempts o WHERE o.event_id = a.event_id AND o.person_key = a.person_key AND o.phase = 'post')`).Scan(&pairs)
+		db.Raw(`SELECT COUNT(*) FROM (SELECT DISTINCT event_id, person_key FROM quiz_attempts) x`).Scan(&takers)
+		if takers == 0 || pairs == takers || float64(pairs) < 0.5*float64(takers) {
+			t.Errorf("%d of %d quiz takers did both: want most, not all", pairs, takers)
+		}
+		var misfits []string
+		db.Table("registrations").Where(`kind = 'individual' AND ((name LIKE '% Thị %' AND sex <> 'female') OR (name LIKE '% Văn %' AND sex <> 'male')
+			OR (role = 'youth' AND age_band NOT IN ('16_17', '18_24')) OR (role = 'parent' AND age_band IN ('under_16', '16_17')))`).Pluck("name", &misfits)
+		if len(misfits) > 0 {
+			t.Errorf("people whose name, sex, age and role do not fit: %v", misfits)
+		}
+		var sessions []struct {
+			CoacheeID uint
+			HeldOn    string
+			Mean      float64
+		}
+		db.Raw(`SELECT s.coachee_id, s.held_on, AVG(r.level) AS mean FROM coaching_sessions s JOIN coaching_ratings r ON r.session_id = s.id
+			GROUP BY s.id, s.coachee_id, s.held_on ORDER BY s.coachee_id, s.held_on`).Scan(&sessions)
+		if len(sessions) < 8 {
+			t.Fatalf("coaching sessions = %d, want four for each of the coachees", len(sessions))
+		}
+		first := map[uint]float64{}
+		last := map[uint]float64{}
+		for _, s := range sessions {
+			if _, ok := first[s.CoacheeID]; !ok {
+				first[s.CoacheeID] = s.Mean
+			}
+			last[s.CoacheeID] = s.Mean
+		}
+		for id := range first {
+			if last[id] <= first[id] {
+				t.Errorf("coachee %d: ratings %.2f → %.2f, want rising", id, first[id], last[id])
+			}
+		}
+		today := now.Format("2006-01-02")
+		var overdue int64
+		db.Table("action_points").Where("done_on = '' AND due_on < ?", today).Count(&overdue)
+		if overdue == 0 {
+			t.Error("no overdue action point for the coach to see")
+		}
+		var reported, missing int64
+		db.Raw(`SELECT COUNT(*) FROM events e WHERE e.ends_at < ? AND e.status = 'published' AND EXISTS (SELECT 1 FROM session_reports r WHERE r.event_id = e.id)`, now).Scan(&reported)
+		db.Raw(`SELECT COUNT(*) FROM events e WHERE e.ends_at < ? AND e.status = 'published' AND NOT EXISTS (SELECT 1 FROM session_reports r WHERE r.event_id = e.id)`, now).Scan(&missing)
+		if reported < 5 || missing != 1 {
+			t.Errorf("session reports: %d written, %d missing; want most written and one due", reported, missing)
+		}
+	})
+}
