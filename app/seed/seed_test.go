@@ -106,7 +106,7 @@ func TestDemoIsBelievable(t *testing.T) {
 			t.Fatal(err)
 		}
 		var over []struct {
-			ID             uint
+			ID              uint
 			Present, Takers int
 		}
 		db.Raw(`SELECT e.id,
