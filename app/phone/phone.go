@@ -178,11 +178,12 @@ func National(e164, region string) string {
 	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
 }
 
-// Mask hides all but the last three digits, for pages and logs that must not
-// show a whole number.
+// Mask hides all but the last four digits ("…5678"), for pages and logs
+// that must not show a whole number: the same four the rosters show and a
+// trainer can search by.
 func Mask(e164 string) string {
-	if len(e164) <= 3 {
-		return "***"
+	if len(e164) <= 4 {
+		return "…"
 	}
-	return strings.Repeat("•", 4) + e164[len(e164)-3:]
+	return "…" + e164[len(e164)-4:]
 }

@@ -89,7 +89,7 @@ func TestNationalAndMask(t *testing.T) {
 	if got := National("+84912345678", "VN"); got != "0912 345 678" {
 		t.Errorf("National = %q", got)
 	}
-	if got := Mask("+84912345678"); got != "••••678" {
+	if got := Mask("+84912345678"); got != "…5678" {
 		t.Errorf("Mask = %q", got)
 	}
 }

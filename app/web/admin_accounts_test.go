@@ -99,7 +99,7 @@ func TestAccountsCreateEditAndSetPasswordLink(t *testing.T) {
 		// A bad phone number is refused next to the field.
 		bad := url.Values{"name": {"X"}, "email": {"x@lantern.test"}, "lang": {"en"}, "roles": {"trainer"}, "phone": {"12345"}}
 		doc = ta.parse(c.post("/en/staff/admin/accounts", bad), http.StatusUnprocessableEntity, "bad phone")
-		if got := text(doc, "#f-phone-err"); !strings.Contains(got, "does not exist") {
+		if got := text(doc, "#f-phone-err"); !strings.Contains(got, "not a valid mobile number") {
 			t.Errorf("phone error = %q", got)
 		}
 

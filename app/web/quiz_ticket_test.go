@@ -46,7 +46,7 @@ func TestTicketQuizPartial(t *testing.T) {
 	if href := doc.Find("a.button").AttrOr("href", ""); href != "/vi/r/K7M2QX/quiz/pre" {
 		t.Errorf("before the session: link %q", href)
 	}
-	if got := strings.TrimSpace(doc.Find("a.button").Text()); got != "Bài kiểm tra đầu vào" {
+	if got := strings.TrimSpace(doc.Find("a.button").Text()); got != "Trả lời vài câu hỏi ngắn (không phải bài thi)" {
 		t.Errorf("link text %q", got)
 	}
 	doc = render(start.Add(3*time.Hour), registration.StatusConfirmed, event.StatusPublished)

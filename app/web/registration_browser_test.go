@@ -27,7 +27,7 @@ func TestBrowserRegisterOnAPhone(t *testing.T) {
 		b.click(t, "#reg-consent")
 		b.click(t, ".register form button[type=submit]")
 		b.waitVisible(t, "#reg-phone-err")
-		if got := b.text(t, "#reg-phone-err"); !strings.HasPrefix(got, "Số điện thoại này không tồn tại") {
+		if got := b.text(t, "#reg-phone-err"); !strings.HasPrefix(got, "Đây không phải là số di động hợp lệ") {
 			t.Errorf("phone error = %q", got)
 		}
 		if got := evalAs[string](t, b, `document.querySelector("#reg-name").value`); got != "Nguyễn Thị Hoa" {

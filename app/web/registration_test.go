@@ -130,9 +130,9 @@ func TestRegisterErrorsKeepInput(t *testing.T) {
 			field string
 			msg   string
 		}{
-			{"vi", regForm("Trần Thị Mai", "0123 45"), "phone", "Số điện thoại này không tồn tại. Vui lòng kiểm tra lại (ví dụ 0912 345 678)."},
-			{"fr", regForm("Trần Thị Mai", "0123 45"), "phone", "Ce numéro de téléphone n'existe pas. Vérifiez-le (par exemple 0912 345 678)."},
-			{"en", regForm("Trần Thị Mai", "0123 45"), "phone", "This phone number does not exist. Please check it (for example 0912 345 678)."},
+			{"vi", regForm("Trần Thị Mai", "0123 45"), "phone", "Đây không phải là số di động hợp lệ. Vui lòng kiểm tra lại (ví dụ 0912 345 678)."},
+			{"fr", regForm("Trần Thị Mai", "0123 45"), "phone", "Ce n'est pas un numéro de mobile valide. Vérifiez-le (par exemple 0912 345 678)."},
+			{"en", regForm("Trần Thị Mai", "0123 45"), "phone", "This is not a valid mobile number. Please check it (for example 0912 345 678)."},
 			{"en", regForm("<b>Mai</b>", "0912345678"), "name", "The name contains characters that are not allowed (such as < > { } | or a leading = + - @)."},
 			{"vi", regForm("M", "0912345678"), "name", "Họ và tên quá ngắn (ít nhất 2 chữ cái)."},
 			{"en", url.Values{"name": {"Trần Thị Mai"}, "phone": {"0912345678"}}, "consent", "Please tick the box to give your consent: we cannot register you without it."},
@@ -291,7 +291,7 @@ func TestRenumberedNoticeFromTheDatabase(t *testing.T) {
 		cl := ta.client()
 		code, flash := cl.register(e.ID, "vi", regForm("Lê Văn Nam", "0168 123 4567"))
 		doc := cl.page("/vi/r/"+code+"?flash="+flash, http.StatusOK)
-		if got := text(doc, ".note"); got != "Số điện thoại 11 số cũ của bạn đã được chuyển sang số mới hiện nay: ••••567." {
+		if got := text(doc, ".note"); got != "Số điện thoại 11 số cũ của bạn đã được chuyển sang số mới hiện nay: …4567." {
 			t.Errorf("renumbered notice = %q", got)
 		}
 		other, _ := cl.register(e.ID, "vi", regForm("Lê Văn Tâm", "0912 345 678"))

@@ -21,7 +21,7 @@ type ticketPage struct {
 	EventView eventView
 	QR        template.HTML
 	Position  registration.Place
-	Phone     string // masked, for "sent to ••••678"
+	Phone     string // masked, for "sent to …5678"
 	NewPhone  string // today's number when an old one was converted
 	CanCancel bool
 	// CanRestore: a cancelled ticket whose session still takes registrations
