@@ -26,8 +26,8 @@ func TestFlagPhones(t *testing.T) {
 		{"Mẹ em gọi 0912 345 678 để hỏi thêm.", []string{"…5678"}},
 		{"Số của chị ấy: 091.234.5678", []string{"…5678"}},
 		{"call +84 91 234 5678 tomorrow", []string{"…5678"}},
-		{"số cũ 0168 123 4567 vẫn dùng", []string{"…4567"}},   // pre-2018 mobile, converted
-		{"Văn phòng: 028 3829 1234", []string{"…1234"}},       // a landline is still a phone number
+		{"số cũ 0168 123 4567 vẫn dùng", []string{"…4567"}},     // pre-2018 mobile, converted
+		{"Văn phòng: 028 3829 1234", []string{"…1234"}},         // a landline is still a phone number
 		{"25 trẻ em và 30 phụ huynh, năm 2024, phòng 101", nil}, // counts and years
 		{"Mã lớp 1234567890123", nil},                           // 13 digits: no such number
 		{"Hotline 111 cho trẻ em", nil},                         // too short to be a personal number
