@@ -6,7 +6,11 @@ import (
 	_ "time/tzdata" // the binary carries its own zone data (scratch images have none)
 )
 
-// DefaultTimeZone is the programme's time zone.
+// DefaultTimeZone is the programme's home time zone: the seeded default
+// country's (migration m0090), for programme-wide periods (reports, the
+// dashboard, staff pages that belong to no session) and for a number whose
+// zone cannot be told. The one place in the code that names a zone:
+// sessions, cities and countries carry their own.
 const DefaultTimeZone = "Asia/Ho_Chi_Minh"
 
 var zones sync.Map // name -> *time.Location; a cache of immutable values

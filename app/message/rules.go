@@ -1,6 +1,7 @@
 package message
 
 import (
+	"github.com/lantern-ngo/lantern/app/locale"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -51,7 +52,7 @@ const (
 const HeldQuietHours = "quiet_hours"
 
 // defaultZone is where a number whose zone cannot be told is assumed to be.
-var defaultZone = mustZone("Asia/Ho_Chi_Minh")
+var defaultZone = mustZone(locale.DefaultTimeZone)
 
 func mustZone(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
@@ -64,7 +65,7 @@ func mustZone(name string) *time.Location {
 // RecipientZone is the time zone of a number (E.164), from the numbering
 // plan: Vietnam, Cambodia and Laos are UTC+7, the Philippines UTC+8.
 func RecipientZone(e164 string) *time.Location {
-	num, err := phonenumbers.Parse(e164, "VN")
+	num, err := phonenumbers.Parse(e164, "") // E.164 carries its country
 	if err != nil {
 		return defaultZone
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // ProgrammeTZ is the time zone in which the period's dates are read.
-const ProgrammeTZ = "Asia/Ho_Chi_Minh"
+const ProgrammeTZ = locale.DefaultTimeZone
 
 // DateLayout is how a period's bounds are written (from the date inputs).
 const DateLayout = "2006-01-02"

@@ -7,7 +7,6 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/event"
-	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/phone"
 )
@@ -112,8 +111,10 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 		}
 	}
 	for _, m := range msgs {
+		// Times in the recipient's zone (from the number): what they saw.
+		zone := message.RecipientZone(m.To)
 		r := outboxRow{
-			Created: t.DateShort(locale.In(m.CreatedAt, "Asia/Ho_Chi_Minh")) + " " + t.Time(locale.In(m.CreatedAt, "Asia/Ho_Chi_Minh")),
+			Created: t.DateShort(m.CreatedAt.In(zone)) + " " + t.Time(m.CreatedAt.In(zone)),
 			To:      phone.Mask(m.To), Kind: t.T("outbox.kind." + m.Kind), Status: t.T("outbox.status." + m.Status), StatusID: m.Status,
 			Body: m.Body, Lang: m.Lang, Encoding: m.Encoding, Segments: m.Segments, Attempts: m.Attempts, Error: m.LastError,
 		}
@@ -125,11 +126,11 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 		}
 		r.Route = m.ChannelLog
 		if m.HeldReason != "" && m.Status == message.StatusQueued {
-			at := locale.In(m.NextAttemptAt, "Asia/Ho_Chi_Minh")
+			at := m.NextAttemptAt.In(zone)
 			r.Held = t.T("outbox.held."+m.HeldReason, "Until", t.DateShort(at)+" "+t.Time(at))
 		}
 		if m.DeliveredAt != nil {
-			at := locale.In(*m.DeliveredAt, "Asia/Ho_Chi_Minh")
+			at := m.DeliveredAt.In(zone)
 			r.Delivered = t.T("outbox.delivered", "At", t.DateShort(at)+" "+t.Time(at))
 		}
 		data.Rows = append(data.Rows, r)
