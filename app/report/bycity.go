@@ -63,19 +63,8 @@ func ComputeByCity(ctx context.Context, db *gorm.DB, f Filter, now time.Time) (*
 		out.Cities = append(out.Cities, City{Code: c.Code, Name: c.Name})
 	}
 	where, args := f.scope(now, true)
-	var evs []struct {
-		Kind    string
-		City    string
-		N       float64
-		Quizzed float64
-	}
-	if err := db.Raw(`SELECT e.kind AS kind, c.code AS city, COUNT(*) AS n,
-			SUM(CASE WHEN q.has_pre = 1 AND q.has_post = 1 THEN 1 ELSE 0 END) AS quizzed
-		FROM events e`+reportJoins+`
-		LEFT JOIN (SELECT event_id, MAX(CASE WHEN phase = 'pre' THEN 1 ELSE 0 END) AS has_pre,
-				MAX(CASE WHEN phase = 'post' THEN 1 ELSE 0 END) AS has_post
-			FROM quiz_attempts WHERE submitted_at IS NOT NULL GROUP BY event_id) q ON q.event_id = e.id
-		WHERE `+where+` GROUP BY e.kind, c.code`, args...).Scan(&evs).Error; err != nil {
+	evs, err := eventsHeld(db, where, args)
+	if err != nil {
 		return nil, err
 	}
 	for _, e := range evs {
@@ -85,7 +74,7 @@ func ComputeByCity(ctx context.Context, db *gorm.DB, f Filter, now time.Time) (*
 		}
 		out.add(e.City, CodeQuizSessions, Total, e.Quizzed)
 	}
-	err := presences(db, where, args, false, func(p presence) {
+	err = presences(db, where, args, false, func(p presence) {
 		codes := []string{CodePeopleReached}
 		if p.Kind == string(event.KindAuthorityWorkshop) {
 			codes = append(codes, CodeAuthorityParticipants)

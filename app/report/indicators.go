@@ -335,22 +335,8 @@ func Compute(ctx context.Context, db *gorm.DB, f Filter, now time.Time) (*Indica
 	const joins = reportJoins
 
 	// Events held, and those with both quizzes.
-	var evs []struct {
-		Kind    string
-		City    string
-		N       float64
-		Quizzed float64
-	}
-	// The quiz phases of each event come from one grouped scan of the
-	// attempts: a correlated EXISTS per event let SQLite pick the
-	// (phase, submitted_at) index and read every attempt for every event.
-	if err := db.Raw(`SELECT e.kind AS kind, c.code AS city, COUNT(*) AS n,
-			SUM(CASE WHEN q.has_pre = 1 AND q.has_post = 1 THEN 1 ELSE 0 END) AS quizzed
-		FROM events e`+joins+`
-		LEFT JOIN (SELECT event_id, MAX(CASE WHEN phase = 'pre' THEN 1 ELSE 0 END) AS has_pre,
-				MAX(CASE WHEN phase = 'post' THEN 1 ELSE 0 END) AS has_post
-			FROM quiz_attempts WHERE submitted_at IS NOT NULL GROUP BY event_id) q ON q.event_id = e.id
-		WHERE `+where+` GROUP BY e.kind, c.code`, args...).Scan(&evs).Error; err != nil {
+	evs, err := eventsHeld(db, where, args)
+	if err != nil {
 		return nil, err
 	}
 	for _, e := range evs {
@@ -364,7 +350,7 @@ func Compute(ctx context.Context, db *gorm.DB, f Filter, now time.Time) (*Indica
 
 	// People present: registered people checked in (groups by their
 	// breakdown), walk-ins and headcounts.
-	err := presences(db, where, args, false, func(p presence) {
+	err = presences(db, where, args, false, func(p presence) {
 		tallies[CodePeopleReached].addPresence(p)
 		if p.Kind == string(event.KindAuthorityWorkshop) {
 			tallies[CodeAuthorityParticipants].addPresence(p)
@@ -573,4 +559,29 @@ func loadTargets(db *gorm.DB) (map[string]Target, error) {
 		out[t.Code] = Target{Value: t.Value, Unit: t.Unit, Name: t.Name}
 	}
 	return out, nil
+}
+
+// heldCount is the events held of one kind in one city, and how many of
+// them had both quizzes.
+type heldCount struct {
+	Kind    string
+	City    string
+	N       float64
+	Quizzed float64
+}
+
+// eventsHeld counts the events held in scope by kind and city. The quiz
+// phases of each event come from one grouped scan of the attempts: a
+// correlated EXISTS per event let SQLite pick the (phase, submitted_at)
+// index and read every attempt for every event.
+func eventsHeld(db *gorm.DB, where string, args []any) ([]heldCount, error) {
+	var evs []heldCount
+	err := db.Raw(`SELECT e.kind AS kind, c.code AS city, COUNT(*) AS n,
+			SUM(CASE WHEN q.has_pre = 1 AND q.has_post = 1 THEN 1 ELSE 0 END) AS quizzed
+		FROM events e`+reportJoins+`
+		LEFT JOIN (SELECT event_id, MAX(CASE WHEN phase = 'pre' THEN 1 ELSE 0 END) AS has_pre,
+				MAX(CASE WHEN phase = 'post' THEN 1 ELSE 0 END) AS has_post
+			FROM quiz_attempts WHERE submitted_at IS NOT NULL GROUP BY event_id) q ON q.event_id = e.id
+		WHERE `+where+` GROUP BY e.kind, c.code`, args...).Scan(&evs).Error
+	return evs, err
 }
