@@ -15,7 +15,7 @@ import (
 // as the public form (name and mobile number; a group of 2 to 200 under one
 // contact number), the same atomic seats and waiting list, the same SMS.
 type staffRegisterForm struct {
-	Name         string `form:"name" validate:"required,max=300" label:"registrations.form.name"`
+	Name         string `form:"name" validate:"required" label:"registrations.form.name"` // its length is the domain's rule
 	Phone        string `form:"phone" validate:"required,max=40" label:"registrations.form.phone"`
 	Kind         string `form:"kind" validate:"required,oneof=individual group" label:"registrations.form.kind"`
 	GroupSize    string `form:"group_size" validate:"max=6" label:"registrations.form.group_size"`

@@ -202,7 +202,7 @@ func (s *Server) myDataDownload(c *fiber.Ctx) error {
 
 type myDataRenameForm struct {
 	Code string `form:"code" validate:"max=20"`
-	Name string `form:"name" validate:"max=300" label:"register.name"`
+	Name string `form:"name" label:"register.name"` // its length is the domain's rule (one message)
 }
 
 // myDataRename corrects the name of one registration of the number.

@@ -18,10 +18,10 @@ const kindChild = "child"
 // childForm is that form: the child's first name or nickname only, the
 // guardian, and both consents. The child's own phone is never asked.
 type childForm struct {
-	ChildName       string `form:"child_name" validate:"max=300" label:"register.child_name"`
+	ChildName       string `form:"child_name" label:"register.child_name"`
 	ChildAge        string `form:"child_age" validate:"max=16" label:"register.child_age"`
 	ChildSex        string `form:"child_sex" validate:"max=16" label:"register.sex"`
-	GuardianName    string `form:"guardian_name" validate:"max=300" label:"register.guardian_name"`
+	GuardianName    string `form:"guardian_name" label:"register.guardian_name"`
 	GuardianPhone   string `form:"guardian_phone" validate:"max=40" label:"register.guardian_phone"`
 	GuardianConsent string `form:"guardian_consent"`
 	ChildConsent    string `form:"child_consent"`

@@ -18,7 +18,7 @@ import (
 // are read separately: the sex × age grid, g_<sex>_<band> (readGroupGrid).
 type registerForm struct {
 	Kind         string `form:"kind" validate:"omitempty,oneof=individual group" label:"register.kind"`
-	Name         string `form:"name" validate:"max=300" label:"register.name"`
+	Name         string `form:"name" label:"register.name"` // its length is the domain's rule (one message)
 	Phone        string `form:"phone" validate:"max=40" label:"register.phone"`
 	Sex          string `form:"sex" validate:"omitempty,max=16" label:"register.sex"`
 	AgeBand      string `form:"age_band" validate:"omitempty,max=16" label:"register.age_band"`
