@@ -60,7 +60,12 @@ func TestShutdownDuringBurstLosesNothing(t *testing.T) {
 				}
 			}(w)
 		}
-		time.Sleep(400 * time.Millisecond)
+		// Shut down once people are being registered (a loaded CI machine
+		// may take longer than a fixed pause to serve the first ones).
+		for deadline := time.Now().Add(15 * time.Second); ok.Load() < 20 && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
 		if err := in.app.ShutdownWithTimeout(10 * time.Second); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
