@@ -111,7 +111,9 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 		p.Title = t.T(titleKey)
 	}
 	rest := c.Path()
-	if len(rest) >= 3 {
+	if _, r, ok := locale.SplitPath(rest); ok {
+		rest = r
+	} else if len(rest) >= 3 {
 		rest = rest[3:]
 	}
 	if q := string(c.Request().URI().QueryString()); q != "" {
