@@ -45,6 +45,20 @@ var cldrs = map[string]func() locales.Translator{
 	"km": km.New, "lo": lo.New, "fil": fil.New,
 }
 
+// names are the languages' names in themselves, for the switcher.
+var names = map[string]string{
+	"vi": "Tiếng Việt", "fr": "Français", "en": "English",
+	"km": "ខ្មែរ", "lo": "ລາວ", "fil": "Filipino",
+}
+
+// Name is a language's name in that language ("ខ្មែរ"); the code when unknown.
+func Name(lang string) string {
+	if n, ok := names[lang]; ok {
+		return n
+	}
+	return lang
+}
+
 // IsCore tells whether lang is one of Core.
 func IsCore(lang string) bool {
 	for _, l := range Core {

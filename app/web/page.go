@@ -51,15 +51,30 @@ func (p Page) SwitchURL(lang string) string { return "/" + lang + p.Path }
 func (p Page) AbsURL(path string) string { return p.BaseURL + "/" + p.Lang + path }
 
 // LangName is a language's name in that language, for the switcher.
-func (p Page) LangName(lang string) string {
-	switch lang {
-	case "vi":
-		return "Tiếng Việt"
-	case "fr":
-		return "Français"
-	default:
-		return "English"
+func (p Page) LangName(lang string) string { return locale.Name(lang) }
+
+// offerLangs sets the languages the switcher offers: the core ones, the
+// page's own, and the extra ones (a session's country's), in the order of
+// locale.Supported (docs/DECISIONS.md, "Which languages a page offers").
+func (p *Page) offerLangs(extra ...string) {
+	p.Langs = offeredLangs(p.Lang, extra...)
+}
+
+func offeredLangs(current string, extra ...string) []string {
+	want := map[string]bool{current: true}
+	for _, l := range locale.Core {
+		want[l] = true
 	}
+	for _, l := range extra {
+		want[l] = true
+	}
+	out := make([]string, 0, len(want))
+	for _, l := range locale.Supported {
+		if want[l] {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Local converts a UTC time to the programme's time zone for display.
@@ -96,7 +111,7 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 	t := translator(c)
 	p := Page{
 		Translator: t,
-		Langs:      locale.Supported,
+		Langs:      offeredLangs(t.Lang),
 		User:       currentUser(c),
 		Now:        s.now(),
 		BaseURL:    s.cfg.BaseURL,
