@@ -31,7 +31,7 @@ type eventListPage struct {
 func (s *Server) eventList(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p := s.page(c, "page.events.title")
-	p.Langs = locale.Supported // the list spans every country: all languages
+	p.Switch = locale.Supported // the list spans every country: all languages
 	t := p.Translator
 	cities, err := event.Cities(ctx, s.db)
 	if err != nil {

@@ -28,6 +28,9 @@ func newValidator() *validator.Validate {
 	_ = v.RegisterValidation("lang", func(fl validator.FieldLevel) bool {
 		return locale.IsSupported(fl.Field().String())
 	})
+	_ = v.RegisterValidation("corelang", func(fl validator.FieldLevel) bool {
+		return locale.IsCore(fl.Field().String())
+	})
 	return v
 }
 
@@ -107,7 +110,7 @@ func (s *Server) check(t *locale.Translator, form any) FieldErrors {
 			}
 		}
 		tag := e.Tag()
-		if tag == "lang" {
+		if tag == "lang" || tag == "corelang" {
 			tag = "oneof" // a language is one of the options offered
 		}
 		out.Add(e.Field(), t.T("validation."+tag, "Field", label, "Param", e.Param()))

@@ -21,8 +21,9 @@ type Page struct {
 	csrf      func() string
 	User      *user.User
 	Flash     string
-	FlashKind string // "ok", "warn" or "error"
-	Langs     []string
+	FlashKind string   // "ok", "warn" or "error"
+	Langs     []string // every interface language (locale.Supported), for the forms that choose one
+	Switch    []string // the languages the switcher offers on this page (offeredLangs)
 	Now       time.Time
 	// NoIndex keeps personal pages (tickets) out of search engines.
 	NoIndex bool
@@ -57,8 +58,21 @@ func (p Page) LangName(lang string) string { return locale.Name(lang) }
 // page's own, and the extra ones (a session's country's), in the order of
 // locale.Supported (docs/DECISIONS.md, "Which languages a page offers").
 func (p *Page) offerLangs(extra ...string) {
-	p.Langs = offeredLangs(p.Lang, extra...)
+	p.Switch = offeredLangs(p.Lang, extra...)
 }
+
+// LangLabel is the label prefix+lang when the locale has it (the core
+// languages' "Name in Vietnamese"), else the language's own name.
+func (p Page) LangLabel(prefix, lang string) string {
+	if s := p.T(prefix + lang); s != prefix+lang {
+		return s
+	}
+	return locale.Name(lang)
+}
+
+// CoreLangs are the languages organisers write their texts in (the forms
+// with one field per language: consent texts, quizzes, messages).
+func (p Page) CoreLangs() []string { return locale.Core }
 
 func offeredLangs(current string, extra ...string) []string {
 	want := map[string]bool{current: true}
@@ -111,7 +125,8 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 	t := translator(c)
 	p := Page{
 		Translator: t,
-		Langs:      offeredLangs(t.Lang),
+		Langs:      locale.Supported,
+		Switch:     offeredLangs(t.Lang),
 		User:       currentUser(c),
 		Now:        s.now(),
 		BaseURL:    s.cfg.BaseURL,
