@@ -30,7 +30,7 @@ const Default = "vi"
 // router, the locale loader, the forms and the tests read. Adding a language
 // is its file locales/<code>.yaml plus one code here (docs/TRANSLATING.md);
 // its CLDR formats come from cldrs below.
-var Supported = []string{"vi", "fr", "en", "fil", "km"}
+var Supported = []string{"vi", "fr", "en", "fil", "km", "lo"}
 
 // Core are the programme's first three languages: the ones every page
 // offers, and the ones the tests sweep over every staff page. Languages
