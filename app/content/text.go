@@ -29,7 +29,19 @@ func (t Text) String(lang string) string { s, _ := t.Get(lang); return s }
 // Pick applies the fallback order to any per-language lookup and returns the
 // value with the language it came from ("" when nothing was found).
 func Pick(lang, own string, lookup func(string) (string, bool)) (string, string) {
-	for _, l := range append([]string{lang, own}, locale.Fallback...) {
+	return PickIn(lang, nil, own, lookup)
+}
+
+// PickIn is Pick for a session of a country: after the requested language
+// come the country's own fallback order (country.Country.ContentFallback),
+// then the content's own language, then the global order (locale.Fallback).
+func PickIn(lang string, countryFallback []string, own string, lookup func(string) (string, bool)) (string, string) {
+	order := make([]string, 0, 2+len(countryFallback)+len(locale.Fallback))
+	order = append(order, lang)
+	order = append(order, countryFallback...)
+	order = append(order, own)
+	order = append(order, locale.Fallback...)
+	for _, l := range order {
 		if l == "" {
 			continue
 		}

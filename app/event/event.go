@@ -125,6 +125,12 @@ type Event struct {
 	// CountryContact is the country's line for questions (GetPublic reads
 	// it when the session has no partner with a public line).
 	CountryContact string `gorm:"-"`
+	// CountryLanguages and CountryFallback are the session's country's
+	// interface languages and content fallback order (GetPublic reads them):
+	// the languages its page offers, and where a text missing in the
+	// reader's language is looked for first.
+	CountryLanguages []string `gorm:"-"`
+	CountryFallback  []string `gorm:"-"`
 }
 
 // ContactPhone is the number a session's page gives for questions (E.164):
@@ -145,7 +151,7 @@ func (e *Event) Content(lang string) Translation {
 			byLang[t.Lang] = t
 		}
 	}
-	_, got := content.Pick(lang, e.Lang, func(l string) (string, bool) {
+	_, got := content.PickIn(lang, e.CountryFallback, e.Lang, func(l string) (string, bool) {
 		t, ok := byLang[l]
 		return t.Title, ok
 	})
@@ -209,7 +215,7 @@ func (e *Event) FilmIn(lang string) string {
 			byLang[t.Lang] = t.Film
 		}
 	}
-	s, _ := content.Pick(lang, e.Lang, func(l string) (string, bool) {
+	s, _ := content.PickIn(lang, e.CountryFallback, e.Lang, func(l string) (string, bool) {
 		v, ok := byLang[l]
 		return v, ok
 	})

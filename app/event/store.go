@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/country"
 )
 
 // ListFilter narrows the public list. Zero values mean "all".
@@ -98,15 +99,17 @@ func GetPublic(ctx context.Context, db *gorm.DB, id uint) (*Event, error) {
 	if e.Status == StatusDraft || e.NeverPublished() {
 		return nil, apperr.New(apperr.NotFound, "error.event.not_found")
 	}
-	if e.Partner == nil || e.Partner.PublicPhone == "" {
-		// No partner's line: the country's, for questions.
-		var lines []string
-		if err := db.WithContext(ctx).Table("countries").Where("code = ?", e.Country).Limit(1).Pluck("contact_phone", &lines).Error; err != nil {
-			return nil, err
+	// The country's line for questions (when no partner has one), its
+	// interface languages and its content fallback order.
+	var cs []country.Country
+	if err := db.WithContext(ctx).Select("code", "contact_phone", "languages", "content_fallback").Where("code = ?", e.Country).Limit(1).Find(&cs).Error; err != nil {
+		return nil, err
+	}
+	if len(cs) > 0 {
+		if e.Partner == nil || e.Partner.PublicPhone == "" {
+			e.CountryContact = cs[0].ContactPhone
 		}
-		if len(lines) > 0 {
-			e.CountryContact = lines[0]
-		}
+		e.CountryLanguages, e.CountryFallback = cs[0].Languages, cs[0].ContentFallback
 	}
 	return e, nil
 }

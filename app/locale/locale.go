@@ -13,7 +13,10 @@ import (
 
 	"github.com/go-playground/locales"
 	"github.com/go-playground/locales/en"
+	"github.com/go-playground/locales/fil"
 	"github.com/go-playground/locales/fr"
+	"github.com/go-playground/locales/km"
+	"github.com/go-playground/locales/lo"
 	"github.com/go-playground/locales/vi"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -24,8 +27,63 @@ import (
 const Default = "vi"
 
 // Supported lists the interface languages, default first: the one list the
-// router, the locale loader, the forms and the tests read.
-var Supported = []string{"vi", "fr", "en"}
+// router, the locale loader, the forms and the tests read. Adding a language
+// is its file locales/<code>.yaml plus one code here (docs/TRANSLATING.md);
+// its CLDR formats come from cldrs below.
+var Supported = []string{"vi", "fr", "en", "fil", "km", "lo"}
+
+// Core are the programme's first three languages: the ones every page
+// offers, and the ones the tests sweep over every staff page. Languages
+// added after them (km, lo, fil) are offered where a country lists them
+// (docs/DECISIONS.md) and are tested on a sample of pages.
+var Core = []string{"vi", "fr", "en"}
+
+// cldrs are the CLDR date, time and number formats of the languages that
+// may be enabled (github.com/go-playground/locales).
+var cldrs = map[string]func() locales.Translator{
+	"vi": vi.New, "fr": fr.New, "en": en.New,
+	"km": km.New, "lo": lo.New, "fil": fil.New,
+}
+
+// names are the languages' names in themselves, for the switcher.
+var names = map[string]string{
+	"vi": "Tiếng Việt", "fr": "Français", "en": "English",
+	"km": "ខ្មែរ", "lo": "ລາວ", "fil": "Filipino",
+}
+
+// Name is a language's name in that language ("ខ្មែរ"); the code when unknown.
+func Name(lang string) string {
+	if n, ok := names[lang]; ok {
+		return n
+	}
+	return lang
+}
+
+// IsCore tells whether lang is one of Core.
+func IsCore(lang string) bool {
+	for _, l := range Core {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// SplitPath splits a path that starts with a supported language,
+// "/fil/events" → "fil", "/events"; ok is false when it does not.
+func SplitPath(p string) (lang, rest string, ok bool) {
+	if len(p) < 2 || p[0] != '/' {
+		return "", p, false
+	}
+	seg := p[1:]
+	if i := strings.IndexByte(seg, '/'); i >= 0 {
+		seg = seg[:i]
+	}
+	if !IsSupported(seg) {
+		return "", p, false
+	}
+	return seg, p[1+len(seg):], true
+}
 
 // Fallback is the order in which a text missing in a person's language is
 // looked for: the programme's language, then the one most read after it.
@@ -165,15 +223,15 @@ func (b *Bundle) For(lang string) *Translator {
 }
 
 func cldrFor(lang string) locales.Translator {
-	switch lang {
-	case "fr":
-		return fr.New()
-	case "en":
-		return en.New()
-	default:
-		return vi.New()
+	if f, ok := cldrs[lang]; ok {
+		return f()
 	}
+	return vi.New()
 }
+
+// HasCLDR tells whether lang has CLDR formats here (a test checks every
+// supported language does).
+func HasCLDR(lang string) bool { _, ok := cldrs[lang]; return ok }
 
 // Translator translates for one language. It is safe for concurrent use.
 type Translator struct {

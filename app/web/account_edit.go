@@ -17,7 +17,7 @@ type accountForm struct {
 	Name    string   `form:"name" validate:"required,max=120" label:"account.name"`
 	Email   string   `form:"email" validate:"required,email,max=254" label:"form.email"`
 	Roles   []string `form:"roles" validate:"dive,oneof=admin organiser trainer coach" label:"account.roles"`
-	Lang    string   `form:"lang" validate:"required,oneof=vi fr en" label:"account.lang"`
+	Lang    string   `form:"lang" validate:"required,lang" label:"account.lang"`
 	Phone   string   `form:"phone" validate:"max=40" label:"account.phone"`
 	CoachID string   `form:"coach_id" validate:"omitempty,numeric,max=12" label:"account.coach"`
 }

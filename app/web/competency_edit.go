@@ -101,7 +101,7 @@ func (pg *competencyEditPage) layout() {
 	pg.Groups = nil
 	for _, g := range groups {
 		cg := competencyGroup{Legend: pg.T(g.legend)}
-		for _, l := range locale.Supported {
+		for _, l := range locale.Core { // the form has a field per core language
 			n := g.prefix + "_" + l
 			cg.Fields = append(cg.Fields, fieldView{Name: n, Label: pg.LangName(l), Lang: l, Value: vals[n], Err: pg.Errors.Get(n), Long: g.long})
 		}

@@ -98,8 +98,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		lang := negotiateLang(c)
 		// Errors raised before the /{lang} group ran (CSRF, body limit)
 		// still speak the language of the URL.
-		if p := c.Path(); len(p) >= 3 && p[0] == '/' && (len(p) == 3 || p[3] == '/') && locale.IsSupported(p[1:3]) {
-			lang = p[1:3]
+		if l, _, ok := locale.SplitPath(c.Path()); ok {
+			lang = l
 		}
 		t = s.bundle.For(lang)
 		c.Locals(localsTranslator, t)

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/locale"
 )
 
 type filterOption struct {
@@ -30,6 +31,7 @@ type eventListPage struct {
 func (s *Server) eventList(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p := s.page(c, "page.events.title")
+	p.Switch = locale.Supported // the list spans every country: all languages
 	t := p.Translator
 	cities, err := event.Cities(ctx, s.db)
 	if err != nil {

@@ -74,7 +74,7 @@ func (s *Server) renderEventMessage(c *fiber.Ctx, status int, eventID uint, p *e
 		return err
 	}
 	p.Event = viewEvent(p.Translator, e, s.now())
-	p.Audiences, p.Langs, p.Max = registration.Audiences, locale.Supported, registration.BroadcastMax
+	p.Audiences, p.Langs, p.Max = registration.Audiences, locale.Core, registration.BroadcastMax
 	return s.render(c, status, "staffevents/message", p)
 }
 

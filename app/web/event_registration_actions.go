@@ -20,7 +20,7 @@ type staffRegisterForm struct {
 	Kind         string `form:"kind" validate:"required,oneof=individual group" label:"registrations.form.kind"`
 	GroupSize    string `form:"group_size" validate:"max=6" label:"registrations.form.group_size"`
 	Organisation string `form:"organisation" validate:"max=400" label:"registrations.form.organisation"`
-	Lang         string `form:"lang" validate:"omitempty,oneof=vi fr en" label:"registrations.form.lang"`
+	Lang         string `form:"lang" validate:"omitempty,lang" label:"registrations.form.lang"`
 }
 
 // registerOnBehalf is the form's state on the registrations page.

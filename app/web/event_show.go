@@ -26,6 +26,7 @@ func (s *Server) eventShow(c *fiber.Ctx) error {
 		return err
 	}
 	p := s.page(c, "")
+	p.offerLangs(e.CountryLanguages...)
 	v := viewEvent(p.Translator, e, s.now())
 	p.Title = v.Title
 	consents, err := registration.CurrentConsents(c.UserContext(), s.db)

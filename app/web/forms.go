@@ -23,6 +23,14 @@ func newValidator() *validator.Validate {
 		}
 		return name
 	})
+	// lang: one of the interface languages (locale.Supported), so that a
+	// new language needs no change to the forms.
+	_ = v.RegisterValidation("lang", func(fl validator.FieldLevel) bool {
+		return locale.IsSupported(fl.Field().String())
+	})
+	_ = v.RegisterValidation("corelang", func(fl validator.FieldLevel) bool {
+		return locale.IsCore(fl.Field().String())
+	})
 	return v
 }
 
@@ -101,7 +109,11 @@ func (s *Server) check(t *locale.Translator, form any) FieldErrors {
 				label = t.T(key)
 			}
 		}
-		out.Add(e.Field(), t.T("validation."+e.Tag(), "Field", label, "Param", e.Param()))
+		tag := e.Tag()
+		if tag == "lang" || tag == "corelang" {
+			tag = "oneof" // a language is one of the options offered
+		}
+		out.Add(e.Field(), t.T("validation."+tag, "Field", label, "Param", e.Param()))
 	}
 	return out
 }

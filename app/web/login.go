@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 	"github.com/lantern-ngo/lantern/app/user"
 )
@@ -80,9 +81,9 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	dest := f.Next
 	if dest == "" {
 		dest = "/" + u.Lang + "/staff/"
-	} else if u.Lang != "" && len(dest) > 3 && dest[3] == '/' {
+	} else if _, rest, ok := locale.SplitPath(dest); u.Lang != "" && ok && rest != "" {
 		// Staff work in their own interface language after login.
-		dest = "/" + u.Lang + dest[3:]
+		dest = "/" + u.Lang + rest
 	}
 	return c.Redirect(dest, fiber.StatusSeeOther)
 }

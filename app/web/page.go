@@ -21,8 +21,9 @@ type Page struct {
 	csrf      func() string
 	User      *user.User
 	Flash     string
-	FlashKind string // "ok", "warn" or "error"
-	Langs     []string
+	FlashKind string   // "ok", "warn" or "error"
+	Langs     []string // every interface language (locale.Supported), for the forms that choose one
+	Switch    []string // the languages the switcher offers on this page (offeredLangs)
 	Now       time.Time
 	// NoIndex keeps personal pages (tickets) out of search engines.
 	NoIndex bool
@@ -51,15 +52,43 @@ func (p Page) SwitchURL(lang string) string { return "/" + lang + p.Path }
 func (p Page) AbsURL(path string) string { return p.BaseURL + "/" + p.Lang + path }
 
 // LangName is a language's name in that language, for the switcher.
-func (p Page) LangName(lang string) string {
-	switch lang {
-	case "vi":
-		return "Tiếng Việt"
-	case "fr":
-		return "Français"
-	default:
-		return "English"
+func (p Page) LangName(lang string) string { return locale.Name(lang) }
+
+// offerLangs sets the languages the switcher offers: the core ones, the
+// page's own, and the extra ones (a session's country's), in the order of
+// locale.Supported (docs/DECISIONS.md, "Which languages a page offers").
+func (p *Page) offerLangs(extra ...string) {
+	p.Switch = offeredLangs(p.Lang, extra...)
+}
+
+// LangLabel is the label prefix+lang when the locale has it (the core
+// languages' "Name in Vietnamese"), else the language's own name.
+func (p Page) LangLabel(prefix, lang string) string {
+	if s := p.T(prefix + lang); s != prefix+lang {
+		return s
 	}
+	return locale.Name(lang)
+}
+
+// CoreLangs are the languages organisers write their texts in (the forms
+// with one field per language: consent texts, quizzes, messages).
+func (p Page) CoreLangs() []string { return locale.Core }
+
+func offeredLangs(current string, extra ...string) []string {
+	want := map[string]bool{current: true}
+	for _, l := range locale.Core {
+		want[l] = true
+	}
+	for _, l := range extra {
+		want[l] = true
+	}
+	out := make([]string, 0, len(want))
+	for _, l := range locale.Supported {
+		if want[l] {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Local converts a UTC time to the programme's time zone for display.
@@ -97,6 +126,7 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 	p := Page{
 		Translator: t,
 		Langs:      locale.Supported,
+		Switch:     offeredLangs(t.Lang),
 		User:       currentUser(c),
 		Now:        s.now(),
 		BaseURL:    s.cfg.BaseURL,
@@ -111,7 +141,9 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 		p.Title = t.T(titleKey)
 	}
 	rest := c.Path()
-	if len(rest) >= 3 {
+	if _, r, ok := locale.SplitPath(rest); ok {
+		rest = r
+	} else if len(rest) >= 3 {
 		rest = rest[3:]
 	}
 	if q := string(c.Request().URI().QueryString()); q != "" {

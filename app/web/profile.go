@@ -8,7 +8,7 @@ import (
 )
 
 type profileLangForm struct {
-	Lang string `form:"lang" validate:"required,oneof=vi fr en" label:"account.lang"`
+	Lang string `form:"lang" validate:"required,lang" label:"account.lang"`
 }
 
 type profilePasswordForm struct {

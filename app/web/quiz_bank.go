@@ -40,7 +40,7 @@ func (s *Server) quizList(c *fiber.Ctx) error {
 type questionForm struct {
 	Kind   string `form:"kind" validate:"required,oneof=single multiple true_false" label:"question.kind"`
 	Topic  string `form:"topic" validate:"required,max=48" label:"question.topic"`
-	Lang   string `form:"lang" validate:"required,oneof=vi fr en" label:"question.lang"`
+	Lang   string `form:"lang" validate:"required,corelang" label:"question.lang"`
 	TextVI string `form:"text_vi" validate:"max=1000" label:"question.text"`
 	TextFR string `form:"text_fr" validate:"max=1000" label:"question.text"`
 	TextEN string `form:"text_en" validate:"max=1000" label:"question.text"`
@@ -175,7 +175,7 @@ func (s *Server) questionSave(c *fiber.Ctx) error {
 
 type quizForm struct {
 	Code       string `form:"code" validate:"required,max=32" label:"quiz.code"`
-	Lang       string `form:"lang" validate:"required,oneof=vi fr en" label:"question.lang"`
+	Lang       string `form:"lang" validate:"required,corelang" label:"question.lang"`
 	TitleVI    string `form:"title_vi" validate:"max=200" label:"quiz.name"`
 	TitleFR    string `form:"title_fr" validate:"max=200" label:"quiz.name"`
 	TitleEN    string `form:"title_en" validate:"max=200" label:"quiz.name"`

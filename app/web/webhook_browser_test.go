@@ -26,7 +26,7 @@ func TestBrowserWebhookPagesFitPhone(t *testing.T) {
 		id := seedWebhook(t, db, admin.ID, ev.ID, now)
 		b := newBrowser(t, db)
 		b.login(t, "en", admin)
-		for _, lang := range locale.Supported {
+		for _, lang := range locale.Core {
 			base := "/" + lang + "/staff/admin/webhooks"
 			for _, p := range []string{base, base + "/new", fmt.Sprintf("%s/%d", base, id), fmt.Sprintf("%s/%d/edit", base, id)} {
 				b.navigate(t, p)
@@ -44,7 +44,7 @@ func TestBrowserWebhookPagesFitPhone(t *testing.T) {
 			b.waitVisible(t, "#f-secret")
 			b.fitsPhone(t, base+" (secret)")
 		}
-		for _, lang := range locale.Supported {
+		for _, lang := range locale.Core {
 			b.printFaults(t, fmt.Sprintf("/%s/staff/admin/webhooks/%d", lang, id), a4Width, "print", true)
 		}
 		b.do(t, chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateScale(2)))
