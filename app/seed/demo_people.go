@@ -1,6 +1,7 @@
 package seed
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/lantern-ngo/lantern/app/registration"
@@ -49,4 +50,51 @@ func demoPerson(rng *rand.Rand, role string) (name, sex, ageBand string) {
 		}
 	}
 	return name, sex, ageBand
+}
+
+// The made-up people of the demo sessions in PEGASE's other countries:
+// names as people write them there, by sex.
+var demoNames = map[string][2][]string{ // country → women, men
+	"KH": {{"សុខ ស្រីនាង", "ចាន់ សុភា", "ហេង ធីតា", "គឹម សុខា", "លី ចន្ទា"}, {"សុខ ដារ៉ា", "ចាន់ វិចិត្រ", "ហេង សំណាង", "គឹម ពិសិដ្ឋ", "លី វណ្ណា"}},
+	"LA": {{"ນາງ ຄຳແພງ ພົມມະຈັນ", "ນາງ ມະນີວອນ ສີສຸວັນ", "ນາງ ບົວພັນ ແສງສະຫວ່າງ"}, {"ທ້າວ ສົມສັກ ພົມມະຈັນ", "ທ້າວ ບຸນມີ ສີສຸວັນ", "ທ້າວ ຄຳຫຼ້າ ວົງສາ"}},
+	"PH": {{"Maria Santos", "Ana Reyes", "Josefina Cruz", "Liza Bautista", "Grace Mendoza"}, {"Jose Garcia", "Juan dela Cruz", "Mark Villanueva", "Paolo Ramos", "Carlo Aquino"}},
+}
+
+// demoPersonIn is demoPerson for a session's country.
+func demoPersonIn(rng *rand.Rand, country, role string) (name, sex, ageBand string) {
+	name, sex, ageBand = demoPerson(rng, role)
+	if names, ok := demoNames[country]; ok {
+		list := names[1]
+		if sex == "female" {
+			list = names[0]
+		}
+		name = list[rng.IntN(len(list))]
+	}
+	return name, sex, ageBand
+}
+
+// demoPhone is a made-up mobile number of the country, distinct for n.
+func demoPhone(country string, n int) string {
+	switch country {
+	case "KH":
+		return fmt.Sprintf("+85512%06d", n%1000000)
+	case "LA":
+		return fmt.Sprintf("+8562055%06d", n%1000000)
+	case "PH":
+		return fmt.Sprintf("+63917%07d", n)
+	}
+	return fmt.Sprintf("+84987%06d", n)
+}
+
+// demoLang is the language the demo's people of a country write in.
+func demoLang(country string) string {
+	switch country {
+	case "KH":
+		return "km"
+	case "LA":
+		return "lo"
+	case "PH":
+		return "fil"
+	}
+	return "vi"
 }

@@ -45,13 +45,14 @@ func (demoMark) TableName() string { return "attendance_marks" }
 func seedDemoParticipants(tx *gorm.DB, eventIDs []uint, now time.Time) error {
 	var evs []struct {
 		ID        uint
+		Country   string
 		Kind      event.Kind
 		StartsAt  time.Time
 		EndsAt    time.Time
 		Capacity  int
 		SeatsTake int `gorm:"column:seats_taken"`
 	}
-	if err := tx.Table("events").Select("id, kind, starts_at, ends_at, capacity, seats_taken").
+	if err := tx.Table("events").Select("id, country, kind, starts_at, ends_at, capacity, seats_taken").
 		Where("id IN ? AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = events.id)", eventIDs).
 		Order("id").Find(&evs).Error; err != nil {
 		return err
@@ -67,13 +68,13 @@ func seedDemoParticipants(tx *gorm.DB, eventIDs []uint, now time.Time) error {
 		seats := 0
 		for p := 0; p < people; p++ {
 			role := roles[rng.IntN(len(roles))]
-			name, sex, age := demoPerson(rng, role)
-			phone := fmt.Sprintf("+84987%06d", int(e.ID)*1000+p)
+			name, sex, age := demoPersonIn(rng, e.Country, role)
+			phone := demoPhone(e.Country, int(e.ID)*1000+p)
 			r := registration.Registration{EventID: e.ID, Code: fmt.Sprintf("D%03d%02d", e.ID%1000, p),
 				Kind: registration.KindIndividual, Status: registration.StatusConfirmed,
 				Name: name, NameFolded: textnorm.Fold(name), Phone: &phone,
 				Sex: sex, AgeBand: age, Role: role,
-				GroupSize: 1, GroupBreakdown: "{}", Lang: "vi", Source: registration.SourceWeb}
+				GroupSize: 1, GroupBreakdown: "{}", Lang: demoLang(e.Country), Source: registration.SourceWeb}
 			if err := createDemoRegistration(tx, &r, e.StartsAt, now); err != nil {
 				return err
 			}
@@ -85,7 +86,7 @@ func seedDemoParticipants(tx *gorm.DB, eventIDs []uint, now time.Time) error {
 			}
 		}
 		// A partner home brings a group of children to every third screening.
-		if size := 8 + rng.IntN(8); e.Kind == event.KindFilmDebate && e.ID%3 == 0 && seats+size <= e.Capacity-e.SeatsTake {
+		if size := 8 + rng.IntN(8); demoLang(e.Country) == "vi" && e.Kind == event.KindFilmDebate && e.ID%3 == 0 && seats+size <= e.Capacity-e.SeatsTake {
 			r := registration.Registration{EventID: e.ID, Code: fmt.Sprintf("D%03d%02d", e.ID%1000, 99),
 				Kind: registration.KindGroup, Status: registration.StatusConfirmed,
 				Name: "Nhà mở Bình An", NameFolded: textnorm.Fold("Nhà mở Bình An"), Organisation: "Bình An",

@@ -1,6 +1,7 @@
 package seed_test
 
 import (
+	"github.com/lantern-ngo/lantern/app/phone"
 	"os"
 	"testing"
 	"time"
@@ -34,8 +35,17 @@ func TestSeedIsIdempotentAndMatchesTheProgramme(t *testing.T) {
 			q.Count(&n)
 			return n
 		}
-		if n := count("events", "kind = ?", event.KindFilmDebate); n != 15 {
-			t.Errorf("film-and-debate events = %d, want 15", n)
+		if n := count("events", "kind = ? AND country = ?", event.KindFilmDebate, "VN"); n != 15 {
+			t.Errorf("film-and-debate events in Vietnam = %d, want 15", n)
+		}
+		// One made-up session in each of PEGASE's other countries, in its
+		// language and its city's zone (issue 20).
+		for code, want := range map[string]string{"FD90": "KH/km/Asia/Phnom_Penh", "AW90": "LA/lo/Asia/Vientiane", "IS90": "PH/fil/Asia/Manila"} {
+			var e struct{ Country, Lang, TimeZone, PhoneRegion string }
+			db.Table("events").Select("country, lang, time_zone, phone_region").Where("code = ?", code).Scan(&e)
+			if got := e.Country + "/" + e.Lang + "/" + e.TimeZone; got != want || e.PhoneRegion != e.Country {
+				t.Errorf("demo session %s = %s (region %s), want %s", code, got, e.PhoneRegion, want)
+			}
 		}
 		if n := count("events", "kind = ?", event.KindAuthorityWorkshop); n < 6 {
 			t.Errorf("authority workshops = %d, want at least 6", n)
@@ -45,7 +55,7 @@ func TestSeedIsIdempotentAndMatchesTheProgramme(t *testing.T) {
 		if seats < 180 {
 			t.Errorf("workshop capacity = %d, want 180 or more", seats)
 		}
-		if n := count("events", "starts_at > ? AND kind = ?", now, event.KindFilmDebate); n == 0 || n == 15 {
+		if n := count("events", "starts_at > ? AND kind = ? AND country = ?", now, event.KindFilmDebate, "VN"); n == 0 || n == 15 {
 			t.Errorf("upcoming film events = %d: want some past and some upcoming", n)
 		}
 		for _, code := range []string{"CSWC", "CTSE", "LANSAN", "BINHAN", "SUNRISE", "DOLISA"} {
@@ -132,6 +142,15 @@ func TestDemoIsBelievable(t *testing.T) {
 			OR (role = 'youth' AND age_band NOT IN ('16_17', '18_24')) OR (role = 'parent' AND age_band IN ('under_16', '16_17')))`).Pluck("name", &misfits)
 		if len(misfits) > 0 {
 			t.Errorf("people whose name, sex, age and role do not fit: %v", misfits)
+		}
+		// Every demo number is a mobile of its session's country.
+		var phones []struct{ Phone, PhoneRegion string }
+		db.Raw(`SELECT r.phone, e.phone_region FROM registrations r JOIN events e ON e.id = r.event_id WHERE r.phone IS NOT NULL`).Scan(&phones)
+		for _, p := range phones {
+			if n, err := phone.ParseIn(p.Phone, p.PhoneRegion); err != nil || n.E164 != p.Phone {
+				t.Errorf("demo number %s (%s): %v", p.Phone, p.PhoneRegion, err)
+				break
+			}
 		}
 		var sessions []struct {
 			CoacheeID uint
