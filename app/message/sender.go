@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nyaruka/phonenumbers"
 	"io"
 	"net/http"
 	"strconv"
@@ -152,6 +153,7 @@ func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	handled := 0
+	var routes countryRoutes // read once a run, when a message needs it
 	for _, id := range ids {
 		if ctx.Err() != nil {
 			break
@@ -179,12 +181,57 @@ func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
 			handled++
 			continue
 		}
-		if err := s.deliver(ctx, &m, now); err != nil {
+		chans, err := s.channelsFor(db, &routes, m.To)
+		if err != nil {
+			return handled, err
+		}
+		if err := s.deliver(ctx, &m, chans, now); err != nil {
 			return handled, err
 		}
 		handled++
 	}
 	return handled, nil
+}
+
+// countryRoutes is, per phone region, the channels its country lists
+// (countries.channels, in order), read once a run.
+type countryRoutes map[string][]string
+
+// channelsFor is the channels a message goes through: those its
+// recipient's country lists, in the country's order (no Zalo in a country
+// where the organisation has no Official Account); every channel when the
+// number's country is not one of the programme's or lists none Lantern has.
+func (s *Sender) channelsFor(db *gorm.DB, routes *countryRoutes, to string) ([]Channel, error) {
+	all := s.channels()
+	if len(all) < 2 {
+		return all, nil
+	}
+	if *routes == nil {
+		var rows []struct{ PhoneRegion, Channels string }
+		if err := db.Table("countries").Select("phone_region, channels").Where("active = ?", true).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		*routes = countryRoutes{}
+		for _, r := range rows {
+			(*routes)[r.PhoneRegion] = strings.Split(r.Channels, ",")
+		}
+	}
+	num, err := phonenumbers.Parse(to, "") // E.164 carries its country
+	if err != nil {
+		return all, nil
+	}
+	var out []Channel
+	for _, name := range (*routes)[phonenumbers.GetRegionCodeForNumber(num)] {
+		for _, ch := range all {
+			if ch.Name() == strings.TrimSpace(name) {
+				out = append(out, ch)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return all, nil
+	}
+	return out, nil
 }
 
 func (s *Sender) channels() []Channel {
@@ -197,8 +244,7 @@ func (s *Sender) channels() []Channel {
 // deliver tries m's channel, and the next ones while a channel cannot carry
 // it (no Zalo on the number, no approved template, a refusal): the message
 // is claimed throughout, so it is never sent twice.
-func (s *Sender) deliver(ctx context.Context, m *Message, now time.Time) error {
-	chans := s.channels()
+func (s *Sender) deliver(ctx context.Context, m *Message, chans []Channel, now time.Time) error {
 	step := min(max(m.Step, 0), len(chans)-1)
 	log := m.ChannelLog
 	note := func(ch Channel, err error) {

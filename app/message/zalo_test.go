@@ -280,3 +280,45 @@ func TestZaloDeliveryEvent(t *testing.T) {
 		}
 	})
 }
+
+// TestChannelsOfTheRecipientsCountry: a message goes through the channels
+// its recipient's country lists, in that order: a Cambodian number (the
+// seeded Cambodia lists SMS only) never reaches Zalo; a Vietnamese one does
+// until Vietnam's list no longer names Zalo.
+func TestChannelsOfTheRecipientsCountry(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		zalo := newFakeZalo()
+		zs := httptest.NewServer(zalo)
+		defer zs.Close()
+		gw := &gateway{accepted: map[string]int{}}
+		gs := httptest.NewServer(gw)
+		defer gs.Close()
+		s := &message.Sender{DB: db, Channels: []message.Channel{zaloChannel(db, zs, t0),
+			message.DriverChannel{ChannelName: message.ChannelSMS, Driver: message.NewHTTPDriver(gs.URL, "tok")}}}
+		kh := enqueueKind(t, db, "+85512345678", "confirmation", "km", map[string]any{"Event": "Screening", "Code": "ABC2345"}, t0)
+		vn := enqueueKind(t, db, "+84912000001", "confirmation", "vi", map[string]any{"Event": "Chiếu phim", "Code": "ABC2346"}, t0)
+		if n, err := s.RunOnce(t.Context(), t0); err != nil || n != 2 {
+			t.Fatalf("RunOnce: %d %v", n, err)
+		}
+		mk, mv := reload(t, db, kh.ID), reload(t, db, vn.ID)
+		if mk.Status != message.StatusSent || mk.Channel != message.ChannelSMS || mk.ChannelLog != "" {
+			t.Errorf("Cambodian number: %s via %s, log %q; want SMS straight away", mk.Status, mk.Channel, mk.ChannelLog)
+		}
+		if mv.Status != message.StatusSent || mv.Channel != message.ChannelZalo {
+			t.Errorf("Vietnamese number: %s via %s, want Zalo", mv.Status, mv.Channel)
+		}
+		if len(zalo.sent) != 1 || zalo.sent[0]["phone"] != "84912000001" {
+			t.Errorf("zalo got %+v", zalo.sent)
+		}
+		if err := db.Table("countries").Where("code = ?", "VN").Update("channels", "sms").Error; err != nil {
+			t.Fatal(err)
+		}
+		again := enqueueKind(t, db, "+84912000002", "confirmation", "vi", map[string]any{"Event": "Chiếu phim", "Code": "ABC2347"}, t0)
+		if _, err := s.RunOnce(t.Context(), t0); err != nil {
+			t.Fatal(err)
+		}
+		if m := reload(t, db, again.ID); m.Channel != message.ChannelSMS || len(zalo.sent) != 1 {
+			t.Errorf("after Vietnam lists SMS only: via %s, zalo sent %d", m.Channel, len(zalo.sent))
+		}
+	})
+}
