@@ -33,6 +33,8 @@ func TrainerSessions(ctx context.Context, db *gorm.DB, u *user.User, now time.Ti
 	q := db.WithContext(ctx).Model(&event.Event{}).
 		Where("events.status <> ?", event.StatusDraft).
 		Where("events.starts_at >= ? AND events.starts_at <= ?", now.Add(-sessionsBehind), now.Add(sessionsAhead))
+	where, args := u.Scope().SQL("events")
+	q = q.Where(where, args...)
 	if !u.Has(user.RoleOrganiser, user.RoleAdmin) {
 		q = q.Where("events.id IN (?)", db.Table("event_trainers").Select("event_id").Where("user_id = ?", u.ID))
 	}

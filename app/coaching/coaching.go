@@ -166,7 +166,9 @@ func AccessFor(viewer, coachee *user.User) Access {
 	if viewer == nil || coachee == nil {
 		return Access{}
 	}
-	if viewer.Has(user.RoleOrganiser, user.RoleAdmin) {
+	// Organisers reach the coachees of their part of the programme: a
+	// scoped organiser those of their country (issue 20).
+	if viewer.Has(user.RoleOrganiser, user.RoleAdmin) && (viewer.ScopeCountry == "" || viewer.ScopeCountry == coachee.ScopeCountry) {
 		return Access{Read: true, Change: true}
 	}
 	if coachee.CoachID != nil && *coachee.CoachID == viewer.ID {

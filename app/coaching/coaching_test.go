@@ -196,7 +196,7 @@ func TestProgrammeFigures(t *testing.T) {
 
 		// The coach's page: A was coached on 20 March, B on 1 February. With
 		// 6 weeks, on 1 April the limit is 18 February: B is overdue, A not.
-		list, err := coaching.Coachees(ctx, db, coach.ID, 6, "2026-04-01")
+		list, err := coaching.Coachees(ctx, db, coach.ID, "", 6, "2026-04-01")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +210,7 @@ func TestProgrammeFigures(t *testing.T) {
 			}
 		}
 		// Due by Sunday 5 April: only "overdue" (10 Feb) is open and due.
-		due, err := coaching.DueThisWeek(ctx, db, coach.ID, "2026-04-01")
+		due, err := coaching.DueThisWeek(ctx, db, coach.ID, "", "2026-04-01")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,14 +10,22 @@ import (
 // bounds are open.
 type Period struct {
 	From, To string // YYYY-MM-DD or ""
+	// Country keeps the coachees of one country (a scoped organiser's,
+	// issue 20); "" is the whole programme.
+	Country string
 }
 
-func (p Period) apply(q *gorm.DB, col string) *gorm.DB {
+// apply narrows a query on coaching sessions, written with prefix ("" or
+// "s."), to the period and the country.
+func (p Period) apply(q *gorm.DB, prefix string) *gorm.DB {
 	if p.From != "" {
-		q = q.Where(col+" >= ?", p.From)
+		q = q.Where(prefix+"held_on >= ?", p.From)
 	}
 	if p.To != "" {
-		q = q.Where(col+" <= ?", p.To)
+		q = q.Where(prefix+"held_on <= ?", p.To)
+	}
+	if p.Country != "" {
+		q = q.Where(prefix+"coachee_id IN (SELECT cu.id FROM users cu WHERE cu.scope_country = ?)", p.Country)
 	}
 	return q
 }
@@ -64,7 +72,7 @@ func SessionsPerMonth(ctx context.Context, db *gorm.DB, p Period) ([]MonthCount,
 	var out []MonthCount
 	q := db.WithContext(ctx).Model(&Session{}).
 		Select("SUBSTR(held_on, 1, 7) AS month, COUNT(*) AS sessions, COUNT(DISTINCT coachee_id) AS coachees")
-	err := p.apply(q, "held_on").Group("SUBSTR(held_on, 1, 7)").Order("month").Scan(&out).Error
+	err := p.apply(q, "").Group("SUBSTR(held_on, 1, 7)").Order("month").Scan(&out).Error
 	return out, err
 }
 
@@ -74,7 +82,7 @@ func RatingPoints(ctx context.Context, db *gorm.DB, p Period) ([]RatingPoint, er
 	q := db.WithContext(ctx).Table("coaching_ratings r").
 		Select("s.coachee_id, r.competency_id, s.held_on, s.id AS session_id, r.level").
 		Joins("JOIN coaching_sessions s ON s.id = r.session_id")
-	err := p.apply(q, "s.held_on").Scan(&out).Error
+	err := p.apply(q, "s.").Scan(&out).Error
 	return out, err
 }
 
@@ -90,7 +98,7 @@ func ProgrammeFigures(ctx context.Context, db *gorm.DB, p Period, today string) 
 		f.Sessions += m.Sessions
 	}
 	var coachees int64
-	if err := p.apply(db.WithContext(ctx).Model(&Session{}), "held_on").Distinct("coachee_id").Count(&coachees).Error; err != nil {
+	if err := p.apply(db.WithContext(ctx).Model(&Session{}), "").Distinct("coachee_id").Count(&coachees).Error; err != nil {
 		return nil, err
 	}
 	f.Coachees = int(coachees)
@@ -126,7 +134,7 @@ func ProgrammeFigures(ctx context.Context, db *gorm.DB, p Period, today string) 
 			"COALESCE(SUM(CASE WHEN a.done_on <> '' AND a.done_on <= a.due_on THEN 1 ELSE 0 END), 0) AS on_time").
 		Joins("JOIN coaching_sessions s ON s.id = a.session_id").
 		Where("a.done_on <> '' OR a.due_on < ?", today)
-	if err := p.apply(q, "s.held_on").Scan(&ap).Error; err != nil {
+	if err := p.apply(q, "s.").Scan(&ap).Error; err != nil {
 		return nil, err
 	}
 	f.ActionPointsDue, f.ActionPointsDone, f.OnTime = ap.Due, ap.Done, ap.OnTime

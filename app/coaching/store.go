@@ -319,10 +319,13 @@ type Coachee struct {
 // when coachID is 0, for organisers), with their last session, and who is
 // overdue for coaching: never coached, or last coached more than weeks
 // weeks before today.
-func Coachees(ctx context.Context, db *gorm.DB, coachID uint, weeks int, today string) ([]Coachee, error) {
+func Coachees(ctx context.Context, db *gorm.DB, coachID uint, country string, weeks int, today string) ([]Coachee, error) {
 	db = db.WithContext(ctx)
 	var users []user.User
 	q := db.Where("active = ?", true).Order("name")
+	if country != "" {
+		q = q.Where("scope_country = ?", country)
+	}
 	if coachID != 0 {
 		q = q.Where("coach_id = ?", coachID)
 	} else {
@@ -412,11 +415,14 @@ func WeekEnd(day string) string {
 // DueThisWeek returns the open action points of coachID's coachees (all
 // coachees when coachID is 0) due by the end of this week, overdue ones
 // included, soonest first.
-func DueThisWeek(ctx context.Context, db *gorm.DB, coachID uint, today string) ([]DueAction, error) {
+func DueThisWeek(ctx context.Context, db *gorm.DB, coachID uint, country string, today string) ([]DueAction, error) {
 	var out []DueAction
 	q := db.WithContext(ctx).Table("action_points ap").Select("ap.*, u.name AS coachee_name").
 		Joins("JOIN users u ON u.id = ap.coachee_id").
 		Where("ap.done_on = '' AND ap.due_on <= ?", WeekEnd(today))
+	if country != "" {
+		q = q.Where("u.scope_country = ?", country)
+	}
 	if coachID != 0 {
 		q = q.Where("u.coach_id = ?", coachID)
 	}

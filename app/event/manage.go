@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/lantern-ngo/lantern/app/country"
+	"github.com/lantern-ngo/lantern/app/scope"
 	"sort"
 	"strconv"
 	"time"
@@ -55,6 +56,9 @@ type Input struct {
 	TrainerIDs []uint
 	// ConfirmConflict saves despite a trainer or venue booked at the same time.
 	ConfirmConflict bool
+	// Scope is the part of the programme the organiser works in: the venue
+	// and the partner must be in it (issue 20).
+	Scope scope.Scope
 }
 
 // The capacity of a session, in seats.
@@ -295,6 +299,12 @@ func checkRefs(tx *gorm.DB, in *Input) (*Venue, error) {
 		if n == 0 {
 			return nil, fieldErr("partner_id", "error.eventform.partner", nil)
 		}
+	}
+	if !in.Scope.CoversCity(v.City.Country, v.CityID) {
+		return nil, fieldErr("venue_id", "error.eventform.venue_outside", nil)
+	}
+	if !in.Scope.Covers(v.City.Country, v.CityID, in.PartnerID) {
+		return nil, fieldErr("partner_id", "error.eventform.partner_outside", nil)
 	}
 	if len(in.TrainerIDs) > 0 {
 		var us []user.User

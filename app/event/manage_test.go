@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/scope"
 	"github.com/lantern-ngo/lantern/app/testutil"
 	"github.com/lantern-ngo/lantern/app/user"
 )
@@ -144,7 +145,7 @@ func TestPlanCountsAttendance(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		p, err := event.ProgrammePlan(t.Context(), db, now)
+		p, err := event.ProgrammePlan(t.Context(), db, now, scope.Global)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/scope"
 )
 
 // Target is a programme indicator's goal (table targets, managed by admins).
@@ -78,7 +79,7 @@ func (p *Plan) Row(k Kind) PlanRow {
 // the participants reached over the programme period (the period of the
 // film-and-debate target, or of any target, or everything). Explicit SQL,
 // the same on PostgreSQL and SQLite.
-func ProgrammePlan(ctx context.Context, db *gorm.DB, now time.Time) (*Plan, error) {
+func ProgrammePlan(ctx context.Context, db *gorm.DB, now time.Time, sc scope.Scope) (*Plan, error) {
 	db = db.WithContext(ctx)
 	var targets []Target
 	if err := db.Order("id").Find(&targets).Error; err != nil {
@@ -108,10 +109,13 @@ func ProgrammePlan(ctx context.Context, db *gorm.DB, now time.Time) (*Plan, erro
 		Planned int
 		Held    int
 	}
+	// A scoped organiser's plan counts their part of the programme's
+	// sessions (issue 20).
+	inScope, scopeArgs := sc.SQL("e")
 	err := db.Raw(`SELECT e.kind AS kind, COUNT(*) AS planned,
 		SUM(CASE WHEN e.status = ? AND e.ends_at <= ? THEN 1 ELSE 0 END) AS held
-		FROM events e WHERE e.status <> ? AND e.starts_at >= ? AND e.starts_at < ?
-		GROUP BY e.kind`, StatusPublished, now, StatusCancelled, p.From, p.To).Scan(&counts).Error
+		FROM events e WHERE e.status <> ? AND e.starts_at >= ? AND e.starts_at < ? AND `+inScope+`
+		GROUP BY e.kind`, append([]any{StatusPublished, now, StatusCancelled, p.From, p.To}, scopeArgs...)...).Scan(&counts).Error
 	if err != nil {
 		return nil, err
 	}
@@ -120,8 +124,8 @@ func ProgrammePlan(ctx context.Context, db *gorm.DB, now time.Time) (*Plan, erro
 			r.Planned, r.Held = c.Planned, c.Held
 		}
 	}
-	held := `e.status = ? AND e.ends_at <= ? AND e.starts_at >= ? AND e.starts_at < ?`
-	heldArgs := []any{StatusPublished, now, p.From, p.To}
+	held := `e.status = ? AND e.ends_at <= ? AND e.starts_at >= ? AND e.starts_at < ? AND ` + inScope
+	heldArgs := append([]any{StatusPublished, now, p.From, p.To}, scopeArgs...)
 	type kindSum struct {
 		Kind Kind
 		N    int

@@ -6,6 +6,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/lantern-ngo/lantern/app/scope"
 )
 
 // StaffFilter narrows the staff lists, the agenda and the calendar. Zero
@@ -15,6 +17,8 @@ type StaffFilter struct {
 	Kind      Kind
 	CityID    uint
 	TrainerID uint
+	// Scope keeps the sessions of a staff member's part of the programme.
+	Scope scope.Scope
 	// From and To bound the start time (UTC, To exclusive) when set.
 	From, To time.Time
 	// PublishedOnly keeps what the public may see (published and cancelled
@@ -36,6 +40,10 @@ func (f StaffFilter) apply(db, q *gorm.DB) *gorm.DB {
 	}
 	if f.CityID != 0 {
 		q = q.Where("events.venue_id IN (?)", db.Model(&Venue{}).Select("id").Where("city_id = ?", f.CityID))
+	}
+	if !f.Scope.IsGlobal() {
+		where, args := f.Scope.SQL("events")
+		q = q.Where(where, args...)
 	}
 	if f.TrainerID != 0 {
 		q = q.Where("events.id IN (?)", db.Model(&EventTrainer{}).Select("event_id").Where("user_id = ?", f.TrainerID))
@@ -84,4 +92,17 @@ func Sessions(ctx context.Context, db *gorm.DB, f StaffFilter) ([]Event, error) 
 		Preload("Translations").Preload("Venue").Preload("Venue.City").
 		Find(&events).Error
 	return events, err
+}
+
+// InScope tells whether the event is in a staff member's scope (issue 20).
+// An event that does not exist is in no scope but the whole programme's, so
+// that a scoped account cannot tell ids of other countries from gaps.
+func InScope(ctx context.Context, db *gorm.DB, id uint, sc scope.Scope) (bool, error) {
+	if sc.IsGlobal() {
+		return true, nil
+	}
+	where, args := sc.SQL("e")
+	var n int64
+	err := db.WithContext(ctx).Table("events e").Where("e.id = ?", id).Where(where, args...).Count(&n).Error
+	return n > 0, err
 }

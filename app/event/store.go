@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/scope"
 	"github.com/lantern-ngo/lantern/app/user"
 	"time"
 
@@ -190,9 +191,10 @@ func TrainerSessions(ctx context.Context, db *gorm.DB, userID uint, from, to tim
 // Held lists the sessions past their draft, newest first, at most limit,
 // with their texts and venue; trainerID, when not 0, keeps only that
 // trainer's.
-func Held(ctx context.Context, db *gorm.DB, trainerID uint, limit int) ([]Event, error) {
+func Held(ctx context.Context, db *gorm.DB, trainerID uint, sc scope.Scope, limit int) ([]Event, error) {
+	where, args := sc.SQL("events")
 	q := db.WithContext(ctx).Preload("Translations").Preload("Venue").Preload("Venue.City").
-		Where("status <> ?", StatusDraft).Order("starts_at DESC").Limit(limit)
+		Where("status <> ?", StatusDraft).Where(where, args...).Order("starts_at DESC").Limit(limit)
 	if trainerID != 0 {
 		q = q.Where("id IN (SELECT event_id FROM event_trainers WHERE user_id = ?)", trainerID)
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/scope"
 )
 
 // CostRow is what one kind of message cost through one channel in a month:
@@ -37,9 +39,9 @@ func (p Prices) of(channel string, messages, segments int) int {
 // MonthlyCosts reads what the messages sent from the first day of from's
 // month until now cost, month by month (newest first), by channel and kind,
 // for the budget. Months are counted in loc.
-func MonthlyCosts(ctx context.Context, db *gorm.DB, from time.Time, loc *time.Location, prices Prices) ([]CostRow, error) {
+func MonthlyCosts(ctx context.Context, db *gorm.DB, from time.Time, loc *time.Location, prices Prices, sc scope.Scope) ([]CostRow, error) {
 	start := time.Date(from.In(loc).Year(), from.In(loc).Month(), 1, 0, 0, 0, 0, loc)
-	rows, err := db.WithContext(ctx).Model(&Message{}).
+	rows, err := inScope(db.WithContext(ctx).Model(&Message{}), sc).
 		Select("sent_at, channel, kind, segments").
 		Where("status = ? AND sent_at >= ?", StatusSent, start.UTC()).Rows()
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/scope"
 	"gorm.io/gorm/clause"
 )
 
@@ -135,8 +137,8 @@ func split(n, single, multi int) int {
 
 // CountByStatus counts the messages in a status (StatusFailed: the ones an
 // organiser should look at).
-func CountByStatus(ctx context.Context, db *gorm.DB, status string) (int64, error) {
+func CountByStatus(ctx context.Context, db *gorm.DB, status string, sc scope.Scope) (int64, error) {
 	var n int64
-	err := db.WithContext(ctx).Model(&Message{}).Where("status = ?", status).Count(&n).Error
+	err := inScope(db.WithContext(ctx).Model(&Message{}), sc).Where("status = ?", status).Count(&n).Error
 	return n, err
 }

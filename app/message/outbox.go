@@ -4,12 +4,26 @@ import (
 	"context"
 
 	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/scope"
 )
 
 // OutboxFilter narrows the outbox that organisers read (zero values: all).
 type OutboxFilter struct {
 	Status  string
 	EventID uint
+	// Scope keeps the messages about sessions of a staff member's part of
+	// the programme; messages about no session are the whole programme's.
+	Scope scope.Scope
+}
+
+// inScope narrows a query on messages to those about sessions in sc.
+func inScope(q *gorm.DB, sc scope.Scope) *gorm.DB {
+	if sc.IsGlobal() {
+		return q
+	}
+	where, args := sc.SQL("e")
+	return q.Where("sms_messages.event_id IN (SELECT e.id FROM events e WHERE "+where+")", args...)
 }
 
 // OutboxPage is one page of the outbox, newest first, with the totals of
@@ -24,7 +38,7 @@ type OutboxPage struct {
 
 // Outbox reads page (from 1) of the messages the filter keeps, size a page.
 func Outbox(ctx context.Context, db *gorm.DB, f OutboxFilter, page, size int) (*OutboxPage, error) {
-	q := db.WithContext(ctx).Model(&Message{})
+	q := inScope(db.WithContext(ctx).Model(&Message{}), f.Scope)
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
@@ -51,9 +65,9 @@ func Outbox(ctx context.Context, db *gorm.DB, f OutboxFilter, page, size int) (*
 }
 
 // EventsWithMessages lists the ids of the events that have messages.
-func EventsWithMessages(ctx context.Context, db *gorm.DB) ([]uint, error) {
+func EventsWithMessages(ctx context.Context, db *gorm.DB, sc scope.Scope) ([]uint, error) {
 	var ids []uint
-	err := db.WithContext(ctx).Model(&Message{}).Where("event_id IS NOT NULL").
+	err := inScope(db.WithContext(ctx).Model(&Message{}), sc).Where("event_id IS NOT NULL").
 		Distinct("event_id").Pluck("event_id", &ids).Error
 	return ids, err
 }

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/scope"
 )
 
 // Filter narrows the knowledge-gain report. Zero values mean "all".
@@ -27,6 +28,8 @@ type Filter struct {
 	Sex     string
 	AgeBand string
 	Role    string
+	// Scope keeps the sessions of a staff member's part of the programme.
+	Scope scope.Scope
 }
 
 // Gain is the knowledge-gain report of an event or of the programme.
@@ -157,14 +160,19 @@ func EventGain(ctx context.Context, db *gorm.DB, eventID uint) (*Gain, error) {
 	return g, nil
 }
 
-// scope builds the FROM and WHERE of the submitted attempts "a" that the
+// attemptsOf builds the FROM and WHERE of the submitted attempts "a" that the
 // filter keeps. Only fixed SQL and placeholders: no user text in the SQL.
-func scope(f Filter) (from string, where []string, args []any) {
+func attemptsOf(f Filter) (from string, where []string, args []any) {
 	from = " FROM quiz_attempts a"
-	if f.From != nil || f.To != nil || f.Kind != "" || f.CityID != 0 {
+	if f.From != nil || f.To != nil || f.Kind != "" || f.CityID != 0 || !f.Scope.IsGlobal() {
 		from += " JOIN events e ON e.id = a.event_id"
 	}
 	where = []string{"a.submitted_at IS NOT NULL"}
+	if !f.Scope.IsGlobal() {
+		w, a := f.Scope.SQL("e")
+		where = append(where, w)
+		args = append(args, a...)
+	}
 	if f.EventID != 0 {
 		where = append(where, "a.event_id = ?")
 		args = append(args, f.EventID)
@@ -219,7 +227,7 @@ const pairJoin = " JOIN quiz_attempts o ON o.event_id = a.event_id AND o.person_
 // the two run at once, each on its own connection.
 func Report(ctx context.Context, db *gorm.DB, f Filter) (*Gain, error) {
 	db = db.WithContext(ctx)
-	from, where, args := scope(f)
+	from, where, args := attemptsOf(f)
 	w := " WHERE " + strings.Join(where, " AND ")
 	g := &Gain{Questions: []QuestionGain{}}
 

@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -23,10 +22,10 @@ func Cached(ctx context.Context, db *gorm.DB, f Filter, now time.Time, maxAge ti
 		return Compute(ctx, db, f, now)
 	}
 	kv := dbstate.NewKV(db.WithContext(ctx))
-	key := fmt.Sprintf("indicators:%s:%s:%d", f.From, f.To, f.PartnerID)
+	key := "indicators:" + f.Key()
 	if b, err := kv.Get(key); err == nil && b != nil {
 		var r Indicators
-		if json.Unmarshal(b, &r) == nil && r.Filter == f && !now.Before(r.GeneratedAt) && now.Sub(r.GeneratedAt) < maxAge {
+		if json.Unmarshal(b, &r) == nil && r.Filter.Key() == f.Key() && !now.Before(r.GeneratedAt) && now.Sub(r.GeneratedAt) < maxAge {
 			return &r, nil
 		}
 	}

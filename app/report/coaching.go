@@ -12,7 +12,9 @@ import (
 
 // coachingPeriod is the coaching area's period for a filter (both use
 // YYYY-MM-DD dates, inclusive).
-func coachingPeriod(f Filter) coaching.Period { return coaching.Period{From: f.From, To: f.To} }
+func coachingPeriod(f Filter) coaching.Period {
+	return coaching.Period{From: f.From, To: f.To, Country: f.Scope.Country}
+}
 
 // coachingSessions counts the coaching sessions held in the period, as the
 // coaching area counts them. Coaching is not tied to a partner, so the

@@ -129,7 +129,7 @@ func DonorReport(ctx context.Context, db *gorm.DB, f Filter, lang string, now ti
 		return nil, err
 	}
 	from, to := f.Bounds()
-	if d.Gain, err = quiz.Report(ctx, db, quiz.Filter{From: from, To: to}); err != nil {
+	if d.Gain, err = quiz.Report(ctx, db, quiz.Filter{From: from, To: to, Scope: f.Scope}); err != nil {
 		return nil, err
 	}
 	today := locale.In(now, ProgrammeTZ).Format(DateLayout)

@@ -6,11 +6,13 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/scope"
 )
 
 // ProgrammeTZ is the time zone in which the period's dates are read.
@@ -26,6 +28,16 @@ type Filter struct {
 	From      string `json:"from,omitempty"`
 	To        string `json:"to,omitempty"`
 	PartnerID uint   `json:"partner_id,omitempty"`
+	// Scope keeps a scoped staff member's part of the programme (issue 20):
+	// their country's figures, never another's.
+	Scope scope.Scope `json:"scope,omitzero"`
+}
+
+// Key names the filter in the figures' cache: two filters with the same
+// key keep the same events.
+func (f Filter) Key() string {
+	return fmt.Sprintf("%s:%s:%d:%s:%s:%s", f.From, f.To, f.PartnerID, f.Scope.Country,
+		scope.JoinIDs(f.Scope.CityIDs), scope.JoinIDs(f.Scope.PartnerIDs))
 }
 
 // ParseFilter checks the dates; errors carry translation keys.
@@ -92,6 +104,11 @@ func (f Filter) scope(now time.Time, held bool) (string, []any) {
 	if f.PartnerID != 0 {
 		where = append(where, "e.partner_id = ?")
 		args = append(args, f.PartnerID)
+	}
+	if !f.Scope.IsGlobal() {
+		w, a := f.Scope.SQL("e")
+		where = append(where, w)
+		args = append(args, a...)
 	}
 	if len(where) == 0 {
 		return "1 = 1", nil

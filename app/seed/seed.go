@@ -83,6 +83,8 @@ type staffFile struct {
 		Lang  string   `yaml:"lang"`
 		Phone string   `yaml:"phone"`
 		Coach string   `yaml:"coach"`
+		// Country limits the account to one country's sessions (issue 20).
+		Country string `yaml:"country"`
 	} `yaml:"users"`
 }
 
@@ -281,7 +283,8 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 			for i, r := range s.Roles {
 				roles[i] = user.Role(r)
 			}
-			u := user.User{Email: s.Email, Name: s.Name, Roles: user.JoinRoles(roles), Lang: s.Lang, Phone: s.Phone, Active: true, PasswordHash: hash}
+			u := user.User{Email: s.Email, Name: s.Name, Roles: user.JoinRoles(roles), Lang: s.Lang, Phone: s.Phone, Active: true, PasswordHash: hash,
+				ScopeCountry: s.Country}
 			if err := firstOrCreate(tx, &u, "email = ?", s.Email); err != nil {
 				return err
 			}

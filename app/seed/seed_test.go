@@ -63,8 +63,14 @@ func TestSeedIsIdempotentAndMatchesTheProgramme(t *testing.T) {
 				t.Errorf("partner %s missing", code)
 			}
 		}
-		if n := count("users", ""); n != 6 {
-			t.Errorf("demo users = %d, want 6", n)
+		if n := count("users", ""); n != 9 {
+			t.Errorf("demo users = %d, want 9", n)
+		}
+		// One organiser per other country, who sees only that country.
+		for _, cc := range []string{"KH", "LA", "PH"} {
+			if n := count("users", "roles = ? AND scope_country = ?", "organiser", cc); n != 1 {
+				t.Errorf("organisers of %s only: %d, want 1", cc, n)
+			}
 		}
 		if n := count("event_translations", ""); n < 60 {
 			t.Errorf("translations = %d", n)

@@ -14,6 +14,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/scope"
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
@@ -52,10 +53,11 @@ const MissingLimit = 200
 // Missing returns the sessions that have ended, were not cancelled, and have
 // no report yet, newest first — with their trainers and the last reminder,
 // in a fixed number of queries.
-func Missing(ctx context.Context, db *gorm.DB, now time.Time) ([]Pending, error) {
+func Missing(ctx context.Context, db *gorm.DB, now time.Time, sc scope.Scope) ([]Pending, error) {
 	db = db.WithContext(ctx)
 	var evs []*event.Event
-	err := db.Preload("Translations").
+	where, args := sc.SQL("events")
+	err := db.Preload("Translations").Where(where, args...).
 		Where("events.ends_at <= ? AND events.status = ?", now, event.StatusPublished).
 		Where("NOT EXISTS (SELECT 1 FROM session_reports sr WHERE sr.event_id = events.id)").
 		Order("events.ends_at DESC").Limit(MissingLimit).Find(&evs).Error

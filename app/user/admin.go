@@ -11,6 +11,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/database"
+	"github.com/lantern-ngo/lantern/app/scope"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 )
 
@@ -24,11 +25,16 @@ type Snapshot struct {
 	Phone   string `json:"phone,omitempty"`
 	Active  bool   `json:"active"`
 	CoachID *uint  `json:"coach_id,omitempty"`
+	// Scope: the country, cities and partners the account works in.
+	ScopeCountry    string `json:"scope_country,omitempty"`
+	ScopeCityIDs    string `json:"scope_cities,omitempty"`
+	ScopePartnerIDs string `json:"scope_partners,omitempty"`
 }
 
 // Snap returns the audit snapshot of u.
 func (u *User) Snap() Snapshot {
-	return Snapshot{Email: u.Email, Name: u.Name, Roles: u.Roles, Lang: u.Lang, Phone: u.Phone, Active: u.Active, CoachID: u.CoachID}
+	return Snapshot{Email: u.Email, Name: u.Name, Roles: u.Roles, Lang: u.Lang, Phone: u.Phone, Active: u.Active, CoachID: u.CoachID,
+		ScopeCountry: u.ScopeCountry, ScopeCityIDs: u.ScopeCityIDs, ScopePartnerIDs: u.ScopePartnerIDs}
 }
 
 // Account is what an admin sets on an account.
@@ -39,6 +45,9 @@ type Account struct {
 	Lang    string
 	Phone   string // E.164 or ""
 	CoachID *uint
+	// Scope is where the account works; scope.Global for the whole
+	// programme, which admins always have.
+	Scope scope.Scope
 }
 
 // List returns every account, active ones first, by name.
@@ -78,21 +87,79 @@ func (a Account) apply(u *User) {
 	u.Lang = a.Lang
 	u.Phone = a.Phone
 	u.CoachID = a.CoachID
+	u.ScopeCountry = a.Scope.Country
+	u.ScopeCityIDs = scope.JoinIDs(a.Scope.CityIDs)
+	u.ScopePartnerIDs = scope.JoinIDs(a.Scope.PartnerIDs)
 }
 
-func checkCoach(tx *gorm.DB, self uint, coachID *uint) error {
+// checkAccount gathers every problem of an account's coach and scope, so
+// that the admin sees them all at once, each beside its field.
+func checkAccount(tx *gorm.DB, self uint, a Account) error {
+	var fe apperr.FieldList
+	if err := checkCoach(tx, self, a.CoachID, &fe); err != nil {
+		return err
+	}
+	if err := checkScope(tx, a, &fe); err != nil {
+		return err
+	}
+	return fe.Err()
+}
+
+func checkCoach(tx *gorm.DB, self uint, coachID *uint, fe *apperr.FieldList) error {
 	if coachID == nil {
 		return nil
 	}
 	if *coachID == self {
-		return apperr.New(apperr.Invalid, "error.account.coach_self")
+		fe.Add("coach_id", "error.account.coach_self", nil)
+		return nil
 	}
 	var c User
 	err := tx.Where("id = ? AND active = ?", *coachID, true).First(&c).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !c.Has(RoleCoach)) {
-		return apperr.New(apperr.Invalid, "error.account.coach_invalid")
+		fe.Add("coach_id", "error.account.coach_invalid", nil)
+		return nil
 	}
 	return err
+}
+
+// checkScope refuses a scope that names no real country, cities of another
+// country or unknown partners, and an admin with a scope: admins set up
+// the whole programme (accounts, countries, tokens), so they see all of it.
+func checkScope(tx *gorm.DB, a Account, fe *apperr.FieldList) error {
+	sc := a.Scope
+	if sc.IsGlobal() {
+		if len(sc.CityIDs) > 0 || len(sc.PartnerIDs) > 0 {
+			fe.Add("scope_country", "error.account.scope_needs_country", nil)
+		}
+		return nil
+	}
+	if hasRole(a.Roles, RoleAdmin) {
+		fe.Add("scope_country", "error.account.admin_global", nil)
+	}
+	var n int64
+	if err := tx.Table("countries").Where("code = ? AND active = ?", sc.Country, true).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		fe.Add("scope_country", "error.account.scope_country", nil)
+	}
+	if len(sc.CityIDs) > 0 {
+		if err := tx.Table("cities").Where("id IN ? AND country = ?", sc.CityIDs, sc.Country).Count(&n).Error; err != nil {
+			return err
+		}
+		if int(n) != len(sc.CityIDs) {
+			fe.Add("scope_cities", "error.account.scope_cities", nil)
+		}
+	}
+	if len(sc.PartnerIDs) > 0 {
+		if err := tx.Table("partners").Where("id IN ?", sc.PartnerIDs).Count(&n).Error; err != nil {
+			return err
+		}
+		if int(n) != len(sc.PartnerIDs) {
+			fe.Add("scope_partners", "error.account.scope_partners", nil)
+		}
+	}
+	return nil
 }
 
 // CreateAccount inserts an account without a password (the person sets it
@@ -107,7 +174,7 @@ func CreateAccount(ctx context.Context, db *gorm.DB, actorID uint, a Account) (*
 		if err := database.LockRow(tx, "users", 0); err != nil {
 			return err
 		}
-		if err := checkCoach(tx, 0, a.CoachID); err != nil {
+		if err := checkAccount(tx, 0, a); err != nil {
 			return err
 		}
 		if err := tx.Create(u).Error; err != nil {
@@ -137,7 +204,7 @@ func UpdateAccount(ctx context.Context, db *gorm.DB, actorID, id uint, a Account
 			}
 			return err
 		}
-		if err := checkCoach(tx, u.ID, a.CoachID); err != nil {
+		if err := checkAccount(tx, u.ID, a); err != nil {
 			return err
 		}
 		before := u.Snap()
@@ -148,7 +215,8 @@ func UpdateAccount(ctx context.Context, db *gorm.DB, actorID, id uint, a Account
 		a.apply(&u)
 		err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(map[string]any{
 			"email": u.Email, "name": u.Name, "roles": u.Roles, "lang": u.Lang, "phone": u.Phone,
-			"coach_id": u.CoachID, "updated_at": time.Now().UTC(),
+			"coach_id": u.CoachID, "scope_country": u.ScopeCountry, "scope_city_ids": u.ScopeCityIDs,
+			"scope_partner_ids": u.ScopePartnerIDs, "updated_at": time.Now().UTC(),
 		}).Error
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return apperr.Wrap(apperr.Conflict, "error.user.email_taken", err)

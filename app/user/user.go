@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/scope"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 )
 
@@ -46,9 +47,13 @@ type User struct {
 	Phone        string
 	Active       bool
 	CoachID      *uint
-	LastLoginAt  *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// The account's scope (issue 20): see Scope.
+	ScopeCountry    string
+	ScopeCityIDs    string `gorm:"column:scope_city_ids"`
+	ScopePartnerIDs string `gorm:"column:scope_partner_ids"`
+	LastLoginAt     *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // RoleList splits Roles.
@@ -60,6 +65,15 @@ func (u *User) RoleList() []Role {
 		}
 	}
 	return out
+}
+
+// Scope is the part of the programme the account works in: the whole
+// programme, or one country (some of its cities, some partners).
+func (u *User) Scope() scope.Scope {
+	if u == nil || u.ScopeCountry == "" {
+		return scope.Global
+	}
+	return scope.Scope{Country: u.ScopeCountry, CityIDs: scope.SplitIDs(u.ScopeCityIDs), PartnerIDs: scope.SplitIDs(u.ScopePartnerIDs)}
 }
 
 // Has tells whether the user holds any of the roles.
@@ -252,11 +266,12 @@ func ResolveAnd(ctx context.Context, db *gorm.DB, token string, idle time.Durati
 	}
 	u := &row.User
 	err := db.WithContext(ctx).Raw(`SELECT u.id, u.email, u.name, u.password_hash, u.roles, u.lang, u.phone, u.active,
-			u.coach_id, u.last_login_at, u.created_at, u.updated_at, s.id, s.last_seen_at, s.expires_at, ?
+			u.coach_id, u.scope_country, u.scope_city_ids, u.scope_partner_ids, u.last_login_at, u.created_at, u.updated_at,
+			s.id, s.last_seen_at, s.expires_at, ?
 		FROM staff_sessions s JOIN users u ON u.id = s.user_id AND u.active = ?
 		WHERE s.id = ?`, cond, true, hashToken(token)).Row().
 		Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Roles, &u.Lang, &u.Phone, &u.Active,
-			&u.CoachID, &u.LastLoginAt, &u.CreatedAt, &u.UpdatedAt, &row.SessionID, &row.SessionLastSeenAt, &row.SessionExpiresAt, &row.Cond)
+			&u.CoachID, &u.ScopeCountry, &u.ScopeCityIDs, &u.ScopePartnerIDs, &u.LastLoginAt, &u.CreatedAt, &u.UpdatedAt, &row.SessionID, &row.SessionLastSeenAt, &row.SessionExpiresAt, &row.Cond)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}

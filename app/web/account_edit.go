@@ -2,13 +2,18 @@ package web
 
 import (
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/country"
+	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/phone"
+	"github.com/lantern-ngo/lantern/app/scope"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 	"github.com/lantern-ngo/lantern/app/user"
 )
@@ -20,7 +25,16 @@ type accountForm struct {
 	Lang    string   `form:"lang" validate:"required,lang" label:"account.lang"`
 	Phone   string   `form:"phone" validate:"max=40" label:"account.phone"`
 	CoachID string   `form:"coach_id" validate:"omitempty,numeric,max=12" label:"account.coach"`
+	// The scope (issue 20): a country code, or "" for the whole programme.
+	ScopeCountry  string   `form:"scope_country" validate:"omitempty,len=2,alpha" label:"account.scope_country"`
+	ScopeCities   []string `form:"scope_cities" validate:"dive,numeric,max=10" label:"account.scope_cities"`
+	ScopePartners []string `form:"scope_partners" validate:"dive,numeric,max=10" label:"account.scope_partners"`
 }
+
+// HasCity and HasPartner tell the template whether a scope box is ticked.
+func (f accountForm) HasCity(id uint) bool { return slices.Contains(f.ScopeCities, itoa(int(id))) }
+
+func (f accountForm) HasPartner(id uint) bool { return slices.Contains(f.ScopePartners, itoa(int(id))) }
 
 // HasRole tells the template whether a role box is ticked.
 func (f accountForm) HasRole(r string) bool {
@@ -39,6 +53,10 @@ type accountFormPage struct {
 	Errors  FieldErrors
 	Roles   []user.Role
 	Coaches []user.User
+	// The choices of the scope: countries, their cities, partners.
+	Countries []country.Country
+	Cities    []event.City
+	Partners  []event.Partner
 }
 
 func (s *Server) accountFormPage(c *fiber.Ctx, status int, acc *user.User, f accountForm, errs FieldErrors) error {
@@ -46,13 +64,22 @@ func (s *Server) accountFormPage(c *fiber.Ctx, status int, acc *user.User, f acc
 	if acc != nil {
 		title = "admin.page.accounts.edit"
 	}
-	coaches, err := user.Coaches(c.UserContext(), s.db)
-	if err != nil {
+	ctx := c.UserContext()
+	pg := accountFormPage{Page: s.page(c, title), Account: acc, Form: f, Errors: errs, Roles: user.AllRoles}
+	var err error
+	if pg.Coaches, err = user.Coaches(ctx, s.db); err != nil {
 		return err
 	}
-	return s.render(c, status, "admin/account_form", accountFormPage{
-		Page: s.page(c, title), Account: acc, Form: f, Errors: errs, Roles: user.AllRoles, Coaches: coaches,
-	})
+	if pg.Countries, err = country.All(ctx, s.db); err != nil {
+		return err
+	}
+	if pg.Cities, err = event.Cities(ctx, s.db); err != nil {
+		return err
+	}
+	if pg.Partners, err = event.Partners(ctx, s.db); err != nil {
+		return err
+	}
+	return s.render(c, status, "admin/account_form", pg)
 }
 
 func (s *Server) accountNew(c *fiber.Ctx) error {
@@ -68,7 +95,14 @@ func (s *Server) accountEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := accountForm{Name: acc.Name, Email: acc.Email, Lang: acc.Lang}
+	f := accountForm{Name: acc.Name, Email: acc.Email, Lang: acc.Lang, ScopeCountry: acc.ScopeCountry}
+	sc := acc.Scope()
+	for _, id := range sc.CityIDs {
+		f.ScopeCities = append(f.ScopeCities, itoa(int(id)))
+	}
+	for _, id := range sc.PartnerIDs {
+		f.ScopePartners = append(f.ScopePartners, itoa(int(id)))
+	}
 	for _, r := range acc.RoleList() {
 		f.Roles = append(f.Roles, string(r))
 	}
@@ -115,6 +149,7 @@ func (s *Server) readAccount(c *fiber.Ctx, t *locale.Translator) (accountForm, u
 			a.Phone = n.E164
 		}
 	}
+	a.Scope = scope.Scope{Country: strings.ToUpper(f.ScopeCountry), CityIDs: formIDs(f.ScopeCities), PartnerIDs: formIDs(f.ScopePartners)}
 	if f.CoachID != "" && errs.Get("coach_id") == "" {
 		if n, err := strconv.ParseUint(f.CoachID, 10, 32); err == nil && n > 0 {
 			id := uint(n)
@@ -171,17 +206,30 @@ func (s *Server) accountUpdate(c *fiber.Ctx) error {
 	return c.Redirect(p.URL("/staff/admin/accounts?flash=account_saved"), fiber.StatusSeeOther)
 }
 
+// formIDs reads the ticked ids of a list of boxes.
+func formIDs(vals []string) []uint {
+	var out []uint
+	for _, v := range vals {
+		if n, err := strconv.ParseUint(v, 10, 32); err == nil && n > 0 {
+			out = append(out, uint(n))
+		}
+	}
+	return out
+}
+
 // accountFieldError puts a domain refusal next to its field.
 func (s *Server) accountFieldError(err error, t *locale.Translator, errs FieldErrors) bool {
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || (ae.Kind != apperr.Invalid && ae.Kind != apperr.Conflict) {
 		return false
 	}
+	if len(ae.Fields) > 0 {
+		errs.AddAll(t, err)
+		return true
+	}
 	switch ae.Key {
 	case "error.user.email_taken":
 		errs.Add("email", t.T(ae.Key))
-	case "error.account.coach_self", "error.account.coach_invalid":
-		errs.Add("coach_id", t.T(ae.Key))
 	case "error.account.own_admin":
 		errs.Add("roles", t.T(ae.Key))
 	default:

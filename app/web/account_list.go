@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/lantern-ngo/lantern/app/country"
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
@@ -10,6 +11,16 @@ type accountListPage struct {
 	Page
 	Accounts []user.User
 	Names    map[uint]string // names by id, for coaches
+	// Countries' names by code, in the page's language, for the scopes.
+	Countries map[string]string
+}
+
+// CountryName is the name of a scope's country.
+func (p accountListPage) CountryName(code string) string {
+	if n, ok := p.Countries[code]; ok {
+		return n
+	}
+	return code
 }
 
 // CoachName is the name of an account's coach ("" when none).
@@ -26,9 +37,16 @@ func (s *Server) accountList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	names := map[uint]string{}
-	for _, u := range us {
-		names[u.ID] = u.Name
+	cs, err := country.All(c.UserContext(), s.db)
+	if err != nil {
+		return err
 	}
-	return s.render(c, fiber.StatusOK, "admin/accounts", accountListPage{Page: s.page(c, "admin.page.accounts.title"), Accounts: us, Names: names})
+	pg := accountListPage{Page: s.page(c, "admin.page.accounts.title"), Names: map[uint]string{}, Countries: map[string]string{}, Accounts: us}
+	for _, u := range us {
+		pg.Names[u.ID] = u.Name
+	}
+	for _, x := range cs {
+		pg.Countries[x.Code] = x.Name.String(pg.Lang)
+	}
+	return s.render(c, fiber.StatusOK, "admin/accounts", pg)
 }

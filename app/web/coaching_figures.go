@@ -27,7 +27,8 @@ type coachingFiguresPage struct {
 // is reported next to its field and ignored.
 func figuresPeriod(c *fiber.Ctx, t *locale.Translator) (coaching.Period, FieldErrors) {
 	errs := FieldErrors{}
-	var p coaching.Period
+	// A scoped organiser's figures are their country's coachees' (issue 20).
+	p := coaching.Period{Country: staffScope(c).Country}
 	for _, f := range []struct {
 		name string
 		dst  *string

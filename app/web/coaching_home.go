@@ -49,15 +49,16 @@ func (s *Server) coachingHome(c *fiber.Ctx) error {
 	u := currentUser(c)
 	p := s.page(c, "coaching.title")
 	pg := coachingHomePage{Page: p, days: days{p.Translator}, Today: s.today(), OverdueWeeks: s.overdueWeeks(), CoachNames: map[uint]string{}}
-	coachID := u.ID
+	coachID, country := u.ID, ""
 	if u.Has(user.RoleOrganiser, user.RoleAdmin) {
-		coachID, pg.AllCoachees = 0, true
+		// Every coachee of the organiser's part of the programme.
+		coachID, country, pg.AllCoachees = 0, u.ScopeCountry, true
 	}
 	var err error
-	if pg.Coachees, err = coaching.Coachees(ctx, s.db, coachID, pg.OverdueWeeks, pg.Today); err != nil {
+	if pg.Coachees, err = coaching.Coachees(ctx, s.db, coachID, country, pg.OverdueWeeks, pg.Today); err != nil {
 		return err
 	}
-	if pg.Due, err = coaching.DueThisWeek(ctx, s.db, coachID, pg.Today); err != nil {
+	if pg.Due, err = coaching.DueThisWeek(ctx, s.db, coachID, country, pg.Today); err != nil {
 		return err
 	}
 	var coachIDs []uint

@@ -13,3 +13,13 @@ import (
 func (s *Server) homeCountry(c *fiber.Ctx) (*country.Country, error) {
 	return country.ForLanguage(c.UserContext(), s.db, langOf(c))
 }
+
+// staffCountry is the country a scoped staff member works in, or nil for
+// the whole programme: its zone and prices are theirs on the figures pages.
+func (s *Server) staffCountry(c *fiber.Ctx) (*country.Country, error) {
+	sc := staffScope(c)
+	if sc.IsGlobal() {
+		return nil, nil
+	}
+	return country.ByCode(c.UserContext(), s.db, sc.Country)
+}

@@ -32,7 +32,10 @@ func dashboardFilter(c *fiber.Ctx) (report.Filter, error) {
 		}
 		pid = uint(n)
 	}
-	return report.ParseFilter(get("from"), get("to"), pid)
+	f, err := report.ParseFilter(get("from"), get("to"), pid)
+	// A scoped staff member's figures are their part of the programme's.
+	f.Scope = staffScope(c)
+	return f, err
 }
 
 // filterQuery is the filter as a query string ("" when empty), for links.

@@ -36,8 +36,9 @@ func (s *Server) dashboardShow(c *fiber.Ctx) error {
 		if !errors.As(err, &ae) {
 			return err
 		}
-		// Bad dates: say so next to the filter, show the whole programme.
-		status, filterErr, f = fiber.StatusUnprocessableEntity, p.T(ae.Key), report.Filter{}
+		// Bad dates: say so next to the filter, show every date of the
+		// person's part of the programme.
+		status, filterErr, f = fiber.StatusUnprocessableEntity, p.T(ae.Key), report.Filter{Scope: staffScope(c)}
 	}
 	maxAge := s.cfg.DashboardMaxAge
 	if c.Query("fresh") != "" {

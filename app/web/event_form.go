@@ -134,9 +134,10 @@ func (s *Server) fillEventForm(c *fiber.Ctx, p *eventFormPage) error {
 	if err != nil {
 		return err
 	}
+	sc := staffScope(c)
 	for _, v := range venues {
-		if !v.Active && itoa(int(v.ID)) != f.VenueID {
-			continue
+		if (!v.Active || !sc.CoversCity(v.City.Country, v.CityID)) && itoa(int(v.ID)) != f.VenueID {
+			continue // a scoped organiser books the venues of their cities
 		}
 		p.Venues = append(p.Venues, filterOption{Value: itoa(int(v.ID)),
 			Label: v.Name.String(t.Lang) + " — " + v.City.Name.String(t.Lang), Selected: itoa(int(v.ID)) == f.VenueID})
@@ -198,7 +199,7 @@ func (s *Server) eventInput(c *fiber.Ctx, p *eventFormPage, errs FieldErrors) ev
 	t := p.Translator
 	f := &p.Form
 	in := event.Input{Kind: event.Kind(f.Kind), Lang: f.Lang, Audience: f.Audience,
-		ConfirmConflict: f.ConfirmConflict == "1", Texts: map[string]event.Text{}}
+		ConfirmConflict: f.ConfirmConflict == "1", Texts: map[string]event.Text{}, Scope: staffScope(c)}
 	for _, l := range event.Languages {
 		in.Texts[l] = f.Texts[l]
 	}

@@ -71,6 +71,9 @@ func (s *Server) scheduleFilters(c *fiber.Ctx, p Page, f *event.StaffFilter, q u
 	}
 	cityCode := c.Query("city")
 	for _, ct := range cs {
+		if !f.Scope.CoversCity(ct.Country, ct.ID) {
+			continue // a scoped account filters among its own cities
+		}
 		sel := ct.Code == cityCode
 		if sel {
 			f.CityID = ct.ID
@@ -95,7 +98,7 @@ func (s *Server) staffEventList(c *fiber.Ctx) error {
 	p := s.page(c, "staff.events.title")
 	t := p.Translator
 	data := staffEventListPage{Page: p}
-	f := event.StaffFilter{Limit: event.DefaultPageSize}
+	f := event.StaffFilter{Limit: event.DefaultPageSize, Scope: staffScope(c)}
 	q := url.Values{}
 	var err error
 	data.Cities, data.Kinds, err = s.scheduleFilters(c, p, &f, q)

@@ -40,7 +40,17 @@ func (s *Server) messageCosts(c *fiber.Ctx) error {
 		return err
 	}
 	prices := message.Prices{SMSSegment: s.cfg.SMSCostPerSegment, ZaloMessage: s.cfg.ZaloCostPerMessage}
-	rows, err := message.MonthlyCosts(c.UserContext(), s.db, s.now().AddDate(0, -11, 0), loc, prices)
+	// A scoped organiser reads their country's messages, at its prices and
+	// in its time zone (issue 20).
+	home, err := s.staffCountry(c)
+	if err != nil {
+		return err
+	}
+	if home != nil {
+		loc = home.Location()
+		prices = message.Prices{SMSSegment: home.SMSCost, ZaloMessage: home.ZaloCost}
+	}
+	rows, err := message.MonthlyCosts(c.UserContext(), s.db, s.now().AddDate(0, -11, 0), loc, prices, staffScope(c))
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 	p := s.page(c, "outbox.title")
 	t := p.Translator
 	data := messageListPage{Page: p}
-	var f message.OutboxFilter
+	f := message.OutboxFilter{Scope: staffScope(c)}
 	for _, st := range outboxStatuses {
 		sel := st == c.Query("status")
 		if sel {
@@ -67,7 +67,7 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 	}
 	eventID, _ := strconv.Atoi(c.Query("event"))
 	// Events that have messages, newest first, for the filter.
-	eventIDs, err := message.EventsWithMessages(ctx, s.db)
+	eventIDs, err := message.EventsWithMessages(ctx, s.db, f.Scope)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,9 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/database"
 	"github.com/lantern-ngo/lantern/app/dbstate"
+	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/scope"
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
@@ -194,6 +196,35 @@ func (s *Server) requireRole(roles ...user.Role) fiber.Handler {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.Next()
 	}
+}
+
+// staffScope is the signed-in staff member's part of the programme (the
+// whole programme without a session).
+func staffScope(c *fiber.Ctx) scope.Scope { return currentUser(c).Scope() }
+
+// eventInScope refuses a session outside the staff member's scope (issue
+// 20) on every route under /staff/events/{id} and /api/v1/events/{id}: one
+// check for every page, form and API call about a session, before the
+// route's own role and object checks. Without a session it lets the route
+// answer (the login page, or 403 for the API); global accounts cost no
+// query.
+func (s *Server) eventInScope(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if u == nil || u.Scope().IsGlobal() {
+		return c.Next()
+	}
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ok, err := event.InScope(c.UserContext(), s.db, id, u.Scope())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.Forbidden, "error.scope.outside")
+	}
+	return c.Next()
 }
 
 // rateLimit counts a hit on key in the database and refuses with 429 when

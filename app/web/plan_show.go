@@ -39,7 +39,7 @@ type planPage struct {
 func (s *Server) planShow(c *fiber.Ctx) error {
 	p := planPage{Page: s.page(c, "plan.title")}
 	t := p.Translator
-	plan, err := event.ProgrammePlan(c.UserContext(), s.db, s.now())
+	plan, err := event.ProgrammePlan(c.UserContext(), s.db, s.now(), staffScope(c))
 	if err != nil {
 		return err
 	}

@@ -116,7 +116,7 @@ func (s *Server) quizSessions(c *fiber.Ctx) error {
 	if !u.Has(user.RoleOrganiser, user.RoleAdmin) {
 		onlyTrainer = u.ID
 	}
-	evs, err := event.Held(ctx, s.db, onlyTrainer, 100)
+	evs, err := event.Held(ctx, s.db, onlyTrainer, u.Scope(), 100)
 	if err != nil {
 		return err
 	}

@@ -232,7 +232,7 @@ func (s *Server) gainProgramme(c *fiber.Ctx) error {
 	if err := c.QueryParser(&ff); err != nil {
 		return fiber.ErrBadRequest
 	}
-	f := quiz.Filter{CityID: ff.City}
+	f := quiz.Filter{CityID: ff.City, Scope: staffScope(c)}
 	loc, _ := locale.LoadLocation(locale.DefaultTimeZone)
 	if d, err := time.ParseInLocation("2006-01-02", ff.From, loc); err == nil {
 		u := d.UTC()

@@ -39,7 +39,7 @@ func (s *Server) pendingViews(p Page, rows []sessionreport.Pending) []pendingVie
 // reportMissing lists the sessions that ended without a report, for
 // organisers, with a button to remind the trainers.
 func (s *Server) reportMissing(c *fiber.Ctx) error {
-	rows, err := sessionreport.Missing(c.UserContext(), s.db, s.now())
+	rows, err := sessionreport.Missing(c.UserContext(), s.db, s.now(), staffScope(c))
 	if err != nil {
 		return err
 	}

@@ -220,8 +220,9 @@ func (f fixtures) fill(path string) string {
 }
 
 // TestRoleMatrix walks every staff route (pages under /{lang}/staff and
-// /{lang}/trainer, and the /api/v1 routes) with no session and with each
-// role, and checks the answer against roleMatrix: a GET a role may use
+// /{lang}/trainer, and the /api/v1 routes) with no session, with each
+// role, and with an organiser of the fixtures' country and one of another
+// country (role × scope × route), and checks the answer against roleMatrix: a GET a role may use
 // answers 200 or a redirect; a forbidden role gets 403; no session is sent
 // to the login page (403 for the API). POSTs are only sent where they must
 // be refused, so the walk changes nothing.
@@ -239,6 +240,21 @@ func TestRoleMatrix(t *testing.T) {
 		}
 		anon := ta.client()
 		fx := makeFixtures(t, db, staff[user.RoleTrainer], staff[user.RoleCoach])
+		// Scopes (issue 20): the fixtures are Vietnam's (the trainer, a
+		// coachee, works there); one organiser works in Vietnam, another in
+		// Cambodia only.
+		if err := db.Model(&user.User{}).Where("id = ?", fx.user).Update("scope_country", "VN").Error; err != nil {
+			t.Fatal(err)
+		}
+		scoped := map[string]*client{}
+		for _, cc := range []string{"VN", "KH"} {
+			u := testutil.Staff(t, db, user.RoleOrganiser)
+			if err := db.Model(u).Update("scope_country", cc).Error; err != nil {
+				t.Fatal(err)
+			}
+			scoped[cc] = ta.client()
+			scoped[cc].login(u)
+		}
 
 		type route struct{ method, path, rel, lang string }
 		var routes []route
@@ -295,6 +311,22 @@ func TestRoleMatrix(t *testing.T) {
 			case !api && (resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/"+rt.lang+"/login")):
 				t.Errorf("%s %s without session: %d %s, want 303 to the login page", rt.method, path, resp.StatusCode, resp.Header.Get("Location"))
 			}
+			// The organiser of the fixtures' country passes where organisers
+			// do; the organiser of another country is refused every page,
+			// form and export about the fixtures' session or coachee, and
+			// passes elsewhere where organisers do.
+			if acc.allows(user.RoleOrganiser) {
+				if resp := send(scoped["KH"], rt.method, path); aboutScopedObject(rt.rel) && resp.StatusCode != http.StatusForbidden {
+					t.Errorf("%s %s as an organiser of another country: %d, want 403", rt.method, path, resp.StatusCode)
+				}
+				if rt.method == http.MethodGet {
+					resp := send(scoped["VN"], rt.method, path)
+					if code := resp.StatusCode; code != http.StatusOK && (code < 300 || code > 399) && !slices.Contains(acc.Also, code) &&
+						!(acc.NoFixture && code == http.StatusNotFound) {
+						t.Errorf("%s %s as an organiser of its country: %d, want 200 or a redirect", rt.method, path, code)
+					}
+				}
+			}
 			for _, role := range user.AllRoles {
 				allowed := acc.allows(role)
 				if rt.method != http.MethodGet && allowed {
@@ -314,6 +346,12 @@ func TestRoleMatrix(t *testing.T) {
 			}
 		}
 	})
+}
+
+// aboutScopedObject tells whether a route is about one session or one
+// coachee, which a staff member of another country may not reach.
+func aboutScopedObject(rel string) bool {
+	return strings.Contains(rel, "/events/:id<int>") || strings.HasPrefix(rel, "/staff/coaching/coachees/:id<int>")
 }
 
 // TestRoleMatrixFindsUnlistedRoutes makes sure the walk fails on a route

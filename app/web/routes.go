@@ -53,6 +53,8 @@ func (s *Server) routes(app *fiber.App) {
 
 	// ---- JSON API behind the session (or a shared secret) -----------------
 	apiIn := app.Group("/api/v1")
+	// A scoped account reaches only its sessions (issue 20).
+	apiIn.Use("/events/:id<int>", s.eventInScope)
 	// -- registration (issue 3): SMS gateway webhook --
 	apiIn.Post("/sms/inbound", s.smsInbound)
 	apiIn.Post("/sms/reports", s.smsReports) // issue 15: delivery reports
@@ -125,6 +127,9 @@ func (s *Server) routes(app *fiber.App) {
 
 		// ---- Staff: every signed-in role ---------------------------
 		staff := g.Group("/staff", s.requireRole(user.AllRoles...))
+		// Every page, form and export about one session checks first that
+		// the session is in the staff member's scope (issue 20).
+		staff.Use("/events/:id<int>", s.eventInScope)
 		staff.Get("/", s.staffHome)
 
 		// ---- Staff: accounts, partners, venues, targets, audit, personal data (issue 4)

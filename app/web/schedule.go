@@ -67,6 +67,9 @@ type schedulePage struct {
 // scheduleQuery reads the filters (trainer on staff pages only) into f.
 func (s *Server) scheduleQuery(c *fiber.Ctx, p *schedulePage, f *event.StaffFilter) (url.Values, error) {
 	q := url.Values{}
+	if p.Staff {
+		f.Scope = staffScope(c)
+	}
 	var err error
 	p.Cities, p.Kinds, err = s.scheduleFilters(c, p.Page, f, q)
 	if err != nil {

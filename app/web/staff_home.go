@@ -104,7 +104,7 @@ func (s *Server) staffHome(c *fiber.Ctx) error {
 	if u.Has(user.RoleCoach) {
 		pg.Coach = true
 		today := coaching.Today(now, loc)
-		coachees, err := coaching.Coachees(ctx, s.db, u.ID, s.overdueWeeks(), today)
+		coachees, err := coaching.Coachees(ctx, s.db, u.ID, "", s.overdueWeeks(), today)
 		if err != nil {
 			return err
 		}
@@ -113,7 +113,7 @@ func (s *Server) staffHome(c *fiber.Ctx) error {
 				pg.Overdue = append(pg.Overdue, ce)
 			}
 		}
-		due, err := coaching.DueThisWeek(ctx, s.db, u.ID, today)
+		due, err := coaching.DueThisWeek(ctx, s.db, u.ID, "", today)
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (s *Server) staffHome(c *fiber.Ctx) error {
 func (s *Server) homeOrganiser(c *fiber.Ctx, pg *staffHomePage, now time.Time) error {
 	ctx := c.UserContext()
 	t := pg.Translator
-	evs, err := event.Sessions(ctx, s.db, event.StaffFilter{From: now, Limit: homeUpcomingScan})
+	evs, err := event.Sessions(ctx, s.db, event.StaffFilter{From: now, Limit: homeUpcomingScan, Scope: staffScope(c)})
 	if err != nil {
 		return err
 	}
@@ -164,14 +164,14 @@ func (s *Server) homeOrganiser(c *fiber.Ctx, pg *staffHomePage, now time.Time) e
 			pendingItems = append(pendingItems, homeItem{t.TN("staffhome.pending", w.Pending, "Title", v.Title, "Date", v.DateShort), regs + "?status=pending"})
 		}
 	}
-	missing, err := sessionreport.Missing(ctx, s.db, now)
+	missing, err := sessionreport.Missing(ctx, s.db, now, staffScope(c))
 	if err != nil {
 		return err
 	}
 	if n := len(missing); n > 0 {
 		pg.Attention = append(pg.Attention, homeItem{t.TN("staffhome.reports_missing", n), pg.URL("/staff/reports/missing")})
 	}
-	failed, err := message.CountByStatus(ctx, s.db, message.StatusFailed)
+	failed, err := message.CountByStatus(ctx, s.db, message.StatusFailed, staffScope(c))
 	if err != nil {
 		return err
 	}

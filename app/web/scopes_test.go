@@ -1,0 +1,178 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/report"
+	"github.com/lantern-ngo/lantern/app/testutil"
+	"github.com/lantern-ngo/lantern/app/user"
+)
+
+// heldIn makes a published session at a venue of a country that ended the
+// day before now, titled title in every interface language.
+func heldIn(t *testing.T, db *gorm.DB, v event.Venue, country, code, title string, now time.Time) *event.Event {
+	t.Helper()
+	e := &event.Event{Code: code, Kind: event.KindFilmDebate, Status: event.StatusPublished, Lang: "en",
+		StartsAt: now.Add(-26 * time.Hour), EndsAt: now.Add(-24 * time.Hour), TimeZone: "Asia/Ho_Chi_Minh",
+		Country: country, PhoneRegion: country, VenueID: v.ID, Capacity: 30, Audience: "families",
+		Translations: []event.Translation{{Lang: "en", Title: title, UpdatedAt: now}, {Lang: "vi", Title: title, UpdatedAt: now}}}
+	pub := now.Add(-72 * time.Hour)
+	e.PublishedAt = &pub
+	if err := db.Create(e).Error; err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// scopedOrganiser makes an organiser who works in one country only.
+func scopedOrganiser(t *testing.T, db *gorm.DB, country string) *user.User {
+	t.Helper()
+	u := testutil.Staff(t, db, user.RoleOrganiser)
+	if err := db.Model(u).Update("scope_country", country).Error; err != nil {
+		t.Fatal(err)
+	}
+	u.ScopeCountry = country
+	return u
+}
+
+// TestStaffSeeOnlyTheirCountry (issue 20): an organiser of Cambodia lists,
+// opens, counts and books Cambodia's sessions only; an organiser of the
+// whole programme sees both countries.
+func TestStaffSeeOnlyTheirCountry(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta, global, _ := organiserApp(t, db)
+		now := ta.srv.now()
+		khVenue := venueIn(t, db, "PNH", "KH", "Asia/Phnom_Penh")
+		vnVenue := testutil.Venue(t, db)
+		kh := heldIn(t, db, khVenue, "KH", "KH01", "Phnom Penh screening", now)
+		vn := heldIn(t, db, vnVenue, "VN", "VN01", "Saigon screening", now)
+		khOrg := ta.client()
+		khOrg.login(scopedOrganiser(t, db, "KH"))
+
+		for _, path := range []string{"/en/staff/events/", "/en/staff/reports/missing", "/en/staff/quiz-sessions", "/en/trainer"} {
+			mine, all := bodyOf(t, khOrg.get(path)), bodyOf(t, global.get(path))
+			if !strings.Contains(mine, "Phnom Penh screening") || strings.Contains(mine, "Saigon screening") {
+				t.Errorf("%s as Cambodia's organiser: want the Phnom Penh session only", path)
+			}
+			if !strings.Contains(all, "Phnom Penh screening") || !strings.Contains(all, "Saigon screening") {
+				t.Errorf("%s as the programme's organiser: want both sessions", path)
+			}
+		}
+		if resp := khOrg.get("/en/staff/events/" + itoa(int(vn.ID)) + "/registrations"); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("Cambodia's organiser opens a Vietnamese session's registrations: %d, want 403", resp.StatusCode)
+		}
+		if resp := khOrg.get("/en/staff/events/" + itoa(int(kh.ID)) + "/registrations"); resp.StatusCode != http.StatusOK {
+			t.Errorf("Cambodia's organiser opens their own session's registrations: %d, want 200", resp.StatusCode)
+		}
+
+		held := func(c *client) float64 {
+			t.Helper()
+			resp := c.get("/api/v1/indicators")
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("indicators: %d", resp.StatusCode)
+			}
+			var r report.Indicators
+			if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+				t.Fatal(err)
+			}
+			return r.Get(report.CodeEventsHeld).Numerator
+		}
+		if mine, all := held(khOrg), held(global); mine != 1 || all != 2 {
+			t.Errorf("sessions held: Cambodia's organiser reads %v (want 1), the programme's %v (want 2)", mine, all)
+		}
+		if body := bodyOf(t, khOrg.get("/en/staff/dashboard/")); strings.Contains(body, "Saigon screening") {
+			t.Error("Cambodia's organiser's dashboard names a Vietnamese session")
+		}
+
+		// Booking a Vietnamese venue is refused beside the venue, with what
+		// was typed kept, and nothing is created.
+		var before int64
+		db.Model(&event.Event{}).Count(&before)
+		resp := khOrg.post("/en/staff/events/new", eventValues(vnVenue.ID))
+		doc := ta.parse(resp, http.StatusUnprocessableEntity, "Cambodia's organiser books a Vietnamese venue")
+		if got := doc.Find("#venue_id-err").Text(); !strings.Contains(got, "your own area") {
+			t.Errorf("venue error %q; errors on the page: %q", got, doc.Find(".err").Text())
+		}
+		if v, _ := doc.Find(`input[name="title_en"]`).Attr("value"); v != "Screening: The peaceful house" {
+			t.Errorf("the typed title was not kept: %q", v)
+		}
+		var after int64
+		db.Model(&event.Event{}).Count(&after)
+		if after != before {
+			t.Errorf("a refused session was created: %d → %d", before, after)
+		}
+		// The form offers only Cambodia's venues.
+		form := bodyOf(t, khOrg.get("/en/staff/events/new"))
+		if !strings.Contains(form, "Hall PNH") || strings.Contains(form, vnVenue.Name.String("en")) {
+			t.Error("the event form of Cambodia's organiser offers another country's venue, or not their own")
+		}
+	})
+}
+
+// TestAccountScopes (issue 20): an admin sets an account's country and
+// cities; every problem is shown at once beside its field and nothing is
+// changed; an admin cannot be scoped.
+func TestAccountScopes(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		admin := ta.client()
+		admin.login(testutil.Staff(t, db, user.RoleAdmin))
+		target := testutil.Staff(t, db, user.RoleOrganiser)
+		vnCity := testutil.Venue(t, db).CityID
+		khVenue := venueIn(t, db, "PNH", "KH", "Asia/Phnom_Penh")
+		path := "/en/staff/admin/accounts/" + itoa(int(target.ID))
+		form := func(mod func(url.Values)) url.Values {
+			f := url.Values{"name": {target.Name}, "email": {target.Email}, "roles": {"organiser"}, "lang": {"en"}}
+			mod(f)
+			return f
+		}
+		resp := admin.post(path, form(func(f url.Values) {
+			f["roles"] = []string{"admin", "organiser"}
+			f.Set("scope_country", "KH")
+			f["scope_cities"] = []string{itoa(int(vnCity))}
+			f.Set("coach_id", itoa(int(target.ID)))
+		}))
+		doc := ta.parse(resp, http.StatusUnprocessableEntity, "an admin scoped to a country with a Vietnamese city")
+		for sel, want := range map[string]string{
+			"#f-scope_country-err": "administrator sees the whole programme",
+			"#f-scope_cities-err":  "cities of the chosen country",
+			"#f-coach_id-err":      "",
+		} {
+			if got := doc.Find(sel).Text(); got == "" || !strings.Contains(got, want) {
+				t.Errorf("%s = %q, want %q", sel, got, want)
+			}
+		}
+		if sel := doc.Find(`select[name="scope_country"] option[selected]`).AttrOr("value", ""); sel != "KH" {
+			t.Errorf("the chosen country was not kept: %q", sel)
+		}
+		u, err := user.Get(t.Context(), db, target.ID)
+		if err != nil || u.ScopeCountry != "" || u.Has(user.RoleAdmin) {
+			t.Fatalf("a refused form changed the account: %+v %v", u, err)
+		}
+
+		wantRedirect(t, admin.post(path, form(func(f url.Values) {
+			f.Set("scope_country", "KH")
+			f["scope_cities"] = []string{itoa(int(khVenue.CityID))}
+		})), "/en/staff/admin/accounts")
+		u, _ = user.Get(t.Context(), db, target.ID)
+		if sc := u.Scope(); sc.Country != "KH" || len(sc.CityIDs) != 1 || sc.CityIDs[0] != khVenue.CityID {
+			t.Errorf("saved scope %+v", sc)
+		}
+		if list := bodyOf(t, admin.get("/en/staff/admin/accounts")); !strings.Contains(list, "Cambodia") {
+			t.Error("the accounts list does not say the account works in Cambodia")
+		}
+		var n int64
+		db.Table("audit_logs").Where("entity = ? AND entity_id = ? AND after LIKE ?", "user", itoa(int(target.ID)), "%scope_country%").Count(&n)
+		if n != 1 {
+			t.Errorf("audit entries naming the scope: %d, want 1", n)
+		}
+	})
+}
