@@ -230,7 +230,7 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 	// Reach by dimension: people reached and authority participants.
 	reach := [][]any{}
 	pr, ap := r.Get(CodePeopleReached), r.Get(CodeAuthorityParticipants)
-	for _, dim := range []string{DimSex, DimAgeBand, DimRole, DimCity, DimKind} {
+	for _, dim := range []string{DimSex, DimAgeBand, DimRole, DimCity, DimCountry, DimKind} {
 		dis := pr.Dis(dim)
 		if dis == nil {
 			continue

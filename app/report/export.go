@@ -180,6 +180,11 @@ func (r *Indicators) Label(t *locale.Translator, dim, key string) string {
 			return t.T("indicator.sex.not_stated")
 		}
 		return r.CityName(key, t.Lang)
+	case DimCountry:
+		if key == NotStated {
+			return t.T("indicator.sex.not_stated")
+		}
+		return r.CountryName(key, t.Lang)
 	case DimKind:
 		return t.T("kind." + key)
 	case DimSexAge:

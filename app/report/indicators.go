@@ -30,6 +30,9 @@ const (
 	DimAgeBand = "age_band"
 	DimRole    = "role"
 	DimCity    = "city"
+	// DimCountry is derived from the city: the per-country breakdown of the
+	// programme's figures (issue 20).
+	DimCountry = "country"
 	DimKind    = "kind"
 	// DimSexAge crosses sex and age band (keys SexAgeKey(sex, band)), as
 	// DHIS2's category option combos do; groups recorded before the grid
@@ -100,12 +103,12 @@ type Definition struct {
 //     gains, denominator: the number of pairs.
 //   - coaching_sessions: coaching sessions held in the period (all partners).
 var Definitions = []Definition{
-	{Code: CodeEventsHeld, Unit: UnitCount, Dimensions: []string{DimKind, DimCity}},
-	{Code: CodeFilmDebateEvents, Unit: UnitCount, Dimensions: []string{DimCity}},
-	{Code: CodeAuthorityParticipants, Unit: UnitCount, Dimensions: []string{DimSex, DimAgeBand, DimRole, DimCity, DimSexAge}},
-	{Code: CodePeopleReached, Unit: UnitCount, Dimensions: []string{DimSex, DimAgeBand, DimRole, DimCity, DimKind, DimSexAge}},
-	{Code: CodeQuizSessions, Unit: UnitCount, HasDenominator: true, Dimensions: []string{DimKind, DimCity}},
-	{Code: CodeKnowledgeGain, Unit: UnitPoints, HasDenominator: true, Dimensions: []string{DimSex, DimAgeBand, DimRole, DimCity, DimKind}},
+	{Code: CodeEventsHeld, Unit: UnitCount, Dimensions: []string{DimKind, DimCity, DimCountry}},
+	{Code: CodeFilmDebateEvents, Unit: UnitCount, Dimensions: []string{DimCity, DimCountry}},
+	{Code: CodeAuthorityParticipants, Unit: UnitCount, Dimensions: []string{DimSex, DimAgeBand, DimRole, DimCity, DimCountry, DimSexAge}},
+	{Code: CodePeopleReached, Unit: UnitCount, Dimensions: []string{DimSex, DimAgeBand, DimRole, DimCity, DimCountry, DimKind, DimSexAge}},
+	{Code: CodeQuizSessions, Unit: UnitCount, HasDenominator: true, Dimensions: []string{DimKind, DimCity, DimCountry}},
+	{Code: CodeKnowledgeGain, Unit: UnitPoints, HasDenominator: true, Dimensions: []string{DimSex, DimAgeBand, DimRole, DimCity, DimCountry, DimKind}},
 	{Code: CodeCoachingSessions, Unit: UnitCount},
 }
 
@@ -165,6 +168,13 @@ func (ind *Indicator) Dis(dim string) *Disaggregation {
 
 // City names a city cell.
 type City struct {
+	Code    string       `json:"code"`
+	Name    content.Text `json:"name"`
+	Country string       `json:"country,omitempty"`
+}
+
+// Country names a country of the per-country breakdown.
+type Country struct {
 	Code string       `json:"code"`
 	Name content.Text `json:"name"`
 }
@@ -175,6 +185,7 @@ type Indicators struct {
 	GeneratedAt time.Time   `json:"generated_at"`
 	Indicators  []Indicator `json:"indicators"`
 	Cities      []City      `json:"cities"`
+	Countries   []Country   `json:"countries,omitempty"`
 }
 
 // Get returns an indicator by code (nil when absent).
@@ -210,8 +221,24 @@ func (r *Indicators) Keys(dim string) []string {
 			out[i] = c.Code
 		}
 		return out
+	case DimCountry:
+		out := make([]string, len(r.Countries))
+		for i, c := range r.Countries {
+			out[i] = c.Code
+		}
+		return out
 	}
 	return nil
+}
+
+// CountryName names a country in a language.
+func (r *Indicators) CountryName(code, lang string) string {
+	for _, c := range r.Countries {
+		if c.Code == code {
+			return c.Name.String(lang)
+		}
+	}
+	return code
 }
 
 // CityName names a city in a language.
@@ -230,10 +257,16 @@ type tally struct {
 	num, den float64
 	cells    map[string]map[string]*[2]float64
 	keys     map[string]map[string]bool
+	// countryOf is each city's country: a city's cell also counts in its
+	// country's, so the two breakdowns always agree.
+	countryOf map[string]string
 }
 
 func newTally(r *Indicators, dims []string) *tally {
-	t := &tally{cells: map[string]map[string]*[2]float64{}, keys: map[string]map[string]bool{}}
+	t := &tally{cells: map[string]map[string]*[2]float64{}, keys: map[string]map[string]bool{}, countryOf: map[string]string{}}
+	for _, c := range r.Cities {
+		t.countryOf[c.Code] = c.Country
+	}
 	for _, d := range dims {
 		t.cells[d] = map[string]*[2]float64{}
 		t.keys[d] = map[string]bool{}
@@ -259,6 +292,9 @@ func (t *tally) cell(dim, key string, num, den float64) {
 	}
 	cs[key][0] += num
 	cs[key][1] += den
+	if dim == DimCity {
+		t.cell(DimCountry, t.countryOf[key], num, den)
+	}
 }
 
 // add adds a row whose every dimension is known at once.
@@ -266,7 +302,9 @@ func (t *tally) add(vals map[string]string, num, den float64) {
 	t.num += num
 	t.den += den
 	for dim := range t.cells {
-		t.cell(dim, vals[dim], num, den)
+		if dim != DimCountry { // derived from the city's cell
+			t.cell(dim, vals[dim], num, den)
+		}
 	}
 }
 
@@ -312,20 +350,22 @@ func (t *tally) indicator(r *Indicators, d Definition) Indicator {
 	return ind
 }
 
+// places reads the cities and the countries the figures are broken down
+// by: the countries that have cities, in the order of their codes.
+func places(db *gorm.DB, r *Indicators) error {
+	if err := db.Raw("SELECT code, name, country FROM cities ORDER BY code").Scan(&r.Cities).Error; err != nil {
+		return err
+	}
+	return db.Raw("SELECT code, name FROM countries WHERE code IN (SELECT country FROM cities) ORDER BY code").Scan(&r.Countries).Error
+}
+
 // Compute computes every indicator for a filter, in a fixed number of
 // aggregate queries whatever the amount of data.
 func Compute(ctx context.Context, db *gorm.DB, f Filter, now time.Time) (*Indicators, error) {
 	db = db.WithContext(ctx)
 	r := &Indicators{Filter: f, GeneratedAt: now.UTC()}
-	var cities []struct {
-		Code string
-		Name content.Text
-	}
-	if err := db.Raw("SELECT code, name FROM cities ORDER BY code").Scan(&cities).Error; err != nil {
+	if err := places(db, r); err != nil {
 		return nil, err
-	}
-	for _, c := range cities {
-		r.Cities = append(r.Cities, City{Code: c.Code, Name: c.Name})
 	}
 	tallies := map[string]*tally{}
 	for _, d := range Definitions {

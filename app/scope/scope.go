@@ -20,12 +20,12 @@ import (
 type Scope struct {
 	// Country is the ISO code of the one country the account works in; ""
 	// is every country.
-	Country string
+	Country string `json:"country"`
 	// CityIDs narrows the country to these cities; empty is all of them.
-	CityIDs []uint
+	CityIDs []uint `json:"city_ids,omitempty"`
 	// PartnerIDs narrows to the sessions run with these partners; empty is
 	// every session, with or without a partner.
-	PartnerIDs []uint
+	PartnerIDs []uint `json:"partner_ids,omitempty"`
 }
 
 // Global is the whole programme.

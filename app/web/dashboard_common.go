@@ -220,7 +220,7 @@ var tableOrder = []string{report.CodePeopleReached, report.CodeAuthorityParticip
 // disTables builds one table per dimension.
 func disTables(t *locale.Translator, r *report.Indicators) []disTable {
 	var out []disTable
-	for _, dim := range []string{report.DimSex, report.DimAgeBand, report.DimRole, report.DimCity, report.DimKind, report.DimSexAge} {
+	for _, dim := range []string{report.DimSex, report.DimAgeBand, report.DimRole, report.DimCity, report.DimCountry, report.DimKind, report.DimSexAge} {
 		tbl := disTable{Dim: dim, Title: t.T("indicator.by." + dim)}
 		var inds []*report.Indicator
 		for _, code := range tableOrder {

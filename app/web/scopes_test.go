@@ -73,7 +73,7 @@ func TestStaffSeeOnlyTheirCountry(t *testing.T) {
 			t.Errorf("Cambodia's organiser opens their own session's registrations: %d, want 200", resp.StatusCode)
 		}
 
-		held := func(c *client) float64 {
+		indicators := func(c *client) *report.Indicators {
 			t.Helper()
 			resp := c.get("/api/v1/indicators")
 			if resp.StatusCode != http.StatusOK {
@@ -83,10 +83,22 @@ func TestStaffSeeOnlyTheirCountry(t *testing.T) {
 			if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
 				t.Fatal(err)
 			}
-			return r.Get(report.CodeEventsHeld).Numerator
+			return &r
 		}
-		if mine, all := held(khOrg), held(global); mine != 1 || all != 2 {
-			t.Errorf("sessions held: Cambodia's organiser reads %v (want 1), the programme's %v (want 2)", mine, all)
+		mine, all := indicators(khOrg).Get(report.CodeEventsHeld), indicators(global).Get(report.CodeEventsHeld)
+		if mine.Numerator != 1 || all.Numerator != 2 {
+			t.Errorf("sessions held: Cambodia's organiser reads %v (want 1), the programme's %v (want 2)", mine.Numerator, all.Numerator)
+		}
+		// The programme's figures, per country.
+		byCountry := map[string]float64{}
+		for _, c := range all.Dis(report.DimCountry).Cells {
+			byCountry[c.Key] = c.Numerator
+		}
+		if byCountry["KH"] != 1 || byCountry["VN"] != 1 {
+			t.Errorf("sessions held per country: %v, want KH 1 and VN 1", byCountry)
+		}
+		if body := bodyOf(t, global.get("/en/staff/dashboard/")); !strings.Contains(body, "By country") || !strings.Contains(body, "Cambodia") {
+			t.Error("the programme's dashboard has no per-country table naming Cambodia")
 		}
 		if body := bodyOf(t, khOrg.get("/en/staff/dashboard/")); strings.Contains(body, "Saigon screening") {
 			t.Error("Cambodia's organiser's dashboard names a Vietnamese session")
