@@ -5,61 +5,88 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/coaching"
 	"github.com/lantern-ngo/lantern/app/content"
 	"github.com/lantern-ngo/lantern/app/locale"
 )
 
-// competencyForm holds a competency in three languages: its name, what it
-// covers, and the description of each rubric level.
+// competencyForm holds a competency in every interface language (issue
+// 20): its name, what it covers, and the description of each rubric level,
+// in fields <part>_<lang> ("name_vi", "l3_km"). Vietnamese, the
+// programme's working language, is required for the name and the levels.
 type competencyForm struct {
-	Position int    `form:"position" validate:"gte=0,lte=1000" label:"competency.position"`
-	Active   bool   `form:"active"`
-	NameVI   string `form:"name_vi" validate:"required,max=200" label:"competency.name_vi"`
-	NameFR   string `form:"name_fr" validate:"max=200" label:"competency.name_fr"`
-	NameEN   string `form:"name_en" validate:"max=200" label:"competency.name_en"`
-	DescVI   string `form:"desc_vi" validate:"max=1000" label:"competency.description"`
-	DescFR   string `form:"desc_fr" validate:"max=1000" label:"competency.description"`
-	DescEN   string `form:"desc_en" validate:"max=1000" label:"competency.description"`
-	L1VI     string `form:"l1_vi" validate:"required,max=500" label:"competency.level_1"`
-	L1FR     string `form:"l1_fr" validate:"max=500" label:"competency.level_1"`
-	L1EN     string `form:"l1_en" validate:"max=500" label:"competency.level_1"`
-	L2VI     string `form:"l2_vi" validate:"required,max=500" label:"competency.level_2"`
-	L2FR     string `form:"l2_fr" validate:"max=500" label:"competency.level_2"`
-	L2EN     string `form:"l2_en" validate:"max=500" label:"competency.level_2"`
-	L3VI     string `form:"l3_vi" validate:"required,max=500" label:"competency.level_3"`
-	L3FR     string `form:"l3_fr" validate:"max=500" label:"competency.level_3"`
-	L3EN     string `form:"l3_en" validate:"max=500" label:"competency.level_3"`
-	L4VI     string `form:"l4_vi" validate:"required,max=500" label:"competency.level_4"`
-	L4FR     string `form:"l4_fr" validate:"max=500" label:"competency.level_4"`
-	L4EN     string `form:"l4_en" validate:"max=500" label:"competency.level_4"`
+	Position int  `form:"position" validate:"gte=0,lte=1000" label:"competency.position"`
+	Active   bool `form:"active"`
+	// Texts are the typed texts by field name.
+	Texts map[string]string `form:"-"`
 }
 
-func text3(vi, fr, en string) content.Text {
-	return content.Text{"vi": strings.Clone(vi), "fr": strings.Clone(fr), "en": strings.Clone(en)}
+// competencyPart is one translated text of a competency.
+type competencyPart struct {
+	prefix, label string
+	max           int
+	required      bool // in Vietnamese
+	get           func(*coaching.Competency) *content.Text
+}
+
+var competencyParts = []competencyPart{
+	{"name", "competency.name", 200, true, func(c *coaching.Competency) *content.Text { return &c.Name }},
+	{"desc", "competency.description", 1000, false, func(c *coaching.Competency) *content.Text { return &c.Description }},
+	{"l1", "competency.level_1", 500, true, func(c *coaching.Competency) *content.Text { return &c.Level1 }},
+	{"l2", "competency.level_2", 500, true, func(c *coaching.Competency) *content.Text { return &c.Level2 }},
+	{"l3", "competency.level_3", 500, true, func(c *coaching.Competency) *content.Text { return &c.Level3 }},
+	{"l4", "competency.level_4", 500, true, func(c *coaching.Competency) *content.Text { return &c.Level4 }},
+}
+
+// readTexts reads every part in every language from the form.
+func (f *competencyForm) readTexts(c *fiber.Ctx) {
+	f.Texts = map[string]string{}
+	for _, part := range competencyParts {
+		for _, l := range locale.Supported {
+			n := part.prefix + "_" + l
+			f.Texts[n] = strings.TrimSpace(utils.CopyString(c.FormValue(n)))
+		}
+	}
+}
+
+// checkTexts adds the texts' problems to errs, beside their fields.
+func (f *competencyForm) checkTexts(t *locale.Translator, errs FieldErrors) {
+	for _, part := range competencyParts {
+		for _, l := range locale.Supported {
+			n, label := part.prefix+"_"+l, t.T(part.label)
+			switch v := f.Texts[n]; {
+			case part.required && l == "vi" && v == "":
+				errs.Add(n, t.T("validation.required", "Field", label))
+			case len([]rune(v)) > part.max:
+				errs.Add(n, t.T("validation.max", "Field", label, "Param", strconv.Itoa(part.max)))
+			}
+		}
+	}
 }
 
 func (f *competencyForm) apply(c *coaching.Competency) {
 	c.Position, c.Active = f.Position, f.Active
-	c.Name = text3(f.NameVI, f.NameFR, f.NameEN)
-	c.Description = text3(f.DescVI, f.DescFR, f.DescEN)
-	c.Level1 = text3(f.L1VI, f.L1FR, f.L1EN)
-	c.Level2 = text3(f.L2VI, f.L2FR, f.L2EN)
-	c.Level3 = text3(f.L3VI, f.L3FR, f.L3EN)
-	c.Level4 = text3(f.L4VI, f.L4FR, f.L4EN)
+	for _, part := range competencyParts {
+		txt := content.Text{}
+		for _, l := range locale.Supported {
+			if v := f.Texts[part.prefix+"_"+l]; v != "" || locale.IsCore(l) {
+				txt[l] = v
+			}
+		}
+		*part.get(c) = txt
+	}
 }
 
 func competencyFormOf(c *coaching.Competency) competencyForm {
-	return competencyForm{
-		Position: c.Position, Active: c.Active,
-		NameVI: c.Name["vi"], NameFR: c.Name["fr"], NameEN: c.Name["en"],
-		DescVI: c.Description["vi"], DescFR: c.Description["fr"], DescEN: c.Description["en"],
-		L1VI: c.Level1["vi"], L1FR: c.Level1["fr"], L1EN: c.Level1["en"],
-		L2VI: c.Level2["vi"], L2FR: c.Level2["fr"], L2EN: c.Level2["en"],
-		L3VI: c.Level3["vi"], L3FR: c.Level3["fr"], L3EN: c.Level3["en"],
-		L4VI: c.Level4["vi"], L4FR: c.Level4["fr"], L4EN: c.Level4["en"],
+	f := competencyForm{Position: c.Position, Active: c.Active, Texts: map[string]string{}}
+	for _, part := range competencyParts {
+		for l, v := range *part.get(c) {
+			f.Texts[part.prefix+"_"+l] = v
+		}
 	}
+	return f
 }
 
 // fieldView is one input of the competency form, laid out by the handler so
@@ -83,27 +110,12 @@ type competencyEditPage struct {
 }
 
 func (pg *competencyEditPage) layout() {
-	f := pg.Form
-	vals := map[string]string{
-		"name_vi": f.NameVI, "name_fr": f.NameFR, "name_en": f.NameEN,
-		"desc_vi": f.DescVI, "desc_fr": f.DescFR, "desc_en": f.DescEN,
-		"l1_vi": f.L1VI, "l1_fr": f.L1FR, "l1_en": f.L1EN, "l2_vi": f.L2VI, "l2_fr": f.L2FR, "l2_en": f.L2EN,
-		"l3_vi": f.L3VI, "l3_fr": f.L3FR, "l3_en": f.L3EN, "l4_vi": f.L4VI, "l4_fr": f.L4FR, "l4_en": f.L4EN,
-	}
-	groups := []struct {
-		prefix, legend string
-		long           bool
-	}{
-		{"name", "competency.name", false}, {"desc", "competency.description", true},
-		{"l1", "competency.level_1", true}, {"l2", "competency.level_2", true},
-		{"l3", "competency.level_3", true}, {"l4", "competency.level_4", true},
-	}
 	pg.Groups = nil
-	for _, g := range groups {
-		cg := competencyGroup{Legend: pg.T(g.legend)}
-		for _, l := range locale.Core { // the form has a field per core language
-			n := g.prefix + "_" + l
-			cg.Fields = append(cg.Fields, fieldView{Name: n, Label: pg.LangName(l), Lang: l, Value: vals[n], Err: pg.Errors.Get(n), Long: g.long})
+	for _, part := range competencyParts {
+		cg := competencyGroup{Legend: pg.T(part.label)}
+		for _, l := range locale.Supported { // a field per interface language
+			n := part.prefix + "_" + l
+			cg.Fields = append(cg.Fields, fieldView{Name: n, Label: pg.LangName(l), Lang: l, Value: pg.Form.Texts[n], Err: pg.Errors.Get(n), Long: part.prefix != "name"})
 		}
 		pg.Groups = append(pg.Groups, cg)
 	}
@@ -160,7 +172,9 @@ func (s *Server) competencySave(c *fiber.Ctx) error {
 	if err := bindForm(c, &f); err != nil {
 		return err
 	}
+	f.readTexts(c)
 	pg.Errors = s.check(pg.Translator, &f)
+	f.checkTexts(pg.Translator, pg.Errors)
 	pg.Form = f
 	if pg.Errors.Any() {
 		pg.layout()

@@ -14,31 +14,6 @@ import (
 	"github.com/lantern-ngo/lantern/app/textnorm"
 )
 
-// trilingual is the name of a thing in the three languages; Vietnamese is required.
-type trilingual struct {
-	NameVI string `form:"name_vi" validate:"required,max=200" label:"admin.name_vi"`
-	NameFR string `form:"name_fr" validate:"max=200" label:"admin.name_fr"`
-	NameEN string `form:"name_en" validate:"max=200" label:"admin.name_en"`
-}
-
-func (t *trilingual) clean() {
-	t.NameVI, t.NameFR, t.NameEN = textnorm.Clean(t.NameVI), textnorm.Clean(t.NameFR), textnorm.Clean(t.NameEN)
-}
-
-func (t trilingual) text() content.Text {
-	out := content.Text{}
-	for l, v := range map[string]string{"vi": t.NameVI, "fr": t.NameFR, "en": t.NameEN} {
-		if v != "" {
-			out[l] = v
-		}
-	}
-	return out
-}
-
-func trilingualOf(t content.Text) trilingual {
-	return trilingual{NameVI: t["vi"], NameFR: t["fr"], NameEN: t["en"]}
-}
-
 // optionalID reads an optional id from a select ("" means none).
 func optionalID(s string) *uint {
 	n, err := strconv.ParseUint(s, 10, 32)
@@ -78,11 +53,11 @@ func codeFieldError(err error, t *locale.Translator, errs FieldErrors) bool {
 }
 
 type partnerForm struct {
-	Code string `form:"code" validate:"required,max=32,alphanumunicode" label:"admin.code"`
-	trilingual
-	CityID      string `form:"city_id" validate:"omitempty,numeric,max=12" label:"filter.city"`
-	PublicPhone string `form:"public_phone" validate:"max=40" label:"partners.public_phone"`
-	Active      bool   `form:"active"`
+	Code        string       `form:"code" validate:"required,max=32,alphanumunicode" label:"admin.code"`
+	Names       multilingual `form:"-"`
+	CityID      string       `form:"city_id" validate:"omitempty,numeric,max=12" label:"filter.city"`
+	PublicPhone string       `form:"public_phone" validate:"max=40" label:"partners.public_phone"`
+	Active      bool         `form:"active"`
 }
 
 type partnerListPage struct {
@@ -131,7 +106,7 @@ func (s *Server) partnerEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := partnerForm{Code: p.Code, trilingual: trilingualOf(p.Name), CityID: idString(p.CityID), PublicPhone: p.PublicPhone, Active: p.Active}
+	f := partnerForm{Code: p.Code, Names: multilingualOf(p.Name), CityID: idString(p.CityID), PublicPhone: p.PublicPhone, Active: p.Active}
 	return s.partnerFormPage(c, fiber.StatusOK, id, f, FieldErrors{})
 }
 
@@ -148,12 +123,13 @@ func (s *Server) partnerSave(c *fiber.Ctx) error {
 		return err
 	}
 	f.Code, f.PublicPhone = textnorm.Clean(f.Code), textnorm.Clean(f.PublicPhone)
-	f.clean()
+	f.Names = readNames(c)
 	errs := s.check(t, &f)
+	f.Names.check(t, errs)
 	if errs.Any() {
 		return s.partnerFormPage(c, fiber.StatusUnprocessableEntity, id, f, errs)
 	}
-	p := &event.Partner{ID: id, Code: f.Code, Name: f.text(), Description: content.Text{}, CityID: optionalID(f.CityID),
+	p := &event.Partner{ID: id, Code: f.Code, Name: f.Names.text(), Description: content.Text{}, CityID: optionalID(f.CityID),
 		PublicPhone: f.PublicPhone, Active: f.Active}
 	if id != 0 {
 		old, err := programme.GetPartner(ctx, s.db, id)

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/coaching"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/report"
 	"github.com/lantern-ngo/lantern/app/testutil"
@@ -185,6 +186,51 @@ func TestAccountScopes(t *testing.T) {
 		db.Table("audit_logs").Where("entity = ? AND entity_id = ? AND after LIKE ?", "user", itoa(int(target.ID)), "%scope_country%").Count(&n)
 		if n != 1 {
 			t.Errorf("audit entries naming the scope: %d, want 1", n)
+		}
+	})
+}
+
+// TestNamesInEveryLanguage (issue 20): partners, venues, targets and
+// competencies take their texts in every interface language, not only vi,
+// fr and en; a name too long in Khmer is refused beside its field.
+func TestNamesInEveryLanguage(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		admin := ta.client()
+		admin.login(testutil.Staff(t, db, user.RoleAdmin))
+		long := strings.Repeat("ក", 201)
+		doc := ta.parse(admin.post("/en/staff/admin/partners", url.Values{"code": {"KHP"}, "name_vi": {"Đối tác Campuchia"}, "name_km": {long}}),
+			http.StatusUnprocessableEntity, "a Khmer name too long")
+		if got := doc.Find("#f-name_km-err").Text(); !strings.Contains(got, "Name in Khmer") {
+			t.Errorf("Khmer name error %q", got)
+		}
+		if _, open := doc.Find("details.more-langs").Attr("open"); !open {
+			t.Error("the other languages are closed although one of them is wrong")
+		}
+		wantRedirect(t, admin.post("/en/staff/admin/partners", url.Values{"code": {"KHP"}, "name_vi": {"Đối tác Campuchia"},
+			"name_km": {"ដៃគូកម្ពុជា"}, "name_lo": {"ຄູ່ຮ່ວມງານ"}, "name_fil": {"Katuwang"}, "active": {"true"}}), "/en/staff/admin/partners")
+		var p event.Partner
+		if err := db.Where("code = ?", "KHP").First(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+		if p.Name["km"] != "ដៃគូកម្ពុជា" || p.Name["lo"] != "ຄູ່ຮ່ວມງານ" || p.Name["fil"] != "Katuwang" {
+			t.Errorf("saved names %v", p.Name)
+		}
+		form := admin.page("/en/staff/admin/partners/"+itoa(int(p.ID))+"/edit", http.StatusOK)
+		if v, _ := form.Find("#f-name_km").Attr("value"); v != "ដៃគូកម្ពុជា" {
+			t.Errorf("the edit form shows the Khmer name as %q", v)
+		}
+
+		wantRedirect(t, admin.post("/en/staff/competencies/new", url.Values{
+			"name_vi": {"Ghi chép hồ sơ"}, "name_km": {"ការកត់ត្រា"}, "l1_vi": {"a"}, "l2_vi": {"b"}, "l3_vi": {"c"}, "l4_vi": {"d"},
+			"l1_lo": {"ລະດັບ 1"}, "position": {"0"},
+		}), "/en/staff/competencies")
+		var cp coaching.Competency
+		if err := db.Order("id DESC").First(&cp).Error; err != nil {
+			t.Fatal(err)
+		}
+		if cp.Name["km"] != "ការកត់ត្រា" || cp.Level1["lo"] != "ລະດັບ 1" || cp.Name["vi"] != "Ghi chép hồ sơ" {
+			t.Errorf("competency saved without its Khmer name or Lao level: %v / %v", cp.Name, cp.Level1)
 		}
 	})
 }

@@ -14,12 +14,12 @@ import (
 const dateLayout = "2006-01-02"
 
 type targetForm struct {
-	Code string `form:"code" validate:"required,max=48,excludesall= /?#&" label:"admin.code"`
-	trilingual
-	Value       string `form:"value" validate:"required,number,max=12" label:"targets.value"`
-	Unit        string `form:"unit" validate:"required,oneof=count percent" label:"targets.unit"`
-	PeriodStart string `form:"period_start" validate:"required,datetime=2006-01-02" label:"targets.period_start"`
-	PeriodEnd   string `form:"period_end" validate:"required,datetime=2006-01-02" label:"targets.period_end"`
+	Code        string       `form:"code" validate:"required,max=48,excludesall= /?#&" label:"admin.code"`
+	Names       multilingual `form:"-"`
+	Value       string       `form:"value" validate:"required,number,max=12" label:"targets.value"`
+	Unit        string       `form:"unit" validate:"required,oneof=count percent" label:"targets.unit"`
+	PeriodStart string       `form:"period_start" validate:"required,datetime=2006-01-02" label:"targets.period_start"`
+	PeriodEnd   string       `form:"period_end" validate:"required,datetime=2006-01-02" label:"targets.period_end"`
 }
 
 type targetListPage struct {
@@ -68,7 +68,7 @@ func (s *Server) targetEdit(c *fiber.Ctx) error {
 	}
 	// Period dates are days in the programme's time zone, stored as their
 	// local midnight in UTC (as the seed does).
-	f := targetForm{Code: t.Code, trilingual: trilingualOf(t.Name), Value: strconv.FormatFloat(t.Value, 'f', -1, 64),
+	f := targetForm{Code: t.Code, Names: multilingualOf(t.Name), Value: strconv.FormatFloat(t.Value, 'f', -1, 64),
 		Unit: t.Unit, PeriodStart: locale.In(t.PeriodStart, "").Format(dateLayout), PeriodEnd: locale.In(t.PeriodEnd, "").Format(dateLayout)}
 	return s.targetFormPage(c, fiber.StatusOK, id, f, FieldErrors{})
 }
@@ -85,8 +85,9 @@ func (s *Server) targetSave(c *fiber.Ctx) error {
 		return err
 	}
 	f.Code = textnorm.Clean(f.Code)
-	f.clean()
+	f.Names = readNames(c)
 	errs := s.check(t, &f)
+	f.Names.check(t, errs)
 	value, err := strconv.ParseFloat(f.Value, 64)
 	if errs.Get("value") == "" && (err != nil || value < 0) {
 		errs.Add("value", t.T("validation.gte", "Field", t.T("targets.value"), "Param", "0"))
@@ -100,7 +101,7 @@ func (s *Server) targetSave(c *fiber.Ctx) error {
 	}
 	start, _ := time.ParseInLocation(dateLayout, f.PeriodStart, loc)
 	end, _ := time.ParseInLocation(dateLayout, f.PeriodEnd, loc)
-	row := &programme.Target{ID: id, Code: f.Code, Name: f.text(), Value: value, Unit: f.Unit, PeriodStart: start.UTC(), PeriodEnd: end.UTC()}
+	row := &programme.Target{ID: id, Code: f.Code, Name: f.Names.text(), Value: value, Unit: f.Unit, PeriodStart: start.UTC(), PeriodEnd: end.UTC()}
 	if err := programme.SaveTarget(c.UserContext(), s.db, currentUser(c).ID, row); err != nil {
 		if codeFieldError(err, t, errs) {
 			return s.targetFormPage(c, fiber.StatusUnprocessableEntity, id, f, errs)

@@ -9,12 +9,12 @@ import (
 )
 
 type venueForm struct {
-	Code string `form:"code" validate:"required,max=32,alphanumunicode" label:"admin.code"`
-	trilingual
-	Address   string `form:"address" validate:"max=300" label:"venues.address"`
-	CityID    string `form:"city_id" validate:"required,numeric,max=12" label:"filter.city"`
-	PartnerID string `form:"partner_id" validate:"omitempty,numeric,max=12" label:"venues.partner"`
-	Active    bool   `form:"active"`
+	Code      string       `form:"code" validate:"required,max=32,alphanumunicode" label:"admin.code"`
+	Names     multilingual `form:"-"`
+	Address   string       `form:"address" validate:"max=300" label:"venues.address"`
+	CityID    string       `form:"city_id" validate:"required,numeric,max=12" label:"filter.city"`
+	PartnerID string       `form:"partner_id" validate:"omitempty,numeric,max=12" label:"venues.partner"`
+	Active    bool         `form:"active"`
 }
 
 type venueListPage struct {
@@ -69,7 +69,7 @@ func (s *Server) venueEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := venueForm{Code: v.Code, trilingual: trilingualOf(v.Name), Address: v.Address,
+	f := venueForm{Code: v.Code, Names: multilingualOf(v.Name), Address: v.Address,
 		CityID: idString(&v.CityID), PartnerID: idString(v.PartnerID), Active: v.Active}
 	return s.venueFormPage(c, fiber.StatusOK, id, f, FieldErrors{})
 }
@@ -86,12 +86,13 @@ func (s *Server) venueSave(c *fiber.Ctx) error {
 		return err
 	}
 	f.Code, f.Address = textnorm.Clean(f.Code), textnorm.Clean(f.Address)
-	f.clean()
+	f.Names = readNames(c)
 	errs := s.check(t, &f)
+	f.Names.check(t, errs)
 	if errs.Any() {
 		return s.venueFormPage(c, fiber.StatusUnprocessableEntity, id, f, errs)
 	}
-	v := &event.Venue{ID: id, Code: f.Code, Name: f.text(), Address: f.Address, PartnerID: optionalID(f.PartnerID), Active: f.Active}
+	v := &event.Venue{ID: id, Code: f.Code, Name: f.Names.text(), Address: f.Address, PartnerID: optionalID(f.PartnerID), Active: f.Active}
 	if cid := optionalID(f.CityID); cid != nil {
 		v.CityID = *cid
 	}
