@@ -19,7 +19,9 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/country"
 	"github.com/lantern-ngo/lantern/app/database"
+	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/webhook"
 )
@@ -438,32 +440,85 @@ func ConsentVersions(ctx context.Context, db *gorm.DB) ([]ConsentVersion, error)
 	return out, err
 }
 
-// CurrentConsent is the text participants accept now (the newest version);
-// registrations record its Version. Nil when none is published.
-func CurrentConsent(ctx context.Context, db *gorm.DB) (*ConsentVersion, error) {
-	return registration.CurrentConsent(ctx, db)
+// CurrentConsent is the text participants of a country's sessions accept
+// now (its newest version, else the programme's); registrations record its
+// Version. Nil when none is published.
+func CurrentConsent(ctx context.Context, db *gorm.DB, country string) (*ConsentVersion, error) {
+	return registration.CurrentConsent(ctx, db, country)
+}
+
+// ConsentInput is a new version of a consent text.
+type ConsentInput struct {
+	Audience string
+	Version  string
+	// Country is the country whose sessions show it; "" for every country
+	// without a text of its own.
+	Country string
+	Text    content.Text
+}
+
+// ConsentTextMax is the longest consent text, per language.
+const ConsentTextMax = 4000
+
+// check says every problem of the input at once, beside its field: the
+// text is required in every interface language of its country (the core
+// languages for the programme's text), since a participant must read what
+// they accept in the language of their page.
+func (in *ConsentInput) check(tx *gorm.DB) error {
+	var fe apperr.FieldList
+	switch in.Audience {
+	case registration.ConsentAdult, registration.ConsentGuardian, registration.ConsentChild:
+	default:
+		fe.Add("audience", "error.register.bad_choice", nil)
+	}
+	langs := locale.Core
+	if in.Country != "" {
+		c, err := country.ByCode(tx.Statement.Context, tx, in.Country)
+		if apperr.Is(err, apperr.NotFound) || (err == nil && !c.Active) {
+			fe.Add("country", "error.consent.country", nil)
+		} else if err != nil {
+			return err
+		} else {
+			langs = c.Languages
+		}
+	}
+	for _, l := range langs {
+		if strings.TrimSpace(in.Text[l]) == "" {
+			fe.Add("text_"+l, "error.consent.text_required", map[string]any{"Lang": l})
+		}
+	}
+	for l, v := range in.Text {
+		if len([]rune(v)) > ConsentTextMax {
+			fe.Add("text_"+l, "error.consent.text_long", map[string]any{"Lang": l, "Max": ConsentTextMax})
+		}
+	}
+	return fe.Err()
 }
 
 // PublishConsent stores a new version of the consent text. Earlier versions
 // stay, since registrations point at the version they accepted.
-func PublishConsent(ctx context.Context, db *gorm.DB, actorID uint, audience, version string, text content.Text, now time.Time) (*ConsentVersion, error) {
-	switch audience {
-	case registration.ConsentAdult, registration.ConsentGuardian, registration.ConsentChild:
-	default:
-		return nil, apperr.New(apperr.Invalid, "error.register.bad_choice").With(map[string]any{"field": "audience"})
+func PublishConsent(ctx context.Context, db *gorm.DB, actorID uint, in ConsentInput, now time.Time) (*ConsentVersion, error) {
+	text := content.Text{}
+	for l, v := range in.Text {
+		if v != "" {
+			text[l] = v
+		}
 	}
-	cv := &ConsentVersion{Version: version, Audience: audience, Text: text, CreatedAt: now.UTC()}
+	cv := &ConsentVersion{Version: in.Version, Audience: in.Audience, Country: in.Country, Text: text, CreatedAt: now.UTC()}
 	if actorID != 0 {
 		cv.CreatedByID = &actorID
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := in.check(tx); err != nil {
+			return err
+		}
 		if err := tx.Create(cv).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return apperr.Wrap(apperr.Conflict, "error.account.version_taken", err)
 			}
 			return err
 		}
-		return audit.Record(tx, actorID, "publish", "consent_version", cv.Version, nil, map[string]any{"version": cv.Version, "audience": cv.Audience, "text": cv.Text})
+		return audit.Record(tx, actorID, "publish", "consent_version", cv.Version, nil, map[string]any{"version": cv.Version, "audience": cv.Audience, "country": cv.Country, "text": cv.Text})
 	})
 	if err != nil {
 		return nil, err

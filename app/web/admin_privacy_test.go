@@ -71,7 +71,7 @@ func TestPersonalDataExportAndErasure(t *testing.T) {
 		if err := message.Enqueue(db, &message.Message{To: phoneX, Body: "Lantern: Lê Thị Hoa, mã " + x2.Code, Lang: "vi", Kind: "confirmation", RegistrationID: &x2.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := privacy.PublishConsent(t.Context(), db, admin.ID, registration.ConsentAdult, "2026-01", content.Text{"vi": "Tôi đồng ý", "fr": "J'accepte", "en": "I agree"}, now); err != nil {
+		if _, err := privacy.PublishConsent(t.Context(), db, admin.ID, privacy.ConsentInput{Audience: registration.ConsentAdult, Version: "2026-01", Text: content.Text{"vi": "Tôi đồng ý", "fr": "J'accepte", "en": "I agree"}}, now); err != nil {
 			t.Fatal(err)
 		}
 		ensureAttendances(t, db)
@@ -243,7 +243,7 @@ func TestConsentVersions(t *testing.T) {
 		if got := text(doc, "#f-text_fr-err"); got != "Text in French is required." {
 			t.Errorf("missing French = %q", got)
 		}
-		cur, err := privacy.CurrentConsent(t.Context(), db)
+		cur, err := privacy.CurrentConsent(t.Context(), db, "VN")
 		if err != nil || cur == nil || cur.Version != "2026-02" || cur.Text["fr"] != "J'accepte encore" {
 			t.Errorf("current = %+v, %v", cur, err)
 		}

@@ -49,7 +49,7 @@ func (s *Server) publicEventContent(ctx context.Context, id uint) (*eventContent
 		if err != nil {
 			return nil, err
 		}
-		consents, err := registration.CurrentConsents(ctx, s.db)
+		consents, err := registration.CurrentConsents(ctx, s.db, e.Country)
 		if err != nil {
 			return nil, err
 		}

@@ -71,7 +71,7 @@ func (s *Server) eventRegisterOnBehalf(c *fiber.Ctx) error {
 		}
 		return s.renderRegistrations(c, e, fiber.StatusUnprocessableEntity, st)
 	}
-	consent, err := registration.CurrentConsent(ctx, s.db)
+	consent, err := registration.CurrentConsent(ctx, s.db, e.Country)
 	if err != nil {
 		return err
 	}

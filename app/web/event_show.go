@@ -29,7 +29,7 @@ func (s *Server) eventShow(c *fiber.Ctx) error {
 	p.offerLangs(e.CountryLanguages...)
 	v := viewEvent(p.Translator, e, s.now())
 	p.Title = v.Title
-	consents, err := registration.CurrentConsents(c.UserContext(), s.db)
+	consents, err := registration.CurrentConsents(c.UserContext(), s.db, e.Country)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func (s *Server) guardianShow(c *fiber.Ctx) error {
 	p.NoIndex = true
 	gp := guardianPage{Page: p, Token: c.Params("token"), Reg: r, EventView: viewEvent(p.Translator, e, s.now()),
 		Erased: r.AnonymisedAt != nil}
-	if gp.Consent, err = s.consentFor(c, p, registration.ConsentGuardian, registration.BuiltinGuardianConsent, "register.consent_guardian_text"); err != nil {
+	if gp.Consent, err = s.consentFor(c, p, e.Country, registration.ConsentGuardian, registration.BuiltinGuardianConsent, "register.consent_guardian_text"); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")

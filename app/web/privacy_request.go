@@ -2,13 +2,16 @@ package web
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
-	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/country"
+	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/privacy"
 	"github.com/lantern-ngo/lantern/app/registration"
@@ -159,19 +162,40 @@ func (s *Server) privacyErase(c *fiber.Ctx) error {
 type consentForm struct {
 	Audience string `form:"audience" validate:"required,oneof=adult guardian child" label:"privacy.audience"`
 	Version  string `form:"version" validate:"required,max=32,excludesall= /?#&<>" label:"privacy.version"`
-	TextVI   string `form:"text_vi" validate:"required,max=4000" label:"admin.text_vi"`
-	TextFR   string `form:"text_fr" validate:"required,max=4000" label:"admin.text_fr"`
-	TextEN   string `form:"text_en" validate:"required,max=4000" label:"admin.text_en"`
+	Country  string `form:"country" validate:"omitempty,len=2,alpha" label:"account.scope_country"`
+	// Texts are the text in each interface language (text_<lang>).
+	Texts map[string]string `form:"-"`
+}
+
+// Others tells whether a text is typed in a language beyond the core three.
+func (f consentForm) Others() bool {
+	for l, v := range f.Texts {
+		if v != "" && !locale.IsCore(l) {
+			return true
+		}
+	}
+	return false
 }
 
 type consentPage struct {
 	Page
-	Versions []privacy.ConsentVersion
+	Countries []country.Country
+	Versions  []privacy.ConsentVersion
 	Form     consentForm
 	Errors   FieldErrors
 	// Audiences: adult, guardian, child; Current: the newest version of each.
 	Audiences []string
-	Current   map[string]uint
+	Current   map[string]uint // by "audience:country"
+}
+
+// CountryName names a consent text's country.
+func (p consentPage) CountryName(code string) string {
+	for _, c := range p.Countries {
+		if c.Code == code {
+			return c.Name.String(p.Lang)
+		}
+	}
+	return code
 }
 
 func (s *Server) consentPage(c *fiber.Ctx, status int, f consentForm, errs FieldErrors) error {
@@ -179,15 +203,22 @@ func (s *Server) consentPage(c *fiber.Ctx, status int, f consentForm, errs Field
 	if err != nil {
 		return err
 	}
-	if f.Version == "" && f.TextVI == "" && len(vs) > 0 {
+	if f.Version == "" && len(f.Texts) == 0 && len(vs) > 0 {
 		// Start from the current text: a new version is usually an edit.
-		f.TextVI, f.TextFR, f.TextEN = vs[0].Text["vi"], vs[0].Text["fr"], vs[0].Text["en"]
+		f.Texts, f.Country = map[string]string{}, vs[0].Country
+		for l, v := range vs[0].Text {
+			f.Texts[l] = v
+		}
 	}
-	cp := consentPage{Page: s.page(c, "admin.page.consent.title"), Versions: vs, Form: f, Errors: errs,
+	countries, err := country.All(c.UserContext(), s.db)
+	if err != nil {
+		return err
+	}
+	cp := consentPage{Page: s.page(c, "admin.page.consent.title"), Countries: countries, Versions: vs, Form: f, Errors: errs,
 		Audiences: []string{registration.ConsentAdult, registration.ConsentGuardian, registration.ConsentChild}, Current: map[string]uint{}}
 	for _, v := range vs {
-		if _, ok := cp.Current[v.Audience]; !ok {
-			cp.Current[v.Audience] = v.ID
+		if _, ok := cp.Current[v.Audience+":"+v.Country]; !ok {
+			cp.Current[v.Audience+":"+v.Country] = v.ID
 		}
 	}
 	if cp.Form.Audience == "" {
@@ -207,14 +238,32 @@ func (s *Server) consentPublish(c *fiber.Ctx) error {
 	if err := bindForm(c, &f); err != nil {
 		return err
 	}
-	f.Version = textnorm.Clean(f.Version)
-	f.TextVI, f.TextFR, f.TextEN = textnorm.Clean(f.TextVI), textnorm.Clean(f.TextFR), textnorm.Clean(f.TextEN)
+	f.Version, f.Country = textnorm.Clean(f.Version), strings.ToUpper(f.Country)
+	f.Texts = map[string]string{}
+	for _, l := range locale.Supported {
+		f.Texts[l] = textnorm.Clean(utils.CopyString(c.FormValue("text_" + l)))
+	}
 	errs := s.check(t, &f)
 	if errs.Any() {
 		return s.consentPage(c, fiber.StatusUnprocessableEntity, f, errs)
 	}
-	_, err := privacy.PublishConsent(c.UserContext(), s.db, currentUser(c).ID, f.Audience, f.Version,
-		content.Text{"vi": f.TextVI, "fr": f.TextFR, "en": f.TextEN}, s.now())
+	_, err := privacy.PublishConsent(c.UserContext(), s.db, currentUser(c).ID,
+		privacy.ConsentInput{Audience: f.Audience, Version: f.Version, Country: f.Country, Text: f.Texts}, s.now())
+	if fields := apperr.FieldsOf(err); len(fields) > 0 {
+		p := Page{Translator: t}
+		for _, fe := range fields {
+			lang, _ := fe.Args["Lang"].(string)
+			switch fe.Key {
+			case "error.consent.text_required": // the forms' own words for a missing field
+				errs.Add(fe.Field, t.T("validation.required", "Field", p.LangLabel("admin.text_", lang)))
+			case "error.consent.text_long":
+				errs.Add(fe.Field, t.T("validation.max", "Field", p.LangLabel("admin.text_", lang), "Param", strconv.Itoa(privacy.ConsentTextMax)))
+			default:
+				errs.Add(fe.Field, t.TMap(fe.Key, fe.Args))
+			}
+		}
+		return s.consentPage(c, fiber.StatusUnprocessableEntity, f, errs)
+	}
 	if apperr.Is(err, apperr.Conflict) {
 		errs.Add("version", t.T("error.account.version_taken"))
 		return s.consentPage(c, fiber.StatusUnprocessableEntity, f, errs)

@@ -33,10 +33,11 @@ type consentShown struct {
 	Text    string
 }
 
-// consentFor is the newest published text for an audience, or the
+// consentFor is the newest published text for an audience on a country's
+// sessions, or the
 // interface's own (recorded as builtin).
-func (s *Server) consentFor(c *fiber.Ctx, p Page, audience, builtin, key string) (consentShown, error) {
-	cv, err := registration.CurrentConsentFor(c.UserContext(), s.db, audience)
+func (s *Server) consentFor(c *fiber.Ctx, p Page, country, audience, builtin, key string) (consentShown, error) {
+	cv, err := registration.CurrentConsentFor(c.UserContext(), s.db, audience, country)
 	if err != nil {
 		return consentShown{}, err
 	}

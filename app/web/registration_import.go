@@ -365,7 +365,7 @@ func (s *Server) registrationImportConfirm(c *fiber.Ctx) error {
 		return s.importRefused(c, e, lang, t.T(registration.ErrImportChanged, "Row", bad[0].Row))
 	}
 	in := registration.ImportInput{EventID: e.ID, Rows: ok, Lang: lang, ActorID: currentUser(c).ID, Notify: s.notifier()}
-	consent, err := registration.CurrentConsent(ctx, s.db)
+	consent, err := registration.CurrentConsent(ctx, s.db, e.Country)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/coaching"
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/privacy"
 	"github.com/lantern-ngo/lantern/app/report"
 	"github.com/lantern-ngo/lantern/app/testutil"
 	"github.com/lantern-ngo/lantern/app/user"
@@ -231,6 +232,49 @@ func TestNamesInEveryLanguage(t *testing.T) {
 		}
 		if cp.Name["km"] != "ការកត់ត្រា" || cp.Level1["lo"] != "ລະດັບ 1" || cp.Name["vi"] != "Ghi chép hồ sơ" {
 			t.Errorf("competency saved without its Khmer name or Lao level: %v / %v", cp.Name, cp.Level1)
+		}
+	})
+}
+
+// TestConsentPerCountry (issue 20): a consent text can belong to one
+// country, required in each of its interface languages; that country's
+// sessions show it and record its version, the others keep the text of
+// every country.
+func TestConsentPerCountry(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		admin := ta.client()
+		admin.login(testutil.Staff(t, db, user.RoleAdmin))
+		every := url.Values{"audience": {"adult"}, "version": {"ALL-1"}, "text_vi": {"Tôi đồng ý (chung)"}, "text_fr": {"J'accepte (commun)"}, "text_en": {"I agree (common)"}}
+		wantRedirect(t, admin.post("/en/staff/admin/consent", every), "/en/staff/admin/consent")
+		// Cambodia's text: Khmer, English and French are its languages.
+		kh := url.Values{"audience": {"adult"}, "version": {"KH-1"}, "country": {"KH"}, "text_en": {"I agree (Cambodia)"}}
+		doc := ta.parse(admin.post("/en/staff/admin/consent", kh), http.StatusUnprocessableEntity, "Cambodia's text without Khmer or French")
+		for sel, want := range map[string]string{"#f-text_km-err": "Text in Khmer is required.", "#f-text_fr-err": "Text in French is required."} {
+			if got := text(doc, sel); got != want {
+				t.Errorf("%s = %q, want %q", sel, got, want)
+			}
+		}
+		if v := doc.Find("#f-text_en").Text(); v != "I agree (Cambodia)" {
+			t.Errorf("the typed English text was not kept: %q", v)
+		}
+		kh.Set("text_km", "ខ្ញុំយល់ព្រម (កម្ពុជា)")
+		kh.Set("text_fr", "J'accepte (Cambodge)")
+		wantRedirect(t, admin.post("/en/staff/admin/consent", kh), "/en/staff/admin/consent")
+
+		khEvent := heldIn(t, db, venueIn(t, db, "PNH", "KH", "Asia/Phnom_Penh"), "KH", "KH02", "Phnom Penh screening", ta.srv.now().Add(30*24*time.Hour))
+		vnEvent := testutil.Event(t, db, testutil.EventOpts{})
+		if page := bodyOf(t, ta.client().get("/km/events/"+itoa(int(khEvent.ID)))); !strings.Contains(page, "ខ្ញុំយល់ព្រម (កម្ពុជា)") {
+			t.Error("a Cambodian session's page in Khmer does not show Cambodia's consent")
+		}
+		if page := bodyOf(t, ta.client().get("/en/events/"+itoa(int(vnEvent.ID)))); !strings.Contains(page, "I agree (common)") || strings.Contains(page, "Cambodia)") {
+			t.Error("a Vietnamese session's page does not show the text of every country")
+		}
+		for cc, want := range map[string]string{"KH": "KH-1", "VN": "ALL-1", "PH": "ALL-1"} {
+			cur, err := privacy.CurrentConsent(t.Context(), db, cc)
+			if err != nil || cur == nil || cur.Version != want {
+				t.Errorf("current consent of %s = %+v, %v; want %s", cc, cur, err, want)
+			}
 		}
 	})
 }
