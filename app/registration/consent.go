@@ -11,12 +11,12 @@ import (
 
 // Consent is a version of the consent text participants accept.
 type Consent struct {
-	ID          uint
-	Version     string
-	Audience    string // ConsentAdult, ConsentGuardian or ConsentChild
+	ID       uint
+	Version  string
+	Audience string // ConsentAdult, ConsentGuardian or ConsentChild
 	// Country is the country whose sessions show the text; "" is every
 	// country without a text of its own (issue 20).
-	Country string
+	Country     string
 	Text        content.Text
 	CreatedByID *uint
 	CreatedAt   time.Time

@@ -181,8 +181,8 @@ type consentPage struct {
 	Page
 	Countries []country.Country
 	Versions  []privacy.ConsentVersion
-	Form     consentForm
-	Errors   FieldErrors
+	Form      consentForm
+	Errors    FieldErrors
 	// Audiences: adult, guardian, child; Current: the newest version of each.
 	Audiences []string
 	Current   map[string]uint // by "audience:country"
