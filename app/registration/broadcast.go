@@ -46,6 +46,9 @@ type BroadcastInput struct {
 	EventID  uint
 	Audience string
 	Text     content.Text // per language; the person's, else the event's, else any
+	// Langs are the languages the form offers, in order (the session's
+	// country's): an empty message is said beside the first.
+	Langs []string
 	// Nonce identifies one submission of the form: sending it twice (a
 	// double tap, a retried post) queues nothing more.
 	Nonce string
@@ -71,7 +74,11 @@ func (in *BroadcastInput) Check() error {
 		}
 	}
 	if !written {
-		fe.Add("text_vi", "error.broadcast.empty", nil)
+		first := "vi"
+		if len(in.Langs) > 0 {
+			first = in.Langs[0]
+		}
+		fe.Add("text_"+first, "error.broadcast.empty", nil)
 	}
 	if len(in.Nonce) < 16 || len(in.Nonce) > 64 {
 		fe.Add("_form", "error.bad_request", nil)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/country"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
@@ -18,23 +19,15 @@ import (
 // nonce (sending twice queues nothing more).
 type eventMessageForm struct {
 	Audience string `form:"audience" validate:"max=16"`
-	TextVI   string `form:"text_vi" validate:"max=2000"`
-	TextFR   string `form:"text_fr" validate:"max=2000"`
-	TextEN   string `form:"text_en" validate:"max=2000"`
 	Nonce    string `form:"nonce" validate:"max=64"`
 	Action   string `form:"action" validate:"max=16"`
+	// Texts are the text typed in each language (text_<lang>); the domain
+	// checks their length.
+	Texts content.Text `form:"-"`
 }
 
 // Text is a language's text as typed, for the template.
-func (f eventMessageForm) Text(lang string) string {
-	switch lang {
-	case "vi":
-		return f.TextVI
-	case "fr":
-		return f.TextFR
-	}
-	return f.TextEN
-}
+func (f eventMessageForm) Text(lang string) string { return f.Texts[lang] }
 
 type eventMessagePage struct {
 	Page
@@ -47,6 +40,20 @@ type eventMessagePage struct {
 	Max       int
 	Reach     *registration.Reach
 	Cost      string
+}
+
+// messageLangs are the languages an organiser writes a message to a
+// session's registrants in (issue 20): its country's interface languages,
+// at most three, else the core ones.
+func (s *Server) messageLangs(c *fiber.Ctx, cc string) ([]string, error) {
+	home, err := country.ByCode(c.UserContext(), s.db, cc)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && len(home.Languages) == 0) {
+		return locale.Core, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return home.Languages[:min(3, len(home.Languages))], nil
 }
 
 func newNonce() string {
@@ -74,7 +81,10 @@ func (s *Server) renderEventMessage(c *fiber.Ctx, status int, eventID uint, p *e
 		return err
 	}
 	p.Event = viewEvent(p.Translator, e, s.now())
-	p.Audiences, p.Langs, p.Max = registration.Audiences, locale.Core, registration.BroadcastMax
+	if p.Langs, err = s.messageLangs(c, e.Country); err != nil {
+		return err
+	}
+	p.Audiences, p.Max = registration.Audiences, registration.BroadcastMax
 	return s.render(c, status, "staffevents/message", p)
 }
 
@@ -89,12 +99,19 @@ func (s *Server) eventMessageSend(c *fiber.Ctx) error {
 	if err := bindForm(c, &f); err != nil {
 		return err
 	}
-	f = eventMessageForm{Audience: utils.CopyString(f.Audience), TextVI: utils.CopyString(f.TextVI), TextFR: utils.CopyString(f.TextFR),
-		TextEN: utils.CopyString(f.TextEN), Nonce: utils.CopyString(f.Nonce), Action: utils.CopyString(f.Action)}
+	f = eventMessageForm{Audience: utils.CopyString(f.Audience), Nonce: utils.CopyString(f.Nonce), Action: utils.CopyString(f.Action),
+		Texts: content.Text{}}
+	langs, err := s.messageLangs(c, e.Country)
+	if err != nil {
+		return err
+	}
+	for _, l := range langs {
+		f.Texts[l] = utils.CopyString(c.FormValue("text_" + l))
+	}
 	p := eventMessagePage{Page: s.page(c, "broadcast.title"), EventID: e.ID, Form: f}
 	p.Errors = s.check(p.Translator, &f)
 	in := registration.BroadcastInput{EventID: e.ID, Audience: f.Audience, Nonce: f.Nonce, ByID: currentUser(c).ID,
-		Text: content.Text{"vi": f.TextVI, "fr": f.TextFR, "en": f.TextEN}}
+		Text: f.Texts, Langs: langs}
 	if f.Action == "send" && !p.Errors.Any() {
 		_, err := registration.SendBroadcast(c.UserContext(), s.db, in, s.bundle.For, s.now())
 		if err == nil {

@@ -75,6 +75,12 @@ func TestStaffSeeOnlyTheirCountry(t *testing.T) {
 			t.Errorf("Cambodia's organiser opens their own session's registrations: %d, want 200", resp.StatusCode)
 		}
 
+		// A message to a Cambodian session's registrants is written in
+		// Cambodia's languages.
+		msg := khOrg.page("/en/staff/events/"+itoa(int(kh.ID))+"/message", http.StatusOK)
+		if msg.Find(`textarea[name="text_km"]`).Length() != 1 || msg.Find(`textarea[name="text_vi"]`).Length() != 0 {
+			t.Error("the message form of a Cambodian session does not offer Khmer (or offers Vietnamese)")
+		}
 		indicators := func(c *client) *report.Indicators {
 			t.Helper()
 			resp := c.get("/api/v1/indicators")
