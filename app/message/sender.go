@@ -109,6 +109,9 @@ type Sender struct {
 	Lease time.Duration
 	// Batch is how many messages one run claims at most (default 50).
 	Batch int
+	// AnnouncementCap is how many announcements a number receives in its
+	// local day (ANNOUNCEMENT_DAILY_CAP, default 1).
+	AnnouncementCap int
 }
 
 // Backoff is the wait before attempt n+1: 30 s, 1 min, 2 min, … up to an hour.
@@ -176,6 +179,13 @@ func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
 			if err := db.Model(&Message{}).Where("id = ? AND status = ?", m.ID, StatusSending).
 				Updates(map[string]any{"status": StatusQueued, "locked_until": nil, "next_attempt_at": wake,
 					"held_reason": HeldQuietHours, "attempts": gorm.Expr("attempts - 1")}).Error; err != nil {
+				return handled, err
+			}
+			handled++
+			continue
+		}
+		if held, err := s.holdOrDropAnnouncement(db, &m, now); err != nil || held {
+			if err != nil {
 				return handled, err
 			}
 			handled++
