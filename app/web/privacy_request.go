@@ -184,7 +184,7 @@ func (s *Server) consentPage(c *fiber.Ctx, status int, f consentForm, errs Field
 		f.TextVI, f.TextFR, f.TextEN = vs[0].Text["vi"], vs[0].Text["fr"], vs[0].Text["en"]
 	}
 	cp := consentPage{Page: s.page(c, "admin.page.consent.title"), Versions: vs, Form: f, Errors: errs,
-		Audiences: []string{registration.ConsentAdult, registration.ConsentGuardian, registration.ConsentChild}, Current: map[string]uint{}}
+		Audiences: []string{registration.ConsentAdult, registration.ConsentGuardian, registration.ConsentChild, registration.ConsentAnnouncements}, Current: map[string]uint{}}
 	for _, v := range vs {
 		if _, ok := cp.Current[v.Audience]; !ok {
 			cp.Current[v.Audience] = v.ID
