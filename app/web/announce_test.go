@@ -188,3 +188,15 @@ func TestAnnouncementsThroughTheApp(t *testing.T) {
 		}
 	})
 }
+
+// stopLinkFixture is an opted-in number's unsubscribe page (its path
+// after the language), for the sweeps of every page.
+func stopLinkFixture(t *testing.T, db *gorm.DB, now time.Time) string {
+	t.Helper()
+	o := registration.Optin{Phone: "+84912999001", Lang: "vi", ConsentVersion: registration.BuiltinAnnouncementsConsent,
+		OptedInAt: &now, StopToken: "sweepSTOPtoken0123456789", CreatedAt: now, UpdatedAt: now}
+	if err := db.Create(&o).Error; err != nil {
+		t.Fatal(err)
+	}
+	return "/stop/" + o.StopToken
+}
