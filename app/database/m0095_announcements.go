@@ -17,14 +17,14 @@ import (
 // however many instances send.
 func m0095Announcements() *gormigrate.Migration {
 	type announcementOptin struct {
-		ID             uint      `gorm:"primaryKey"`
-		Phone          string    `gorm:"size:20;not null;uniqueIndex:ux_announcement_optins_phone"`
-		Lang           string    `gorm:"size:8;not null;default:'vi'"`
-		ConsentVersion string    `gorm:"size:40;not null;default:''"`
+		ID             uint   `gorm:"primaryKey"`
+		Phone          string `gorm:"size:20;not null;uniqueIndex:ux_announcement_optins_phone"`
+		Lang           string `gorm:"size:8;not null;default:'vi'"`
+		ConsentVersion string `gorm:"size:40;not null;default:''"`
 		OptedInAt      *time.Time
 		RegistrationID *uint
-		CityID         *uint `gorm:"index:ix_announcement_optins_city"`
-		PartnerID      *uint `gorm:"index:ix_announcement_optins_partner"`
+		CityID         *uint  `gorm:"index:ix_announcement_optins_city"`
+		PartnerID      *uint  `gorm:"index:ix_announcement_optins_partner"`
 		Country        string `gorm:"size:2;not null;default:''"`
 		StopToken      string `gorm:"size:64;not null;uniqueIndex:ux_announcement_optins_stop_token"`
 		StoppedAt      *time.Time
