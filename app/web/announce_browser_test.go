@@ -1,6 +1,7 @@
 package web
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,13 @@ func TestBrowserAnnounceSessionOnPhoneInVietnamese(t *testing.T) {
 			t.Errorf("cost row %q", got)
 		}
 		b.noHorizontalScroll(t)
+		if axe := findAxe(); axe != "" { // the preview's table passes axe too
+			src, err := os.ReadFile(axe)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.axeCheck(t, string(src), "announce preview")
+		}
 		b.click(t, `.announce-form button[value=send]`)
 		b.waitVisible(t, ".flash")
 		if got := b.text(t, ".flash"); !strings.HasPrefix(got, "Thông báo đã được xếp hàng") {

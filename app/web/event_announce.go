@@ -116,6 +116,12 @@ func (s *Server) eventAnnounceSend(c *fiber.Ctx) error {
 		pid := uint(id)
 		in.PartnerID = &pid
 	}
+	if p.Errors.Any() {
+		// The domain's own rules too: every problem of the submit at once.
+		if err := in.Check(); err != nil {
+			p.Errors.AddErr(p.Translator, err, "_form")
+		}
+	}
 	notify := s.notifier()
 	if f.Action == "send" && !p.Errors.Any() {
 		_, err := notify.Announce(c.UserContext(), s.db, in, s.now())
