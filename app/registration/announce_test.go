@@ -201,3 +201,56 @@ func TestAnnouncementStopCancelsQueued(t *testing.T) {
 		}
 	})
 }
+
+// A partner's scope reaches the numbers that opted in at that partner's
+// sessions, in any city of the session's country; the city's scope those
+// of the city; the preview counts what the send queues, and prices SMS
+// by segment and Zalo by message.
+func TestAnnouncementScopesAndPreview(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		p := event.Partner{Code: "HOPE", Name: map[string]string{"vi": "Hy Vọng", "en": "Hope"}, Active: true}
+		if err := db.Create(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+		evs := sameCity(t, db, 2)                                                                  // the city
+		elsewhere := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: 72 * time.Hour}) // another city, the partner's
+		db.Model(&event.Event{}).Where("id = ?", elsewhere.ID).Update("partner_id", p.ID)
+		optIn(t, db, evs[0].ID, "Lê Thị Hoa", "0912345031")
+		optIn(t, db, elsewhere.ID, "Trần Văn Nam", "0912345032")
+		n := notifier(t)
+		prices := message.Prices{SMSSegment: 850, ZaloMessage: 300}
+		city := registration.AnnounceInput{EventID: evs[1].ID, Scope: registration.ScopeCity}
+		partner := registration.AnnounceInput{EventID: evs[1].ID, Scope: registration.ScopePartner, PartnerID: &p.ID}
+		rc, err := n.PreviewAnnouncement(ctx, db, city, prices, true, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp, err := n.PreviewAnnouncement(ctx, db, partner, prices, false, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rc.People != 1 || rp.People != 1 || len(rc.Costs) != 2 || len(rp.Costs) != 1 {
+			t.Fatalf("reach: city %+v, partner %+v", rc, rp)
+		}
+		zalo, sms := rc.Costs[0], rc.Costs[1]
+		if zalo.Channel != message.ChannelZalo || zalo.Cost != 300 || sms.Channel != message.ChannelSMS || sms.Segments < 2 || sms.Cost != 850*sms.Segments {
+			t.Errorf("costs %+v", rc.Costs)
+		}
+		if _, err := n.PreviewAnnouncement(ctx, db, registration.AnnounceInput{EventID: evs[1].ID, Scope: registration.ScopePartner}, prices, false, now); len(apperr.FieldsOf(err)) != 1 {
+			t.Errorf("a partner scope without a partner: %v", err)
+		}
+		if got, err := n.Announce(ctx, db, partner, now); err != nil || got != 1 {
+			t.Fatalf("partner: %d %v", got, err)
+		}
+		ms := announcements(t, db)
+		if len(ms) != 1 || ms[0].To != "+84912345032" || ms[0].Segments != sms.Segments {
+			t.Errorf("queued %+v", ms)
+		}
+		// A past session is not announced.
+		past := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -48 * time.Hour})
+		if _, err := n.Announce(ctx, db, registration.AnnounceInput{EventID: past.ID, Scope: registration.ScopeCity}, now); apperr.KeyOf(err) != "error.announce.not_open" {
+			t.Errorf("a past session: %v", err)
+		}
+	})
+}
