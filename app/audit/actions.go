@@ -34,4 +34,6 @@ var Actions = []string{
 	// Announcements (issue 15, Decree 91/2020): a session announced to
 	// opted-in numbers; a number's opt-in given or stopped.
 	"announcement.send", "announcement.optin", "announcement.stop",
+	// The SMS sender's branding (prefix, brandname, unaccented).
+	"sms.branding",
 }

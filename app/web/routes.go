@@ -193,6 +193,8 @@ func (s *Server) routes(app *fiber.App) {
 		adm.Get("/retention", s.retentionShow)
 		adm.Get("/impact-assessment", s.impactShow)
 		adm.Post("/retention", s.retentionSave)
+		adm.Get("/sms", s.brandingShow)
+		adm.Post("/sms", s.brandingSave)
 		// Personal data: the person is named in the form body, never in the URL.
 		adm.Get("/privacy", s.privacyForm)
 		adm.Post("/privacy", s.privacyShow)
