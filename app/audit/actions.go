@@ -31,4 +31,9 @@ var Actions = []string{
 	"webhook.personal", "webhook.enable", "webhook.disable", "webhook.replay", "webhook.delete",
 	// DHIS2 (issue 19): the mapping saved, a period pushed.
 	"dhis2.mapping", "dhis2.push",
+	// Announcements (issue 15, Decree 91/2020): a session announced to
+	// opted-in numbers; a number's opt-in given or stopped.
+	"announcement.send", "announcement.optin", "announcement.stop",
+	// The SMS sender's branding (prefix, brandname, unaccented).
+	"sms.branding",
 }

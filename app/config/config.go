@@ -60,6 +60,9 @@ type Config struct {
 	SMSCostPerSegment int
 	// ZaloCostPerMessage is the price of one Zalo template message in VND.
 	ZaloCostPerMessage int
+	// AnnouncementDailyCap is how many announcements (Decree 91/2020) one
+	// number may receive in its local day; more wait for the next day.
+	AnnouncementDailyCap int
 	// SmallCountThreshold: counts of people from 1 to it are shown as
 	// "fewer than N+1" in figures that leave the organisation (donor
 	// report, aggregate exports, the indicators API for partners' systems,
@@ -257,6 +260,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.SMSInboundToken = str("SMS_INBOUND_TOKEN", "")
 	c.SMSCostPerSegment = integer("SMS_COST_PER_SEGMENT", 850, 0, 1_000_000)
 	c.ZaloCostPerMessage = integer("ZALO_COST_PER_MESSAGE", 300, 0, 1_000_000)
+	c.AnnouncementDailyCap = integer("ANNOUNCEMENT_DAILY_CAP", 1, 1, 20)
 	c.SmallCountThreshold = integer("SMALL_COUNT_THRESHOLD", 4, 0, 20)
 	c.SessionIdle = duration("SESSION_IDLE", 2*time.Hour)
 	c.RetentionDays = integer("RETENTION_DAYS", 365, 1, 36500)

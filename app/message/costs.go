@@ -29,7 +29,8 @@ type Prices struct {
 	ZaloMessage int
 }
 
-func (p Prices) of(channel string, messages, segments int) int {
+// Of is what messages (and their SMS segments) cost through a channel.
+func (p Prices) Of(channel string, messages, segments int) int {
 	if channel == ChannelZalo {
 		return messages * p.ZaloMessage
 	}
@@ -76,7 +77,7 @@ func MonthlyCosts(ctx context.Context, db *gorm.DB, from time.Time, loc *time.Lo
 	}
 	out := make([]CostRow, 0, len(sums))
 	for _, r := range sums {
-		r.Cost = prices.of(r.Channel, r.Messages, r.Segments)
+		r.Cost = prices.Of(r.Channel, r.Messages, r.Segments)
 		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool {

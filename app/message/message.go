@@ -53,6 +53,9 @@ type Message struct {
 	DeliveredAt *time.Time
 	// Params fill a template (a Zalo template is not the SMS text): JSON.
 	Params string
+	// Sender is the brandname the gateway shows (Branding), set when the
+	// message is sent; not stored.
+	Sender string `gorm:"-"`
 }
 
 // TableName keeps GORM on the migrated table.

@@ -63,7 +63,11 @@ func NewHTTPDriver(url, token string) *HTTPDriver {
 // Send posts m to the gateway.
 func (d *HTTPDriver) Send(ctx context.Context, m *Message) (string, error) {
 	key := "lantern-sms-" + strconv.FormatUint(uint64(m.ID), 10)
-	body, _ := json.Marshal(map[string]any{"id": key, "to": m.To, "text": m.Body, "encoding": m.Encoding, "segments": m.Segments})
+	msg := map[string]any{"id": key, "to": m.To, "text": m.Body, "encoding": m.Encoding, "segments": m.Segments}
+	if m.Sender != "" {
+		msg["sender"] = m.Sender // the brandname (Branding)
+	}
+	body, _ := json.Marshal(msg)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(body))
 	if err != nil {
 		return "", &PermanentError{err}
@@ -109,6 +113,9 @@ type Sender struct {
 	Lease time.Duration
 	// Batch is how many messages one run claims at most (default 50).
 	Batch int
+	// AnnouncementCap is how many announcements a number receives in its
+	// local day (ANNOUNCEMENT_DAILY_CAP, default 1).
+	AnnouncementCap int
 }
 
 // Backoff is the wait before attempt n+1: 30 s, 1 min, 2 min, … up to an hour.
@@ -154,6 +161,7 @@ func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
 	}
 	handled := 0
 	var routes countryRoutes // read once a run, when a message needs it
+	var branding *Branding   // read once a run, when a message needs it
 	for _, id := range ids {
 		if ctx.Err() != nil {
 			break
@@ -181,6 +189,21 @@ func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
 			handled++
 			continue
 		}
+		if held, err := s.holdOrDropAnnouncement(db, &m, now); err != nil || held {
+			if err != nil {
+				return handled, err
+			}
+			handled++
+			continue
+		}
+		if branding == nil {
+			b, err := LoadBranding(ctx, s.DB)
+			if err != nil {
+				return handled, err
+			}
+			branding = &b
+		}
+		branding.Apply(&m)
 		chans, err := s.channelsFor(db, &routes, m.To)
 		if err != nil {
 			return handled, err
@@ -286,6 +309,8 @@ func (s *Sender) deliver(ctx context.Context, m *Message, chans []Channel, now t
 		}
 	}
 	fields["step"], fields["channel_log"], fields["held_reason"] = step, log, ""
+	// The text as it went (the branding may have changed it).
+	fields["body"], fields["encoding"], fields["segments"] = m.Body, m.Encoding, m.Segments
 	// The outcome is written even when ctx was cancelled meanwhile.
 	return s.DB.WithContext(context.WithoutCancel(ctx)).Model(&Message{}).
 		Where("id = ? AND status = ?", m.ID, StatusSending).Updates(fields).Error

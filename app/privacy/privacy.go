@@ -53,10 +53,66 @@ type Export struct {
 	ConsentRecords []ExportedConsent `json:"consent_records"`
 	// Quizzes: the quiz attempts of these registrations, with their scores.
 	Quizzes []ExportedQuiz `json:"quiz_attempts"`
+	// Announcements: the number's answer to "tell me about future sessions
+	// near me" (issue 15), nil when it never answered.
+	Announcements *ExportedOptin `json:"announcements_optin"`
 	// For the log of who looked (audit.ReadsOfPerson), never exported.
 	RegistrationIDs []uint    `json:"-"`
 	EventIDs        []uint    `json:"-"`
 	FirstAt         time.Time `json:"-"`
+}
+
+// ExportedOptin is a number's opt-in to announcements: the consent text's
+// version, when and in which language it was given, where ("near me"), and
+// when it stopped and how. The stop link's token is not exported.
+type ExportedOptin struct {
+	Active         bool       `json:"active"`
+	ConsentVersion string     `json:"consent_version"`
+	Lang           string     `json:"language"`
+	OptedInAt      *time.Time `json:"opted_in_at"`
+	CityID         *uint      `json:"city_id"`
+	PartnerID      *uint      `json:"partner_id"`
+	Country        string     `json:"country"`
+	StoppedAt      *time.Time `json:"stopped_at"`
+	StopMethod     string     `json:"stop_method"`
+}
+
+func exportOptin(tx *gorm.DB, e164 string) (*ExportedOptin, error) {
+	var o registration.Optin
+	err := tx.Where("phone = ?", e164).Take(&o).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &ExportedOptin{Active: o.Active(), ConsentVersion: o.ConsentVersion, Lang: o.Lang, OptedInAt: o.OptedInAt,
+		CityID: o.CityID, PartnerID: o.PartnerID, Country: o.Country, StoppedAt: o.StoppedAt, StopMethod: o.StopMethod}, nil
+}
+
+// forgetOptins deletes the announcement opt-ins of the numbers of these
+// registrations (an erasure: the number is no longer held at all), and
+// the announcements sent to them lose number and text (one not sent yet is
+// not sent). Announcements belong to no registration: anonymise does not
+// reach them.
+func forgetOptins(tx *gorm.DB, ids []uint) error {
+	var phones []string
+	if err := tx.Table("registrations").Where("id IN ? AND phone IS NOT NULL AND phone <> ''", ids).Distinct().Pluck("phone", &phones).Error; err != nil {
+		return err
+	}
+	return forgetOptinsOf(tx, phones)
+}
+
+func forgetOptinsOf(tx *gorm.DB, phones []string) error {
+	if len(phones) == 0 {
+		return nil
+	}
+	if err := tx.Where("phone IN ?", phones).Delete(&registration.Optin{}).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`UPDATE sms_messages SET to_phone = '', body = '', last_error = 'anonymised',
+		status = CASE WHEN status IN ('queued', 'sending') THEN 'failed' ELSE status END
+		WHERE kind = ? AND to_phone IN ?`, registration.SMSAnnouncement, phones).Error
 }
 
 // ExportedConsent is one consent given or withdrawn.
@@ -265,6 +321,11 @@ func BuildExport(ctx context.Context, db *gorm.DB, actorID uint, s Subject, lang
 		if msgs != nil {
 			out.Messages = msgs
 		}
+		if s.Phone != "" {
+			if out.Announcements, err = exportOptin(tx, s.Phone); err != nil {
+				return err
+			}
+		}
 		if len(versions) > 0 {
 			var cvs []ConsentVersion
 			if err := tx.Where("version IN ?", versions).Find(&cvs).Error; err != nil {
@@ -378,6 +439,9 @@ func Erase(ctx context.Context, db *gorm.DB, actorID uint, s Subject, now time.T
 		if len(ids) == 0 {
 			return apperr.New(apperr.NotFound, "error.account.nothing_found")
 		}
+		if err := forgetOptins(tx, ids); err != nil {
+			return err
+		}
 		var err error
 		if n, err = anonymise(tx, ids, now); err != nil {
 			return err
@@ -467,7 +531,7 @@ const ConsentTextMax = 4000
 func (in *ConsentInput) check(tx *gorm.DB) error {
 	var fe apperr.FieldList
 	switch in.Audience {
-	case registration.ConsentAdult, registration.ConsentGuardian, registration.ConsentChild:
+	case registration.ConsentAdult, registration.ConsentGuardian, registration.ConsentChild, registration.ConsentAnnouncements:
 	default:
 		fe.Add("audience", "error.register.bad_choice", nil)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/database"
+	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/sessionreport"
 )
 
@@ -142,6 +143,9 @@ func ApplyRetention(ctx context.Context, db *gorm.DB, p Periods, now time.Time) 
 	if _, err := ScrubOldMessages(ctx, db, p.PhoneDays, now); err != nil {
 		return out, err
 	}
+	if err := forgetStoppedOptins(ctx, db, p.PhoneDays, now); err != nil {
+		return out, err
+	}
 	for ctx.Err() == nil {
 		reviewed, erased, err := reviewReportsBatch(ctx, db, p.ReportTextDays, 100, now)
 		out.Reports += erased
@@ -153,6 +157,15 @@ func ApplyRetention(ctx context.Context, db *gorm.DB, p Periods, now time.Time) 
 		}
 	}
 	return out, ctx.Err()
+}
+
+// forgetStoppedOptins deletes the announcement opt-ins stopped more than
+// days ago (the phone numbers' period): a stopped number receives nothing
+// whether its row is kept or not, and its stop link then answers "not
+// valid". Active opt-ins stay: their basis is the consent, until withdrawn.
+func forgetStoppedOptins(ctx context.Context, db *gorm.DB, days int, now time.Time) error {
+	return db.WithContext(ctx).Where("stopped_at IS NOT NULL AND stopped_at < ?", now.AddDate(0, 0, -days)).
+		Delete(&registration.Optin{}).Error
 }
 
 // erasePhonesBatch erases the numbers of up to limit registrations whose

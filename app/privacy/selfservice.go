@@ -252,6 +252,11 @@ func EraseOwn(ctx context.Context, db *gorm.DB, e164 string, now time.Time, noti
 				return err
 			}
 		}
+		// The opt-in to announcements goes with the number (an erasure,
+		// not only a stop).
+		if err := forgetOptinsOf(tx, []string{e164}); err != nil {
+			return err
+		}
 		var err error
 		if n, err = anonymise(tx, ids, now); err != nil {
 			return err

@@ -109,6 +109,11 @@ type Input struct {
 	// PartnerConsentVersion: a group's contact attested that the partner
 	// holds the guardians' consent (the version of the text shown).
 	PartnerConsentVersion string
+	// AnnounceConsent, when set, is the version of the announcements'
+	// consent text the person ticked ("tell me about future sessions near
+	// me", unticked by default, never a condition of registering): their
+	// number's opt-in is recorded with the registration (recordOptin).
+	AnnounceConsent string
 	// Notify, when set, queues the participant's SMS in the same transaction.
 	Notify *Notifier
 	// Event, when the caller holds it, is the event as the messages describe
@@ -304,6 +309,9 @@ func (in *Input) normalise() (phone.Number, error) {
 	if in.Role != "" && !oneOf(in.Role, Roles) {
 		fe.Add("role", "error.register.bad_choice", nil)
 	}
+	if in.AnnounceConsent != "" && (in.Kind != KindIndividual || !announceOptinAllowed(in.AgeBand)) {
+		fe.Add("announce", "error.announce.adults_only", nil)
+	}
 	if in.Kind == KindIndividual {
 		in.GroupSize = 1
 		in.GroupBreakdown = Breakdown{}
@@ -384,14 +392,25 @@ func Register(ctx context.Context, db *gorm.DB, in Input, now time.Time) (*Resul
 }
 
 func register(ctx context.Context, db *gorm.DB, in *Input, num phone.Number, now time.Time) (*Result, error) {
-	if res, err := fastRegister(ctx, db, in, num, now); res != nil || err != nil {
-		return res, err
+	// An opt-in to announcements is written with its registration: the
+	// locked way (the one-statement way writes a registration and its
+	// message only).
+	if in.AnnounceConsent == "" {
+		if res, err := fastRegister(ctx, db, in, num, now); res != nil || err != nil {
+			return res, err
+		}
 	}
 	var res *Result
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		res, err = registerTx(tx, in, num, now, &regState{})
-		return err
+		if err != nil || in.AnnounceConsent == "" || res.Existing || res.Registration.Phone == nil {
+			// Existing: whoever typed the number and name may not own
+			// them; an opt-in is only taken with a new registration,
+			// whose confirmation goes to the phone.
+			return err
+		}
+		return recordOptin(tx, in, res.Registration, now)
 	})
 	if err != nil {
 		return nil, err

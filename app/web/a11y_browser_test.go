@@ -108,8 +108,10 @@ func TestBrowserAccessibilityAndWeight(t *testing.T) {
 		testutil.AssignTrainer(t, db, film.ID, admin.ID)
 		id := itoa(int(film.ID))
 
-		public := []string{"/events", "/events/" + id, "/events/" + itoa(int(ws.ID)), "/events/calendar", "/login", "/r/" + reg.Code, "/api"}
+		stop := stopLinkFixture(t, db, now)
+		public := []string{"/events", "/events/" + id, "/events/" + itoa(int(ws.ID)), "/events/calendar", "/login", "/r/" + reg.Code, "/api", stop}
 		staff := []string{"/staff/", "/staff/events/", "/staff/events/new", "/staff/events/" + id + "/registrations",
+			"/staff/events/" + id + "/announce",
 			"/trainer", "/staff/events/" + id + "/checkin", "/staff/coaching", "/staff/quizzes", "/staff/admin/accounts",
 			"/staff/messages", "/staff/schedule", "/staff/dashboard/", "/staff/plan", "/staff/reports/missing",
 			"/staff/admin/tokens", "/staff/admin/tokens/new",

@@ -160,7 +160,7 @@ func (s *Server) privacyErase(c *fiber.Ctx) error {
 }
 
 type consentForm struct {
-	Audience string `form:"audience" validate:"required,oneof=adult guardian child" label:"privacy.audience"`
+	Audience string `form:"audience" validate:"required,oneof=adult guardian child announcements" label:"privacy.audience"`
 	Version  string `form:"version" validate:"required,max=32,excludesall= /?#&<>" label:"privacy.version"`
 	Country  string `form:"country" validate:"omitempty,len=2,alpha" label:"account.scope_country"`
 	// Texts are the text in each interface language (text_<lang>).
@@ -215,7 +215,7 @@ func (s *Server) consentPage(c *fiber.Ctx, status int, f consentForm, errs Field
 		return err
 	}
 	cp := consentPage{Page: s.page(c, "admin.page.consent.title"), Countries: countries, Versions: vs, Form: f, Errors: errs,
-		Audiences: []string{registration.ConsentAdult, registration.ConsentGuardian, registration.ConsentChild}, Current: map[string]uint{}}
+		Audiences: []string{registration.ConsentAdult, registration.ConsentGuardian, registration.ConsentChild, registration.ConsentAnnouncements}, Current: map[string]uint{}}
 	for _, v := range vs {
 		if _, ok := cp.Current[v.Audience+":"+v.Country]; !ok {
 			cp.Current[v.Audience+":"+v.Country] = v.ID

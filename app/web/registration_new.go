@@ -25,6 +25,9 @@ type registerForm struct {
 	Role         string `form:"role" validate:"omitempty,max=32" label:"register.role"`
 	Organisation string `form:"organisation" validate:"max=400" label:"register.organisation"`
 	Consent      string `form:"consent"`
+	// Announce: "tell me about future sessions near me" (issue 15), a
+	// separate box, unticked by default, never a condition of registering.
+	Announce string `form:"announce"`
 	// PartnerConsent: the group's contact attests the partner holds the
 	// guardians' consent.
 	PartnerConsent string `form:"partner_consent"`
@@ -46,6 +49,7 @@ type registerState struct {
 	ChildAges      []string
 	Guardian       consentShown // the guardian's consent text
 	ChildAgreement consentShown // the child's own agreement (7–15)
+	Announce       consentShown // the opt-in to announcements' text
 	ConsentText    string
 	ConsentVersion string
 	Sexes          []string
@@ -111,6 +115,7 @@ func (s *Server) newRegisterState(c *fiber.Ctx, p Page, e *event.Event, v eventV
 	st.ConsentVersion, st.ConsentText = adult.Version, adult.Text
 	st.Guardian = consentText(p, current, registration.ConsentGuardian, registration.BuiltinGuardianConsent, "register.consent_guardian_text")
 	st.ChildAgreement = consentText(p, current, registration.ConsentChild, registration.BuiltinChildConsent, "register.consent_child_text")
+	st.Announce = consentText(p, current, registration.ConsentAnnouncements, registration.BuiltinAnnouncementsConsent, "register.announce_text")
 	return st
 }
 
@@ -162,6 +167,9 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 	}
 	if u := currentUser(c); u != nil {
 		in.CreatedByID = &u.ID
+	}
+	if strings.TrimSpace(f.Announce) != "" && f.Kind != registration.KindGroup {
+		in.AnnounceConsent = st.Announce.Version
 	}
 	if f.Kind == registration.KindGroup {
 		st.GroupOpen = true

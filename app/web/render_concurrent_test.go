@@ -25,6 +25,7 @@ func TestPagesRenderConcurrently(t *testing.T) {
 		ta := newTestApp(t, db)
 		staff := ta.client()
 		staff.login(d.sweeper)
+		stop := stopLinkFixture(t, db, now)
 		type job struct{ lang, path string }
 		var jobs []job
 		for _, lang := range locale.Supported {
@@ -37,7 +38,7 @@ func TestPagesRenderConcurrently(t *testing.T) {
 			for _, p := range paths {
 				jobs = append(jobs, job{lang, p})
 			}
-			for _, p := range []string{"/events", "/events/" + itoa(int(d.next)), "/my-data", "/privacy"} {
+			for _, p := range []string{"/events", "/events/" + itoa(int(d.next)), "/my-data", "/privacy", stop} {
 				jobs = append(jobs, job{lang, "/" + lang + p})
 			}
 		}

@@ -113,6 +113,10 @@ func (s *Server) routes(app *fiber.App) {
 		g.Post("/my-data/name", s.myDataRename)
 		g.Post("/my-data/erase", s.myDataErase)
 		g.Post("/my-data/done", s.myDataDone)
+		g.Post("/my-data/announcements/stop", s.myDataStopAnnouncements)
+		// Announcements' unsubscribe link (issue 15, Decree 91/2020).
+		g.Get("/stop/:token", s.announceStopShow)
+		g.Post("/stop/:token", s.announceStop)
 
 		// ---- Public: quizzes on the participant's phone (issue 6) ----
 		g.Get("/r/:code/quiz/:phase", s.quizIntro)
@@ -194,6 +198,8 @@ func (s *Server) routes(app *fiber.App) {
 		adm.Get("/retention", s.retentionShow)
 		adm.Get("/impact-assessment", s.impactShow)
 		adm.Post("/retention", s.retentionSave)
+		adm.Get("/sms", s.brandingShow)
+		adm.Post("/sms", s.brandingSave)
 		// Personal data: the person is named in the form body, never in the URL.
 		adm.Get("/privacy", s.privacyForm)
 		adm.Post("/privacy", s.privacyShow)
@@ -238,6 +244,8 @@ func (s *Server) routes(app *fiber.App) {
 		ev.Post("/:id<int>/registrations/:rid<int>/guardian-paper", org, s.registrationGuardianPaper)
 		ev.Get("/:id<int>/message", org, s.eventMessageNew)
 		ev.Post("/:id<int>/message", org, s.eventMessageSend)
+		ev.Get("/:id<int>/announce", org, s.eventAnnounceNew)
+		ev.Post("/:id<int>/announce", org, s.eventAnnounceSend)
 		staff.Get("/schedule", org, s.staffCalendar)
 		staff.Get("/schedule/agenda", org, s.staffAgenda)
 		staff.Get("/plan", org, s.planShow)

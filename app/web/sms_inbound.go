@@ -86,6 +86,15 @@ func (s *Server) smsInbound(c *fiber.Ctx) error {
 
 func (s *Server) handleSMS(c *fiber.Ctx, num phone.Number, text string) (string, error) {
 	ctx := c.UserContext()
+	if lang, ok := registration.StopKeyword(text); ok {
+		// TC, STOP, HUY QC: no more announcements (Decree 91/2020),
+		// answered once.
+		answered, err := registration.StopKeywordReply(ctx, s.db, num.E164, lang, s.bundle.For, s.now())
+		if err != nil || !answered {
+			return "already_stopped", err
+		}
+		return "stopped", nil
+	}
 	words := strings.Fields(textnorm.Clean(text))
 	lang := ""
 	if len(words) > 0 {

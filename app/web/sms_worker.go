@@ -35,7 +35,7 @@ func (s *Server) zaloConfig() message.ZaloConfig {
 // tomorrow's events every five minutes. Both are safe on several instances:
 // messages are claimed in the database, reminders carry a dedupe key.
 func (s *Server) smsWorker(ctx context.Context) {
-	sender := &message.Sender{DB: s.db, Channels: s.channels()}
+	sender := &message.Sender{DB: s.db, Channels: s.channels(), AnnouncementCap: s.cfg.AnnouncementDailyCap}
 	notify := s.notifier()
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()

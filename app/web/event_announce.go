@@ -1,0 +1,153 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/registration"
+)
+
+// Announce a session (issue 15, Decree 91/2020): to the opted-in numbers
+// of the session's city or of a partner, with the reach and the cost per
+// channel shown before anything is sent. The rules, the recipients and the
+// transaction are registration.Notifier's (Announce, PreviewAnnouncement).
+
+type eventAnnounceForm struct {
+	Scope   string `form:"scope" validate:"max=16"`
+	Partner string `form:"partner" validate:"max=12"`
+	TextVI  string `form:"text_vi" validate:"max=1000"`
+	TextFR  string `form:"text_fr" validate:"max=1000"`
+	TextEN  string `form:"text_en" validate:"max=1000"`
+	Action  string `form:"action" validate:"max=16"`
+}
+
+// Text is a language's text as typed, for the template.
+func (f eventAnnounceForm) Text(lang string) string {
+	switch lang {
+	case "vi":
+		return f.TextVI
+	case "fr":
+		return f.TextFR
+	}
+	return f.TextEN
+}
+
+type eventAnnouncePage struct {
+	Page
+	Event    eventView
+	EventID  uint
+	Form     eventAnnounceForm
+	Errors   FieldErrors
+	Partners []event.Partner
+	Langs    []string
+	Max      int
+	TwoWay   bool
+	Reach    *registration.AnnounceReach
+}
+
+// Money formats an amount in VND, for the template.
+func (p eventAnnouncePage) Money(n int) string { return p.Number(float64(n), 0) }
+
+// eventAnnounceNew is GET /staff/events/:id/announce: the form, scoped to
+// the session's city.
+func (s *Server) eventAnnounceNew(c *fiber.Ctx) error {
+	e, err := s.staffEvent(c)
+	if err != nil {
+		return err
+	}
+	f := eventAnnounceForm{Scope: registration.ScopeCity}
+	if e.PartnerID != nil {
+		f.Partner = strconv.FormatUint(uint64(*e.PartnerID), 10)
+	}
+	p := eventAnnouncePage{Page: s.page(c, "announce.title"), Form: f, Errors: FieldErrors{}}
+	return s.renderEventAnnounce(c, fiber.StatusOK, e, &p)
+}
+
+func (s *Server) renderEventAnnounce(c *fiber.Ctx, status int, e *event.Event, p *eventAnnouncePage) error {
+	partners, err := event.Partners(c.UserContext(), s.db)
+	if err != nil {
+		return err
+	}
+	p.Event, p.EventID, p.Partners = viewEvent(p.Translator, e, s.now()), e.ID, partners
+	p.Langs, p.Max, p.TwoWay = locale.Core, registration.AnnounceTextMax, s.cfg.SMSInboundToken != ""
+	return s.render(c, status, "staffevents/announce", p)
+}
+
+// zaloAnnounces tells whether announcements may go by Zalo: an Official
+// Account with an approved template for them.
+func (s *Server) zaloAnnounces() bool {
+	if s.cfg.ZaloAppID == "" {
+		return false
+	}
+	for k := range s.cfg.ZaloTemplates {
+		if k == registration.SMSAnnouncement || strings.HasPrefix(k, registration.SMSAnnouncement+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// eventAnnounceSend is POST /staff/events/:id/announce: "preview" shows the
+// reach and the cost per channel; "send" queues the announcement.
+func (s *Server) eventAnnounceSend(c *fiber.Ctx) error {
+	e, err := s.staffEvent(c)
+	if err != nil {
+		return err
+	}
+	var f eventAnnounceForm
+	if err := bindForm(c, &f); err != nil {
+		return err
+	}
+	f = eventAnnounceForm{Scope: utils.CopyString(f.Scope), Partner: utils.CopyString(f.Partner), TextVI: utils.CopyString(f.TextVI),
+		TextFR: utils.CopyString(f.TextFR), TextEN: utils.CopyString(f.TextEN), Action: utils.CopyString(f.Action)}
+	p := eventAnnouncePage{Page: s.page(c, "announce.title"), Form: f}
+	p.Errors = s.check(p.Translator, &f)
+	in := registration.AnnounceInput{EventID: e.ID, Scope: f.Scope, ByID: currentUser(c).ID, TwoWay: s.cfg.SMSInboundToken != "",
+		Text: content.Text{"vi": f.TextVI, "fr": f.TextFR, "en": f.TextEN}}
+	if id, err := strconv.ParseUint(f.Partner, 10, 32); err == nil && f.Scope == registration.ScopePartner {
+		pid := uint(id)
+		in.PartnerID = &pid
+	}
+	if p.Errors.Any() {
+		// The domain's own rules too: every problem of the submit at once.
+		if err := in.Check(); err != nil {
+			p.Errors.AddErr(p.Translator, err, "_form")
+		}
+	}
+	notify := s.notifier()
+	if f.Action == "send" && !p.Errors.Any() {
+		_, err := notify.Announce(c.UserContext(), s.db, in, s.now())
+		if err == nil {
+			return c.Redirect(p.URL("/staff/events/"+itoa(int(e.ID))+"/announce?flash=announce_sent"), fiber.StatusSeeOther)
+		}
+		if !apperr.Is(err, apperr.Invalid) {
+			return err
+		}
+		p.Errors.AddErr(p.Translator, err, "_form")
+	}
+	if !p.Errors.Any() {
+		prices := message.Prices{SMSSegment: s.cfg.SMSCostPerSegment, ZaloMessage: s.cfg.ZaloCostPerMessage}
+		reach, err := notify.PreviewAnnouncement(c.UserContext(), s.db, in, prices, s.zaloAnnounces(), s.now())
+		switch {
+		case apperr.Is(err, apperr.Invalid):
+			p.Errors.AddErr(p.Translator, err, "_form")
+		case err != nil:
+			return err
+		default:
+			p.Reach = reach
+		}
+	}
+	status := fiber.StatusOK
+	if p.Errors.Any() {
+		status = fiber.StatusUnprocessableEntity
+	}
+	return s.renderEventAnnounce(c, status, e, &p)
+}
