@@ -42,6 +42,7 @@ func migrations() []*gormigrate.Migration {
 		m0090Countries(),
 		m0091FilmLanguages(),
 		m0092ContactPhones(),
+		m0094Ratings(),
 	}
 }
 

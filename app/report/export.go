@@ -251,9 +251,22 @@ type EventLine struct {
 	PostN       int
 	Pairs       int
 	GainSum     float64
+	// RatingN answers to the rating request, RatingSum their stars.
+	RatingN   int
+	RatingSum int
 	// Hidden small counts in a report that leaves the organisation.
 	PresentHidden Hide `gorm:"-"`
 	PairsHidden   Hide `gorm:"-"`
+	RatingHidden  Hide `gorm:"-"`
+}
+
+// MeanRating is the event's average stars (nil without answers, or hidden).
+func (l EventLine) MeanRating() *float64 {
+	if l.RatingHidden != Shown || l.RatingN == 0 {
+		return nil
+	}
+	v := float64(l.RatingSum) / float64(l.RatingN)
+	return &v
 }
 
 func (l EventLine) Present() int { return l.Attended + l.WalkIns + l.Headcount }
@@ -276,7 +289,8 @@ func eventLines(ctx context.Context, db *gorm.DB, f Filter, lang string, now tim
 			COALESCE(tl.title, '') AS title, COALESCE(tv.title, '') AS title_own,
 			COALESCE(rg.registered, 0) AS registered, COALESCE(rg.attended, 0) AS attended, COALESCE(rg.walk_ins, 0) AS walk_ins,
 			COALESCE(hc.n, 0) AS headcount, COALESCE(qz.pre_n, 0) AS pre_n, COALESCE(qz.post_n, 0) AS post_n,
-			COALESCE(pr.pairs, 0) AS pairs, COALESCE(pr.gain_sum, 0) AS gain_sum
+			COALESCE(pr.pairs, 0) AS pairs, COALESCE(pr.gain_sum, 0) AS gain_sum,
+			COALESCE(rt.n, 0) AS rating_n, COALESCE(rt.stars, 0) AS rating_sum
 		FROM events e` + reportJoins + `
 		LEFT JOIN partners p ON p.id = e.partner_id
 		LEFT JOIN event_translations tl ON tl.event_id = e.id AND tl.lang = ?
@@ -294,6 +308,8 @@ func eventLines(ctx context.Context, db *gorm.DB, f Filter, lang string, now tim
 			FROM quiz_attempts a JOIN quiz_attempts o ON o.event_id = a.event_id AND o.person_key = a.person_key
 				AND o.phase = 'post' AND o.submitted_at IS NOT NULL
 			WHERE a.phase = 'pre' AND a.submitted_at IS NOT NULL GROUP BY a.event_id) pr ON pr.event_id = e.id
+		LEFT JOIN (SELECT event_id, COUNT(*) AS n, SUM(stars) AS stars FROM session_ratings
+			WHERE stars IS NOT NULL GROUP BY event_id) rt ON rt.event_id = e.id
 		WHERE e.status <> 'draft' AND ` + where + `
 		ORDER BY e.starts_at, e.id`
 	rows, err := db.WithContext(ctx).Raw(q, append([]any{lang}, args...)...).Rows()
