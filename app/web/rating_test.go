@@ -1,0 +1,281 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/attendance"
+	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/rating"
+	"github.com/lantern-ngo/lantern/app/registration"
+	"github.com/lantern-ngo/lantern/app/testutil"
+)
+
+// ratingNow is a Monday afternoon in Vietnam (14:00, UTC+7): not in the
+// quiet hours.
+var ratingNow = time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC)
+
+var ratingLink = regexp.MustCompile(`/(vi|fr|en|km|lo|fil)/rate/([a-z2-7]{32})`)
+
+// present marks registrations as attended.
+func present(t *testing.T, db *gorm.DB, regs ...*registration.Registration) {
+	t.Helper()
+	for _, r := range regs {
+		a := attendance.Attendance{EventID: r.EventID, RegistrationID: r.ID, CheckedInAt: ratingNow.Add(-3 * time.Hour), Source: attendance.SourceRoster}
+		if err := db.Create(&a).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// heldSession is a published session that ended `ago` before ratingNow.
+func heldSession(t *testing.T, db *gorm.DB, ago time.Duration) *event.Event {
+	t.Helper()
+	return testutil.Event(t, db, testutil.EventOpts{Now: ratingNow, StartsIn: -ago - 2*time.Hour, Duration: 2 * time.Hour})
+}
+
+func ratingMessages(t *testing.T, db *gorm.DB) []message.Message {
+	t.Helper()
+	var ms []message.Message
+	if err := db.Where("kind = ?", rating.KindRequest).Order("id").Find(&ms).Error; err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+// tokenOf reads the rating link's token from a message's text.
+func tokenOf(t *testing.T, m message.Message) string {
+	t.Helper()
+	got := ratingLink.FindStringSubmatch(m.Body)
+	if got == nil {
+		t.Fatalf("no rating link in %q", m.Body)
+	}
+	return got[2]
+}
+
+// After a session, the adults present with a phone number get one rating
+// request each, whatever the number of runs of the job and of instances;
+// nobody absent, no child (the phone is the guardian's), no group contact,
+// nobody without a number, and nothing before an hour or after three days.
+func TestRatingRequestsQueuedOnceForAdultsPresent(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		e := heldSession(t, db, 2*time.Hour)
+		adult := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{AgeBand: "25_59", Lang: "vi"})
+		english := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{AgeBand: "18_24", Lang: "en"})
+		noPhone := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Phone: "-", AgeBand: "25_59"})
+		absent := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{AgeBand: "25_59"})
+		child := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{AgeBand: registration.AgeUnder16})
+		teen := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{AgeBand: "16_17"})
+		group := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{Kind: registration.KindGroup, Size: 12})
+		present(t, db, adult, english, noPhone, child, teen, group)
+		_ = absent
+		tooSoon := heldSession(t, db, 30*time.Minute)
+		tooLate := heldSession(t, db, 4*24*time.Hour)
+		present(t, db, testutil.Registration(t, db, tooSoon.ID, testutil.RegistrationOpts{AgeBand: "25_59"}),
+			testutil.Registration(t, db, tooLate.ID, testutil.RegistrationOpts{AgeBand: "25_59"}))
+
+		// Two instances run the job at once, then once more each.
+		var wg sync.WaitGroup
+		for i := 0; i < 2; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := ta.srv.ratingRequester().ScheduleRequests(t.Context(), db, ratingNow); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		for i := 0; i < 2; i++ {
+			n, err := ta.srv.ratingRequester().ScheduleRequests(t.Context(), db, ratingNow.Add(time.Duration(i)*5*time.Minute))
+			if err != nil || n != 0 {
+				t.Fatalf("run %d again: %d queued, %v", i, n, err)
+			}
+		}
+		ms := ratingMessages(t, db)
+		if len(ms) != 2 {
+			t.Fatalf("%d rating requests, want 2 (the two adults present with a phone): %+v", len(ms), ms)
+		}
+		byReg := map[uint]message.Message{}
+		for _, m := range ms {
+			byReg[*m.RegistrationID] = m
+		}
+		for _, c := range []struct {
+			r    *registration.Registration
+			lang string
+			want string
+		}{{adult, "vi", "Lantern: cảm ơn bạn đã tham gia"}, {english, "en", "Lantern: thank you for coming to Screening: The promise"}} {
+			m, ok := byReg[c.r.ID]
+			if !ok {
+				t.Fatalf("no request for registration %d", c.r.ID)
+			}
+			body := m.Body
+			if c.lang == "vi" {
+				body = strings.ToLower(body)
+				c.want = "lantern: cam on ban da tham gia" // sent unaccented: fewer segments
+			}
+			if !strings.Contains(body, c.want) || m.To != *c.r.Phone || m.Lang != c.lang || message.Class(m.Kind) != message.ClassService {
+				t.Errorf("request to %d: %q to %s (%s)", c.r.ID, m.Body, m.To, m.Lang)
+			}
+			link := ratingLink.FindStringSubmatch(m.Body)
+			if link == nil || link[1] != c.lang || !strings.Contains(m.Params, link[0]) {
+				t.Errorf("request to %d: link %v, params %s", c.r.ID, link, m.Params)
+			}
+			// The link names nobody: no number, no code, no registration id.
+			if strings.Contains(link[0], strings.TrimPrefix(*c.r.Phone, "+")) || strings.Contains(link[0], c.r.Code) || strings.Contains(link[0], "/"+itoa(int(c.r.ID))) {
+				t.Errorf("the link %s tells who it is for", link[0])
+			}
+		}
+		var rows int64
+		db.Model(&rating.Rating{}).Count(&rows)
+		if rows != 2 {
+			t.Errorf("%d request rows, want 2", rows)
+		}
+	})
+}
+
+// A request queued in the evening waits out the night where the
+// recipient is (Decree 91/2020), like the other service messages.
+func TestRatingRequestWaitsOutTheNight(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		night := time.Date(2026, 12, 7, 15, 30, 0, 0, time.UTC) // 22:30 in Vietnam
+		e := testutil.Event(t, db, testutil.EventOpts{Now: night, StartsIn: -4 * time.Hour, Duration: 2 * time.Hour})
+		r := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{AgeBand: "25_59"})
+		present(t, db, r)
+		if n, err := ta.srv.ratingRequester().ScheduleRequests(t.Context(), db, night); err != nil || n != 1 {
+			t.Fatalf("queued %d, %v", n, err)
+		}
+		s := &message.Sender{DB: db, Driver: message.OutboxDriver{}}
+		if _, err := s.RunOnce(t.Context(), night); err != nil {
+			t.Fatal(err)
+		}
+		m := ratingMessages(t, db)[0]
+		wake := time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC) // 07:00 in Vietnam
+		if m.Status != message.StatusQueued || m.HeldReason != message.HeldQuietHours || !m.NextAttemptAt.Equal(wake) {
+			t.Errorf("at 22:30: %s, held %q until %s", m.Status, m.HeldReason, m.NextAttemptAt)
+		}
+	})
+}
+
+// requestFor queues the request of one adult present at a held session and
+// returns its token.
+func requestFor(t *testing.T, ta *testApp, db *gorm.DB, e *event.Event, lang string) string {
+	t.Helper()
+	r := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{AgeBand: "25_59", Lang: lang, Name: "Phạm Thị Lan"})
+	present(t, db, r)
+	if _, err := ta.srv.ratingRequester().ScheduleRequests(t.Context(), db, ratingNow); err != nil {
+		t.Fatal(err)
+	}
+	var m message.Message
+	if err := db.Where("kind = ? AND registration_id = ?", rating.KindRequest, r.ID).Take(&m).Error; err != nil {
+		t.Fatal(err)
+	}
+	return tokenOf(t, m)
+}
+
+func storedRating(t *testing.T, db *gorm.DB, token string) rating.Rating {
+	t.Helper()
+	req, err := rating.Find(t.Context(), db, token, ratingNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req.Rating
+}
+
+// The rating page: the session named, the person not; bad input comes back
+// with its message beside the field and what was typed, nothing written; a
+// second answer replaces the first; a closed window says so and changes
+// nothing; an unknown link is a 404; a form without its token is refused.
+func TestRatingPage(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		ta.setNow(ratingNow)
+		e := heldSession(t, db, 3*time.Hour)
+		token := requestFor(t, ta, db, e, "vi")
+		path := "/vi/rate/" + token
+		cl := ta.client()
+
+		doc := cl.page(path, http.StatusOK)
+		if got := text(doc, "h1"); got != "Buổi sinh hoạt thế nào?" {
+			t.Errorf("heading %q", got)
+		}
+		body, _ := doc.Html()
+		if !strings.Contains(body, "Chiếu phim: Lời hứa") || strings.Contains(body, "Phạm Thị Lan") || strings.Contains(body, "+8491") {
+			t.Errorf("the page must name the session and nobody")
+		}
+		if doc.Find("fieldset legend").Length() != 1 || doc.Find(`fieldset input[type=radio][name=stars]`).Length() != 5 ||
+			doc.Find(`label[for=stars-3] .sr-only`).Text() != "3 trên 5 sao" || doc.Find(`meta[name=robots][content*=noindex]`).Length() != 1 {
+			t.Errorf("stars: legend, five labelled radios and noindex expected")
+		}
+
+		// No stars, a comment: 422, the message beside the stars, the comment kept.
+		resp := cl.post(path, url.Values{"comment": {"Phim rất hay"}})
+		doc = ta.parse(resp, http.StatusUnprocessableEntity, "no stars")
+		if got := text(doc, "#stars-err"); got != "Vui lòng chọn từ 1 đến 5 sao." {
+			t.Errorf("stars error %q", got)
+		}
+		if got := text(doc, "#comment"); got != "Phim rất hay" {
+			t.Errorf("comment kept %q", got)
+		}
+		// Stars out of range and a comment too long: both said, the choice kept.
+		long := strings.Repeat("á", rating.CommentMax+1)
+		doc = ta.parse(cl.post(path, url.Values{"stars": {"9"}, "comment": {long}}), http.StatusUnprocessableEntity, "bad input")
+		if text(doc, "#stars-err") == "" || !strings.Contains(text(doc, "#comment-err"), "500") || text(doc, "#comment") != long {
+			t.Errorf("bad input: %q / %q", text(doc, "#stars-err"), text(doc, "#comment-err"))
+		}
+		if r := storedRating(t, db, token); r.Stars != nil {
+			t.Fatalf("bad input wrote %+v", r)
+		}
+
+		// An answer, then another: one rating, the last one.
+		resp = cl.post(path, url.Values{"stars": {"4"}, "comment": {"  Phim\u200b rất   hay  "}})
+		wantRedirect(t, resp, path+"?saved=1")
+		doc = cl.page(path+"?saved=1", http.StatusOK)
+		if !strings.Contains(text(doc, ".flash"), "4 trên 5 sao") || doc.Find(`#stars-4[checked]`).Length() != 1 {
+			t.Errorf("after the answer: %q", text(doc, ".flash"))
+		}
+		if r := storedRating(t, db, token); r.Stars == nil || *r.Stars != 4 || r.Comment != "Phim rất hay" || r.RatedAt == nil {
+			t.Errorf("stored %+v", r)
+		}
+		wantRedirect(t, cl.post(path, url.Values{"stars": {"2"}}), path+"?saved=1")
+		var rows []rating.Rating
+		db.Where("event_id = ?", e.ID).Find(&rows)
+		if len(rows) != 1 || rows[0].Stars == nil || *rows[0].Stars != 2 || rows[0].Comment != "" {
+			t.Errorf("after a second answer: %+v", rows)
+		}
+
+		// Without the form's token: refused, nothing changed.
+		resp = cl.post(path, url.Values{"stars": {"5"}, "_csrf": {"forged"}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("forged token: %d", resp.StatusCode)
+		}
+		// An unknown link.
+		if resp := cl.get("/vi/rate/" + strings.Repeat("a", 32)); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("unknown link: %d", resp.StatusCode)
+		}
+
+		// Thirty days after the session: closed, kindly; an answer changes nothing.
+		ta.setNow(e.EndsAt.Add(rating.OpenFor + time.Minute))
+		doc = cl.page(path, http.StatusOK)
+		if !strings.Contains(text(doc, ".note"), "đã hết nhận đánh giá") || doc.Find("form.rating-form").Length() != 0 {
+			t.Errorf("closed page: %q", text(doc, ".note"))
+		}
+		doc = ta.parse(cl.post(path, url.Values{"stars": {"5"}}), http.StatusUnprocessableEntity, "closed")
+		if !strings.Contains(doc.Text(), "đánh giá của bạn không thay đổi") {
+			t.Errorf("closed answer not said")
+		}
+		if r := storedRating(t, db, token); *r.Stars != 2 {
+			t.Errorf("closed answer changed the rating to %d", *r.Stars)
+		}
+	})
+}
