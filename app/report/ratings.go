@@ -31,7 +31,7 @@ type SessionRating struct {
 	StartsAt time.Time
 	Title    string
 	TitleOwn string
-	Summary  rating.Summary
+	Summary  rating.Summary `gorm:"-"`
 }
 
 // DisplayTitle is the title in the requested language, else the session's own.
@@ -123,11 +123,10 @@ func ratedSessions(db *gorm.DB, out *Ratings, byEvent map[uint]*rating.Summary, 
 // ratedTrainers adds up the answers per trainer of the rated sessions.
 func ratedTrainers(db *gorm.DB, out *Ratings, where string, args []any) error {
 	var rows []struct {
-		UserID   uint
-		Name     string
-		Stars    int
-		N        int
-		Sessions int
+		UserID uint
+		Name   string
+		Stars  int
+		N      int
 	}
 	if err := db.Raw(`SELECT t.user_id AS user_id, u.name AS name, s.stars AS stars, COUNT(*) AS n
 		FROM session_ratings s JOIN events e ON e.id = s.event_id

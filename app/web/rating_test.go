@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/attendance"
@@ -276,6 +279,143 @@ func TestRatingPage(t *testing.T) {
 		}
 		if r := storedRating(t, db, token); *r.Stars != 2 {
 			t.Errorf("closed answer changed the rating to %d", *r.Stars)
+		}
+	})
+}
+
+// rate stores answers to a session directly (the page is tested above).
+func rate(t *testing.T, db *gorm.DB, e *event.Event, stars ...int) {
+	t.Helper()
+	for _, s := range stars {
+		r := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{AgeBand: "25_59"})
+		at := e.EndsAt.Add(2 * time.Hour)
+		row := rating.Rating{EventID: e.ID, RegistrationID: r.ID, TokenHash: "test-" + r.Code, Stars: &s, Comment: "Bình luận " + r.Code, RequestedAt: at, RatedAt: &at}
+		if err := db.Create(&row).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The ratings appear, with their number of answers, on the session's
+// report page, on the dashboard (per session and per trainer, under the
+// dashboard's filters) and in the donor report, page and workbook, where
+// an average of fewer answers than the small-count threshold is hidden.
+func TestRatingFigures(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		ta.setNow(ratingNow)
+		recent := heldSession(t, db, 2*24*time.Hour)
+		older := heldSession(t, db, 10*24*time.Hour)
+		future := testutil.Event(t, db, testutil.EventOpts{Now: ratingNow, StartsIn: 24 * time.Hour})
+		both, one := testutil.Staff(t, db, "trainer"), testutil.Staff(t, db, "trainer")
+		testutil.AssignTrainer(t, db, recent.ID, both.ID)
+		testutil.AssignTrainer(t, db, older.ID, both.ID)
+		testutil.AssignTrainer(t, db, older.ID, one.ID)
+		rate(t, db, recent, 5, 5, 4, 4, 3) // 4.2
+		rate(t, db, older, 2, 4)           // 3.0
+		// A request not answered counts nowhere; a session not held neither.
+		unanswered := testutil.Registration(t, db, recent.ID, testutil.RegistrationOpts{AgeBand: "25_59"})
+		db.Create(&rating.Rating{EventID: recent.ID, RegistrationID: unanswered.ID, TokenHash: "unanswered", RequestedAt: ratingNow})
+		rate(t, db, future, 1)
+
+		c := ta.client()
+		c.login(testutil.Staff(t, db, "organiser"))
+
+		// The session's report page.
+		doc := c.page("/en/staff/events/"+itoa(int(recent.ID))+"/report", http.StatusOK)
+		fig := doc.Find(".rating-figure")
+		if v, _ := fig.Attr("data-count"); v != "5" || !strings.Contains(fig.Text(), "4.2 out of 5") || !strings.Contains(fig.Text(), "5 answers") {
+			t.Errorf("report page: %s %q", v, fig.Text())
+		}
+		if n := fig.Find(".rating-dist li").Length(); n != 5 {
+			t.Errorf("report page: %d distribution lines", n)
+		}
+		if n := doc.Find(".rating-comments li").Length(); n != 5 {
+			t.Errorf("report page: %d comments, want 5", n)
+		}
+
+		// The dashboard: all sessions, per trainer, per session.
+		doc = c.page("/en/staff/dashboard", http.StatusOK)
+		total := doc.Find("[data-ratings-count]")
+		if n, _ := total.Attr("data-ratings-count"); n != "7" || !strings.Contains(total.Text(), "3.9 out of 5") {
+			t.Errorf("dashboard total: %s %q", n, total.Text())
+		}
+		trainer := func(u uint) string {
+			var cells []string
+			doc.Find(`tr[data-trainer="` + itoa(int(u)) + `"]`).Children().Each(func(_ int, s *goquery.Selection) {
+				cells = append(cells, strings.TrimSpace(s.Text()))
+			})
+			return strings.Join(cells, " ")
+		}
+		if got := trainer(both.ID); !strings.HasSuffix(got, "2 7 3.9") {
+			t.Errorf("trainer of both sessions: %q", got)
+		}
+		if got := trainer(one.ID); !strings.HasSuffix(got, "1 2 3.0") {
+			t.Errorf("trainer of one session: %q", got)
+		}
+		if n := doc.Find("table.ratings-sessions tbody tr").Length(); n != 2 {
+			t.Errorf("%d sessions listed, want the two held", n)
+		}
+		first, _ := doc.Find("table.ratings-sessions tbody tr").First().Attr("data-event")
+		if first != itoa(int(recent.ID)) {
+			t.Errorf("newest session first: got %s", first)
+		}
+		// The dashboard's period filter applies: only the older session.
+		day := func(tm time.Time) string { return tm.In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02") }
+		q := "?from=" + day(older.StartsAt) + "&to=" + day(older.StartsAt)
+		doc = c.page("/en/staff/dashboard"+q, http.StatusOK)
+		if n, _ := doc.Find("[data-ratings-count]").Attr("data-ratings-count"); n != "2" {
+			t.Errorf("filtered dashboard: %s answers, want 2", n)
+		}
+
+		// The donor report: 7 answers shown; the older session's 2 hidden.
+		doc = c.page("/en/staff/dashboard/donor", http.StatusOK)
+		if got := text(doc, ".donor-ratings dd[data-ratings-count]"); got != "7" {
+			t.Errorf("donor answers %q", got)
+		}
+		if got := text(doc, ".donor-ratings dd[data-value]"); got != "3.9" {
+			t.Errorf("donor average %q", got)
+		}
+		doc = c.page("/en/staff/dashboard/donor"+q, http.StatusOK)
+		if got := text(doc, ".donor-ratings dd[data-ratings-count]"); !strings.Contains(got, "ewer than") {
+			t.Errorf("donor, two answers: %q, want hidden", got)
+		}
+		if got := text(doc, ".donor-ratings dd[data-value]"); got != "–" {
+			t.Errorf("donor, two answers: average %q, want hidden", got)
+		}
+
+		// The donor workbook, beside the knowledge gain.
+		resp := c.get("/en/staff/dashboard/donor.xlsx")
+		f, err := excelize.OpenReader(bytes.NewReader(body(t, resp, http.StatusOK)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, _ := f.GetRows(f.GetSheetList()[2])
+		got := map[string]string{}
+		for _, r := range rows {
+			if len(r) > 1 {
+				got[r[0]] = r[1]
+			}
+		}
+		if got["Answers to the rating request"] != "7" || got["Average rating (out of 5)"] != "3.9" {
+			t.Errorf("donor workbook: %v", got)
+		}
+		rows, _ = f.GetRows(f.GetSheetList()[4])
+		cell := func(code string, i int) string {
+			for _, r := range rows {
+				if len(r) > 0 && r[0] == code {
+					if i < len(r) {
+						return r[i]
+					}
+					return ""
+				}
+			}
+			t.Fatalf("no line for %s in %v", code, rows)
+			return ""
+		}
+		if cell(recent.Code, 8) != "5" || cell(recent.Code, 9) != "4.2" || !strings.Contains(cell(older.Code, 8), "ewer than") || cell(older.Code, 9) != "" {
+			t.Errorf("donor workbook events: %v", rows)
 		}
 	})
 }
