@@ -419,3 +419,26 @@ func TestRatingFigures(t *testing.T) {
 		}
 	})
 }
+
+// ratingPath makes a session that ended two hours before now with one adult
+// present, runs the job, and returns the path of that person's rating page
+// (for the sweeps of every page).
+func ratingPath(t *testing.T, ta *testApp, db *gorm.DB, now time.Time) string {
+	t.Helper()
+	e := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -4 * time.Hour, Duration: 2 * time.Hour,
+		Titles: map[string]string{"vi": "Hội thảo: Nhận diện mua bán người", "fr": "Atelier : reconnaître la traite", "en": "Workshop: spotting trafficking"}})
+	r := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{AgeBand: "25_59", Name: "Lê Thị Mai"})
+	present(t, db, r)
+	if _, err := ta.srv.ratingRequester().ScheduleRequests(t.Context(), db, now); err != nil {
+		t.Fatal(err)
+	}
+	var m message.Message
+	if err := db.Where("kind = ? AND registration_id = ?", rating.KindRequest, r.ID).Take(&m).Error; err != nil {
+		t.Fatal(err)
+	}
+	link := ratingLink.FindStringSubmatch(m.Body)
+	if link == nil {
+		t.Fatalf("no link in %q", m.Body)
+	}
+	return "/rate/" + link[2]
+}
