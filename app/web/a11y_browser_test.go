@@ -108,7 +108,8 @@ func TestBrowserAccessibilityAndWeight(t *testing.T) {
 		testutil.AssignTrainer(t, db, film.ID, admin.ID)
 		id := itoa(int(film.ID))
 
-		public := []string{"/events", "/events/" + id, "/events/" + itoa(int(ws.ID)), "/events/calendar", "/login", "/r/" + reg.Code, "/api"}
+		public := []string{"/events", "/events/" + id, "/events/" + itoa(int(ws.ID)), "/events/calendar", "/login", "/r/" + reg.Code, "/api",
+			ratingPath(t, b.ta, db, now)}
 		staff := []string{"/staff/", "/staff/events/", "/staff/events/new", "/staff/events/" + id + "/registrations",
 			"/trainer", "/staff/events/" + id + "/checkin", "/staff/coaching", "/staff/quizzes", "/staff/admin/accounts",
 			"/staff/messages", "/staff/schedule", "/staff/dashboard/", "/staff/plan", "/staff/reports/missing",

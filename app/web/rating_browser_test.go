@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/rating"
 	"github.com/lantern-ngo/lantern/app/testutil"
 )
@@ -46,6 +47,11 @@ func TestBrowserRatingPage(t *testing.T) {
 			t.Errorf("thanks = %q", got)
 		}
 		b.noHorizontalScroll(t)
+		// The page, answered, in every language: nothing scrolls sideways.
+		for _, lang := range locale.Supported {
+			b.navigate(t, "/"+lang+strings.TrimPrefix(path, "/vi"))
+			b.noHorizontalScroll(t)
+		}
 		var r rating.Rating
 		if err := db.Where("stars IS NOT NULL").Take(&r).Error; err != nil || *r.Stars != 4 || r.Comment != "Phim rất hay, cảm ơn" {
 			t.Errorf("stored %+v, %v", r, err)

@@ -25,6 +25,7 @@ func TestPagesRenderConcurrently(t *testing.T) {
 		ta := newTestApp(t, db)
 		staff := ta.client()
 		staff.login(d.sweeper)
+		rate := ratingPath(t, ta, db, now)
 		type job struct{ lang, path string }
 		var jobs []job
 		for _, lang := range locale.Supported {
@@ -37,7 +38,7 @@ func TestPagesRenderConcurrently(t *testing.T) {
 			for _, p := range paths {
 				jobs = append(jobs, job{lang, p})
 			}
-			for _, p := range []string{"/events", "/events/" + itoa(int(d.next)), "/my-data", "/privacy"} {
+			for _, p := range []string{"/events", "/events/" + itoa(int(d.next)), "/my-data", "/privacy", rate} {
 				jobs = append(jobs, job{lang, "/" + lang + p})
 			}
 		}
