@@ -17,6 +17,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/attendance"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/privacy"
 	"github.com/lantern-ngo/lantern/app/rating"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/testutil"
@@ -441,4 +442,38 @@ func ratingPath(t *testing.T, ta *testApp, db *gorm.DB, now time.Time) string {
 		t.Fatalf("no link in %q", m.Body)
 	}
 	return "/rate/" + link[2]
+}
+
+// Erasing a person's data (privacy.Erase) blanks their rating's comment
+// and kills its link; their stars stay in the figures, tied to nobody; the
+// "my data" export lists the rating before.
+func TestRatingErasedWithThePerson(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta := newTestApp(t, db)
+		ta.setNow(ratingNow)
+		e := heldSession(t, db, 3*time.Hour)
+		token := requestFor(t, ta, db, e, "vi")
+		path := "/vi/rate/" + token
+		cl := ta.client()
+		wantRedirect(t, cl.post(path, url.Values{"stars": {"5"}, "comment": {"Tôi là Lan, số 0912 345 678"}}), path+"?saved=1")
+		r := storedRating(t, db, token)
+		var phone string
+		db.Table("registrations").Where("id = ?", r.RegistrationID).Pluck("phone", &phone)
+		subject := privacy.Subject{Phone: phone}
+		exp, err := privacy.BuildExport(t.Context(), db, 0, subject, "vi", ratingNow)
+		if err != nil || len(exp.Ratings) != 1 || *exp.Ratings[0].Stars != 5 || exp.Ratings[0].Comment == "" {
+			t.Fatalf("export: %+v %v", exp, err)
+		}
+		if _, err := privacy.Erase(t.Context(), db, 0, subject, ratingNow, ta.srv.notifier()); err != nil {
+			t.Fatal(err)
+		}
+		var after rating.Rating
+		db.Take(&after, r.ID)
+		if after.Comment != "" || after.Stars == nil || *after.Stars != 5 {
+			t.Errorf("after erasure: %+v", after)
+		}
+		if resp := cl.get(path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("the link after erasure: %d", resp.StatusCode)
+		}
+	})
 }
