@@ -65,6 +65,10 @@ func due(ctx context.Context, db *gorm.DB, now time.Time) ([]candidate, error) {
 // instances and idempotent: the request's row is unique per registration
 // and inserted first in the transaction; only the transaction whose insert
 // wrote the row queues the message (which also carries a dedupe key).
+// On PostgreSQL a second run's insert waits for the first's commit, then
+// does nothing; both insert in the same order (by event, then
+// registration), so they wait on each other and never deadlock. SQLite
+// runs one writer at a time.
 func (q *Requester) ScheduleRequests(ctx context.Context, db *gorm.DB, now time.Time) (int, error) {
 	now = now.UTC()
 	cands, err := due(ctx, db, now)
