@@ -58,4 +58,3 @@ func TestBrowserRatingPage(t *testing.T) {
 		}
 	})
 }
-
