@@ -328,7 +328,7 @@ func TestRatingFigures(t *testing.T) {
 		if v, _ := fig.Attr("data-count"); v != "5" || !strings.Contains(fig.Text(), "4.2 out of 5") || !strings.Contains(fig.Text(), "5 answers") {
 			t.Errorf("report page: %s %q", v, fig.Text())
 		}
-		if n := fig.Find(".rating-dist li").Length(); n != 5 {
+		if n := doc.Find(".figures .rating-dist li").Length(); n != 5 {
 			t.Errorf("report page: %d distribution lines", n)
 		}
 		if n := doc.Find(".rating-comments li").Length(); n != 5 {
