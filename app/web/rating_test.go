@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -474,6 +476,63 @@ func TestRatingErasedWithThePerson(t *testing.T) {
 		}
 		if resp := cl.get(path); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("the link after erasure: %d", resp.StatusCode)
+		}
+	})
+}
+
+// With an approved Zalo template for rating_request in Vietnamese, the
+// Vietnamese request goes as that template, filled from its params (the
+// link among them); the English one, without a template, goes by SMS.
+func TestRatingRequestByZaloElseSMS(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		var mu sync.Mutex
+		var sent []map[string]any
+		zs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			switch r.URL.Path {
+			case "/v4/oa/access_token":
+				w.Write([]byte(`{"access_token":"acc-1","refresh_token":"ref-1","expires_in":"90000"}`))
+			case "/message/template":
+				var body map[string]any
+				json.NewDecoder(r.Body).Decode(&body)
+				mu.Lock()
+				sent = append(sent, body)
+				mu.Unlock()
+				w.Write([]byte(`{"error":0,"message":"Success","data":{"msg_id":"zmsg-1"}}`))
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		defer zs.Close()
+		ta := newTestApp(t, db)
+		cfg := ta.srv.cfg
+		cfg.ZaloAppID, cfg.ZaloAppSecret, cfg.ZaloOASecret, cfg.ZaloRefreshToken = "app-1", "app-secret", "oa-secret", "ref-0"
+		cfg.ZaloAPIURL, cfg.ZaloOAuthURL = zs.URL, zs.URL
+		cfg.ZaloTemplates = map[string]string{"rating_request.vi": "tpl-rate-vi"}
+		e := heldSession(t, db, 2*time.Hour)
+		vi := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{AgeBand: "25_59", Lang: "vi"})
+		en := testutil.Registration(t, db, e.ID, testutil.RegistrationOpts{AgeBand: "25_59", Lang: "en"})
+		present(t, db, vi, en)
+		if n, err := ta.srv.ratingRequester().ScheduleRequests(t.Context(), db, ratingNow); err != nil || n != 2 {
+			t.Fatalf("queued %d, %v", n, err)
+		}
+		s := &message.Sender{DB: db, Channels: ta.srv.channels()}
+		if _, err := s.RunOnce(t.Context(), ratingNow); err != nil {
+			t.Fatal(err)
+		}
+		channel := map[uint]string{}
+		for _, m := range ratingMessages(t, db) {
+			channel[*m.RegistrationID] = m.Channel
+		}
+		if channel[vi.ID] != message.ChannelZalo || channel[en.ID] != message.ChannelSMS {
+			t.Errorf("channels: vi %q, en %q", channel[vi.ID], channel[en.ID])
+		}
+		if len(sent) != 1 || sent[0]["template_id"] != "tpl-rate-vi" {
+			t.Fatalf("zalo got %+v", sent)
+		}
+		data, _ := sent[0]["template_data"].(map[string]any)
+		if link, _ := data["Link"].(string); !ratingLink.MatchString(link) || data["Event"] != "Chiếu phim: Lời hứa" {
+			t.Errorf("template data %+v", data)
 		}
 	})
 }
