@@ -334,7 +334,7 @@ func (x Export) eventsTable(db *gorm.DB) *Table {
 	return &Table{
 		Name: t.T("export.sheet.events"),
 		Header: cols(t, "event_code", "date", "kind", "city", "partner", "title", "status", "capacity", "registered",
-			"attended", "walk_ins", "headcount", "present", "pre_quizzes", "post_quizzes", "pairs", "mean_gain"),
+			"attended", "walk_ins", "headcount", "present", "pre_quizzes", "post_quizzes", "pairs", "mean_gain", "ratings", "mean_rating"),
 		Rows: func(ctx context.Context, emit func([]any) error) error {
 			return eventLines(ctx, db, x.Filter, t.Lang, x.Now, false, func(l EventLine) error {
 				title := l.Title
@@ -352,14 +352,21 @@ func (x Export) eventsTable(db *gorm.DB) *Table {
 				if l.Pairs > 0 {
 					gain = round1(l.GainSum / float64(l.Pairs))
 				}
+				var stars any = ""
+				if l.RatingN > 0 {
+					stars = round1(float64(l.RatingSum) / float64(l.RatingN))
+				}
 				row := []any{l.Code, local(l.StartsAt), t.T("kind." + l.Kind), l.CityName.String(t.Lang), partner, title,
 					eventStatus(t, l.Status, l.CancelledAt != nil, l.EndsAt, x.Now), l.Capacity, l.Registered,
-					l.Attended, l.WalkIns, l.Headcount, l.Present(), l.PreN, l.PostN, l.Pairs, gain}
+					l.Attended, l.WalkIns, l.Headcount, l.Present(), l.PreN, l.PostN, l.Pairs, gain, l.RatingN, stars}
 				if x.Small.Small(float64(l.Pairs)) {
 					row[16] = ""
 				}
+				if x.Small.Small(float64(l.RatingN)) {
+					row[18] = "" // the average of a few people's ratings (docs/DECISIONS.md)
+				}
 				// present = attended + walk-ins + headcount; the others alone.
-				x.shown(row, []int{12, 9, 10, 11}, []int{-1, 8}, []int{-1, 13}, []int{-1, 14}, []int{-1, 15})
+				x.shown(row, []int{12, 9, 10, 11}, []int{-1, 8}, []int{-1, 13}, []int{-1, 14}, []int{-1, 15}, []int{-1, 17})
 				return emit(row)
 			})
 		},

@@ -387,6 +387,27 @@ func TestRatingFigures(t *testing.T) {
 			t.Errorf("donor, two answers: average %q, want hidden", got)
 		}
 
+		// The events export: answers and average per session.
+		resp0 := c.get("/en/staff/dashboard/export/events.csv")
+		csvRows := readCSV(t, body(t, resp0, http.StatusOK))
+		head := csvRows[0]
+		if head[len(head)-2] != "Rating answers" || head[len(head)-1] != "Average rating (1–5)" {
+			t.Errorf("events export header %v", head)
+		}
+		for _, r := range csvRows[1:] {
+			got := r[len(r)-2] + "|" + r[len(r)-1]
+			switch r[0] {
+			case recent.Code:
+				if got != "5|4.2" {
+					t.Errorf("events export, recent session: %s", got)
+				}
+			case older.Code:
+				if !strings.Contains(got, "ewer than") || !strings.HasSuffix(got, "|") { // two answers: hidden
+					t.Errorf("events export, older session: %s", got)
+				}
+			}
+		}
+
 		// The donor workbook, beside the knowledge gain.
 		resp := c.get("/en/staff/dashboard/donor.xlsx")
 		f, err := excelize.OpenReader(bytes.NewReader(body(t, resp, http.StatusOK)))
