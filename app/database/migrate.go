@@ -43,6 +43,7 @@ func migrations() []*gormigrate.Migration {
 		m0091FilmLanguages(),
 		m0092ContactPhones(),
 		m0093StaffScopes(),
+		m0094Ratings(),
 		m0095Announcements(),
 		m0096ConsentCountry(),
 	}

@@ -56,6 +56,8 @@ type Export struct {
 	// Announcements: the number's answer to "tell me about future sessions
 	// near me" (issue 15), nil when it never answered.
 	Announcements *ExportedOptin `json:"announcements_optin"`
+	// Ratings: the stars and comments given after a session (issue 15).
+	Ratings []ExportedRating `json:"ratings"`
 	// For the log of who looked (audit.ReadsOfPerson), never exported.
 	RegistrationIDs []uint    `json:"-"`
 	EventIDs        []uint    `json:"-"`
@@ -132,6 +134,14 @@ type ExportedQuiz struct {
 	Phase       string     `json:"phase"`
 	ScorePct    *float64   `json:"score_percent,omitempty"`
 	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
+}
+
+// ExportedRating is one answer to a rating request.
+type ExportedRating struct {
+	Code    string     `json:"confirmation_code"`
+	Stars   *int       `json:"stars,omitempty"`
+	Comment string     `json:"comment,omitempty"`
+	RatedAt *time.Time `json:"rated_at,omitempty"`
 }
 
 // Texts is a consent text per language.
@@ -308,6 +318,22 @@ func BuildExport(ctx context.Context, db *gorm.DB, actorID uint, s Subject, lang
 				out.Quizzes = append(out.Quizzes, ExportedQuiz{Code: codeOf[q.RegistrationID], Phase: q.Phase, ScorePct: q.ScorePct, SubmittedAt: q.SubmittedAt})
 			}
 		}
+		out.Ratings = []ExportedRating{}
+		if tx.Migrator().HasTable("session_ratings") {
+			var rs []struct {
+				RegistrationID uint
+				Stars          *int
+				Comment        string
+				RatedAt        *time.Time
+			}
+			if err := tx.Table("session_ratings").Select("registration_id, stars, comment, rated_at").
+				Where("registration_id IN ? AND stars IS NOT NULL", ids).Order("id").Scan(&rs).Error; err != nil {
+				return err
+			}
+			for _, r := range rs {
+				out.Ratings = append(out.Ratings, ExportedRating{Code: codeOf[r.RegistrationID], Stars: r.Stars, Comment: r.Comment, RatedAt: r.RatedAt})
+			}
+		}
 		var msgs []ExportedSMS
 		mq := tx.Table("sms_messages").Select("kind, body, status, created_at, sent_at")
 		if s.Phone != "" {
@@ -393,6 +419,15 @@ func anonymise(tx *gorm.DB, ids []uint, now time.Time) (int64, error) {
 		WHERE registration_id IN ?`, ids).Error
 	if err != nil {
 		return 0, err
+	}
+	// A rating's comment is the person's own words and may name them; its
+	// stars stay in the figures, tied to nobody once the registration is
+	// blank. The link stops working: its hash is replaced by one of nothing.
+	if tx.Migrator().HasTable("session_ratings") {
+		if err := tx.Exec(`UPDATE session_ratings SET comment = '', token_hash = 'erased-' || CAST(id AS VARCHAR(20))
+			WHERE registration_id IN ?`, ids).Error; err != nil {
+			return 0, err
+		}
 	}
 	strIDs := make([]string, len(ids))
 	for i, id := range ids {

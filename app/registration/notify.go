@@ -103,6 +103,10 @@ func eventData(t *locale.Translator, e *event.Event) map[string]any {
 	}
 }
 
+// EventData is what a message says about its event (title, when, venue,
+// code), for the messages other areas queue (rating requests).
+func EventData(t *locale.Translator, e *event.Event) map[string]any { return eventData(t, e) }
+
 func (n *Notifier) body(lang, id string, data map[string]any) string {
 	return Cheapest(n.Translator(lang).TMap(id, data))
 }

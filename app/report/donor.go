@@ -11,6 +11,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/content"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/quiz"
+	"github.com/lantern-ngo/lantern/app/rating"
 )
 
 // DonorEventsMax caps the list of events held in the donor report; the
@@ -24,6 +25,10 @@ type Donor struct {
 	// GainSummary is the knowledge gain of the events held, defined as
 	// the indicator (same pairs, same scope).
 	GainSummary GainSummary
+	// Ratings are the participants' ratings of the events held, beside the
+	// knowledge gain: the number of answers and their average only (a
+	// distribution would show counts of one or two people).
+	Ratings DonorRatings
 	// Gain is the quiz area's report for the period, for its per-question
 	// table. It counts every quiz answered in the period, whatever the
 	// event's state, and has no partner filter: with a partner chosen it
@@ -73,6 +78,23 @@ func (l EventLine) MeanGain() *float64 {
 
 // Local is the event's start in the programme's time zone.
 func (l EventLine) Local() time.Time { return locale.In(l.StartsAt, ProgrammeTZ) }
+
+// DonorRatings is the ratings' line of the donor report.
+type DonorRatings struct {
+	Answers int      `json:"answers"`
+	Average *float64 `json:"average"`
+	// Suppressed: too few answers to show anything (SmallCounts).
+	Suppressed bool `json:"suppressed,omitempty"`
+}
+
+func donorRatings(s rating.Summary) DonorRatings {
+	d := DonorRatings{Answers: s.Count}
+	if s.Count > 0 {
+		avg := s.Average()
+		d.Average = &avg
+	}
+	return d
+}
 
 // GainSummary is the knowledge gain of the pairs of the events held.
 type GainSummary struct {
@@ -128,6 +150,11 @@ func DonorReport(ctx context.Context, db *gorm.DB, f Filter, lang string, now ti
 	if d.GainSummary, err = gainSummary(ctx, db, f, now); err != nil {
 		return nil, err
 	}
+	rf, err := RatingFigures(ctx, db, f, lang, now)
+	if err != nil {
+		return nil, err
+	}
+	d.Ratings = donorRatings(rf.Total)
 	from, to := f.Bounds()
 	if d.Gain, err = quiz.Report(ctx, db, quiz.Filter{From: from, To: to, Scope: f.Scope}); err != nil {
 		return nil, err
@@ -259,6 +286,9 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 		{t.T("donor.gain.normalized"), num(gs.Normalized, 2)},
 		{t.T("donor.gain.improved"), num(gs.ImprovedShare, 1)},
 		{},
+		{t.T("donor.rating.answers"), count(d.Ratings.Answers, d.Ratings.Suppressed)},
+		{t.T("donor.rating.average"), num(d.Ratings.Average, 1)},
+		{},
 		{t.T("donor.gain.questions_note")},
 		{t.T("donor.col.question"), t.T("donor.col.pre_correct"), t.T("donor.col.post_correct"), t.T("donor.col.answers_pre"), t.T("donor.col.answers_post")},
 	}
@@ -290,7 +320,8 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 	evs := [][]any{}
 	for _, l := range d.Events {
 		evs = append(evs, []any{l.Code, local(l.StartsAt), t.T("kind." + l.Kind), l.CityName.String(t.Lang), l.DisplayTitle(),
-			hideOf(l.Present(), l.PresentHidden), hideOf(l.Pairs, l.PairsHidden), num(l.MeanGain(), 1)})
+			hideOf(l.Present(), l.PresentHidden), hideOf(l.Pairs, l.PairsHidden), num(l.MeanGain(), 1),
+			hideOf(l.RatingN, l.RatingHidden), num(l.MeanRating(), 1)})
 	}
 
 	return []*Table{
@@ -298,7 +329,7 @@ func DonorTables(d *Donor, t *locale.Translator, period, partner string) []*Tabl
 		{Name: t.T("donor.sheet.reach"), Header: []string{t.T("donor.col.dimension"), t.T("donor.col.cell"), t.T("indicator.name.people_reached"), t.T("indicator.name.authority_participants")}, Rows: rowsOf(reach)},
 		{Name: t.T("donor.sheet.gain"), Header: []string{t.T("indicator.name.knowledge_gain"), ""}, Rows: rowsOf(gain)},
 		{Name: t.T("donor.sheet.coaching"), Header: []string{t.T("donor.coaching.title"), ""}, Rows: rowsOf(coach)},
-		{Name: t.T("donor.sheet.events"), Header: cols(t, "event_code", "date", "kind", "city", "title", "present", "pairs", "mean_gain"), Rows: rowsOf(evs)},
+		{Name: t.T("donor.sheet.events"), Header: cols(t, "event_code", "date", "kind", "city", "title", "present", "pairs", "mean_gain", "ratings", "mean_rating"), Rows: rowsOf(evs)},
 	}
 }
 

@@ -256,9 +256,22 @@ type EventLine struct {
 	PostN       int
 	Pairs       int
 	GainSum     float64
+	// RatingN answers to the rating request, RatingSum their stars.
+	RatingN   int
+	RatingSum int
 	// Hidden small counts in a report that leaves the organisation.
 	PresentHidden Hide `gorm:"-"`
 	PairsHidden   Hide `gorm:"-"`
+	RatingHidden  Hide `gorm:"-"`
+}
+
+// MeanRating is the event's average stars (nil without answers, or hidden).
+func (l EventLine) MeanRating() *float64 {
+	if l.RatingHidden != Shown || l.RatingN == 0 {
+		return nil
+	}
+	v := float64(l.RatingSum) / float64(l.RatingN)
+	return &v
 }
 
 func (l EventLine) Present() int { return l.Attended + l.WalkIns + l.Headcount }
@@ -281,7 +294,8 @@ func eventLines(ctx context.Context, db *gorm.DB, f Filter, lang string, now tim
 			COALESCE(tl.title, '') AS title, COALESCE(tv.title, '') AS title_own,
 			COALESCE(rg.registered, 0) AS registered, COALESCE(rg.attended, 0) AS attended, COALESCE(rg.walk_ins, 0) AS walk_ins,
 			COALESCE(hc.n, 0) AS headcount, COALESCE(qz.pre_n, 0) AS pre_n, COALESCE(qz.post_n, 0) AS post_n,
-			COALESCE(pr.pairs, 0) AS pairs, COALESCE(pr.gain_sum, 0) AS gain_sum
+			COALESCE(pr.pairs, 0) AS pairs, COALESCE(pr.gain_sum, 0) AS gain_sum,
+			COALESCE(rt.n, 0) AS rating_n, COALESCE(rt.stars, 0) AS rating_sum
 		FROM events e` + reportJoins + `
 		LEFT JOIN partners p ON p.id = e.partner_id
 		LEFT JOIN event_translations tl ON tl.event_id = e.id AND tl.lang = ?
@@ -299,6 +313,8 @@ func eventLines(ctx context.Context, db *gorm.DB, f Filter, lang string, now tim
 			FROM quiz_attempts a JOIN quiz_attempts o ON o.event_id = a.event_id AND o.person_key = a.person_key
 				AND o.phase = 'post' AND o.submitted_at IS NOT NULL
 			WHERE a.phase = 'pre' AND a.submitted_at IS NOT NULL GROUP BY a.event_id) pr ON pr.event_id = e.id
+		LEFT JOIN (SELECT event_id, COUNT(*) AS n, SUM(stars) AS stars FROM session_ratings
+			WHERE stars IS NOT NULL GROUP BY event_id) rt ON rt.event_id = e.id
 		WHERE e.status <> 'draft' AND ` + where + `
 		ORDER BY e.starts_at, e.id`
 	rows, err := db.WithContext(ctx).Raw(q, append([]any{lang}, args...)...).Rows()
@@ -323,7 +339,7 @@ func (x Export) eventsTable(db *gorm.DB) *Table {
 	return &Table{
 		Name: t.T("export.sheet.events"),
 		Header: cols(t, "event_code", "date", "kind", "city", "partner", "title", "status", "capacity", "registered",
-			"attended", "walk_ins", "headcount", "present", "pre_quizzes", "post_quizzes", "pairs", "mean_gain"),
+			"attended", "walk_ins", "headcount", "present", "pre_quizzes", "post_quizzes", "pairs", "mean_gain", "ratings", "mean_rating"),
 		Rows: func(ctx context.Context, emit func([]any) error) error {
 			return eventLines(ctx, db, x.Filter, t.Lang, x.Now, false, func(l EventLine) error {
 				title := l.Title
@@ -341,14 +357,21 @@ func (x Export) eventsTable(db *gorm.DB) *Table {
 				if l.Pairs > 0 {
 					gain = round1(l.GainSum / float64(l.Pairs))
 				}
+				var stars any = ""
+				if l.RatingN > 0 {
+					stars = round1(float64(l.RatingSum) / float64(l.RatingN))
+				}
 				row := []any{l.Code, local(l.StartsAt), t.T("kind." + l.Kind), l.CityName.String(t.Lang), partner, title,
 					eventStatus(t, l.Status, l.CancelledAt != nil, l.EndsAt, x.Now), l.Capacity, l.Registered,
-					l.Attended, l.WalkIns, l.Headcount, l.Present(), l.PreN, l.PostN, l.Pairs, gain}
+					l.Attended, l.WalkIns, l.Headcount, l.Present(), l.PreN, l.PostN, l.Pairs, gain, l.RatingN, stars}
 				if x.Small.Small(float64(l.Pairs)) {
 					row[16] = ""
 				}
+				if x.Small.Small(float64(l.RatingN)) {
+					row[18] = "" // the average of a few people's ratings (docs/DECISIONS.md)
+				}
 				// present = attended + walk-ins + headcount; the others alone.
-				x.shown(row, []int{12, 9, 10, 11}, []int{-1, 8}, []int{-1, 13}, []int{-1, 14}, []int{-1, 15})
+				x.shown(row, []int{12, 9, 10, 11}, []int{-1, 8}, []int{-1, 13}, []int{-1, 14}, []int{-1, 15}, []int{-1, 17})
 				return emit(row)
 			})
 		},

@@ -141,7 +141,8 @@ func (s SmallCounts) Count(n int) any {
 // its indicators; the knowledge gain's means when fewer pairs than the
 // threshold took both quizzes; each event's people present (with the
 // complementary rule over the events, which add up to the people reached)
-// and the mean gain of an event with few pairs.
+// and the mean gain of an event with few pairs; the ratings' average and
+// count when few answered, overall and per event.
 func (s SmallCounts) Donor(d *Donor) {
 	if !s.On() || d == nil {
 		return
@@ -168,11 +169,19 @@ func (s SmallCounts) Donor(d *Donor) {
 			if s.Small(float64(d.Events[i].Pairs)) {
 				d.Events[i].PairsHidden = Small
 			}
+			if s.Small(float64(d.Events[i].RatingN)) {
+				d.Events[i].RatingHidden = Small
+			}
 		}
 	}
 	s.Indicators(d.Indicators)
 	if g := &d.GainSummary; s.Small(float64(g.Pairs)) {
 		*g = GainSummary{Suppressed: true}
+	}
+	// A rating average of a few people is their own opinion, and may tell
+	// a trainer who said what: hidden with its count (docs/DECISIONS.md).
+	if r := &d.Ratings; s.Small(float64(r.Answers)) {
+		*r = DonorRatings{Suppressed: true}
 	}
 	d.Below = s.Below()
 }

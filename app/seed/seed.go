@@ -316,6 +316,9 @@ func Run(ctx context.Context, db *gorm.DB, fsys fs.FS, o Options) error {
 		if err := seedDemoReports(tx, eventIDs, o.Now); err != nil {
 			return err
 		}
+		if err := seedDemoRatings(tx, eventIDs, o.Now); err != nil { // rating requests (issue 15)
+			return err
+		}
 		return seedQuizzes(tx, fsys, eventIDs, o.Now) // quizzes (issue 6): seed/quizzes.yaml, demo attempts
 	})
 }

@@ -137,6 +137,16 @@ func TestDemoIsBelievable(t *testing.T) {
 				t.Errorf("event %d: %d quiz takers, %d people present", e.ID, e.Takers, e.Present)
 			}
 		}
+		// Ratings (issue 15) only from adults present with a phone, on
+		// sessions that are over, and some of them.
+		var strangers, rated int64
+		db.Raw(`SELECT COUNT(*) FROM session_ratings s JOIN registrations r ON r.id = s.registration_id JOIN events e ON e.id = s.event_id
+			WHERE r.event_id <> s.event_id OR e.ends_at >= ? OR r.phone IS NULL OR r.age_band IN ('under_16', '16_17')
+				OR NOT EXISTS (SELECT 1 FROM attendances a WHERE a.registration_id = r.id)`, now).Scan(&strangers)
+		db.Raw(`SELECT COUNT(*) FROM session_ratings WHERE stars IS NOT NULL`).Scan(&rated)
+		if strangers > 0 || rated < 10 {
+			t.Errorf("demo ratings: %d answers, %d from people not present or not asked", rated, strangers)
+		}
 		var pairs, takers int64
 		db.Raw(`SELECT COUNT(*) FROM quiz_attempts a WHERE a.phase = 'pre' AND EXISTS (SELECT 1 FROM quiz_attempts o WHERE o.event_id = a.event_id AND o.person_key = a.person_key AND o.phase = 'post')`).Scan(&pairs)
 		db.Raw(`SELECT COUNT(*) FROM (SELECT DISTINCT event_id, person_key FROM quiz_attempts) x`).Scan(&takers)

@@ -109,7 +109,8 @@ func TestBrowserAccessibilityAndWeight(t *testing.T) {
 		id := itoa(int(film.ID))
 
 		stop := stopLinkFixture(t, db, now)
-		public := []string{"/events", "/events/" + id, "/events/" + itoa(int(ws.ID)), "/events/calendar", "/login", "/r/" + reg.Code, "/api", stop}
+		public := []string{"/events", "/events/" + id, "/events/" + itoa(int(ws.ID)), "/events/calendar", "/login", "/r/" + reg.Code, "/api",
+			stop, ratingPath(t, b.ta, db, now)}
 		staff := []string{"/staff/", "/staff/events/", "/staff/events/new", "/staff/events/" + id + "/registrations",
 			"/staff/events/" + id + "/announce",
 			"/trainer", "/staff/events/" + id + "/checkin", "/staff/coaching", "/staff/quizzes", "/staff/admin/accounts",

@@ -30,7 +30,7 @@ var badValues = map[string]string{
 var formFields = []string{"name", "phone", "email", "password", "organisation", "role", "sex", "age_band", "kind",
 	"group_size", "capacity", "starts_at", "ends_at", "deadline", "venue_id", "partner_id", "title_vi", "title_fr", "title_en",
 	"description_vi", "lang", "code", "q", "search", "status", "count", "value", "text", "date", "mode", "answer", "choices",
-	"consent", "version", "registration_id", "next"}
+	"consent", "version", "registration_id", "next", "stars", "comment"}
 
 func badForm(v string) url.Values {
 	f := url.Values{}

@@ -20,6 +20,7 @@ type dashboardPage struct {
 	R           *report.Indicators
 	Progress    []progressRow
 	Tables      []disTable
+	Ratings     *report.Ratings
 	Datasets    []string
 	Personal    []string // datasets with a personal-data version
 }
@@ -52,7 +53,11 @@ func (s *Server) dashboardShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := dashboardPage{Page: p, Filter: f, FilterError: filterErr, Partners: partners, PartnerName: chosen,
+	ratings, err := report.RatingFigures(c.UserContext(), s.db, f, p.Lang, s.now())
+	if err != nil {
+		return err
+	}
+	data := dashboardPage{Ratings: ratings, Page: p, Filter: f, FilterError: filterErr, Partners: partners, PartnerName: chosen,
 		Query: filterQuery(f), R: r, Progress: progressRows(p.Translator, r), Tables: disTables(p.Translator, r),
 		Datasets: report.Datasets}
 	if status != fiber.StatusOK {

@@ -135,5 +135,13 @@ func (p donorPage) QText(q quiz.QuestionGain) string {
 	return s
 }
 
+// Dec1 is an optional value with one decimal (a rating's average), or –.
+func (p donorPage) Dec1(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return p.Number(*v, 1)
+}
+
 // Raw is a value as the API writes it (for data- attributes).
 func (p donorPage) Raw(v *float64) string { return rawValue(v) }

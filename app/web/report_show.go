@@ -12,6 +12,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/coaching"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
+	"github.com/lantern-ngo/lantern/app/rating"
 	"github.com/lantern-ngo/lantern/app/sessionreport"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 	"github.com/lantern-ngo/lantern/app/user"
@@ -54,6 +55,7 @@ type reportPage struct {
 	Form     reportForm
 	Errors   FieldErrors
 	Figures  *sessionreport.Figures
+	Ratings  *rating.EventRatings
 	Flags    []sessionreport.Flag
 	Topics   []string
 	Services []string
@@ -90,10 +92,14 @@ func (s *Server) loadReportPage(c *fiber.Ctx) (*reportPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	ratings, err := rating.ForEvent(ctx, s.db, e.ID)
+	if err != nil {
+		return nil, err
+	}
 	p := s.page(c, "report.title")
 	v := viewEvent(p.Translator, e, s.now())
 	pg := &reportPage{
-		Page: p, Event: v, EventID: e.ID, Access: acc, Report: r, Figures: figs[e.ID],
+		Page: p, Event: v, EventID: e.ID, Access: acc, Report: r, Figures: figs[e.ID], Ratings: ratings,
 		Topics: sessionreport.Topics, Services: sessionreport.Services, Errors: FieldErrors{},
 		Started: !s.now().Before(e.StartsAt), TZ: e.TimeZone, days: days{p.Translator},
 	}

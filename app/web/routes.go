@@ -103,6 +103,9 @@ func (s *Server) routes(app *fiber.App) {
 		g.Get("/g/:token", s.guardianShow)
 		g.Post("/g/:token/confirm", s.guardianConfirm)
 		g.Post("/g/:token/withdraw", s.guardianWithdraw)
+		// One tap after the session (issue 15): the rating request's link.
+		g.Get("/rate/:token", s.ratingShow)
+		g.Post("/rate/:token", s.ratingSubmit)
 		// Participants' own data, from their phone (issue 14).
 		g.Get("/my-data", s.myDataAsk)
 		g.Post("/my-data", s.myDataStart)

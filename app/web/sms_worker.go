@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/rating"
 )
 
 // smsDriver is the configured SMS driver: outbox (kept for organisers) or http.
@@ -31,12 +32,20 @@ func (s *Server) zaloConfig() message.ZaloConfig {
 		AppSecret: s.cfg.ZaloAppSecret, OASecret: s.cfg.ZaloOASecret, RefreshToken: s.cfg.ZaloRefreshToken, Templates: s.cfg.ZaloTemplates}
 }
 
-// smsWorker sends the due SMS every few seconds and queues the reminders of
-// tomorrow's events every five minutes. Both are safe on several instances:
-// messages are claimed in the database, reminders carry a dedupe key.
+// ratingRequester queues the rating requests of the sessions just held.
+func (s *Server) ratingRequester() *rating.Requester {
+	return &rating.Requester{BaseURL: s.cfg.BaseURL, Translator: s.bundle.For}
+}
+
+// smsWorker sends the due SMS every few seconds and, every five minutes,
+// queues the reminders of tomorrow's events and the rating requests of the
+// sessions just held. All are safe on several instances: messages are
+// claimed in the database, reminders carry a dedupe key, and a rating
+// request's row is unique per registration.
 func (s *Server) smsWorker(ctx context.Context) {
 	sender := &message.Sender{DB: s.db, Channels: s.channels(), AnnouncementCap: s.cfg.AnnouncementDailyCap}
 	notify := s.notifier()
+	rater := s.ratingRequester()
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	var lastReminders time.Time
@@ -45,6 +54,9 @@ func (s *Server) smsWorker(ctx context.Context) {
 		if now.Sub(lastReminders) >= 5*time.Minute {
 			if _, err := notify.ScheduleReminders(ctx, s.db, now); err != nil && ctx.Err() == nil {
 				s.log.Warn("sms reminders", slog.String("error", err.Error()))
+			}
+			if _, err := rater.ScheduleRequests(ctx, s.db, now); err != nil && ctx.Err() == nil {
+				s.log.Warn("rating requests", slog.String("error", err.Error()))
 			}
 			lastReminders = now
 		}
