@@ -10,6 +10,7 @@ package privacy
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -490,7 +491,42 @@ func Erase(ctx context.Context, db *gorm.DB, actorID uint, s Subject, now time.T
 // more than days ago. Several instances may run it at once: the update only
 // touches rows not yet anonymised, so a row is counted by one of them only.
 func RetentionBatch(ctx context.Context, db *gorm.DB, days, limit int, now time.Time) (int64, error) {
-	cutoff := now.UTC().AddDate(0, 0, -days)
+	return retentionBatch(ctx, db, endedBefore{Days: days}, limit, now)
+}
+
+// endedBefore says which sessions are past a retention period: ended more
+// than Days ago, or more than ByCountry[c] ago for a session of country c
+// whose law sets its own period (issue 20).
+type endedBefore struct {
+	Days      int
+	ByCountry map[string]int
+}
+
+// sql is the condition on events: one term per country that has its own
+// period and one for the others, so that a batch is still one query (each
+// bound compared with the column, so PostgreSQL types it).
+func (e endedBefore) sql(now time.Time) (string, []any) {
+	if len(e.ByCountry) == 0 {
+		return "events.ends_at < ?", []any{now.UTC().AddDate(0, 0, -e.Days)}
+	}
+	codes := make([]string, 0, len(e.ByCountry))
+	for c := range e.ByCountry {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	var terms []string
+	var args []any
+	for _, c := range codes {
+		terms = append(terms, "(events.country = ? AND events.ends_at < ?)")
+		args = append(args, c, now.UTC().AddDate(0, 0, -e.ByCountry[c]))
+	}
+	terms = append(terms, "(events.country NOT IN ? AND events.ends_at < ?)")
+	args = append(args, codes, now.UTC().AddDate(0, 0, -e.Days))
+	return "(" + strings.Join(terms, " OR ") + ")", args
+}
+
+func retentionBatch(ctx context.Context, db *gorm.DB, cut endedBefore, limit int, now time.Time) (int64, error) {
+	ended, endedArgs := cut.sql(now)
 	var n int64
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := database.LockRow(tx, "registrations", 0); err != nil {
@@ -499,7 +535,7 @@ func RetentionBatch(ctx context.Context, db *gorm.DB, days, limit int, now time.
 		var ids []uint
 		err := tx.Table("registrations").
 			Joins("JOIN events ON events.id = registrations.event_id").
-			Where("registrations.anonymised_at IS NULL AND events.ends_at < ?", cutoff).
+			Where("registrations.anonymised_at IS NULL").Where(ended, endedArgs...).
 			Order("registrations.id").Limit(limit).Pluck("registrations.id", &ids).Error
 		if err != nil || len(ids) == 0 {
 			return err
@@ -510,16 +546,24 @@ func RetentionBatch(ctx context.Context, db *gorm.DB, days, limit int, now time.
 		if n == 0 {
 			return nil
 		}
-		return audit.Record(tx, 0, "retention", "personal_data", "", nil, map[string]any{"registrations": n, "older_than_days": days})
+		after := map[string]any{"registrations": n, "older_than_days": cut.Days}
+		if len(cut.ByCountry) > 0 {
+			after["countries_days"] = cut.ByCountry
+		}
+		return audit.Record(tx, 0, "retention", "personal_data", "", nil, after)
 	})
 	return n, err
 }
 
 // RunRetention anonymises in batches until nothing is left (or ctx ends).
 func RunRetention(ctx context.Context, db *gorm.DB, days int, now time.Time) (int64, error) {
+	return runRetention(ctx, db, endedBefore{Days: days}, now)
+}
+
+func runRetention(ctx context.Context, db *gorm.DB, cut endedBefore, now time.Time) (int64, error) {
 	var total int64
 	for ctx.Err() == nil {
-		n, err := RetentionBatch(ctx, db, days, 200, now)
+		n, err := retentionBatch(ctx, db, cut, 200, now)
 		total += n
 		if err != nil || n == 0 {
 			return total, err

@@ -125,8 +125,12 @@ type Applied struct {
 func ApplyRetention(ctx context.Context, db *gorm.DB, p Periods, now time.Time) (Applied, error) {
 	var out Applied
 	now = now.UTC()
+	names, phones, err := countryPeriods(ctx, db, p)
+	if err != nil {
+		return out, err
+	}
 	for ctx.Err() == nil {
-		n, err := erasePhonesBatch(ctx, db, p.PhoneDays, 200, now)
+		n, err := erasePhonesBatch(ctx, db, phones, 200, now)
 		out.Phones += n
 		if err != nil {
 			return out, err
@@ -135,7 +139,7 @@ func ApplyRetention(ctx context.Context, db *gorm.DB, p Periods, now time.Time) 
 			break
 		}
 	}
-	n, err := RunRetention(ctx, db, p.NameDays, now)
+	n, err := runRetention(ctx, db, names, now)
 	out.Names += n
 	if err != nil {
 		return out, err
@@ -159,6 +163,29 @@ func ApplyRetention(ctx context.Context, db *gorm.DB, p Periods, now time.Time) 
 	return out, ctx.Err()
 }
 
+// countryPeriods are the periods of names and of phone numbers, with the
+// countries whose law sets its own (countries.retention_days, issue 20):
+// there names are kept that many days, and numbers as long as the
+// programme keeps them but never longer than the names.
+func countryPeriods(ctx context.Context, db *gorm.DB, p Periods) (names, phones endedBefore, err error) {
+	var rows []struct {
+		Code          string
+		RetentionDays int
+	}
+	if err = db.WithContext(ctx).Table("countries").Select("code, retention_days").Where("retention_days > 0").Scan(&rows).Error; err != nil {
+		return
+	}
+	names, phones = endedBefore{Days: p.NameDays}, endedBefore{Days: p.PhoneDays}
+	if len(rows) > 0 {
+		names.ByCountry, phones.ByCountry = map[string]int{}, map[string]int{}
+		for _, r := range rows {
+			names.ByCountry[r.Code] = r.RetentionDays
+			phones.ByCountry[r.Code] = min(p.PhoneDays, r.RetentionDays)
+		}
+	}
+	return names, phones, nil
+}
+
 // forgetStoppedOptins deletes the announcement opt-ins stopped more than
 // days ago (the phone numbers' period): a stopped number receives nothing
 // whether its row is kept or not, and its stop link then answers "not
@@ -170,8 +197,8 @@ func forgetStoppedOptins(ctx context.Context, db *gorm.DB, days int, now time.Ti
 
 // erasePhonesBatch erases the numbers of up to limit registrations whose
 // event ended more than days ago (names stay until their own period).
-func erasePhonesBatch(ctx context.Context, db *gorm.DB, days, limit int, now time.Time) (int64, error) {
-	cutoff := now.AddDate(0, 0, -days)
+func erasePhonesBatch(ctx context.Context, db *gorm.DB, cut endedBefore, limit int, now time.Time) (int64, error) {
+	ended, endedArgs := cut.sql(now)
 	var n int64
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := database.LockRow(tx, "registrations", 0); err != nil {
@@ -179,7 +206,7 @@ func erasePhonesBatch(ctx context.Context, db *gorm.DB, days, limit int, now tim
 		}
 		var ids []uint
 		if err := tx.Table("registrations").Joins("JOIN events ON events.id = registrations.event_id").
-			Where("registrations.phone IS NOT NULL AND events.ends_at < ?", cutoff).
+			Where("registrations.phone IS NOT NULL").Where(ended, endedArgs...).
 			Order("registrations.id").Limit(limit).Pluck("registrations.id", &ids).Error; err != nil {
 			return err
 		}

@@ -120,3 +120,47 @@ func fieldsOf(err error) []string {
 	}
 	return out
 }
+
+// TestRetentionPerCountry (issue 20): a country whose law sets its own
+// period keeps the names and numbers of its sessions that many days; the
+// others keep the programme's periods. Counts stay.
+func TestRetentionPerCountry(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := t.Context()
+		now := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+		day := 24 * time.Hour
+		if err := db.Table("countries").Where("code = ?", "KH").Update("retention_days", 30).Error; err != nil {
+			t.Fatal(err)
+		}
+		vn := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -40 * day})
+		kh := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -40 * day})
+		khRecent := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -20 * day})
+		if err := db.Table("events").Where("id IN ?", []uint{kh.ID, khRecent.ID}).Update("country", "KH").Error; err != nil {
+			t.Fatal(err)
+		}
+		regVN := testutil.Registration(t, db, vn.ID, testutil.RegistrationOpts{Sex: "female", AgeBand: "25_59"})
+		regKH := testutil.Registration(t, db, kh.ID, testutil.RegistrationOpts{Sex: "male", AgeBand: "25_59"})
+		regKHRecent := testutil.Registration(t, db, khRecent.ID, testutil.RegistrationOpts{Sex: "male", AgeBand: "18_24"})
+
+		got, err := privacy.ApplyRetention(ctx, db, privacy.Periods{PhoneDays: 180, NameDays: 365, ReportTextDays: 365}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Names != 1 || got.Phones != 1 {
+			t.Errorf("applied %+v, want the one Cambodian registration past 30 days", got)
+		}
+		load := func(id uint) registration.Registration {
+			var r registration.Registration
+			db.First(&r, id)
+			return r
+		}
+		if r := load(regKH.ID); r.AnonymisedAt == nil || r.Phone != nil || r.Name != "" || r.Sex != "male" {
+			t.Errorf("the Cambodian registration of 40 days ago is kept: %+v", r)
+		}
+		for _, id := range []uint{regVN.ID, regKHRecent.ID} {
+			if r := load(id); r.AnonymisedAt != nil || r.Phone == nil || r.Name == "" {
+				t.Errorf("registration %d erased before its period: %+v", id, r)
+			}
+		}
+	})
+}
