@@ -159,7 +159,7 @@ func DonorReport(ctx context.Context, db *gorm.DB, f Filter, lang string, now ti
 	if d.Gain, err = quiz.Report(ctx, db, quiz.Filter{From: from, To: to, Scope: f.Scope}); err != nil {
 		return nil, err
 	}
-	today := locale.In(now, ProgrammeTZ).Format(DateLayout)
+	today := locale.In(now, f.Zone()).Format(DateLayout)
 	if d.Coaching, err = coaching.ProgrammeFigures(ctx, db, coachingPeriod(f), today); err != nil {
 		return nil, err
 	}

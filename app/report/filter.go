@@ -31,13 +31,24 @@ type Filter struct {
 	// Scope keeps a scoped staff member's part of the programme (issue 20):
 	// their country's figures, never another's.
 	Scope scope.Scope `json:"scope,omitzero"`
+	// TimeZone is where the period's dates are read: a scoped staff
+	// member's country's; "" for the programme's (ProgrammeTZ).
+	TimeZone string `json:"time_zone,omitempty"`
+}
+
+// Zone is the time zone the period's dates are read in.
+func (f Filter) Zone() string {
+	if f.TimeZone != "" {
+		return f.TimeZone
+	}
+	return ProgrammeTZ
 }
 
 // Key names the filter in the figures' cache: two filters with the same
 // key keep the same events.
 func (f Filter) Key() string {
-	return fmt.Sprintf("%s:%s:%d:%s:%s:%s", f.From, f.To, f.PartnerID, f.Scope.Country,
-		scope.JoinIDs(f.Scope.CityIDs), scope.JoinIDs(f.Scope.PartnerIDs))
+	return fmt.Sprintf("%s:%s:%d:%s:%s:%s:%s", f.From, f.To, f.PartnerID, f.Scope.Country,
+		scope.JoinIDs(f.Scope.CityIDs), scope.JoinIDs(f.Scope.PartnerIDs), f.TimeZone)
 }
 
 // ParseFilter checks the dates; errors carry translation keys.
@@ -63,7 +74,7 @@ func ParseFilter(from, to string, partnerID uint) (Filter, error) {
 
 // Bounds are the period as UTC instants: [from, to). Nil means open.
 func (f Filter) Bounds() (from, to *time.Time) {
-	loc, err := locale.LoadLocation(ProgrammeTZ)
+	loc, err := locale.LoadLocation(f.Zone())
 	if err != nil {
 		loc = time.UTC
 	}

@@ -16,7 +16,7 @@ import (
 // dashboardFilter reads the period and partner of the dashboard, the
 // exports, the donor report and the indicators API from a request (query
 // string, or form fields of a POST). The error carries a translation key.
-func dashboardFilter(c *fiber.Ctx) (report.Filter, error) {
+func (s *Server) dashboardFilter(c *fiber.Ctx) (report.Filter, error) {
 	get := func(k string) string {
 		v := c.Query(k)
 		if v == "" && c.Method() == fiber.MethodPost {
@@ -33,8 +33,16 @@ func dashboardFilter(c *fiber.Ctx) (report.Filter, error) {
 		pid = uint(n)
 	}
 	f, err := report.ParseFilter(get("from"), get("to"), pid)
-	// A scoped staff member's figures are their part of the programme's.
+	// A scoped staff member's figures are their part of the programme's,
+	// its dates read in their country's zone.
 	f.Scope = staffScope(c)
+	home, herr := s.staffCountry(c)
+	if herr != nil {
+		return f, herr
+	}
+	if home != nil {
+		f.TimeZone = home.TimeZone
+	}
 	return f, err
 }
 

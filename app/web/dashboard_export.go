@@ -27,7 +27,7 @@ func (s *Server) exportDownload(c *fiber.Ctx) error {
 	if !report.ValidDataset(dataset) || !report.ValidFormat(format) {
 		return apperr.New(apperr.NotFound, "error.dashboard.no_dataset")
 	}
-	f, err := dashboardFilter(c)
+	f, err := s.dashboardFilter(c)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (s *Server) exportPersonal(c *fiber.Ctx) error {
 	if !report.ValidDataset(form.Dataset) || !report.ValidFormat(form.Format) {
 		return apperr.New(apperr.Invalid, "error.dashboard.no_dataset")
 	}
-	f, err := dashboardFilter(c)
+	f, err := s.dashboardFilter(c)
 	if err != nil {
 		return err
 	}

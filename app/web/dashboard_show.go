@@ -30,7 +30,7 @@ type dashboardPage struct {
 func (s *Server) dashboardShow(c *fiber.Ctx) error {
 	p := s.page(c, "page.dashboard.title")
 	status := fiber.StatusOK
-	f, err := dashboardFilter(c)
+	f, err := s.dashboardFilter(c)
 	var filterErr string
 	if err != nil {
 		var ae *apperr.Error
@@ -75,7 +75,7 @@ func (s *Server) dashboardShow(c *fiber.Ctx) error {
 // apiIndicators is GET /api/v1/indicators?from=…&to=…&partner=…: the same
 // figures as the dashboard, as JSON.
 func (s *Server) apiIndicators(c *fiber.Ctx) error {
-	f, err := dashboardFilter(c)
+	f, err := s.dashboardFilter(c)
 	if err != nil {
 		return err
 	}

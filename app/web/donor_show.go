@@ -20,7 +20,7 @@ type donorPage struct {
 
 // donorData gathers the donor report and how its period reads.
 func (s *Server) donorData(c *fiber.Ctx) (*report.Donor, string, string, error) {
-	f, err := dashboardFilter(c)
+	f, err := s.dashboardFilter(c)
 	if err != nil {
 		return nil, "", "", err
 	}
