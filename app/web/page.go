@@ -70,10 +70,6 @@ func (p Page) LangLabel(prefix, lang string) string {
 	return locale.Name(lang)
 }
 
-// CoreLangs are the languages organisers write their texts in (the forms
-// with one field per language: consent texts, quizzes, messages).
-func (p Page) CoreLangs() []string { return locale.Core }
-
 func offeredLangs(current string, extra ...string) []string {
 	want := map[string]bool{current: true}
 	for _, l := range locale.Core {

@@ -2,14 +2,17 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/quiz"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 )
@@ -37,23 +40,44 @@ func (s *Server) quizList(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "quiz/list", quizListPage{Page: p, Quizzes: qz, Questions: qs})
 }
 
+// questionForm is a question of the bank in every interface language
+// (issue 20): text_<lang>, expl_<lang>, choice_<i>_<lang>.
 type questionForm struct {
 	Kind   string `form:"kind" validate:"required,oneof=single multiple true_false" label:"question.kind"`
 	Topic  string `form:"topic" validate:"required,max=48" label:"question.topic"`
-	Lang   string `form:"lang" validate:"required,corelang" label:"question.lang"`
-	TextVI string `form:"text_vi" validate:"max=1000" label:"question.text"`
-	TextFR string `form:"text_fr" validate:"max=1000" label:"question.text"`
-	TextEN string `form:"text_en" validate:"max=1000" label:"question.text"`
-	ExplVI string `form:"expl_vi" validate:"max=1000" label:"question.explanation"`
-	ExplFR string `form:"expl_fr" validate:"max=1000" label:"question.explanation"`
-	ExplEN string `form:"expl_en" validate:"max=1000" label:"question.explanation"`
+	Lang   string `form:"lang" validate:"required,lang" label:"question.lang"`
 	Active bool   `form:"active"`
+	// Texts and Expls are the question and its explanation by language.
+	Texts map[string]string `form:"-"`
+	Expls map[string]string `form:"-"`
 }
 
 type quizChoiceRow struct {
-	Letter     string
-	VI, FR, EN string
-	Correct    bool
+	Letter  string
+	Texts   map[string]string // by language
+	Correct bool
+}
+
+// quizTextMax is the longest question, explanation or title typed, in runes.
+const quizTextMax = 1000
+
+// readLangs reads the fields prefix+lang of a form for every interface
+// language, copied (Fiber reuses the request's memory).
+func readLangs(c *fiber.Ctx, prefix string) map[string]string {
+	out := map[string]string{}
+	for _, l := range locale.Supported {
+		out[l] = utils.CopyString(c.FormValue(prefix + l))
+	}
+	return out
+}
+
+// checkLangs adds an error beside the first field of a group longer than max.
+func checkLangs(t *locale.Translator, errs FieldErrors, prefix, label string, vals map[string]string, max int) {
+	for _, l := range locale.Supported {
+		if len([]rune(vals[l])) > max {
+			errs.Add(prefix+"vi", t.T("validation.max", "Field", t.T(label), "Param", strconv.Itoa(max)))
+		}
+	}
 }
 
 type questionEditPage struct {
@@ -67,23 +91,23 @@ type questionEditPage struct {
 }
 
 func questionToForm(q *quiz.Question) (questionForm, []quizChoiceRow) {
-	f := questionForm{Kind: string(q.Kind), Topic: q.Topic, Lang: q.Lang,
-		TextVI: q.Text["vi"], TextFR: q.Text["fr"], TextEN: q.Text["en"],
-		ExplVI: q.Explanation["vi"], ExplFR: q.Explanation["fr"], ExplEN: q.Explanation["en"], Active: q.Active}
+	f := questionForm{Kind: string(q.Kind), Topic: q.Topic, Lang: q.Lang, Active: q.Active,
+		Texts: maps.Clone(map[string]string(q.Text)), Expls: maps.Clone(map[string]string(q.Explanation))}
 	rows := make([]quizChoiceRow, quiz.MaxChoices)
 	for i := range rows {
-		rows[i].Letter = quiz.Letter(i)
+		rows[i].Letter, rows[i].Texts = quiz.Letter(i), map[string]string{}
 		if i < len(q.Choices) {
 			ch := q.Choices[i]
-			rows[i].VI, rows[i].FR, rows[i].EN, rows[i].Correct = ch.Text["vi"], ch.Text["fr"], ch.Text["en"], ch.Correct
+			rows[i].Texts, rows[i].Correct = maps.Clone(map[string]string(ch.Text)), ch.Correct
 		}
 	}
 	return f, rows
 }
 
-func quizTextOf(vi, fr, en string) content.Text {
+// quizTextOf keeps the languages typed, cleaned.
+func quizTextOf(vals map[string]string) content.Text {
 	t := content.Text{}
-	for l, v := range map[string]string{"vi": vi, "fr": fr, "en": en} {
+	for l, v := range vals {
 		if v = textnorm.Clean(v); v != "" {
 			t[l] = v
 		}
@@ -129,22 +153,23 @@ func (s *Server) questionSave(c *fiber.Ctx) error {
 	if err := bindForm(c, &f); err != nil {
 		return err
 	}
+	f.Texts, f.Expls = readLangs(c, "text_"), readLangs(c, "expl_")
 	rows := make([]quizChoiceRow, quiz.MaxChoices)
 	for i := range rows {
 		k := strconv.Itoa(i)
-		rows[i] = quizChoiceRow{Letter: quiz.Letter(i),
-			VI: c.FormValue("choice_" + k + "_vi"), FR: c.FormValue("choice_" + k + "_fr"), EN: c.FormValue("choice_" + k + "_en"),
-			Correct: c.FormValue("correct_"+k) != ""}
+		rows[i] = quizChoiceRow{Letter: quiz.Letter(i), Texts: readLangs(c, "choice_"+k+"_"), Correct: c.FormValue("correct_"+k) != ""}
 	}
 	errs := s.check(t, &f)
+	checkLangs(t, errs, "text_", "question.text", f.Texts, quizTextMax)
+	checkLangs(t, errs, "expl_", "question.explanation", f.Expls, quizTextMax)
 	q := &quiz.Question{ID: id, Kind: quiz.Kind(f.Kind), Topic: f.Topic, Lang: f.Lang, Active: f.Active || id == 0,
-		Text: quizTextOf(f.TextVI, f.TextFR, f.TextEN), Explanation: quizTextOf(f.ExplVI, f.ExplFR, f.ExplEN)}
+		Text: quizTextOf(f.Texts), Explanation: quizTextOf(f.Expls)}
 	if q.Kind == quiz.KindTrueFalse {
 		// A = true, B = false: the texts come from the interface language.
 		q.Choices = quiz.Choices{{Text: content.Text{}, Correct: rows[0].Correct}, {Text: content.Text{}, Correct: rows[1].Correct}}
 	} else {
 		for _, r := range rows {
-			txt := quizTextOf(r.VI, r.FR, r.EN)
+			txt := quizTextOf(r.Texts)
 			if len(txt) == 0 {
 				if r.Correct {
 					errs.Add("choices", t.T("error.quiz.empty_correct_choice"))
@@ -175,12 +200,11 @@ func (s *Server) questionSave(c *fiber.Ctx) error {
 
 type quizForm struct {
 	Code       string `form:"code" validate:"required,max=32" label:"quiz.code"`
-	Lang       string `form:"lang" validate:"required,corelang" label:"question.lang"`
-	TitleVI    string `form:"title_vi" validate:"max=200" label:"quiz.name"`
-	TitleFR    string `form:"title_fr" validate:"max=200" label:"quiz.name"`
-	TitleEN    string `form:"title_en" validate:"max=200" label:"quiz.name"`
+	Lang       string `form:"lang" validate:"required,lang" label:"question.lang"`
 	ParallelID uint   `form:"parallel_id"`
 	Active     bool   `form:"active"`
+	// Titles are the quiz's name by language (title_<lang>).
+	Titles map[string]string `form:"-"`
 }
 
 type quizEditPage struct {
@@ -208,7 +232,7 @@ func (s *Server) quizEdit(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		f = quizForm{Code: q.Code, Lang: q.Lang, TitleVI: q.Title["vi"], TitleFR: q.Title["fr"], TitleEN: q.Title["en"], Active: q.Active}
+		f = quizForm{Code: q.Code, Lang: q.Lang, Titles: maps.Clone(map[string]string(q.Title)), Active: q.Active}
 		if q.ParallelID != nil {
 			f.ParallelID = *q.ParallelID
 		}
@@ -251,7 +275,9 @@ func (s *Server) quizSave(c *fiber.Ctx) error {
 		return err
 	}
 	f.Code = strings.ToUpper(strings.TrimSpace(f.Code))
+	f.Titles = readLangs(c, "title_")
 	errs := s.check(t, &f)
+	checkLangs(t, errs, "title_", "quiz.name", f.Titles, 200)
 	if c, ok := quiz.NormaliseCode(f.Code); ok && c == f.Code {
 		f.Code = c
 	} else if f.Code != "" {
@@ -296,7 +322,7 @@ func (s *Server) quizSave(c *fiber.Ctx) error {
 		ids[i] = p.id
 	}
 	if !errs.Any() {
-		q := &quiz.Quiz{ID: id, Code: f.Code, Lang: f.Lang, Active: f.Active || id == 0, Title: quizTextOf(f.TitleVI, f.TitleFR, f.TitleEN)}
+		q := &quiz.Quiz{ID: id, Code: f.Code, Lang: f.Lang, Active: f.Active || id == 0, Title: quizTextOf(f.Titles)}
 		if f.ParallelID != 0 {
 			pid := f.ParallelID
 			q.ParallelID = &pid

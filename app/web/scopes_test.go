@@ -13,6 +13,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/coaching"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/privacy"
+	"github.com/lantern-ngo/lantern/app/quiz"
 	"github.com/lantern-ngo/lantern/app/report"
 	"github.com/lantern-ngo/lantern/app/testutil"
 	"github.com/lantern-ngo/lantern/app/user"
@@ -232,6 +233,17 @@ func TestNamesInEveryLanguage(t *testing.T) {
 			"name_vi": {"Ghi chép hồ sơ"}, "name_km": {"ការកត់ត្រា"}, "l1_vi": {"a"}, "l2_vi": {"b"}, "l3_vi": {"c"}, "l4_vi": {"d"},
 			"l1_lo": {"ລະດັບ 1"}, "position": {"0"},
 		}), "/en/staff/competencies")
+		// A quiz question in Khmer and Vietnamese, with choices in both.
+		wantRedirect(t, admin.post("/en/staff/quizzes/questions/new", url.Values{"kind": {"single"}, "topic": {quiz.Topics[0]}, "lang": {"km"},
+			"text_vi": {"Câu hỏi"}, "text_km": {"សំណួរ"}, "choice_0_vi": {"Đúng"}, "choice_0_km": {"ត្រូវ"}, "correct_0": {"1"},
+			"choice_1_vi": {"Sai"}, "choice_1_km": {"ខុស"}}), "/en/staff/quizzes")
+		var qn quiz.Question
+		if err := db.Order("id DESC").First(&qn).Error; err != nil {
+			t.Fatal(err)
+		}
+		if qn.Lang != "km" || qn.Text["km"] != "សំណួរ" || len(qn.Choices) != 2 || qn.Choices[0].Text["km"] != "ត្រូវ" {
+			t.Errorf("question saved without its Khmer texts: %+v", qn)
+		}
 		var cp coaching.Competency
 		if err := db.Order("id DESC").First(&cp).Error; err != nil {
 			t.Fatal(err)
