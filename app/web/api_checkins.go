@@ -2,6 +2,7 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"strings"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/attendance"
@@ -16,7 +17,7 @@ import (
 func (s *Server) apiRoster(c *fiber.Ctx) error {
 	lang := c.Query("lang", langOf(c))
 	if !locale.IsSupported(lang) {
-		return apperr.New(apperr.Invalid, "error.api.bad_lang")
+		return apperr.New(apperr.Invalid, "error.api.bad_lang").With(map[string]any{"Langs": strings.Join(locale.Supported, ", ")})
 	}
 	t := s.bundle.For(lang)
 	c.Locals(localsTranslator, t)

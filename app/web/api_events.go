@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -65,7 +66,7 @@ func (s *Server) cardToAPI(e *event.Card, lang string) apiEvent {
 func (s *Server) apiLang(c *fiber.Ctx) (string, error) {
 	lang := c.Query("lang", locale.Default)
 	if !locale.IsSupported(lang) {
-		return "", apperr.New(apperr.Invalid, "error.api.bad_lang")
+		return "", apperr.New(apperr.Invalid, "error.api.bad_lang").With(map[string]any{"Langs": strings.Join(locale.Supported, ", ")})
 	}
 	c.Locals(localsTranslator, s.bundle.For(lang))
 	return lang, nil

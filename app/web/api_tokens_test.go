@@ -422,7 +422,7 @@ func TestAPIErrorShape(t *testing.T) {
 			status             int
 			code, message      string
 		}{
-			{"GET", "/api/v1/events?lang=de", "fr", 422, "bad_lang", "La langue doit être vi, fr ou en."},
+			{"GET", "/api/v1/events?lang=de", "fr", 422, "bad_lang", "La langue doit être l'une de vi, fr, en, fil, km, lo."},
 			{"GET", "/api/v1/events?kind=nope&lang=en", "", 422, "bad_kind", "Unknown kind of event."},
 			{"GET", "/api/v1/events/999999?lang=fr", "en", 404, "event_not_found", "Cet événement n'existe pas ou n'est plus publié."},
 			{"GET", "/api/v1/nothing", "en", 404, "not_found", "This page does not exist."},

@@ -10,7 +10,6 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/content"
 	"github.com/lantern-ngo/lantern/app/event"
-	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
@@ -23,22 +22,14 @@ import (
 type eventAnnounceForm struct {
 	Scope   string `form:"scope" validate:"max=16"`
 	Partner string `form:"partner" validate:"max=12"`
-	TextVI  string `form:"text_vi" validate:"max=1000"`
-	TextFR  string `form:"text_fr" validate:"max=1000"`
-	TextEN  string `form:"text_en" validate:"max=1000"`
 	Action  string `form:"action" validate:"max=16"`
+	// Texts are the optional line by language (text_<lang>), in the
+	// session's country's languages; the domain checks their length.
+	Texts content.Text `form:"-"`
 }
 
 // Text is a language's text as typed, for the template.
-func (f eventAnnounceForm) Text(lang string) string {
-	switch lang {
-	case "vi":
-		return f.TextVI
-	case "fr":
-		return f.TextFR
-	}
-	return f.TextEN
-}
+func (f eventAnnounceForm) Text(lang string) string { return f.Texts[lang] }
 
 type eventAnnouncePage struct {
 	Page
@@ -77,7 +68,10 @@ func (s *Server) renderEventAnnounce(c *fiber.Ctx, status int, e *event.Event, p
 		return err
 	}
 	p.Event, p.EventID, p.Partners = viewEvent(p.Translator, e, s.now()), e.ID, partners
-	p.Langs, p.Max, p.TwoWay = locale.Core, registration.AnnounceTextMax, s.cfg.SMSInboundToken != ""
+	if p.Langs, err = s.messageLangs(c, e.Country); err != nil {
+		return err
+	}
+	p.Max, p.TwoWay = registration.AnnounceTextMax, s.cfg.SMSInboundToken != ""
 	return s.render(c, status, "staffevents/announce", p)
 }
 
@@ -106,12 +100,19 @@ func (s *Server) eventAnnounceSend(c *fiber.Ctx) error {
 	if err := bindForm(c, &f); err != nil {
 		return err
 	}
-	f = eventAnnounceForm{Scope: utils.CopyString(f.Scope), Partner: utils.CopyString(f.Partner), TextVI: utils.CopyString(f.TextVI),
-		TextFR: utils.CopyString(f.TextFR), TextEN: utils.CopyString(f.TextEN), Action: utils.CopyString(f.Action)}
+	f = eventAnnounceForm{Scope: utils.CopyString(f.Scope), Partner: utils.CopyString(f.Partner), Action: utils.CopyString(f.Action),
+		Texts: content.Text{}}
+	langs, err := s.messageLangs(c, e.Country)
+	if err != nil {
+		return err
+	}
+	for _, l := range langs {
+		f.Texts[l] = utils.CopyString(c.FormValue("text_" + l))
+	}
 	p := eventAnnouncePage{Page: s.page(c, "announce.title"), Form: f}
 	p.Errors = s.check(p.Translator, &f)
 	in := registration.AnnounceInput{EventID: e.ID, Scope: f.Scope, ByID: currentUser(c).ID, TwoWay: s.cfg.SMSInboundToken != "",
-		Text: content.Text{"vi": f.TextVI, "fr": f.TextFR, "en": f.TextEN}}
+		Text: f.Texts}
 	if id, err := strconv.ParseUint(f.Partner, 10, 32); err == nil && f.Scope == registration.ScopePartner {
 		pid := uint(id)
 		in.PartnerID = &pid
