@@ -24,6 +24,7 @@ import (
 	"gorm.io/gorm"
 
 	lantern "github.com/lantern-ngo/lantern"
+	"github.com/lantern-ngo/lantern/app/apidoc"
 	"github.com/lantern-ngo/lantern/app/apitoken"
 	"github.com/lantern-ngo/lantern/app/testutil"
 	"github.com/lantern-ngo/lantern/app/user"
@@ -35,11 +36,11 @@ const testBaseURL = "http://lantern.test"
 // openAPIDoc loads api/openapi.yaml as the server does.
 func openAPIDoc(t testing.TB) *openapi3.T {
 	t.Helper()
-	d, err := loadAPIDocument(lantern.Assets, testBaseURL)
+	d, err := apidoc.Load(lantern.Assets, testBaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return d.doc
+	return d.Doc
 }
 
 // fiberParam matches a Fiber path parameter (":id<int>").

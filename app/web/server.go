@@ -5,6 +5,7 @@ package web
 import (
 	"context"
 	"errors"
+	"github.com/lantern-ngo/lantern/app/apidoc"
 	"github.com/lantern-ngo/lantern/app/database"
 	"github.com/lantern-ngo/lantern/app/pagecache"
 	"html/template"
@@ -42,8 +43,8 @@ type Server struct {
 	gains   *pagecache.Memo[uint, []byte]
 	// proxies are TRUSTED_PROXIES, read once (clientIP).
 	proxies []netip.Prefix
-	// apiDoc is the API's OpenAPI document (openapi.go).
-	apiDoc *apiDocument
+	// apiDoc is the API's OpenAPI document (app/apidoc).
+	apiDoc *apidoc.Document
 	// csrfKey signs the CSRF tokens (derived from SECRET_KEY, see csrf.go).
 	csrfKey []byte
 	now     func() time.Time
@@ -93,7 +94,7 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.apiDoc, err = loadAPIDocument(o.Assets, o.Config.BaseURL)
+	s.apiDoc, err = apidoc.Load(o.Assets, o.Config.BaseURL)
 	if err != nil {
 		return nil, err
 	}
