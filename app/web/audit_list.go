@@ -1,10 +1,8 @@
 package web
 
 import (
-	"encoding/json"
 	"html/template"
 	"net/url"
-	"sort"
 	"strconv"
 	"time"
 
@@ -12,29 +10,16 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/audit"
+	"github.com/lantern-ngo/lantern/app/auditview"
 	"github.com/lantern-ngo/lantern/app/programme"
 	"github.com/lantern-ngo/lantern/app/user"
 )
-
-// auditChange is one field of an entry, before and after.
-// Field is the field's translated name, Key the developers' name (shown
-// to admins in a title); Before and After are formatted for people, the
-// raw values kept beside them.
-type auditChange struct {
-	Key       string
-	Field     string
-	Before    string
-	After     string
-	BeforeRaw string
-	AfterRaw  string
-	Changed   bool
-}
 
 type auditRow struct {
 	audit.Row
 	ActionLabel string
 	EntityLabel string
-	Changes     []auditChange
+	Changes     []auditview.Change
 }
 
 // auditEntity is a kind of record, for the filter: its key and name.
@@ -102,15 +87,15 @@ func (s *Server) auditList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	fm := &auditFormat{t: p.Translator, ids: s.bundle.IDs(p.Lang), names: names, users: map[uint]string{}}
+	fm := &auditview.Formatter{T: p.Translator, IDs: s.bundle.IDs(p.Lang), Names: names, Users: map[uint]string{}}
 	for _, u := range data.Actors {
-		fm.users[u.ID] = u.Name
+		fm.Users[u.ID] = u.Name
 	}
 	for _, e := range entities {
-		data.Entities = append(data.Entities, auditEntity{Key: e, Label: fm.entity(e)})
+		data.Entities = append(data.Entities, auditEntity{Key: e, Label: fm.Entity(e)})
 	}
 	for _, r := range rows {
-		data.Rows = append(data.Rows, auditRow{Row: r, ActionLabel: fm.action(r.Action), EntityLabel: fm.entity(r.Entity), Changes: changes(fm, r.Before, r.After)})
+		data.Rows = append(data.Rows, auditRow{Row: r, ActionLabel: fm.Action(r.Action), EntityLabel: fm.Entity(r.Entity), Changes: fm.Changes(r.Before, r.After)})
 	}
 	q := url.Values{}
 	for k, v := range map[string]string{"entity": data.Entity, "from": data.From, "to": data.To} {
@@ -133,58 +118,4 @@ func (s *Server) auditList(c *fiber.Ctx) error {
 		data.NextURL = pageURL(data.PageNo + 1)
 	}
 	return s.render(c, fiber.StatusOK, "admin/audit", data)
-}
-
-// changes turns the JSON before/after of an entry into readable lines:
-// every field of either side, the changed ones marked.
-func changes(fm *auditFormat, before, after string) []auditChange {
-	b, a := flat(before), flat(after)
-	tz := entryTimeZone(a, b)
-	keys := map[string]bool{}
-	for k := range b {
-		keys[k] = true
-	}
-	for k := range a {
-		keys[k] = true
-	}
-	var out []auditChange
-	for k := range keys {
-		// Only an entry with both sides has changes; a creation shows its values.
-		out = append(out, auditChange{Key: k, Field: fm.field(k), Before: fm.value(k, b[k], tz), After: fm.value(k, a[k], tz),
-			BeforeRaw: b[k], AfterRaw: a[k], Changed: len(b) > 0 && len(a) > 0 && b[k] != a[k]})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
-}
-
-func flat(js string) map[string]string {
-	out := map[string]string{}
-	if js == "" {
-		return out
-	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(js), &m); err != nil {
-		out["-"] = js
-		return out
-	}
-	flatInto(out, "", m)
-	return out
-}
-
-// flatInto writes nested objects (such as a name per language) as dotted
-// fields: name.vi, name.fr, name.en.
-func flatInto(out map[string]string, prefix string, m map[string]any) {
-	for k, v := range m {
-		switch x := v.(type) {
-		case string:
-			out[prefix+k] = x
-		case nil:
-			out[prefix+k] = ""
-		case map[string]any:
-			flatInto(out, prefix+k+".", x)
-		default:
-			b, _ := json.Marshal(x)
-			out[prefix+k] = string(b)
-		}
-	}
 }

@@ -1,7 +1,12 @@
-package web
+// Package auditview writes the audit log for people: actions, kinds of
+// record and fields by their translated names, values by what they name
+// (a partner, a venue, a person, a time in the entry's zone), in the
+// reader's language. The audit package records; this one reads.
+package auditview
 
 import (
 	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -12,33 +17,33 @@ import (
 	"github.com/lantern-ngo/lantern/app/programme"
 )
 
-// auditFormat turns the developers' keys and values of the audit log into
+// Formatter turns the developers' keys and values of the audit log into
 // what a person reads: actions and fields by their translated names, times
 // in the entry's time zone (the event's, else the programme's) in the
 // page's language, partners, venues, cities and staff by name. What it does
 // not know it shows as written, made readable; the raw keys stay in title
 // attributes for admins.
-type auditFormat struct {
-	t     *locale.Translator
-	ids   map[string]bool // the message IDs of the page's language
-	names programme.Names
-	users map[uint]string
+type Formatter struct {
+	T     *locale.Translator
+	IDs   map[string]bool // the message IDs of the page's language
+	Names programme.Names
+	Users map[uint]string // staff names by id
 }
 
-// action names an action: its audit.action.* message, else the key made
+// Action names an action: its audit.action.* message, else the key made
 // readable ("export.personal" → "Export personal").
-func (f *auditFormat) action(a string) string {
-	if f.ids["audit.action."+a] {
-		return f.t.T("audit.action." + a)
+func (f *Formatter) Action(a string) string {
+	if f.IDs["audit.action."+a] {
+		return f.T.T("audit.action." + a)
 	}
 	return humanise(a)
 }
 
-// entity names a kind of record: its audit.kind.* message, else the key
+// Entity names a kind of record: its audit.kind.* message, else the key
 // made readable.
-func (f *auditFormat) entity(e string) string {
-	if f.ids["audit.kind."+e] {
-		return f.t.T("audit.kind." + e)
+func (f *Formatter) Entity(e string) string {
+	if f.IDs["audit.kind."+e] {
+		return f.T.T("audit.kind." + e)
 	}
 	return humanise(e)
 }
@@ -47,12 +52,12 @@ func (f *auditFormat) entity(e string) string {
 // PartnerID) or maps (older_than_days); both are looked up as snake case
 // (audit.field.starts_at). A nested field (Titles.vi) is its parent's name
 // with the rest in brackets.
-func (f *auditFormat) field(k string) string {
+func (f *Formatter) field(k string) string {
 	head, rest, nested := strings.Cut(k, ".")
 	id := "audit.field." + snake(head)
 	label := humanise(head)
-	if f.ids[id] {
-		label = f.t.T(id)
+	if f.IDs[id] {
+		label = f.T.T(id)
 	}
 	if nested {
 		label += " (" + rest + ")"
@@ -61,23 +66,23 @@ func (f *auditFormat) field(k string) string {
 }
 
 // value formats one value of a field for people.
-func (f *auditFormat) value(k, v, tz string) string {
+func (f *Formatter) value(k, v, tz string) string {
 	if v == "" {
 		return ""
 	}
 	head, _, _ := strings.Cut(k, ".")
 	switch snake(head) {
 	case "partner_id":
-		return f.named(f.names.Partners, v)
+		return f.named(f.Names.Partners, v)
 	case "venue_id":
-		return f.named(f.names.Venues, v)
+		return f.named(f.Names.Venues, v)
 	case "city_id":
-		return f.named(f.names.Cities, v)
+		return f.named(f.Names.Cities, v)
 	case "trainer_ids", "user_id", "coach_id", "coachee_id", "actor_id":
 		return f.people(v)
 	case "lang":
 		if locale.IsSupported(v) {
-			return Page{}.LangName(v)
+			return locale.Name(v)
 		}
 	case "kind":
 		return f.first(v, "kind.", "export.reg_kind.")
@@ -98,32 +103,32 @@ func (f *auditFormat) value(k, v, tz string) string {
 	}
 	switch v {
 	case "true":
-		return f.t.T("audit.yes")
+		return f.T.T("audit.yes")
 	case "false":
-		return f.t.T("audit.no")
+		return f.T.T("audit.no")
 	}
 	if tm, err := time.Parse(time.RFC3339Nano, v); err == nil && strings.Contains(v, "T") {
 		if tm.IsZero() {
 			return ""
 		}
-		return f.t.DateTime(locale.In(tm, tz))
+		return f.T.DateTime(locale.In(tm, tz))
 	}
 	return v
 }
 
 // first translates a stored code with the first prefix that has a message
 // for it, else shows it as written.
-func (f *auditFormat) first(v string, prefixes ...string) string {
+func (f *Formatter) first(v string, prefixes ...string) string {
 	for _, p := range prefixes {
-		if f.ids[p+v] {
-			return f.t.T(p + v)
+		if f.IDs[p+v] {
+			return f.T.T(p + v)
 		}
 	}
 	return v
 }
 
 // list translates a JSON list of codes (["admin","coach"]).
-func (f *auditFormat) list(v, prefix string) string {
+func (f *Formatter) list(v, prefix string) string {
 	var codes []string
 	if json.Unmarshal([]byte(v), &codes) != nil {
 		return v
@@ -137,13 +142,13 @@ func (f *auditFormat) list(v, prefix string) string {
 
 // named shows a record by its name in the page's language, or its id when
 // the record is gone.
-func (f *auditFormat) named(m map[uint]content.Text, v string) string {
+func (f *Formatter) named(m map[uint]content.Text, v string) string {
 	n, err := strconv.ParseUint(v, 10, 32)
 	if err != nil {
 		return v
 	}
 	if name, ok := m[uint(n)]; ok {
-		if s := name.String(f.t.Lang); s != "" {
+		if s := name.String(f.T.Lang); s != "" {
 			return s
 		}
 	}
@@ -151,7 +156,7 @@ func (f *auditFormat) named(m map[uint]content.Text, v string) string {
 }
 
 // people shows staff ids (one, or a JSON list) by their names.
-func (f *auditFormat) people(v string) string {
+func (f *Formatter) people(v string) string {
 	var ids []uint
 	if n, err := strconv.ParseUint(v, 10, 32); err == nil {
 		ids = []uint{uint(n)}
@@ -160,7 +165,7 @@ func (f *auditFormat) people(v string) string {
 	}
 	out := make([]string, len(ids))
 	for i, id := range ids {
-		if name := f.users[id]; name != "" {
+		if name := f.Users[id]; name != "" {
 			out[i] = name
 		} else {
 			out[i] = "#" + strconv.FormatUint(uint64(id), 10)
@@ -216,4 +221,72 @@ func humanise(k string) string {
 	rs := []rune(s)
 	rs[0] = unicode.ToUpper(rs[0])
 	return string(rs)
+}
+
+// Change is one field of an entry, before and after.
+// Field is the field's translated name, Key the developers' name (shown
+// to admins in a title); Before and After are formatted for people, the
+// raw values kept beside them.
+type Change struct {
+	Key       string
+	Field     string
+	Before    string
+	After     string
+	BeforeRaw string
+	AfterRaw  string
+	Changed   bool
+}
+
+// Changes turns the JSON before/after of an entry into readable lines:
+// every field of either side, the changed ones marked.
+func (f *Formatter) Changes(before, after string) []Change {
+	b, a := flat(before), flat(after)
+	tz := entryTimeZone(a, b)
+	keys := map[string]bool{}
+	for k := range b {
+		keys[k] = true
+	}
+	for k := range a {
+		keys[k] = true
+	}
+	var out []Change
+	for k := range keys {
+		// Only an entry with both sides has changes; a creation shows its values.
+		out = append(out, Change{Key: k, Field: f.field(k), Before: f.value(k, b[k], tz), After: f.value(k, a[k], tz),
+			BeforeRaw: b[k], AfterRaw: a[k], Changed: len(b) > 0 && len(a) > 0 && b[k] != a[k]})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+func flat(js string) map[string]string {
+	out := map[string]string{}
+	if js == "" {
+		return out
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		out["-"] = js
+		return out
+	}
+	flatInto(out, "", m)
+	return out
+}
+
+// flatInto writes nested objects (such as a name per language) as dotted
+// fields: name.vi, name.fr, name.en.
+func flatInto(out map[string]string, prefix string, m map[string]any) {
+	for k, v := range m {
+		switch x := v.(type) {
+		case string:
+			out[prefix+k] = x
+		case nil:
+			out[prefix+k] = ""
+		case map[string]any:
+			flatInto(out, prefix+k+".", x)
+		default:
+			b, _ := json.Marshal(x)
+			out[prefix+k] = string(b)
+		}
+	}
 }
