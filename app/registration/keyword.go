@@ -114,7 +114,7 @@ type KeywordRegistration struct {
 
 // RegisterByKeyword registers a keyword's sender exactly as every channel
 // must: the same checks, the same consent rule (the person asked by
-// sending their name: SMSConsent), the same Register. It never returns a
+// sending their name: SMSConsent, ZaloConsent), the same Register. It never returns a
 // refusal as an error: the outcome carries the answer to give.
 func RegisterByKeyword(ctx context.Context, db *gorm.DB, in KeywordRegistration, now time.Time) (KeywordOutcome, error) {
 	e, refused, err := KeywordEvent(ctx, db, in.Keyword, now)
@@ -127,7 +127,7 @@ func RegisterByKeyword(ctx context.Context, db *gorm.DB, in KeywordRegistration,
 	lang := in.Keyword.Lang
 	res, err := Register(ctx, db, Input{
 		EventID: e.ID, Name: in.Keyword.Name, Phone: in.Phone, Lang: lang, Source: in.Source,
-		ConsentVersion: SMSConsent, Notify: in.Notify,
+		ConsentVersion: in.consent(), Notify: in.Notify,
 	}, now)
 	switch {
 	case apperr.KeyOf(err) == "error.register.closed":
@@ -145,4 +145,12 @@ func RegisterByKeyword(ctx context.Context, db *gorm.DB, in KeywordRegistration,
 		o.Action = KeywordWaitlisted
 	}
 	return o, nil
+}
+
+// consent is the version recorded: the keyword rule, named by its channel.
+func (in KeywordRegistration) consent() string {
+	if in.Source == SourceZalo {
+		return ZaloConsent
+	}
+	return SMSConsent
 }
