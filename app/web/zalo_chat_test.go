@@ -16,6 +16,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/message/zalofake"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/testutil"
+	"github.com/lantern-ngo/lantern/app/zalochat"
 )
 
 // zaloChat drives the OA webhook with signed events and sends the OA's
@@ -247,6 +248,35 @@ func TestZaloChatAnswers(t *testing.T) {
 		}
 		if n := countRows(t, db, "registrations"); n != 0 {
 			t.Errorf("%d registrations, want none", n)
+		}
+
+		// One Zalo user cannot make Lantern work (or answer) without end:
+		// beyond ten events in ten minutes, nothing is done.
+		actions := map[string]int{}
+		for i := 0; i < 11; i++ {
+			_, _, action := z.text("u8", fmt.Sprintf("flood-%d", i), "DK ZZ99 Mai")
+			actions[action]++
+		}
+		if actions["unknown_event"] != 10 || actions["limited"] != 1 {
+			t.Errorf("a flood of keywords: %v", actions)
+		}
+	})
+}
+
+// The sweep forgets keywords that waited past their hour.
+func TestZaloChatRequestExpires(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		z := newZaloChat(t, db)
+		e := testutil.Event(t, db, testutil.EventOpts{Capacity: 5})
+		z.text("u9", "m9", "DK "+e.Code+" Hoa")
+		if err := zalochat.Sweep(t.Context(), db, time.Now().Add(zalochat.RequestTTL+time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, db, "zalo_chat_requests"); n != 0 {
+			t.Errorf("%d requests after their hour", n)
+		}
+		if _, _, action := z.share("u9", "84912000074"); action != "no_request" {
+			t.Errorf("share after the sweep: %q", action)
 		}
 	})
 }

@@ -221,12 +221,18 @@ func internationalForm(raw string) string {
 	return raw
 }
 
-// Sweep forgets the keywords that waited too long and the deliveries old
-// enough that Zalo no longer retries them.
+// Sweep forgets the keywords that waited too long (their names with
+// them), the deliveries old enough that Zalo no longer retries them, and
+// the answers done a month ago (they hold ticket links).
 func Sweep(ctx context.Context, db *gorm.DB, now time.Time) error {
 	db = db.WithContext(ctx)
-	if err := db.Where("expires_at <= ?", now.UTC()).Delete(&Request{}).Error; err != nil {
+	now = now.UTC()
+	if err := db.Where("expires_at <= ?", now).Delete(&Request{}).Error; err != nil {
 		return err
 	}
-	return db.Where("received_at < ?", now.UTC().Add(-7*24*time.Hour)).Delete(&appliedEvent{}).Error
+	if err := db.Where("received_at < ?", now.Add(-7*24*time.Hour)).Delete(&appliedEvent{}).Error; err != nil {
+		return err
+	}
+	return db.Where("status IN ? AND created_at < ?", []string{StatusSent, StatusFailed}, now.Add(-30*24*time.Hour)).
+		Delete(&Reply{}).Error
 }
