@@ -47,7 +47,11 @@ type Config struct {
 	ZaloOASecret     string
 	ZaloRefreshToken string
 	ZaloAPIURL       string
-	ZaloOAuthURL     string
+	ZaloOAAPIURL     string
+	// ZaloOAInfoImageURL is the picture of the card that asks a follower
+	// to share their phone number (registration by Zalo chat).
+	ZaloOAInfoImageURL string
+	ZaloOAuthURL       string
 	// ZaloTemplates maps "kind.lang" (or "kind") to an approved template id.
 	ZaloTemplates   map[string]string
 	SMSGatewayURL   string
@@ -244,6 +248,8 @@ func Load(getenv Getenv) (*Config, error) {
 	c.ZaloRefreshToken = str("ZALO_REFRESH_TOKEN", "")
 	c.ZaloAPIURL = str("ZALO_API_URL", "https://business.openapi.zalo.me")
 	c.ZaloOAuthURL = str("ZALO_OAUTH_URL", "https://oauth.zaloapp.com")
+	c.ZaloOAAPIURL = str("ZALO_OA_API_URL", "https://openapi.zalo.me")
+	c.ZaloOAInfoImageURL = str("ZALO_OA_INFO_IMAGE_URL", "")
 	c.ZaloTemplates = map[string]string{}
 	for _, pair := range strings.Split(str("ZALO_TEMPLATES", ""), ",") {
 		if k, v, ok := strings.Cut(strings.TrimSpace(pair), "="); ok && k != "" && v != "" {

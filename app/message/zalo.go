@@ -29,7 +29,10 @@ import (
 // and never spend a refresh token twice. Nothing Zalo-specific leaves this
 // file but the configuration.
 type ZaloConfig struct {
-	APIURL   string // https://business.openapi.zalo.me
+	APIURL string // https://business.openapi.zalo.me
+	// OAAPIURL is the Official Account API (chat messages):
+	// https://openapi.zalo.me
+	OAAPIURL string
 	OAuthURL string // https://oauth.zaloapp.com
 	AppID    string
 	// AppSecret authenticates the token refresh (header secret_key).

@@ -5,9 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -16,84 +14,14 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/message/zalofake"
 	"github.com/lantern-ngo/lantern/app/testutil"
 )
 
-// fakeZalo speaks Zalo's documented shapes: the OA token renewal (a
-// refresh token works once and is replaced), the ZNS template endpoint (its
-// access_token header, phone in 84… form, template id and data, answers
-// {"error": code, "message", "data": {"msg_id"}}) and its error codes.
-type fakeZalo struct {
-	mu        sync.Mutex
-	appID     string
-	secret    string
-	access    string
-	refresh   string
-	refreshes int
-	spent     int // refresh tokens presented twice
-	noZalo    map[string]bool
-	templates map[string]bool
-	sent      []map[string]any
-	n         int
-}
+// fakeZalo is the shared fake Zalo (package zalofake).
+type fakeZalo = zalofake.Server
 
-var zaloPhone = regexp.MustCompile(`^84[0-9]{9}$`)
-
-func newFakeZalo() *fakeZalo {
-	return &fakeZalo{appID: "app-1", secret: "app-secret", refresh: "ref-0", noZalo: map[string]bool{},
-		templates: map[string]bool{"tpl-confirm-vi": true, "tpl-code": true}}
-}
-
-func (f *fakeZalo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	switch r.URL.Path {
-	case "/v4/oa/access_token":
-		_ = r.ParseForm()
-		if r.Method != http.MethodPost || r.Header.Get("secret_key") != f.secret || r.PostForm.Get("app_id") != f.appID ||
-			r.PostForm.Get("grant_type") != "refresh_token" {
-			w.Write([]byte(`{"error":-14002,"error_name":"Invalid app","error_description":"invalid app id or secret"}`))
-			return
-		}
-		if r.PostForm.Get("refresh_token") != f.refresh {
-			f.spent++
-			w.Write([]byte(`{"error":-14014,"error_name":"Invalid refresh token"}`))
-			return
-		}
-		f.refreshes++
-		f.access, f.refresh = fmt.Sprintf("acc-%d", f.refreshes), fmt.Sprintf("ref-%d", f.refreshes)
-		fmt.Fprintf(w, `{"access_token":%q,"refresh_token":%q,"expires_in":"90000"}`, f.access, f.refresh)
-	case "/message/template":
-		if r.Header.Get("access_token") == "" || r.Header.Get("access_token") != f.access {
-			w.Write([]byte(`{"error":-124,"message":"Access token is invalid"}`))
-			return
-		}
-		var body struct {
-			Phone        string            `json:"phone"`
-			TemplateID   string            `json:"template_id"`
-			TemplateData map[string]string `json:"template_data"`
-			TrackingID   string            `json:"tracking_id"`
-		}
-		if json.NewDecoder(r.Body).Decode(&body) != nil || !zaloPhone.MatchString(body.Phone) {
-			w.Write([]byte(`{"error":-108,"message":"Phone number is invalid"}`))
-			return
-		}
-		if f.noZalo[body.Phone] {
-			w.Write([]byte(`{"error":-118,"message":"Zalo account is not existed"}`))
-			return
-		}
-		if !f.templates[body.TemplateID] {
-			w.Write([]byte(`{"error":-109,"message":"Template ID is invalid"}`))
-			return
-		}
-		f.n++
-		f.sent = append(f.sent, map[string]any{"phone": body.Phone, "template": body.TemplateID, "data": body.TemplateData, "tracking": body.TrackingID})
-		fmt.Fprintf(w, `{"error":0,"message":"Success","data":{"msg_id":"zmsg-%d","sent_time":"1733540000000"}}`, f.n)
-	default:
-		http.NotFound(w, r)
-	}
-}
+func newFakeZalo() *fakeZalo { return zalofake.New() }
 
 func zaloChannel(db *gorm.DB, srv *httptest.Server, now time.Time) *message.ZaloZNS {
 	z := message.NewZaloZNS(message.ZaloConfig{APIURL: srv.URL, OAuthURL: srv.URL, AppID: "app-1", AppSecret: "app-secret",
@@ -119,7 +47,7 @@ func enqueueKind(t *testing.T, db *gorm.DB, to, kind, lang string, params map[st
 func TestZaloFirstThenSMS(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
 		zalo := newFakeZalo()
-		zalo.noZalo["84912000002"] = true
+		zalo.NoZalo["84912000002"] = true
 		zs := httptest.NewServer(zalo)
 		defer zs.Close()
 		gw := &gateway{accepted: map[string]int{}}
@@ -143,17 +71,17 @@ func TestZaloFirstThenSMS(t *testing.T) {
 		if mc.Status != message.StatusSent || mc.Channel != message.ChannelSMS || !strings.Contains(mc.ChannelLog, "no approved Zalo template") {
 			t.Errorf("c: %s via %s, log %q", mc.Status, mc.Channel, mc.ChannelLog)
 		}
-		if len(zalo.sent) != 1 || zalo.sent[0]["phone"] != "84912000001" || zalo.sent[0]["data"].(map[string]string)["Code"] != "ABC2345" {
-			t.Errorf("zalo got %+v", zalo.sent)
+		if len(zalo.Sent) != 1 || zalo.Sent[0]["phone"] != "84912000001" || zalo.Sent[0]["data"].(map[string]string)["Code"] != "ABC2345" {
+			t.Errorf("zalo got %+v", zalo.Sent)
 		}
 		if gw.calls != 2 || len(gw.accepted) != 2 {
 			t.Errorf("the SMS gateway got %d calls for %d messages", gw.calls, len(gw.accepted))
 		}
-		if zalo.refreshes != 1 {
-			t.Errorf("%d token renewals, want 1 (the seed)", zalo.refreshes)
+		if zalo.Refreshes != 1 {
+			t.Errorf("%d token renewals, want 1 (the seed)", zalo.Refreshes)
 		}
 		// Nothing is sent again.
-		if n, _ := s.RunOnce(t.Context(), t0.Add(time.Hour)); n != 0 || len(zalo.sent) != 1 || gw.calls != 2 {
+		if n, _ := s.RunOnce(t.Context(), t0.Add(time.Hour)); n != 0 || len(zalo.Sent) != 1 || gw.calls != 2 {
 			t.Errorf("second run sent again: %d", n)
 		}
 	})
@@ -175,9 +103,9 @@ func TestZaloTokenRenewedOnceAcrossInstances(t *testing.T) {
 			t.Fatalf("first: %s %s", m.Status, m.LastError)
 		}
 		// Zalo revokes the token (it expired early): the next sends renew.
-		zalo.mu.Lock()
-		zalo.access = "revoked"
-		zalo.mu.Unlock()
+		zalo.Mu.Lock()
+		zalo.Access = "revoked"
+		zalo.Mu.Unlock()
 		var ids []uint
 		for i := 0; i < 6; i++ {
 			ids = append(ids, enqueueKind(t, db, fmt.Sprintf("+8491200002%d", i), "confirmation", "vi", nil, t0).ID)
@@ -202,11 +130,11 @@ func TestZaloTokenRenewedOnceAcrossInstances(t *testing.T) {
 				t.Errorf("message %d: %s (%s)", id, m.Status, m.LastError)
 			}
 		}
-		if zalo.refreshes != 2 || zalo.spent != 0 {
-			t.Errorf("%d renewals (want 2), %d refresh tokens spent twice", zalo.refreshes, zalo.spent)
+		if zalo.Refreshes != 2 || zalo.Spent != 0 {
+			t.Errorf("%d renewals (want 2), %d refresh tokens spent twice", zalo.Refreshes, zalo.Spent)
 		}
-		if len(zalo.sent) != 7 {
-			t.Errorf("zalo got %d messages, want 7 (none twice)", len(zalo.sent))
+		if len(zalo.Sent) != 7 {
+			t.Errorf("zalo got %d messages, want 7 (none twice)", len(zalo.Sent))
 		}
 	})
 }
@@ -307,8 +235,8 @@ func TestChannelsOfTheRecipientsCountry(t *testing.T) {
 		if mv.Status != message.StatusSent || mv.Channel != message.ChannelZalo {
 			t.Errorf("Vietnamese number: %s via %s, want Zalo", mv.Status, mv.Channel)
 		}
-		if len(zalo.sent) != 1 || zalo.sent[0]["phone"] != "84912000001" {
-			t.Errorf("zalo got %+v", zalo.sent)
+		if len(zalo.Sent) != 1 || zalo.Sent[0]["phone"] != "84912000001" {
+			t.Errorf("zalo got %+v", zalo.Sent)
 		}
 		if err := db.Table("countries").Where("code = ?", "VN").Update("channels", "sms").Error; err != nil {
 			t.Fatal(err)
@@ -317,8 +245,8 @@ func TestChannelsOfTheRecipientsCountry(t *testing.T) {
 		if _, err := s.RunOnce(t.Context(), t0); err != nil {
 			t.Fatal(err)
 		}
-		if m := reload(t, db, again.ID); m.Channel != message.ChannelSMS || len(zalo.sent) != 1 {
-			t.Errorf("after Vietnam lists SMS only: via %s, zalo sent %d", m.Channel, len(zalo.sent))
+		if m := reload(t, db, again.ID); m.Channel != message.ChannelSMS || len(zalo.Sent) != 1 {
+			t.Errorf("after Vietnam lists SMS only: via %s, zalo sent %d", m.Channel, len(zalo.Sent))
 		}
 	})
 }

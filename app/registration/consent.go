@@ -51,6 +51,10 @@ const BuiltinConsent = "builtin"
 // person asked to be registered by sending their name and number.
 const SMSConsent = "sms-keyword"
 
+// ZaloConsent is the same rule in the Zalo OA chat: the person wrote their
+// name to the OA and then shared their number with it for this purpose.
+const ZaloConsent = "zalo-keyword"
+
 // CurrentConsents returns, for a country's sessions, the newest consent
 // text of each audience that has one: the country's own, else the
 // programme's (country ""). One query: the table holds a handful of

@@ -466,3 +466,23 @@ func CancelEvent(ctx context.Context, db *gorm.DB, id, actorID uint, now time.Ti
 	})
 	return told, err
 }
+
+// SeatText is what the confirmation or waiting-list SMS of r says (its
+// ticket link, or its place in the line), for a channel that answers in a
+// chat (the Zalo OA): the same text, in r's language, never shortened.
+func (n *Notifier) SeatText(ctx context.Context, db *gorm.DB, r *Registration) (string, error) {
+	tx := db.WithContext(ctx)
+	e, err := eventForSMS(tx, r.EventID)
+	if err != nil {
+		return "", err
+	}
+	d, id := n.regData(e, r), "sms.confirmation"
+	if r.Status == StatusWaitlisted {
+		pos, err := waitlistPosition(tx, r)
+		if err != nil {
+			return "", err
+		}
+		d["Position"], id = pos, "sms.waitlisted"
+	}
+	return n.Translator(r.Lang).TMap(id, d), nil
+}

@@ -34,6 +34,9 @@ const (
 	SourceWalkIn = "walk_in"
 	// SourceImport: a list imported by staff (a partner's invitation list).
 	SourceImport = "import"
+	// SourceZalo: a keyword written to the NGO's Zalo Official Account, with
+	// the phone number the person shared in Zalo.
+	SourceZalo = "zalo"
 )
 
 // PeoplePerPhone is how many people may register for one session with one

@@ -11,10 +11,8 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/dbstate"
-	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/registration"
-	"github.com/lantern-ngo/lantern/app/textnorm"
 )
 
 // Limits of the SMS webhook: the gateway is one address sending for
@@ -25,9 +23,6 @@ var (
 	// A gateway posts reports in bursts after a blast, up to 500 a call.
 	smsReportsLimitPerIP = dbstate.Limit{Max: 600, Window: time.Minute}
 )
-
-// smsKeywords maps a keyword to the language of the answer.
-var smsKeywords = map[string]string{"DK": "vi", "DANGKY": "vi", "REG": "en", "INS": "fr"}
 
 type smsInbound struct {
 	From string `json:"from" form:"from"`
@@ -95,50 +90,24 @@ func (s *Server) handleSMS(c *fiber.Ctx, num phone.Number, text string) (string,
 		}
 		return "stopped", nil
 	}
-	words := strings.Fields(textnorm.Clean(text))
-	lang := ""
-	if len(words) > 0 {
-		lang = smsKeywords[strings.ToUpper(textnorm.Unaccent(words[0]))]
+	k, ok := registration.ParseKeyword(text)
+	reply := func(lang, id string, args map[string]any) error {
+		return registration.QueueReply(ctx, s.db, num.E164, lang, s.bundle.For(lang).TMap(id, args))
 	}
-	reply := func(action, lang, id string, args ...any) (string, error) {
-		return action, registration.QueueReply(ctx, s.db, num.E164, lang, s.bundle.For(lang).T(id, args...))
+	if !ok {
+		return registration.KeywordHelp, reply("vi", "sms.help", nil)
 	}
-	if lang == "" || len(words) < 2 {
-		if lang == "" {
-			lang = "vi"
-		}
-		return reply("help", lang, "sms.help")
-	}
-	code := strings.ToUpper(words[1])
-	if len(code) > 16 {
-		return reply("unknown_event", lang, "sms.unknown_event", "EventCode", code[:16])
-	}
-	e, err := event.GetByCode(ctx, s.db, code)
-	if apperr.Is(err, apperr.NotFound) || (err == nil && e.Status == event.StatusDraft) {
-		return reply("unknown_event", lang, "sms.unknown_event", "EventCode", code)
-	}
-	if err != nil {
-		return "", err
-	}
-	name := strings.Join(words[2:], " ")
-	if name == "" {
-		return reply("bad_name", lang, "sms.bad_name")
-	}
-	res, err := registration.Register(ctx, s.db, registration.Input{
-		EventID: e.ID, Name: name, Phone: num.E164, Lang: lang, Source: registration.SourceSMS,
-		ConsentVersion: registration.SMSConsent, Notify: s.notifier(),
+	out, err := registration.RegisterByKeyword(ctx, s.db, registration.KeywordRegistration{
+		Keyword: k, Phone: num.E164, Source: registration.SourceSMS, Notify: s.notifier(),
 	}, s.now())
 	switch {
-	case apperr.KeyOf(err) == "error.register.closed":
-		return reply("closed", lang, "sms.closed", "EventCode", e.Code)
-	case apperr.Is(err, apperr.Invalid):
-		return reply("bad_name", lang, "sms.bad_name")
 	case err != nil:
 		return "", err
-	case res.Existing:
-		return "existing", s.notifier().QueueExisting(ctx, s.db, res.Registration)
-	case res.Registration.Status == registration.StatusWaitlisted:
-		return "waitlisted", nil
+	case out.ReplyKey != "":
+		return out.Action, reply(k.Lang, out.ReplyKey, out.ReplyArgs)
+	case out.Action == registration.KeywordExisting:
+		// The SMS comes from its number: its owner gets the code again.
+		return out.Action, s.notifier().QueueExisting(ctx, s.db, out.Result.Registration)
 	}
-	return "registered", nil
+	return out.Action, nil
 }

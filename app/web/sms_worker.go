@@ -7,6 +7,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/rating"
+	"github.com/lantern-ngo/lantern/app/zalochat"
 )
 
 // smsDriver is the configured SMS driver: outbox (kept for organisers) or http.
@@ -28,7 +29,7 @@ func (s *Server) channels() []message.Channel {
 }
 
 func (s *Server) zaloConfig() message.ZaloConfig {
-	return message.ZaloConfig{APIURL: s.cfg.ZaloAPIURL, OAuthURL: s.cfg.ZaloOAuthURL, AppID: s.cfg.ZaloAppID,
+	return message.ZaloConfig{APIURL: s.cfg.ZaloAPIURL, OAAPIURL: s.cfg.ZaloOAAPIURL, OAuthURL: s.cfg.ZaloOAuthURL, AppID: s.cfg.ZaloAppID,
 		AppSecret: s.cfg.ZaloAppSecret, OASecret: s.cfg.ZaloOASecret, RefreshToken: s.cfg.ZaloRefreshToken, Templates: s.cfg.ZaloTemplates}
 }
 
@@ -46,6 +47,10 @@ func (s *Server) smsWorker(ctx context.Context) {
 	sender := &message.Sender{DB: s.db, Channels: s.channels(), AnnouncementCap: s.cfg.AnnouncementDailyCap}
 	notify := s.notifier()
 	rater := s.ratingRequester()
+	var chat *zalochat.Sender
+	if s.cfg.ZaloAppID != "" && s.cfg.ZaloOASecret != "" {
+		chat = s.zaloChatSender()
+	}
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	var lastReminders time.Time
@@ -58,7 +63,15 @@ func (s *Server) smsWorker(ctx context.Context) {
 			if _, err := rater.ScheduleRequests(ctx, s.db, now); err != nil && ctx.Err() == nil {
 				s.log.Warn("rating requests", slog.String("error", err.Error()))
 			}
+			if err := zalochat.Sweep(ctx, s.db, now); err != nil && ctx.Err() == nil {
+				s.log.Warn("zalo chat sweep", slog.String("error", err.Error()))
+			}
 			lastReminders = now
+		}
+		if chat != nil {
+			if _, err := chat.RunOnce(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Warn("zalo chat answers", slog.String("error", err.Error()))
+			}
 		}
 		for ctx.Err() == nil {
 			n, err := sender.RunOnce(ctx, s.now())
