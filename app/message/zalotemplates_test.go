@@ -9,6 +9,9 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/privacy"
+	"github.com/lantern-ngo/lantern/app/rating"
+	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/testutil"
 )
 
@@ -162,4 +165,21 @@ func TestZaloTemplateChangeSeenByEveryInstance(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Every kind of message queued anywhere is in message.Kinds (the back
+// office lists them), with the params its messages carry.
+func TestEveryKindListed(t *testing.T) {
+	queued := []string{registration.SMSConfirmation, registration.SMSWaitlisted, registration.SMSPromotion, registration.SMSReminder,
+		registration.SMSEventCancelled, registration.SMSEventChanged, registration.SMSReply, registration.SMSTicketResent,
+		registration.SMSCancelledByTicket, registration.SMSGuardianConfirm, registration.SMSGuardianExpired,
+		registration.SMSAnnouncement, registration.SMSOrganiser, rating.KindRequest, privacy.SMSDataCode, "staff_password_link"}
+	for _, k := range queued {
+		if _, ok := message.KindParamsOf(k); !ok {
+			t.Errorf("%s is queued but not in message.Kinds", k)
+		}
+	}
+	if len(message.Kinds) != len(queued) {
+		t.Errorf("message.Kinds has %d kinds, %d are queued", len(message.Kinds), len(queued))
+	}
 }
