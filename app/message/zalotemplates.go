@@ -411,14 +411,25 @@ func templateCell(rows map[string]ZaloTemplate, env map[string]string, k KindPar
 	return c
 }
 
+// TemplateTarget refuses, as not found, a kind that cannot go as a
+// template (unknown, or without params) or a language not supported: the
+// address of an edit page that does not exist.
+func TemplateTarget(kind, lang string) error {
+	k, ok := KindParamsOf(kind)
+	if !ok || len(k.Params) == 0 || (lang != "" && !locale.IsSupported(lang)) {
+		return apperr.New(apperr.NotFound, "error.not_found")
+	}
+	return nil
+}
+
 // ZaloTemplateDraft is the form's starting point for a kind in a language:
 // its row, else its ZALO_TEMPLATES id with each of the kind's params under
 // its own name (as such templates are filled today), else nothing.
 func ZaloTemplateDraft(ctx context.Context, db *gorm.DB, env map[string]string, kind, lang string) (ZaloTemplateInput, error) {
-	k, ok := KindParamsOf(kind)
-	if !ok || len(k.Params) == 0 || (lang != "" && !locale.IsSupported(lang)) {
-		return ZaloTemplateInput{}, apperr.New(apperr.NotFound, "error.not_found")
+	if err := TemplateTarget(kind, lang); err != nil {
+		return ZaloTemplateInput{}, err
 	}
+	k, _ := KindParamsOf(kind)
 	in := ZaloTemplateInput{Kind: kind, Lang: lang}
 	row, found, err := ZaloTemplateRow(ctx, db, kind, lang)
 	switch {

@@ -122,11 +122,11 @@ func readZaloTemplateForm(c *fiber.Ctx, kind, lang string) message.ZaloTemplateI
 // changed.
 func (s *Server) zaloTemplateSave(c *fiber.Ctx) error {
 	t := translator(c)
-	draft, err := message.ZaloTemplateDraft(c.UserContext(), s.db, nil, strings.Clone(c.Params("kind")), langOfURL(strings.Clone(c.Params("tl"))))
-	if err != nil {
+	kind, lang := strings.Clone(c.Params("kind")), langOfURL(strings.Clone(c.Params("tl")))
+	if err := message.TemplateTarget(kind, lang); err != nil {
 		return err
 	}
-	in := readZaloTemplateForm(c, draft.Kind, draft.Lang)
+	in := readZaloTemplateForm(c, kind, lang)
 	errs := FieldErrors{}
 	if c.FormValue("action") == "preview" {
 		if err := in.Check(); err != nil {
@@ -134,7 +134,7 @@ func (s *Server) zaloTemplateSave(c *fiber.Ctx) error {
 		}
 		return s.renderZaloTemplate(c, fiber.StatusOK, in, errs)
 	}
-	err = message.SaveZaloTemplate(c.UserContext(), s.db, currentUser(c).ID, in, s.now())
+	err := message.SaveZaloTemplate(c.UserContext(), s.db, currentUser(c).ID, in, s.now())
 	if apperr.Is(err, apperr.Invalid) {
 		errs.AddErr(t, err, "_form")
 		return s.renderZaloTemplate(c, fiber.StatusUnprocessableEntity, in, errs)
