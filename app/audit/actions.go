@@ -36,4 +36,6 @@ var Actions = []string{
 	"announcement.send", "announcement.optin", "announcement.stop",
 	// The SMS sender's branding (prefix, brandname, unaccented).
 	"sms.branding",
+	// Zalo templates mapped to message kinds and languages (issue 15).
+	"zalo_template.save",
 }

@@ -46,6 +46,7 @@ func migrations() []*gormigrate.Migration {
 		m0094Ratings(),
 		m0095Announcements(),
 		m0096ConsentCountry(),
+		m0097ZaloTemplates(),
 		m0098ZaloChat(),
 	}
 }

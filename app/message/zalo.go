@@ -41,7 +41,9 @@ type ZaloConfig struct {
 	OASecret string
 	// RefreshToken seeds the token store the first time.
 	RefreshToken string
-	// Templates maps "kind.lang" (or "kind") to an approved template id.
+	// Templates maps "kind.lang" (or "kind") to an approved template id
+	// (ZALO_TEMPLATES): the fallback of the zalo_templates table, whose
+	// row wins for its kind and language.
 	Templates map[string]string
 }
 
@@ -51,6 +53,9 @@ type ZaloZNS struct {
 	DB     *gorm.DB
 	Client *http.Client
 	Now    func() time.Time
+
+	// templates is this instance's copy of the back office's mapping.
+	templates templateCache
 }
 
 // NewZaloZNS returns the channel with a 10-second timeout.
@@ -82,21 +87,22 @@ const (
 	zaloNight    = -133 // not sent at night: try later
 )
 
-// Send sends m as the template mapped to its kind and language.
+// Send sends m as the template mapped to its kind and language (the
+// back office's mapping, else ZALO_TEMPLATES); a kind without one falls
+// back to the next channel.
 func (z *ZaloZNS) Send(ctx context.Context, m *Message) (string, error) {
-	tpl := z.Config.Templates[m.Kind+"."+m.Lang]
-	if tpl == "" {
-		tpl = z.Config.Templates[m.Kind]
+	rows, err := z.templates.get(z.DB.WithContext(ctx))
+	if err != nil {
+		return "", err
 	}
-	if tpl == "" {
+	route, ok := resolveZaloTemplate(rows, z.Config.Templates, m.Kind, m.Lang)
+	if !ok {
 		return "", Fallback("no approved Zalo template for " + m.Kind + " in " + m.Lang)
 	}
-	data := map[string]string{}
+	tpl := route.TemplateID
 	var params map[string]any
 	_ = json.Unmarshal([]byte(m.Params), &params)
-	for k, v := range params {
-		data[k] = fmt.Sprint(v)
-	}
+	data := templateData(params, route.Mapping, route.Mapped)
 	body, _ := json.Marshal(map[string]any{
 		"phone": strings.TrimPrefix(m.To, "+"), "template_id": tpl, "template_data": data,
 		"tracking_id": "lantern-" + strconv.FormatUint(uint64(m.ID), 10),

@@ -338,8 +338,10 @@ func QueueEventCancelled(tx *gorm.DB, e *event.Event, translatorFor TranslatorFo
 	for i := range rs {
 		r := &rs[i]
 		body := eventCancelledBody(translatorFor, e, r.Lang)
+		// The params fill a Zalo template (the SMS text is body).
+		params, _ := json.Marshal(eventData(translatorFor(r.Lang), e))
 		m := &message.Message{To: *r.Phone, Body: body, Lang: r.Lang, Kind: SMSEventCancelled,
-			RegistrationID: &r.ID, EventID: &r.EventID}
+			RegistrationID: &r.ID, EventID: &r.EventID, Params: string(params)}
 		key := fmt.Sprintf("event_cancelled:%d:%d", e.ID, r.ID)
 		m.DedupeKey = &key
 		if err := message.Enqueue(tx, m); err != nil {

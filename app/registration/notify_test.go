@@ -89,6 +89,12 @@ func TestRemindersAndEventCancelled(t *testing.T) {
 		if len(bodies) != 3 || bodies[1] != "Lantern: sorry, Screening: The promise on Nov 26, 2026 6:00 am is cancelled. You need to do nothing. We will tell you about the next events." {
 			t.Errorf("bodies = %q", bodies)
 		}
+		// Its params fill a Zalo template like the other kinds'.
+		var params []string
+		db.Model(&message.Message{}).Where("kind = ?", registration.SMSEventCancelled).Order("id").Pluck("params", &params)
+		if len(params) != 3 || !strings.Contains(params[1], `"Event":"Screening: The promise"`) || !strings.Contains(params[1], `"Venue"`) {
+			t.Errorf("params = %q", params)
+		}
 		err = db.Transaction(func(tx *gorm.DB) error {
 			qn, qseg, err = registration.QueueEventCancelled(tx, e, n.Translator)
 			return err

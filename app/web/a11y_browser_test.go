@@ -116,7 +116,8 @@ func TestBrowserAccessibilityAndWeight(t *testing.T) {
 			"/trainer", "/staff/events/" + id + "/checkin", "/staff/coaching", "/staff/quizzes", "/staff/admin/accounts",
 			"/staff/messages", "/staff/schedule", "/staff/dashboard/", "/staff/plan", "/staff/reports/missing",
 			"/staff/admin/tokens", "/staff/admin/tokens/new",
-			"/staff/admin/webhooks", "/staff/admin/webhooks/new"}
+			"/staff/admin/webhooks", "/staff/admin/webhooks/new",
+			"/staff/admin/zalo-templates", "/staff/admin/zalo-templates/confirmation/vi"}
 		for _, lang := range []string{"vi", "fr", "en"} {
 			for _, p := range public {
 				path := "/" + lang + p

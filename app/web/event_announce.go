@@ -2,7 +2,6 @@ package web
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -76,17 +75,13 @@ func (s *Server) renderEventAnnounce(c *fiber.Ctx, status int, e *event.Event, p
 }
 
 // zaloAnnounces tells whether announcements may go by Zalo: an Official
-// Account with an approved template for them.
-func (s *Server) zaloAnnounces() bool {
+// Account with a template for them in some language (the back office's
+// mapping, else ZALO_TEMPLATES).
+func (s *Server) zaloAnnounces(c *fiber.Ctx) (bool, error) {
 	if s.cfg.ZaloAppID == "" {
-		return false
+		return false, nil
 	}
-	for k := range s.cfg.ZaloTemplates {
-		if k == registration.SMSAnnouncement || strings.HasPrefix(k, registration.SMSAnnouncement+".") {
-			return true
-		}
-	}
-	return false
+	return message.HasZaloTemplate(c.UserContext(), s.db, s.cfg.ZaloTemplates, registration.SMSAnnouncement)
 }
 
 // eventAnnounceSend is POST /staff/events/:id/announce: "preview" shows the
@@ -136,7 +131,11 @@ func (s *Server) eventAnnounceSend(c *fiber.Ctx) error {
 	}
 	if !p.Errors.Any() {
 		prices := message.Prices{SMSSegment: s.cfg.SMSCostPerSegment, ZaloMessage: s.cfg.ZaloCostPerMessage}
-		reach, err := notify.PreviewAnnouncement(c.UserContext(), s.db, in, prices, s.zaloAnnounces(), s.now())
+		zalo, err := s.zaloAnnounces(c)
+		if err != nil {
+			return err
+		}
+		reach, err := notify.PreviewAnnouncement(c.UserContext(), s.db, in, prices, zalo, s.now())
 		switch {
 		case apperr.Is(err, apperr.Invalid):
 			p.Errors.AddErr(p.Translator, err, "_form")

@@ -75,6 +75,8 @@ var roleMatrix = []routeAccess{
 	{Prefix: "/staff/admin/webhooks/:id<int>", Roles: adminOnly, NoFixture: true},
 	// DHIS2 mapping, dry run and push (issue 19): admins only.
 	{Prefix: "/staff/admin/dhis2", Roles: adminOnly},
+	// Zalo templates per message kind and language (issue 15): admins only.
+	{Prefix: "/staff/admin/zalo-templates", Roles: adminOnly},
 	// Event management, registrations, schedule, plan (issue 4, events area).
 	{Prefix: "/staff/events", Roles: organisers},
 	// Import of an invitation list (CSV) into an event: upload, preview, confirm, template.
@@ -198,6 +200,10 @@ func (f fixtures) fill(path string) string {
 			v = "pre"
 		case m[1] == "rid":
 			v = fmt.Sprint(f.registration)
+		case m[1] == "kind": // a message kind (Zalo templates)
+			v = "confirmation"
+		case m[1] == "tl": // a template's language, or "any"
+			v = "vi"
 		case prev == "accounts" || prev == "users" || prev == "coachees":
 			// The trainer, whose coach is the coach of the matrix.
 			v = fmt.Sprint(f.user)

@@ -203,6 +203,10 @@ func (s *Server) routes(app *fiber.App) {
 		adm.Post("/retention", s.retentionSave)
 		adm.Get("/sms", s.brandingShow)
 		adm.Post("/sms", s.brandingSave)
+		// Zalo templates per message kind and language (issue 15).
+		adm.Get("/zalo-templates", s.zaloTemplateList)
+		adm.Get("/zalo-templates/:kind/:tl", s.zaloTemplateEdit)
+		adm.Post("/zalo-templates/:kind/:tl", s.zaloTemplateSave)
 		// Personal data: the person is named in the form body, never in the URL.
 		adm.Get("/privacy", s.privacyForm)
 		adm.Post("/privacy", s.privacyShow)

@@ -243,6 +243,10 @@ func (d *staffData) fill(t *testing.T, path string) []string {
 		switch {
 		case m[1] == "phase":
 			vals = []string{"pre", "post"}
+		case m[1] == "kind": // a message kind (Zalo templates)
+			vals = []string{"confirmation"}
+		case m[1] == "tl": // a template's language, or any language
+			vals = []string{"any", "vi"}
 		case m[1] == "dataset":
 			// /staff/dashboard/export/:dataset.:format: files, not pages.
 			vals = []string{"events.csv"}
