@@ -5,25 +5,28 @@ import (
 	"sort"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/scope"
 )
 
-// CostRow is what one kind of message cost through one channel in a month:
-// the messages the provider accepted (kept and refused ones cost nothing)
-// and their SMS segments.
+// CostRow is what one kind of message cost through one channel in a month
+// in a country: the messages the provider accepted (kept and refused ones
+// cost nothing) and their SMS segments.
 type CostRow struct {
-	Month    string // 2026-12, in the programme's time zone
+	Country  string // the session's country, else the number's
+	Month    string // 2026-12, in the country's time zone
 	Channel  string
 	Kind     string
 	Messages int
 	Segments int
-	// Cost in VND: segments at the SMS price, messages at the Zalo price.
+	// Cost in the country's currency: segments at the SMS price, messages
+	// at the Zalo price.
 	Cost int
 }
 
-// Prices are what the providers charge, in VND.
+// Prices are what the providers charge in a country, in its currency.
 type Prices struct {
 	SMSSegment  int
 	ZaloMessage int
@@ -37,34 +40,51 @@ func (p Prices) Of(channel string, messages, segments int) int {
 	return segments * p.SMSSegment
 }
 
+// Rate is a country's prices and the zone its months are counted in.
+type Rate struct {
+	Loc    *time.Location
+	Prices Prices
+}
+
 // MonthlyCosts reads what the messages sent from the first day of from's
-// month until now cost, month by month (newest first), by channel and kind,
-// for the budget. Months are counted in loc.
-func MonthlyCosts(ctx context.Context, db *gorm.DB, from time.Time, loc *time.Location, prices Prices, sc scope.Scope) ([]CostRow, error) {
-	start := time.Date(from.In(loc).Year(), from.In(loc).Month(), 1, 0, 0, 0, 0, loc)
+// month until now cost, by country (each at its own prices, in its own
+// currency and zone: issue 20), month (newest first), channel and kind, for
+// the budget. A message belongs to its session's country, else to its
+// number's, else to home's. rates must name home.
+func MonthlyCosts(ctx context.Context, db *gorm.DB, from time.Time, rates map[string]Rate, home string, sc scope.Scope) ([]CostRow, error) {
+	earliest := from.AddDate(0, -1, 0) // every zone's first day is after it
 	rows, err := inScope(db.WithContext(ctx).Model(&Message{}), sc).
-		Select("sent_at, channel, kind, segments").
-		Where("status = ? AND sent_at >= ?", StatusSent, start.UTC()).Rows()
+		Joins("LEFT JOIN events ce ON ce.id = sms_messages.event_id").
+		Select("sms_messages.sent_at, sms_messages.channel, sms_messages.kind, sms_messages.segments, sms_messages.to_phone, COALESCE(ce.country, '')").
+		Where("sms_messages.status = ? AND sms_messages.sent_at >= ?", StatusSent, earliest.UTC()).Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	type key struct{ month, channel, kind string }
+	type key struct{ country, month, channel, kind string }
 	sums := map[key]*CostRow{}
 	for rows.Next() {
 		var at time.Time
-		var channel, kind string
+		var channel, kind, to, cc string
 		var segments int
-		if err := rows.Scan(&at, &channel, &kind, &segments); err != nil {
+		if err := rows.Scan(&at, &channel, &kind, &segments, &to, &cc); err != nil {
 			return nil, err
+		}
+		cc = costCountry(cc, to, rates, home)
+		loc := rates[cc].Loc
+		if loc == nil {
+			loc = time.UTC
+		}
+		if at.Before(time.Date(from.In(loc).Year(), from.In(loc).Month(), 1, 0, 0, 0, 0, loc)) {
+			continue
 		}
 		if channel == "" {
 			channel = ChannelSMS // sent before channels existed
 		}
-		k := key{at.In(loc).Format("2006-01"), channel, kind}
+		k := key{cc, at.In(loc).Format("2006-01"), channel, kind}
 		r := sums[k]
 		if r == nil {
-			r = &CostRow{Month: k.month, Channel: channel, Kind: kind}
+			r = &CostRow{Country: cc, Month: k.month, Channel: channel, Kind: kind}
 			sums[k] = r
 		}
 		r.Messages++
@@ -77,11 +97,14 @@ func MonthlyCosts(ctx context.Context, db *gorm.DB, from time.Time, loc *time.Lo
 	}
 	out := make([]CostRow, 0, len(sums))
 	for _, r := range sums {
-		r.Cost = prices.Of(r.Channel, r.Messages, r.Segments)
+		r.Cost = rates[r.Country].Prices.Of(r.Channel, r.Messages, r.Segments)
 		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
+		if a.Country != b.Country {
+			return a.Country < b.Country
+		}
 		if a.Month != b.Month {
 			return a.Month > b.Month
 		}
@@ -91,4 +114,18 @@ func MonthlyCosts(ctx context.Context, db *gorm.DB, from time.Time, loc *time.Lo
 		return a.Kind < b.Kind
 	})
 	return out, nil
+}
+
+// costCountry is the country a message is paid in: its session's, else
+// its number's (E.164 names it; an erased number is ""), else home's.
+func costCountry(eventCountry, to string, rates map[string]Rate, home string) string {
+	if _, ok := rates[eventCountry]; ok {
+		return eventCountry
+	}
+	if num, err := phonenumbers.Parse(to, ""); err == nil {
+		if cc := phonenumbers.GetRegionCodeForNumber(num); rates[cc].Loc != nil {
+			return cc
+		}
+	}
+	return home
 }

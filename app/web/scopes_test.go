@@ -2,6 +2,8 @@ package web
 
 import (
 	"encoding/json"
+
+	"github.com/PuerkitoBio/goquery"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/coaching"
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/privacy"
 	"github.com/lantern-ngo/lantern/app/quiz"
 	"github.com/lantern-ngo/lantern/app/report"
@@ -293,6 +296,39 @@ func TestConsentPerCountry(t *testing.T) {
 			if err != nil || cur == nil || cur.Version != want {
 				t.Errorf("current consent of %s = %+v, %v; want %s", cc, cur, err, want)
 			}
+		}
+	})
+}
+
+// TestMessagingCostsPerCountry (issue 20): each country's messages are
+// costed at its prices, in its currency; a scoped organiser reads their
+// country's only.
+func TestMessagingCostsPerCountry(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		ta, global, _ := organiserApp(t, db)
+		sent := time.Date(2026, 11, 10, 3, 0, 0, 0, time.UTC)
+		for _, to := range []string{"+84912000091", "+85512345678", "+85512345679"} {
+			m := &message.Message{To: to, Body: "x", Lang: "vi", Kind: "confirmation", Status: message.StatusSent, Channel: message.ChannelSMS, SentAt: &sent}
+			if err := message.Enqueue(db, m); err != nil {
+				t.Fatal(err)
+			}
+			db.Model(m).Update("segments", 1)
+		}
+		doc := ta.parse(global.get("/en/staff/messages/costs"), http.StatusOK, "costs")
+		sections := map[string]string{}
+		doc.Find("section.cost-country").Each(func(_ int, s *goquery.Selection) {
+			sections[strings.TrimSpace(s.Find("h2").Text())] = strings.Join(strings.Fields(s.Text()), " ")
+		})
+		if kh := sections["Cambodia"]; !strings.Contains(kh, "Cost (KHR)") || !strings.Contains(kh, "Month total22200") {
+			t.Errorf("Cambodia's costs: %q", kh)
+		}
+		if vn := sections["Vietnam"]; !strings.Contains(vn, "Cost (VND)") || !strings.Contains(vn, "Month total11850") {
+			t.Errorf("Vietnam's costs: %q", vn)
+		}
+		khOrg := ta.client()
+		khOrg.login(scopedOrganiser(t, db, "KH"))
+		if body := bodyOf(t, khOrg.get("/en/staff/messages/costs")); strings.Contains(body, "Vietnam") || strings.Contains(body, "VND") {
+			t.Error("Cambodia's organiser reads Vietnam's costs")
 		}
 	})
 }
