@@ -134,13 +134,22 @@ func (z *ZaloZNS) Send(ctx context.Context, m *Message) (string, error) {
 }
 
 func (z *ZaloZNS) post(ctx context.Context, body []byte, token string) (code int, msgID string, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(z.Config.APIURL, "/")+"/message/template", bytes.NewReader(body))
+	return zaloPost(ctx, z.Client, strings.TrimRight(z.Config.APIURL, "/")+"/message/template", body, token)
+}
+
+// zaloPost sends one call to a Zalo API with the OA's access token and
+// reads Zalo's answer: its error code (0 is success) and the message's id
+// (ZNS names it msg_id, the OA API message_id). Garbage is the provider's
+// trouble, not the message's: it is an error to retry later, as are 5xx
+// and 429.
+func zaloPost(ctx context.Context, client *http.Client, url string, body []byte, token string) (code int, msgID string, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, "", &PermanentError{err}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("access_token", token)
-	resp, err := z.Client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, "", err
 	}
@@ -152,14 +161,17 @@ func (z *ZaloZNS) post(ctx context.Context, body []byte, token string) (code int
 	var out struct {
 		Error *int `json:"error"`
 		Data  struct {
-			MsgID string `json:"msg_id"`
+			MsgID     string `json:"msg_id"`
+			MessageID string `json:"message_id"`
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil || out.Error == nil {
-		// Garbage is a provider's trouble, not the message's: later.
 		return 0, "", fmt.Errorf("zalo answered something unreadable (HTTP %d)", resp.StatusCode)
 	}
-	return *out.Error, out.Data.MsgID, nil
+	if out.Data.MsgID != "" {
+		return *out.Error, out.Data.MsgID, nil
+	}
+	return *out.Error, out.Data.MessageID, nil
 }
 
 // zaloTokensKey is the settings row holding the token pair.

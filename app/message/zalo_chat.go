@@ -1,13 +1,10 @@
 package message
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 
 	"gorm.io/gorm"
@@ -85,32 +82,7 @@ func (o *ZaloOA) send(ctx context.Context, userID string, msg map[string]any) (s
 }
 
 func (o *ZaloOA) post(ctx context.Context, body []byte, token string) (code int, msgID string, err error) {
-	url := strings.TrimRight(o.zns.Config.OAAPIURL, "/") + "/v3.0/oa/message/cs"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return 0, "", &PermanentError{err}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("access_token", token)
-	resp, err := o.zns.Client.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<10))
-	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-		return 0, "", fmt.Errorf("zalo answered HTTP %d", resp.StatusCode)
-	}
-	var out struct {
-		Error *int `json:"error"`
-		Data  struct {
-			MessageID string `json:"message_id"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(raw, &out); err != nil || out.Error == nil {
-		return 0, "", fmt.Errorf("zalo answered something unreadable (HTTP %d)", resp.StatusCode)
-	}
-	return *out.Error, out.Data.MessageID, nil
+	return zaloPost(ctx, o.zns.Client, strings.TrimRight(o.zns.Config.OAAPIURL, "/")+"/v3.0/oa/message/cs", body, token)
 }
 
 func clipRunes(s string, n int) string {
