@@ -104,7 +104,7 @@ func TestAnnouncementsThroughTheApp(t *testing.T) {
 			t.Errorf("reach %q", got)
 		}
 		row := doc.Find("table.announce-costs tbody tr")
-		if row.Length() != 1 || text(doc, "table.announce-costs tbody th") != "SMS" || !strings.Contains(row.Text(), "₫") {
+		if row.Length() != 1 || text(doc, "table.announce-costs tbody th") != "SMS" || !strings.Contains(row.Text(), "VND") {
 			t.Errorf("costs: %q", row.Text())
 		}
 		form.Set("action", "send")

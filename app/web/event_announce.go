@@ -41,9 +41,11 @@ type eventAnnouncePage struct {
 	Max      int
 	TwoWay   bool
 	Reach    *registration.AnnounceReach
+	Currency string // the session's country's
 }
 
-// Money formats an amount in VND, for the template.
+// Money formats an amount in the session's country's currency, for the
+// template.
 func (p eventAnnouncePage) Money(n int) string { return p.Number(float64(n), 0) }
 
 // eventAnnounceNew is GET /staff/events/:id/announce: the form, scoped to
@@ -130,7 +132,11 @@ func (s *Server) eventAnnounceSend(c *fiber.Ctx) error {
 		p.Errors.AddErr(p.Translator, err, "_form")
 	}
 	if !p.Errors.Any() {
-		prices := message.Prices{SMSSegment: s.cfg.SMSCostPerSegment, ZaloMessage: s.cfg.ZaloCostPerMessage}
+		prices, cur, err := s.pricesOf(c, p.Translator, e.Country)
+		if err != nil {
+			return err
+		}
+		p.Currency = cur
 		zalo, err := s.zaloAnnounces(c)
 		if err != nil {
 			return err

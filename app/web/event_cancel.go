@@ -15,6 +15,7 @@ type eventCancelPage struct {
 	Recipients int
 	Segments   int
 	Cost       string
+	Currency   string // the session's country's
 	// NeverPublished: a draft nobody outside the team has seen; cancelling
 	// it posts no public notice.
 	NeverPublished bool
@@ -38,7 +39,11 @@ func (s *Server) eventCancelConfirm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p.Cost = p.Number(float64(p.Segments*s.cfg.SMSCostPerSegment), 0)
+	price, cur, err := s.priceIn(c, p.Translator, e.Country)
+	if err != nil {
+		return err
+	}
+	p.Cost, p.Currency = p.Number(float64(p.Segments*price), 0), cur
 	return s.render(c, fiber.StatusOK, "staffevents/cancel", p)
 }
 

@@ -114,6 +114,7 @@ type eventFormPage struct {
 	// not yet started), and ChangeCost what it costs by SMS.
 	ChangeReach *registration.Reach
 	ChangeCost  string
+	Currency    string // the session's country's
 }
 
 // fill prepares the selects and the language blocks of the form page.
@@ -148,7 +149,11 @@ func (s *Server) fillEventForm(c *fiber.Ctx, p *eventFormPage) error {
 			return err
 		}
 		p.ChangeReach = reach
-		p.ChangeCost = p.Number(float64(reach.Segments*s.cfg.SMSCostPerSegment), 0)
+		price, cur, err := s.priceIn(c, t, e.Country)
+		if err != nil {
+			return err
+		}
+		p.ChangeCost, p.Currency = p.Number(float64(reach.Segments*price), 0), cur
 	}
 	partners, err := event.Partners(ctx, s.db)
 	if err != nil {

@@ -40,6 +40,7 @@ type eventMessagePage struct {
 	Max       int
 	Reach     *registration.Reach
 	Cost      string
+	Currency  string // the session's country's
 }
 
 // messageLangs are the languages an organiser writes a message to a
@@ -131,7 +132,11 @@ func (s *Server) eventMessageSend(c *fiber.Ctx) error {
 			return err
 		default:
 			p.Reach = reach
-			p.Cost = p.Number(float64(reach.Segments*s.cfg.SMSCostPerSegment), 0)
+			price, cur, err := s.priceIn(c, p.Translator, e.Country)
+			if err != nil {
+				return err
+			}
+			p.Cost, p.Currency = p.Number(float64(reach.Segments*price), 0), cur
 		}
 	}
 	status := fiber.StatusOK

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lantern-ngo/lantern/app/audit"
+	"github.com/lantern-ngo/lantern/app/country"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/phone"
@@ -41,6 +42,7 @@ type messageListPage struct {
 	Count    int64
 	Segments int64
 	Cost     string
+	Currency string
 	Filtered bool
 	PrevURL  string
 	NextURL  string
@@ -95,7 +97,19 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 		return err
 	}
 	data.Count, data.Segments = box.Count, box.Segments
-	data.Cost = t.Number(float64(box.Segments*int64(s.cfg.SMSCostPerSegment)), 0)
+	// At the prices of the organiser's country; of the default one for the
+	// whole programme (an estimate where countries mix).
+	cc := f.Scope.Country
+	if cc == "" {
+		if home, err := country.Default(ctx, s.db); err == nil {
+			cc = home.Code
+		}
+	}
+	price, cur, err := s.priceIn(c, t, cc)
+	if err != nil {
+		return err
+	}
+	data.Cost, data.Currency = t.Number(float64(box.Segments*int64(price)), 0), cur
 	msgs, more := box.Messages, box.More
 	// The texts may name people (a re-sent ticket lists whose tickets a
 	// phone carries): the registrations shown are logged as looked at.

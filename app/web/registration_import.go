@@ -102,6 +102,7 @@ type importPreviewPage struct {
 	SMS        int
 	Segments   int
 	Cost       string
+	Currency   string // the session's country's
 	Closed     string
 	Payload    string
 	ConfirmURL string
@@ -335,7 +336,11 @@ func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 		_, sw := message.Segments(wait)
 		p.SMS = plan.Confirmed + plan.Waitlisted
 		p.Segments = plan.Confirmed*sc + plan.Waitlisted*sw
-		p.Cost = t.Number(float64(p.Segments*s.cfg.SMSCostPerSegment), 0)
+		price, cur, err := s.priceIn(c, t, e.Country)
+		if err != nil {
+			return err
+		}
+		p.Cost, p.Currency = t.Number(float64(p.Segments*price), 0), cur
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.render(c, fiber.StatusOK, "staffevents/import_preview", p)
