@@ -5,6 +5,7 @@ package locale
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"sort"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"github.com/go-playground/locales/vi"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 	"gopkg.in/yaml.v3"
 )
 
@@ -267,13 +269,33 @@ func (t *Translator) TN(id string, count int, args ...any) string {
 	return s
 }
 
-// TMap translates with a prepared template map.
+// TMap translates with a prepared template map. A "Lang" argument (a
+// language code, as domains give it) also reaches the message as
+// {{.Language}}, the language's name in the reader's language, so that a
+// domain can say "the text in French is required" without translating.
 func (t *Translator) TMap(id string, data map[string]any) string {
+	if code, ok := data["Lang"].(string); ok && data["Language"] == nil {
+		data = maps.Clone(data)
+		data["Language"] = t.LanguageName(code)
+	}
 	s, err := t.localizer.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil && s == "" {
 		return id
 	}
 	return s
+}
+
+// LanguageName is a language's name in the reader's language ("tiếng
+// Pháp", "French"), from CLDR's display names; the code when unknown.
+func (t *Translator) LanguageName(code string) string {
+	tag, err := language.Parse(code)
+	if err != nil {
+		return code
+	}
+	if n := display.Tags(language.Make(t.Lang)).Name(tag); n != "" {
+		return n
+	}
+	return code
 }
 
 func pairs(args []any) map[string]any {

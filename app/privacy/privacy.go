@@ -632,7 +632,7 @@ func (in *ConsentInput) check(tx *gorm.DB) error {
 	}
 	for l, v := range in.Text {
 		if len([]rune(v)) > ConsentTextMax {
-			fe.Add("text_"+l, "error.consent.text_long", map[string]any{"Lang": l, "Max": ConsentTextMax})
+			fe.Add("text_"+l, "error.text.too_long_in", map[string]any{"Lang": l, "Max": ConsentTextMax})
 		}
 	}
 	return fe.Err()

@@ -32,8 +32,8 @@ func GetQuestion(ctx context.Context, db *gorm.DB, id uint) (*Question, error) {
 // SaveQuestion creates (ID 0) or updates a question, with an audit entry.
 // Answers already given keep the correctness they were graded with.
 func SaveQuestion(ctx context.Context, db *gorm.DB, q *Question, actorID uint, now time.Time) error {
-	if field, key := q.Validate(); key != "" {
-		return apperr.New(apperr.Invalid, key).With(map[string]any{"field": field})
+	if err := q.Validate(); err != nil {
+		return err
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		q.UpdatedAt = now
@@ -85,8 +85,8 @@ func GetQuiz(ctx context.Context, db *gorm.DB, id uint) (*Quiz, error) {
 // SaveQuiz creates (ID 0) or updates a quiz and replaces its ordered list of
 // questions, in one transaction.
 func SaveQuiz(ctx context.Context, db *gorm.DB, q *Quiz, questionIDs []uint, actorID uint, now time.Time) error {
-	if q.Title["vi"] == "" && q.Title["fr"] == "" && q.Title["en"] == "" {
-		return apperr.New(apperr.Invalid, "error.quiz.title_required").With(map[string]any{"field": "title_vi"})
+	if err := q.Validate(); err != nil {
+		return err
 	}
 	if len(questionIDs) == 0 {
 		return apperr.New(apperr.Invalid, "error.quiz.no_questions")

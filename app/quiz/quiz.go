@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/content"
+	"github.com/lantern-ngo/lantern/app/locale"
 )
 
 // Kind of question.
@@ -193,39 +195,88 @@ func (q *Question) Grade(letters string) (correct bool, problem string) {
 	return letters == q.CorrectLetters(), ""
 }
 
-// Validate checks a question before it is saved; it returns the field and
-// the message key of the first problem.
-func (q *Question) Validate() (field, key string) {
-	if q.Text["vi"] == "" && q.Text["fr"] == "" && q.Text["en"] == "" {
-		return "text_vi", "error.quiz.question_text_required"
-	}
+// TextMax is the longest question or explanation, in runes, in each
+// language; ChoiceMax the longest choice; TitleMax the longest quiz name.
+const (
+	TextMax   = 1000
+	ChoiceMax = 300
+	TitleMax  = 200
+)
+
+// Validate checks a question before it is saved and returns every problem
+// at once (apperr field errors), each beside its field: text_<lang>,
+// expl_<lang>, kind, topic, choices, correct.
+func (q *Question) Validate() error {
+	var fe apperr.FieldList
+	requireSomeText(&fe, "text_", q.Lang, q.Text, "error.quiz.question_text_required")
+	checkTextLengths(&fe, "text_", q.Text, TextMax)
+	checkTextLengths(&fe, "expl_", q.Explanation, TextMax)
 	switch q.Kind {
 	case KindSingle, KindMultiple, KindTrueFalse:
 	default:
-		return "kind", "error.quiz.bad_kind"
+		fe.Add("kind", "error.quiz.bad_kind", nil)
 	}
 	if !ValidTopic(q.Topic) {
-		return "topic", "error.quiz.bad_topic"
+		fe.Add("topic", "error.quiz.bad_topic", nil)
 	}
 	n := 0
 	for _, c := range q.Choices {
 		if c.Correct {
 			n++
 		}
+		for l, v := range c.Text {
+			if len([]rune(v)) > ChoiceMax {
+				fe.Add("choices", "error.text.too_long_in", map[string]any{"Lang": l, "Max": ChoiceMax})
+			}
+		}
 	}
 	switch {
 	case q.Kind == KindTrueFalse && len(q.Choices) != 2:
-		return "choices", "error.quiz.true_false_two"
+		fe.Add("choices", "error.quiz.true_false_two", nil)
 	case len(q.Choices) < 2:
-		return "choices", "error.quiz.two_choices"
+		fe.Add("choices", "error.quiz.two_choices", nil)
 	case len(q.Choices) > MaxChoices:
-		return "choices", "error.quiz.too_many_choices"
+		fe.Add("choices", "error.quiz.too_many_choices", nil)
 	case n == 0:
-		return "correct", "error.quiz.correct_required"
+		fe.Add("correct", "error.quiz.correct_required", nil)
 	case q.Kind != KindMultiple && n > 1:
-		return "correct", "error.quiz.one_correct"
+		fe.Add("correct", "error.quiz.one_correct", nil)
 	}
-	return "", ""
+	return fe.Err()
+}
+
+// Validate checks a quiz's own fields (its name in some language, each
+// language short enough); SaveQuiz checks its questions.
+func (q *Quiz) Validate() error {
+	var fe apperr.FieldList
+	requireSomeText(&fe, "title_", q.Lang, q.Title, "error.quiz.title_required")
+	checkTextLengths(&fe, "title_", q.Title, TitleMax)
+	return fe.Err()
+}
+
+// requireSomeText wants the text in at least one language: a quiz may be
+// written first in any interface language. The problem goes beside the
+// field of the text's own language.
+func requireSomeText(fe *apperr.FieldList, prefix, lang string, t content.Text, key string) {
+	for _, v := range t {
+		if strings.TrimSpace(v) != "" {
+			return
+		}
+	}
+	if !locale.IsSupported(lang) {
+		lang = locale.Default
+	}
+	fe.Add(prefix+lang, key, nil)
+}
+
+// checkTextLengths puts a too-long text's problem beside its own
+// language's field (prefix+lang), naming the language.
+func checkTextLengths(fe *apperr.FieldList, prefix string, t content.Text, max int) {
+	for _, l := range locale.Supported {
+		if len([]rune(t[l])) > max {
+			fe.Add(prefix+l, "error.text.too_long_in", map[string]any{"Lang": l, "Max": max})
+		}
+	}
 }
 
 // TableName keeps GORM on the migrated table.

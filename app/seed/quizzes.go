@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/content"
 	"github.com/lantern-ngo/lantern/app/quiz"
 	"github.com/lantern-ngo/lantern/app/registration"
@@ -76,8 +77,8 @@ func seedQuizzes(tx *gorm.DB, fsys fs.FS, eventIDs []uint, now time.Time) error 
 				}
 				qu.Choices = append(qu.Choices, ch)
 			}
-			if field, key := qu.Validate(); key != "" {
-				return fmt.Errorf("seed/quizzes.yaml: %s question %d: %s (%s)", qf.Code, i+1, key, field)
+			if err := qu.Validate(); err != nil {
+				return fmt.Errorf("seed/quizzes.yaml: %s question %d: %v %v", qf.Code, i+1, err, apperr.FieldsOf(err))
 			}
 			if err := tx.Create(&qu).Error; err != nil {
 				return err

@@ -2,7 +2,6 @@ package web
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -249,19 +248,8 @@ func (s *Server) consentPublish(c *fiber.Ctx) error {
 	}
 	_, err := privacy.PublishConsent(c.UserContext(), s.db, currentUser(c).ID,
 		privacy.ConsentInput{Audience: f.Audience, Version: f.Version, Country: f.Country, Text: f.Texts}, s.now())
-	if fields := apperr.FieldsOf(err); len(fields) > 0 {
-		p := Page{Translator: t}
-		for _, fe := range fields {
-			lang, _ := fe.Args["Lang"].(string)
-			switch fe.Key {
-			case "error.consent.text_required": // the forms' own words for a missing field
-				errs.Add(fe.Field, t.T("validation.required", "Field", p.LangLabel("admin.text_", lang)))
-			case "error.consent.text_long":
-				errs.Add(fe.Field, t.T("validation.max", "Field", p.LangLabel("admin.text_", lang), "Param", strconv.Itoa(privacy.ConsentTextMax)))
-			default:
-				errs.Add(fe.Field, t.TMap(fe.Key, fe.Args))
-			}
-		}
+	if len(apperr.FieldsOf(err)) > 0 {
+		errs.AddAll(t, err)
 		return s.consentPage(c, fiber.StatusUnprocessableEntity, f, errs)
 	}
 	if apperr.Is(err, apperr.Conflict) {

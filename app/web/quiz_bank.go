@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"maps"
 	"sort"
 	"strconv"
@@ -58,9 +57,6 @@ type quizChoiceRow struct {
 	Correct bool
 }
 
-// quizTextMax is the longest question, explanation or title typed, in runes.
-const quizTextMax = 1000
-
 // readLangs reads the fields prefix+lang of a form for every interface
 // language, copied (Fiber reuses the request's memory).
 func readLangs(c *fiber.Ctx, prefix string) map[string]string {
@@ -69,15 +65,6 @@ func readLangs(c *fiber.Ctx, prefix string) map[string]string {
 		out[l] = utils.CopyString(c.FormValue(prefix + l))
 	}
 	return out
-}
-
-// checkLangs adds an error beside the first field of a group longer than max.
-func checkLangs(t *locale.Translator, errs FieldErrors, prefix, label string, vals map[string]string, max int) {
-	for _, l := range locale.Supported {
-		if len([]rune(vals[l])) > max {
-			errs.Add(prefix+"vi", t.T("validation.max", "Field", t.T(label), "Param", strconv.Itoa(max)))
-		}
-	}
 }
 
 type questionEditPage struct {
@@ -160,8 +147,6 @@ func (s *Server) questionSave(c *fiber.Ctx) error {
 		rows[i] = quizChoiceRow{Letter: quiz.Letter(i), Texts: readLangs(c, "choice_"+k+"_"), Correct: c.FormValue("correct_"+k) != ""}
 	}
 	errs := s.check(t, &f)
-	checkLangs(t, errs, "text_", "question.text", f.Texts, quizTextMax)
-	checkLangs(t, errs, "expl_", "question.explanation", f.Expls, quizTextMax)
 	q := &quiz.Question{ID: id, Kind: quiz.Kind(f.Kind), Topic: f.Topic, Lang: f.Lang, Active: f.Active || id == 0,
 		Text: quizTextOf(f.Texts), Explanation: quizTextOf(f.Expls)}
 	if q.Kind == quiz.KindTrueFalse {
@@ -179,15 +164,10 @@ func (s *Server) questionSave(c *fiber.Ctx) error {
 			q.Choices = append(q.Choices, quiz.Choice{Text: txt, Correct: r.Correct})
 		}
 	}
+	errs.AddAll(t, q.Validate()) // every problem of the submit at once
 	if !errs.Any() {
-		err := quiz.SaveQuestion(ctx, s.db, q, currentUser(c).ID, s.now())
-		var ae *apperr.Error
-		if errors.As(err, &ae) && ae.Kind == apperr.Invalid {
-			field, _ := ae.Args["field"].(string)
-			if field == "" {
-				field = "_form"
-			}
-			errs.Add(field, t.T(ae.Key))
+		if err := quiz.SaveQuestion(ctx, s.db, q, currentUser(c).ID, s.now()); apperr.Is(err, apperr.Invalid) {
+			errs.AddErr(t, err, "_form")
 		} else if err != nil {
 			return err
 		}
@@ -277,7 +257,6 @@ func (s *Server) quizSave(c *fiber.Ctx) error {
 	f.Code = strings.ToUpper(strings.TrimSpace(f.Code))
 	f.Titles = readLangs(c, "title_")
 	errs := s.check(t, &f)
-	checkLangs(t, errs, "title_", "quiz.name", f.Titles, 200)
 	if c, ok := quiz.NormaliseCode(f.Code); ok && c == f.Code {
 		f.Code = c
 	} else if f.Code != "" {
@@ -321,12 +300,13 @@ func (s *Server) quizSave(c *fiber.Ctx) error {
 	for i, p := range picks {
 		ids[i] = p.id
 	}
+	q := &quiz.Quiz{ID: id, Code: f.Code, Lang: f.Lang, Active: f.Active || id == 0, Title: quizTextOf(f.Titles)}
+	if f.ParallelID != 0 {
+		pid := f.ParallelID
+		q.ParallelID = &pid
+	}
+	errs.AddAll(t, q.Validate())
 	if !errs.Any() {
-		q := &quiz.Quiz{ID: id, Code: f.Code, Lang: f.Lang, Active: f.Active || id == 0, Title: quizTextOf(f.Titles)}
-		if f.ParallelID != 0 {
-			pid := f.ParallelID
-			q.ParallelID = &pid
-		}
 		err := quiz.SaveQuiz(ctx, s.db, q, ids, currentUser(c).ID, s.now())
 		switch {
 		case apperr.Is(err, apperr.Invalid), apperr.Is(err, apperr.Conflict):

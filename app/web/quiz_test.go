@@ -360,6 +360,21 @@ func TestQuestionBankAndAssignment(t *testing.T) {
 		if doc.Find("#text_vi").Text() != "Trẻ em có quyền được học hành không?" || !strings.Contains(doc.Text(), "tick the right answer") {
 			t.Error("the question form lost the text or gave no message")
 		}
+		// A question written first in Khmer, too long in Lao, with no right
+		// answer: every problem at once, each beside its own field.
+		km := url.Values{"kind": {"single"}, "topic": {"childrens_rights"}, "lang": {"km"},
+			"text_km": {"តើកុមារមានសិទ្ធិរៀនទេ?"}, "text_lo": {strings.Repeat("ກ", quiz.TextMax+1)}, "choice_0_km": {"បាទ"}, "choice_1_km": {"ទេ"}}
+		doc = ta.parse(c.post("/en/staff/quizzes/questions/new", km), http.StatusUnprocessableEntity, "too long in Lao")
+		if got := text(doc, "#text_lo-err"); got != "The text in Lao is too long (at most 1000 characters)." {
+			t.Errorf("the Lao text's error = %q", got)
+		}
+		if got := text(doc, "#text_vi-err") + text(doc, "#text_km-err"); got != "" || !strings.Contains(doc.Text(), "tick the right answer") {
+			t.Errorf("errors beside the wrong fields (%q) or the missing right answer not said", got)
+		}
+		km.Del("text_lo")
+		km.Set("correct_1", "1")
+		quizRedirect(t, c.post("/en/staff/quizzes/questions/new", km), http.StatusSeeOther)
+		db.Where("lang = ?", "km").Delete(&quiz.Question{})
 		form.Set("correct_0", "1")
 		quizRedirect(t, c.post("/en/staff/quizzes/questions/new", form), http.StatusSeeOther)
 		tf := url.Values{"kind": {"true_false"}, "topic": {"where_to_get_help"}, "lang": {"vi"},

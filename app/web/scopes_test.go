@@ -6,6 +6,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -271,7 +272,7 @@ func TestConsentPerCountry(t *testing.T) {
 		// Cambodia's text: Khmer, English and French are its languages.
 		kh := url.Values{"audience": {"adult"}, "version": {"KH-1"}, "country": {"KH"}, "text_en": {"I agree (Cambodia)"}}
 		doc := ta.parse(admin.post("/en/staff/admin/consent", kh), http.StatusUnprocessableEntity, "Cambodia's text without Khmer or French")
-		for sel, want := range map[string]string{"#f-text_km-err": "Text in Khmer is required.", "#f-text_fr-err": "Text in French is required."} {
+		for sel, want := range map[string]string{"#f-text_km-err": "The text in Khmer is required.", "#f-text_fr-err": "The text in French is required."} {
 			if got := text(doc, sel); got != want {
 				t.Errorf("%s = %q, want %q", sel, got, want)
 			}
@@ -280,6 +281,14 @@ func TestConsentPerCountry(t *testing.T) {
 			t.Errorf("the typed English text was not kept: %q", v)
 		}
 		kh.Set("text_km", "ខ្ញុំយល់ព្រម (កម្ពុជា)")
+		kh.Set("text_fr", strings.Repeat("J'accepte ", privacy.ConsentTextMax/10+1))
+		doc = ta.parse(admin.post("/vi/staff/admin/consent", kh), http.StatusUnprocessableEntity, "a French text too long")
+		if got, want := text(doc, "#f-text_fr-err"), "Văn bản bằng tiếng Pháp quá dài (tối đa "+strconv.Itoa(privacy.ConsentTextMax)+" ký tự)."; !strings.EqualFold(got, want) {
+			t.Errorf("the long French text's error = %q, want %q (beside the French field, named in Vietnamese)", got, want)
+		}
+		if got := text(doc, "#f-text_km-err"); got != "" {
+			t.Errorf("the Khmer text is fine but shows %q", got)
+		}
 		kh.Set("text_fr", "J'accepte (Cambodge)")
 		wantRedirect(t, admin.post("/en/staff/admin/consent", kh), "/en/staff/admin/consent")
 
