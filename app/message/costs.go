@@ -8,6 +8,8 @@ import (
 	"github.com/nyaruka/phonenumbers"
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/country"
 	"github.com/lantern-ngo/lantern/app/scope"
 )
 
@@ -30,6 +32,20 @@ type CostRow struct {
 type Prices struct {
 	SMSSegment  int
 	ZaloMessage int
+}
+
+// PricesIn are a country's prices and its currency's ISO code; fallback
+// (the configured prices, in VND) when the country is not known, so that
+// a session of no known country is still priced.
+func PricesIn(ctx context.Context, db *gorm.DB, cc string, fallback Prices) (Prices, string, error) {
+	home, err := country.ByCode(ctx, db, cc)
+	if apperr.Is(err, apperr.NotFound) || cc == "" {
+		return fallback, "VND", nil
+	}
+	if err != nil {
+		return Prices{}, "", err
+	}
+	return Prices{SMSSegment: home.SMSCost, ZaloMessage: home.ZaloCost}, home.Currency, nil
 }
 
 // Of is what messages (and their SMS segments) cost through a channel.

@@ -240,7 +240,7 @@ func TestConsentVersions(t *testing.T) {
 		form.Set("version", "2026-03")
 		form.Set("text_fr", "")
 		doc = ta.parse(c.post("/en/staff/admin/consent", form), http.StatusUnprocessableEntity, "missing French")
-		if got := text(doc, "#f-text_fr-err"); got != "Text in French is required." {
+		if got := text(doc, "#f-text_fr-err"); got != "The text in French is required." {
 			t.Errorf("missing French = %q", got)
 		}
 		cur, err := privacy.CurrentConsent(t.Context(), db, "VN")

@@ -3,7 +3,6 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/country"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/message"
@@ -28,26 +27,12 @@ func (s *Server) staffCountry(c *fiber.Ctx) (*country.Country, error) {
 }
 
 // pricesOf are a country's prices (an SMS segment, a Zalo message) and the
-// name of its currency in the page's language; the configured prices in
-// VND when the country is not known.
+// name of its currency in the page's language, for the previews of what a
+// session's messages cost (issue 20).
 func (s *Server) pricesOf(c *fiber.Ctx, t *locale.Translator, cc string) (message.Prices, string, error) {
-	home, err := country.ByCode(c.UserContext(), s.db, cc)
-	if apperr.Is(err, apperr.NotFound) || cc == "" {
-		return message.Prices{SMSSegment: s.cfg.SMSCostPerSegment, ZaloMessage: s.cfg.ZaloCostPerMessage}, currencyName(t, "VND"), nil
-	}
-	if err != nil {
-		return message.Prices{}, "", err
-	}
-	return message.Prices{SMSSegment: home.SMSCost, ZaloMessage: home.ZaloCost}, currencyName(t, home.Currency), nil
-}
-
-// priceIn is what one SMS segment costs in a country, and the name of its
-// currency in the page's language, for the previews of what a session's
-// messages cost (issue 20); the configured price in VND when the country
-// is not known.
-func (s *Server) priceIn(c *fiber.Ctx, t *locale.Translator, cc string) (int, string, error) {
-	p, cur, err := s.pricesOf(c, t, cc)
-	return p.SMSSegment, cur, err
+	p, cur, err := message.PricesIn(c.UserContext(), s.db, cc,
+		message.Prices{SMSSegment: s.cfg.SMSCostPerSegment, ZaloMessage: s.cfg.ZaloCostPerMessage})
+	return p, currencyName(t, cur), err
 }
 
 // currencyName is a currency as people say it in a language ("đồng" in

@@ -6,8 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
-	"github.com/lantern-ngo/lantern/app/apperr"
-	"github.com/lantern-ngo/lantern/app/content"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/registration"
@@ -22,13 +20,9 @@ type eventAnnounceForm struct {
 	Scope   string `form:"scope" validate:"max=16"`
 	Partner string `form:"partner" validate:"max=12"`
 	Action  string `form:"action" validate:"max=16"`
-	// Texts are the optional line by language (text_<lang>), in the
-	// session's country's languages; the domain checks their length.
-	Texts content.Text `form:"-"`
+	// The optional line, in the session's country's languages.
+	sessionTexts
 }
-
-// Text is a language's text as typed, for the template.
-func (f eventAnnounceForm) Text(lang string) string { return f.Texts[lang] }
 
 type eventAnnouncePage struct {
 	Page
@@ -97,14 +91,9 @@ func (s *Server) eventAnnounceSend(c *fiber.Ctx) error {
 	if err := bindForm(c, &f); err != nil {
 		return err
 	}
-	f = eventAnnounceForm{Scope: utils.CopyString(f.Scope), Partner: utils.CopyString(f.Partner), Action: utils.CopyString(f.Action),
-		Texts: content.Text{}}
-	langs, err := s.messageLangs(c, e.Country)
-	if err != nil {
+	f.Scope, f.Partner, f.Action = utils.CopyString(f.Scope), utils.CopyString(f.Partner), utils.CopyString(f.Action)
+	if f.sessionTexts, _, err = s.readSessionTexts(c, e.Country); err != nil {
 		return err
-	}
-	for _, l := range langs {
-		f.Texts[l] = utils.CopyString(c.FormValue("text_" + l))
 	}
 	p := eventAnnouncePage{Page: s.page(c, "announce.title"), Form: f}
 	p.Errors = s.check(p.Translator, &f)
@@ -121,39 +110,27 @@ func (s *Server) eventAnnounceSend(c *fiber.Ctx) error {
 		}
 	}
 	notify := s.notifier()
-	if f.Action == "send" && !p.Errors.Any() {
+	sent, status, err := sendOrPreview(p.Translator, p.Errors, f.Action, func() error {
 		_, err := notify.Announce(c.UserContext(), s.db, in, s.now())
-		if err == nil {
-			return c.Redirect(p.URL("/staff/events/"+itoa(int(e.ID))+"/announce?flash=announce_sent"), fiber.StatusSeeOther)
-		}
-		if !apperr.Is(err, apperr.Invalid) {
-			return err
-		}
-		p.Errors.AddErr(p.Translator, err, "_form")
-	}
-	if !p.Errors.Any() {
+		return err
+	}, func() error {
 		prices, cur, err := s.pricesOf(c, p.Translator, e.Country)
 		if err != nil {
 			return err
 		}
-		p.Currency = cur
 		zalo, err := s.zaloAnnounces(c)
 		if err != nil {
 			return err
 		}
-		reach, err := notify.PreviewAnnouncement(c.UserContext(), s.db, in, prices, zalo, s.now())
-		switch {
-		case apperr.Is(err, apperr.Invalid):
-			p.Errors.AddErr(p.Translator, err, "_form")
-		case err != nil:
-			return err
-		default:
-			p.Reach = reach
-		}
-	}
-	status := fiber.StatusOK
-	if p.Errors.Any() {
-		status = fiber.StatusUnprocessableEntity
+		p.Currency = cur
+		p.Reach, err = notify.PreviewAnnouncement(c.UserContext(), s.db, in, prices, zalo, s.now())
+		return err
+	})
+	switch {
+	case err != nil:
+		return err
+	case sent:
+		return c.Redirect(p.URL("/staff/events/"+itoa(int(e.ID))+"/announce?flash=announce_sent"), fiber.StatusSeeOther)
 	}
 	return s.renderEventAnnounce(c, status, e, &p)
 }

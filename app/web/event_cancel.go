@@ -39,11 +39,11 @@ func (s *Server) eventCancelConfirm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	price, cur, err := s.priceIn(c, p.Translator, e.Country)
+	prices, cur, err := s.pricesOf(c, p.Translator, e.Country)
 	if err != nil {
 		return err
 	}
-	p.Cost, p.Currency = p.Number(float64(p.Segments*price), 0), cur
+	p.Cost, p.Currency = p.Number(float64(p.Segments*prices.SMSSegment), 0), cur
 	return s.render(c, fiber.StatusOK, "staffevents/cancel", p)
 }
 

@@ -149,11 +149,11 @@ func (s *Server) fillEventForm(c *fiber.Ctx, p *eventFormPage) error {
 			return err
 		}
 		p.ChangeReach = reach
-		price, cur, err := s.priceIn(c, t, e.Country)
+		prices, cur, err := s.pricesOf(c, t, e.Country)
 		if err != nil {
 			return err
 		}
-		p.ChangeCost, p.Currency = p.Number(float64(reach.Segments*price), 0), cur
+		p.ChangeCost, p.Currency = p.Number(float64(reach.Segments*prices.SMSSegment), 0), cur
 	}
 	partners, err := event.Partners(ctx, s.db)
 	if err != nil {

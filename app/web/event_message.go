@@ -1,16 +1,9 @@
 package web
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
-	"github.com/lantern-ngo/lantern/app/apperr"
-	"github.com/lantern-ngo/lantern/app/content"
-	"github.com/lantern-ngo/lantern/app/country"
-	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
 
@@ -21,13 +14,8 @@ type eventMessageForm struct {
 	Audience string `form:"audience" validate:"max=16"`
 	Nonce    string `form:"nonce" validate:"max=64"`
 	Action   string `form:"action" validate:"max=16"`
-	// Texts are the text typed in each language (text_<lang>); the domain
-	// checks their length.
-	Texts content.Text `form:"-"`
+	sessionTexts
 }
-
-// Text is a language's text as typed, for the template.
-func (f eventMessageForm) Text(lang string) string { return f.Texts[lang] }
 
 type eventMessagePage struct {
 	Page
@@ -41,28 +29,6 @@ type eventMessagePage struct {
 	Reach     *registration.Reach
 	Cost      string
 	Currency  string // the session's country's
-}
-
-// messageLangs are the languages an organiser writes a message to a
-// session's registrants in (issue 20): its country's interface languages,
-// at most three, else the core ones.
-func (s *Server) messageLangs(c *fiber.Ctx, cc string) ([]string, error) {
-	home, err := country.ByCode(c.UserContext(), s.db, cc)
-	if apperr.Is(err, apperr.NotFound) || (err == nil && len(home.Languages) == 0) {
-		return locale.Core, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return home.Languages[:min(3, len(home.Languages))], nil
-}
-
-func newNonce() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b)
 }
 
 // eventMessageNew is GET /staff/events/:id/message: the form.
@@ -100,48 +66,33 @@ func (s *Server) eventMessageSend(c *fiber.Ctx) error {
 	if err := bindForm(c, &f); err != nil {
 		return err
 	}
-	f = eventMessageForm{Audience: utils.CopyString(f.Audience), Nonce: utils.CopyString(f.Nonce), Action: utils.CopyString(f.Action),
-		Texts: content.Text{}}
-	langs, err := s.messageLangs(c, e.Country)
+	f.Audience, f.Nonce, f.Action = utils.CopyString(f.Audience), utils.CopyString(f.Nonce), utils.CopyString(f.Action)
+	texts, langs, err := s.readSessionTexts(c, e.Country)
 	if err != nil {
 		return err
 	}
-	for _, l := range langs {
-		f.Texts[l] = utils.CopyString(c.FormValue("text_" + l))
-	}
+	f.sessionTexts = texts
 	p := eventMessagePage{Page: s.page(c, "broadcast.title"), EventID: e.ID, Form: f}
 	p.Errors = s.check(p.Translator, &f)
 	in := registration.BroadcastInput{EventID: e.ID, Audience: f.Audience, Nonce: f.Nonce, ByID: currentUser(c).ID,
 		Text: f.Texts, Langs: langs}
-	if f.Action == "send" && !p.Errors.Any() {
+	sent, status, err := sendOrPreview(p.Translator, p.Errors, f.Action, func() error {
 		_, err := registration.SendBroadcast(c.UserContext(), s.db, in, s.bundle.For, s.now())
-		if err == nil {
-			return c.Redirect(p.URL("/staff/events/"+itoa(int(e.ID))+"/registrations?flash=broadcast_sent"), fiber.StatusSeeOther)
-		}
-		if !apperr.Is(err, apperr.Invalid) {
-			return err
-		}
-		p.Errors.AddAll(p.Translator, err)
-	}
-	if !p.Errors.Any() {
+		return err
+	}, func() error {
 		reach, err := registration.PreviewBroadcast(c.UserContext(), s.db, in, s.bundle.For)
-		switch {
-		case apperr.Is(err, apperr.Invalid):
-			p.Errors.AddAll(p.Translator, err)
-		case err != nil:
+		if err != nil {
 			return err
-		default:
-			p.Reach = reach
-			price, cur, err := s.priceIn(c, p.Translator, e.Country)
-			if err != nil {
-				return err
-			}
-			p.Cost, p.Currency = p.Number(float64(reach.Segments*price), 0), cur
 		}
-	}
-	status := fiber.StatusOK
-	if p.Errors.Any() {
-		status = fiber.StatusUnprocessableEntity
+		prices, cur, err := s.pricesOf(c, p.Translator, e.Country)
+		p.Reach, p.Cost, p.Currency = reach, p.Number(float64(reach.Segments*prices.SMSSegment), 0), cur
+		return err
+	})
+	switch {
+	case err != nil:
+		return err
+	case sent:
+		return c.Redirect(p.URL("/staff/events/"+itoa(int(e.ID))+"/registrations?flash=broadcast_sent"), fiber.StatusSeeOther)
 	}
 	return s.renderEventMessage(c, status, e.ID, &p)
 }

@@ -105,11 +105,11 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 			cc = home.Code
 		}
 	}
-	price, cur, err := s.priceIn(c, t, cc)
+	prices, cur, err := s.pricesOf(c, t, cc)
 	if err != nil {
 		return err
 	}
-	data.Cost, data.Currency = t.Number(float64(box.Segments*int64(price)), 0), cur
+	data.Cost, data.Currency = t.Number(float64(box.Segments*int64(prices.SMSSegment)), 0), cur
 	msgs, more := box.Messages, box.More
 	// The texts may name people (a re-sent ticket lists whose tickets a
 	// phone carries): the registrations shown are logged as looked at.

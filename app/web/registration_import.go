@@ -336,11 +336,11 @@ func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 		_, sw := message.Segments(wait)
 		p.SMS = plan.Confirmed + plan.Waitlisted
 		p.Segments = plan.Confirmed*sc + plan.Waitlisted*sw
-		price, cur, err := s.priceIn(c, t, e.Country)
+		prices, cur, err := s.pricesOf(c, t, e.Country)
 		if err != nil {
 			return err
 		}
-		p.Cost, p.Currency = t.Number(float64(p.Segments*price), 0), cur
+		p.Cost, p.Currency = t.Number(float64(p.Segments*prices.SMSSegment), 0), cur
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.render(c, fiber.StatusOK, "staffevents/import_preview", p)
