@@ -33,7 +33,7 @@ var Actions = []string{
 	"dhis2.mapping", "dhis2.push",
 	// Announcements (issue 15, Decree 91/2020): a session announced to
 	// opted-in numbers; a number's opt-in given or stopped.
-	"announcement.send", "announcement.optin", "announcement.stop",
+	"announcement.send", "announcement.optin", "announcement.optin_asked", "announcement.stop",
 	// The SMS sender's branding (prefix, brandname, unaccented).
 	"sms.branding",
 	// Zalo templates mapped to message kinds and languages (issue 15).

@@ -53,6 +53,7 @@ var Kinds = []KindParams{
 	{"ticket_cancelled", ticketParams},
 	{"guardian_confirm", append(slices.Clone(ticketParams), "Child", "Until")},
 	{"guardian_expired", append(slices.Clone(ticketParams), "Child")},
+	{"announce_confirm", append(slices.Clone(eventParams), "Link")},
 	{KindAnnouncement, append(slices.Clone(eventParams), "Text", "Link", "Stop")},
 	{"rating_request", append(slices.Clone(eventParams), "Link")},
 	{"organiser_message", []string{"EventCode", "Text"}},

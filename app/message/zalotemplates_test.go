@@ -173,7 +173,7 @@ func TestEveryKindListed(t *testing.T) {
 	queued := []string{registration.SMSConfirmation, registration.SMSWaitlisted, registration.SMSPromotion, registration.SMSReminder,
 		registration.SMSEventCancelled, registration.SMSEventChanged, registration.SMSReply, registration.SMSTicketResent,
 		registration.SMSCancelledByTicket, registration.SMSGuardianConfirm, registration.SMSGuardianExpired,
-		registration.SMSAnnouncement, registration.SMSOrganiser, rating.KindRequest, privacy.SMSDataCode, "staff_password_link"}
+		registration.SMSAnnouncement, registration.SMSAnnounceConfirm, registration.SMSOrganiser, rating.KindRequest, privacy.SMSDataCode, "staff_password_link"}
 	for _, k := range queued {
 		if _, ok := message.KindParamsOf(k); !ok {
 			t.Errorf("%s is queued but not in message.Kinds", k)

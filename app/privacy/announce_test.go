@@ -28,6 +28,13 @@ func TestAnnouncementOptinExportEraseRetention(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			var o registration.Optin // its owner confirms (double opt-in)
+			if err := db.Where("phone = ?", "+84"+number[1:]).Take(&o).Error; err != nil || o.ConfirmToken == nil {
+				t.Fatalf("no pending opt-in: %v", err)
+			}
+			if err := registration.ConfirmOptin(ctx, db, *o.ConfirmToken, now); err != nil {
+				t.Fatal(err)
+			}
 		}
 		optIn("Lê Thị Hoa", "0912000801")
 		optIn("Trần Văn Nam", "0912000802")

@@ -74,12 +74,16 @@ type Optin struct {
 	PartnerID      *uint
 	Country        string
 	StopToken      string
-	StoppedAt      *time.Time
-	StopMethod     string
-	Day            string
-	DayCount       int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// ConfirmToken is the secret of the link that confirms a request (nil
+	// once used); RequestedAt when the request was last sent to the number.
+	ConfirmToken *string
+	RequestedAt  *time.Time
+	StoppedAt    *time.Time
+	StopMethod   string
+	Day          string
+	DayCount     int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // TableName keeps GORM on the migrated table.
@@ -107,10 +111,23 @@ func announceOptinAllowed(ageBand string) bool {
 	return ageBand != AgeUnder16 && ageBand != "16_17" && !IsChildAge(ageBand)
 }
 
-// recordOptin writes the opt-in of the number that has just registered
-// (reg), in the registration's transaction: the session's city, partner
-// and country say where "near me" is. A number that stopped and ticks the
-// box again is opted in again; its link's token stays the same.
+// OptinConfirmFor is how long the link that confirms an opt-in works;
+// OptinAskEvery how often at most a number is asked (someone registering
+// a number again and again must not flood its owner).
+const (
+	OptinConfirmFor = 7 * 24 * time.Hour
+	OptinAskEvery   = 24 * time.Hour
+)
+
+// SMSAnnounceConfirm asks a number's owner to confirm the opt-in.
+const SMSAnnounceConfirm = "announce_confirm"
+
+// recordOptin asks the number that has just registered (reg), in the
+// registration's transaction, whether it wants announcements. A phone
+// number is not a secret: whoever typed it may not own it, so ticking the
+// box only asks; a link sent to the number confirms (ConfirmOptin). A
+// number already opted in is only brought up to date (its city, partner,
+// language); one that stopped stays stopped until its owner confirms.
 func recordOptin(tx *gorm.DB, in *Input, reg *Registration, now time.Time) error {
 	var at struct {
 		CityID    *uint
@@ -121,23 +138,105 @@ func recordOptin(tx *gorm.DB, in *Input, reg *Registration, now time.Time) error
 		Joins("JOIN venues ON venues.id = events.venue_id").Where("events.id = ?", reg.EventID).Take(&at).Error; err != nil {
 		return err
 	}
-	fields := map[string]any{"lang": reg.Lang, "consent_version": clip(in.AnnounceConsent, 40), "opted_in_at": now,
-		"registration_id": reg.ID, "city_id": at.CityID, "partner_id": at.PartnerID, "country": at.Country,
-		"stopped_at": nil, "stop_method": "", "updated_at": now}
-	res := tx.Model(&Optin{}).Where("phone = ?", *reg.Phone).Updates(fields)
-	if res.Error != nil {
-		return res.Error
+	var o Optin
+	err := tx.Where("phone = ?", *reg.Phone).Take(&o).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return err
 	}
-	if res.RowsAffected == 0 {
-		o := Optin{Phone: *reg.Phone, Lang: reg.Lang, ConsentVersion: clip(in.AnnounceConsent, 40), OptedInAt: &now,
-			RegistrationID: &reg.ID, CityID: at.CityID, PartnerID: at.PartnerID, Country: at.Country,
-			StopToken: newStopToken(), CreatedAt: now, UpdatedAt: now}
+	where := map[string]any{"lang": reg.Lang, "consent_version": clip(in.AnnounceConsent, 40), "registration_id": reg.ID,
+		"city_id": at.CityID, "partner_id": at.PartnerID, "country": at.Country, "updated_at": now}
+	if o.ID != 0 && o.Active() {
+		if err := tx.Model(&Optin{}).Where("id = ?", o.ID).Updates(where).Error; err != nil {
+			return err
+		}
+		return audit.Record(tx, 0, "announcement.optin", "registration", fmt.Sprint(reg.ID), nil,
+			map[string]any{"consent_version": in.AnnounceConsent, "already": true})
+	}
+	if o.RequestedAt != nil && o.ConfirmToken != nil && now.Sub(*o.RequestedAt) < OptinAskEvery {
+		return nil // asked less than a day ago: that link still works
+	}
+	token := newStopToken()
+	where["confirm_token"], where["requested_at"] = token, now
+	if o.ID == 0 {
+		o = Optin{Phone: *reg.Phone, Lang: reg.Lang, ConsentVersion: clip(in.AnnounceConsent, 40), RegistrationID: &reg.ID,
+			CityID: at.CityID, PartnerID: at.PartnerID, Country: at.Country, StopToken: newStopToken(),
+			ConfirmToken: &token, RequestedAt: &now, CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&o).Error; err != nil {
-			return err // a duplicate: Register runs again and updates the row that won
+			return err // a duplicate: Register runs again and finds the row that won
+		}
+	} else if err := tx.Model(&Optin{}).Where("id = ?", o.ID).Updates(where).Error; err != nil {
+		return err
+	}
+	if in.Notify != nil {
+		if err := in.Notify.queueOptinConfirm(tx, reg, token); err != nil {
+			return err
 		}
 	}
-	return audit.Record(tx, 0, "announcement.optin", "registration", fmt.Sprint(reg.ID), nil,
+	return audit.Record(tx, 0, "announcement.optin_asked", "registration", fmt.Sprint(reg.ID), nil,
 		map[string]any{"consent_version": in.AnnounceConsent})
+}
+
+// queueOptinConfirm sends the number the link that confirms its opt-in: a
+// service message about the registration just made, in its language.
+func (n *Notifier) queueOptinConfirm(tx *gorm.DB, r *Registration, token string) error {
+	e, err := eventForSMS(tx, r.EventID)
+	if err != nil {
+		return err
+	}
+	d := eventData(n.Translator(r.Lang), e)
+	d["Link"] = n.BaseURL + "/" + r.Lang + "/a/" + token
+	return queue(tx, r, SMSAnnounceConfirm, n.compose(r.Lang, "sms.announce_confirm", d), "", time.Time{})
+}
+
+// OptinRequest is what the confirmation page says of its link: whether it
+// was already used. It holds no number.
+type OptinRequest struct {
+	Confirmed bool
+	Lang      string
+}
+
+// OptinRequestOf reads a confirmation link; NotFound when it is unknown or
+// older than OptinConfirmFor. A link already used reads as confirmed.
+func OptinRequestOf(ctx context.Context, db *gorm.DB, token string, now time.Time) (*OptinRequest, error) {
+	o, err := optinByConfirmToken(db.WithContext(ctx), token, now)
+	if err != nil {
+		return nil, err
+	}
+	return &OptinRequest{Confirmed: o.Active(), Lang: o.Lang}, nil
+}
+
+func optinByConfirmToken(tx *gorm.DB, token string, now time.Time) (*Optin, error) {
+	if len(token) < 16 || len(token) > 64 {
+		return nil, apperr.New(apperr.NotFound, "error.announce.bad_link")
+	}
+	var o Optin
+	err := tx.Where("confirm_token = ? AND requested_at > ?", token, now.Add(-OptinConfirmFor)).Take(&o).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.New(apperr.NotFound, "error.announce.bad_link")
+	}
+	return &o, err
+}
+
+// ConfirmOptin confirms the opt-in of a confirmation link's number: from
+// now on it receives announcements. Confirming twice changes nothing.
+func ConfirmOptin(ctx context.Context, db *gorm.DB, token string, now time.Time) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		o, err := optinByConfirmToken(tx, token, now)
+		if err != nil || o.Active() {
+			return err
+		}
+		res := tx.Model(&Optin{}).Where("id = ? AND confirm_token = ?", o.ID, token).
+			Updates(map[string]any{"opted_in_at": now, "stopped_at": nil, "stop_method": "", "updated_at": now})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		var reg string
+		if o.RegistrationID != nil {
+			reg = fmt.Sprint(*o.RegistrationID)
+		}
+		return audit.Record(tx, 0, "announcement.optin", "registration", reg, nil,
+			map[string]any{"consent_version": o.ConsentVersion, "confirmed": "link"})
+	})
 }
 
 // OptinOf is the number's opt-in, nil when it never answered.

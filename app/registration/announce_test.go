@@ -38,7 +38,27 @@ func optIn(t *testing.T, db *gorm.DB, eventID uint, name, phone string) *registr
 	if err != nil {
 		t.Fatal(err)
 	}
+	confirm(t, db, *res.Registration.Phone)
 	return res
+}
+
+// confirm is the number's owner following the link sent to it (double
+// opt-in).
+func confirm(t *testing.T, db *gorm.DB, e164 string) {
+	t.Helper()
+	var o registration.Optin
+	if err := db.Where("phone = ?", e164).Take(&o).Error; err != nil {
+		t.Fatal(err)
+	}
+	if o.Active() {
+		return // confirmed before
+	}
+	if o.ConfirmToken == nil {
+		t.Fatal("no confirmation link for a number that ticked the box")
+	}
+	if err := registration.ConfirmOptin(t.Context(), db, *o.ConfirmToken, now); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func announcements(t *testing.T, db *gorm.DB) []message.Message {
@@ -89,7 +109,12 @@ func TestAnnouncementOptIn(t *testing.T) {
 		if _, err := registration.Register(t.Context(), db, in(evs[0].ID, "Trần Văn Nam", "0912345003"), now); err != nil {
 			t.Fatal(err)
 		}
-		again := optIn(t, db, evs[0].ID, "Trần Văn Nam", "0912345003")
+		i = in(evs[0].ID, "Trần Văn Nam", "0912345003")
+		i.AnnounceConsent = registration.BuiltinAnnouncementsConsent
+		again, err := registration.Register(t.Context(), db, i, now)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !again.Existing {
 			t.Fatal("not the existing registration")
 		}
@@ -251,6 +276,58 @@ func TestAnnouncementScopesAndPreview(t *testing.T) {
 		past := testutil.Event(t, db, testutil.EventOpts{Now: now, StartsIn: -48 * time.Hour})
 		if _, err := n.Announce(ctx, db, registration.AnnounceInput{EventID: past.ID, Scope: registration.ScopeCity}, now); apperr.KeyOf(err) != "error.announce.not_open" {
 			t.Errorf("a past session: %v", err)
+		}
+	})
+}
+
+// Double opt-in: ticking the box asks the number (one message a day at
+// most); the link works for a week, and only it opts the number in; a
+// number that stopped stays stopped when someone ticks the box for it.
+func TestOptinNeedsTheOwner(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		evs := sameCity(t, db, 2)
+		notify := notifier(t)
+		ask := func(eventID uint, at time.Time) {
+			t.Helper()
+			i := in(eventID, "Lê Thị Hoa", "0912345101")
+			i.AnnounceConsent, i.Notify = registration.BuiltinAnnouncementsConsent, notify
+			if _, err := registration.Register(t.Context(), db, i, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		asks := func() (n int64) {
+			db.Model(&message.Message{}).Where("kind = ?", registration.SMSAnnounceConfirm).Count(&n)
+			return n
+		}
+		ask(evs[0].ID, now)
+		o, _ := registration.OptinOf(t.Context(), db, "+84912345101")
+		if o == nil || o.Active() || o.ConfirmToken == nil || asks() != 1 {
+			t.Fatalf("after the box: %+v, %d requests", o, asks())
+		}
+		if err := registration.ConfirmOptin(t.Context(), db, *o.ConfirmToken, now.Add(registration.OptinConfirmFor+time.Minute)); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("a link older than a week: %v", err)
+		}
+		if err := registration.ConfirmOptin(t.Context(), db, *o.ConfirmToken, now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if o, _ = registration.OptinOf(t.Context(), db, "+84912345101"); !o.Active() {
+			t.Fatal("the owner's link did not opt in")
+		}
+		if _, err := registration.StopByPhone(t.Context(), db, "+84912345101", registration.StopSMS, now.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		ask(evs[1].ID, now.Add(3*time.Hour))
+		if o, _ = registration.OptinOf(t.Context(), db, "+84912345101"); o.Active() || asks() != 1 {
+			t.Errorf("a stopped number ticked by someone within the day: active %v, %d requests (want still stopped, no second request)", o.Active(), asks())
+		}
+		ask(evs[1].ID, now.Add(registration.OptinAskEvery+4*time.Hour)) // the same person again, a day later: Existing, no ask
+		i := in(evs[0].ID, "Trần Văn Nam", "0912345101")
+		i.AnnounceConsent, i.Notify = registration.BuiltinAnnouncementsConsent, notify
+		if _, err := registration.Register(t.Context(), db, i, now.Add(registration.OptinAskEvery+5*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if o, _ = registration.OptinOf(t.Context(), db, "+84912345101"); o.Active() || asks() != 2 {
+			t.Errorf("a day later: active %v, %d requests (want still stopped, a new request)", o.Active(), asks())
 		}
 	})
 }

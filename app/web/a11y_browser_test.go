@@ -110,7 +110,7 @@ func TestBrowserAccessibilityAndWeight(t *testing.T) {
 
 		stop := stopLinkFixture(t, db, now)
 		public := []string{"/events", "/events/" + id, "/events/" + itoa(int(ws.ID)), "/events/calendar", "/login", "/r/" + reg.Code, "/api",
-			stop, ratingPath(t, b.ta, db, now)}
+			stop, confirmLinkFixture(t, db, now), ratingPath(t, b.ta, db, now)}
 		staff := []string{"/staff/", "/staff/events/", "/staff/events/new", "/staff/events/" + id + "/registrations",
 			"/staff/events/" + id + "/announce",
 			"/trainer", "/staff/events/" + id + "/checkin", "/staff/coaching", "/staff/quizzes", "/staff/admin/accounts",

@@ -31,6 +31,7 @@ func TestBrowserAnnounceSessionOnPhoneInVietnamese(t *testing.T) {
 		f := regForm("Lê Thị Hoa", "0912 000 701")
 		f.Set("announce", "1")
 		b.ta.client().register(past.ID, "vi", f)
+		confirmOptin(t, b.ta, db, "+84912000701")
 		org := testutil.Staff(t, db, user.RoleOrganiser)
 		b.login(t, "vi", org)
 

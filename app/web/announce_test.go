@@ -83,6 +83,14 @@ func TestAnnouncementsThroughTheApp(t *testing.T) {
 		if err := db.Where("phone = ?", "+84912000601").Take(&o).Error; err != nil || o.ConsentVersion != registration.BuiltinAnnouncementsConsent || o.Lang != "vi" {
 			t.Fatalf("opt-in %+v: %v", o, err)
 		}
+		// Double opt-in: the box only asks; the number's owner confirms by
+		// the link sent to that number.
+		if o.Active() {
+			t.Fatal("ticking the box opted the number in without its owner")
+		}
+		for _, n := range []string{"+84912000601", "+84912000602", "+84912000604", "+84912000605"} {
+			confirmOptin(t, ta, db, n)
+		}
 		if n, out := ta.inbound(inboundToken, false, "0912000606", "tc"); n != http.StatusOK || out["action"] != "stopped" {
 			t.Fatalf("TC: %d %v", n, out)
 		}
@@ -164,6 +172,17 @@ func TestAnnouncementsThroughTheApp(t *testing.T) {
 		if m := announcementTo(t, db, "+84912000602"); m.Status != message.StatusFailed {
 			t.Errorf("STOP left the announcement %s", m.Status)
 		}
+		// Someone who knows the number registers it again with the box
+		// ticked: it stays stopped, and no second request goes out within a day.
+		visitor.register(next.ID, "en", withBox("John Smith", "0912 000 602"))
+		if o, _ := registration.OptinOf(t.Context(), db, "+84912000602"); o.Active() {
+			t.Error("a stopped number was opted in again by whoever typed it")
+		}
+		var asks int64
+		db.Model(&message.Message{}).Where("to_phone = ? AND kind = ?", "+84912000602", registration.SMSAnnounceConfirm).Count(&asks)
+		if asks != 1 {
+			t.Errorf("%d confirmation requests to one number in a day, want 1", asks)
+		}
 
 		// "My data": shows the opt-in, withdraws it; the export carries it.
 		cl := ta.client()
@@ -187,6 +206,50 @@ func TestAnnouncementsThroughTheApp(t *testing.T) {
 			t.Error("the opt-in outlived the erasure")
 		}
 	})
+}
+
+var confirmLink = regexp.MustCompile(`https?://[^/\s]+(/[a-z]+/a/[A-Za-z0-9_-]+)`)
+
+// confirmOptin follows the confirmation link sent to e164: the page
+// writes nothing, its button confirms.
+func confirmOptin(t *testing.T, ta *testApp, db *gorm.DB, e164 string) {
+	t.Helper()
+	var m message.Message
+	if err := db.Where("to_phone = ? AND kind = ?", e164, registration.SMSAnnounceConfirm).Order("id DESC").Take(&m).Error; err != nil {
+		t.Fatalf("no confirmation request to …%s: %v", e164[len(e164)-3:], err)
+	}
+	path := confirmLink.FindStringSubmatch(m.Body)
+	if path == nil || strings.Contains(m.Body, e164[3:]) {
+		t.Fatalf("no confirmation link (or the number) in %q", m.Body)
+	}
+	owner := ta.client()
+	doc := owner.page(path[1], http.StatusOK)
+	if o, _ := registration.OptinOf(t.Context(), db, e164); o.Active() {
+		t.Fatal("opening the link (a chat app's preview does) confirmed")
+	}
+	if doc.Find(`form[action="`+path[1]+`"] button`).Length() != 1 {
+		t.Fatal("no confirm button")
+	}
+	wantRedirect(t, owner.post(path[1], nil), path[1]+"?flash=announce_confirmed")
+	if o, _ := registration.OptinOf(t.Context(), db, e164); !o.Active() {
+		t.Fatal("the owner's confirmation did not opt the number in")
+	}
+	if doc := owner.page(path[1], http.StatusOK); doc.Find(`form[action="`+path[1]+`"]`).Length() != 0 {
+		t.Error("the confirm button is still offered")
+	}
+}
+
+// confirmLinkFixture is a number's pending confirmation page (its path
+// without the language), for the sweeps.
+func confirmLinkFixture(t *testing.T, db *gorm.DB, now time.Time) string {
+	t.Helper()
+	token := "sweepASKtoken0123456789x"
+	o := registration.Optin{Phone: "+84912999002", Lang: "vi", ConsentVersion: registration.BuiltinAnnouncementsConsent,
+		StopToken: "sweepSTOPtoken0123456780", ConfirmToken: &token, RequestedAt: &now, CreatedAt: now, UpdatedAt: now}
+	if err := db.Create(&o).Error; err != nil {
+		t.Fatal(err)
+	}
+	return "/a/" + token
 }
 
 // stopLinkFixture is an opted-in number's unsubscribe page (its path

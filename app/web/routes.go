@@ -120,6 +120,9 @@ func (s *Server) routes(app *fiber.App) {
 		// Announcements' unsubscribe link (issue 15, Decree 91/2020).
 		g.Get("/stop/:token", s.announceStopShow)
 		g.Post("/stop/:token", s.announceStop)
+		// The link that confirms an opt-in (double opt-in).
+		g.Get("/a/:token", s.announceConfirmShow)
+		g.Post("/a/:token", s.announceConfirm)
 
 		// ---- Public: quizzes on the participant's phone (issue 6) ----
 		g.Get("/r/:code/quiz/:phase", s.quizIntro)
