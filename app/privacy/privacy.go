@@ -78,7 +78,13 @@ type ExportedOptin struct {
 	Country        string     `json:"country"`
 	StoppedAt      *time.Time `json:"stopped_at"`
 	StopMethod     string     `json:"stop_method"`
+	// RequestedAt: a confirmation link was sent and not yet followed
+	// (double opt-in).
+	RequestedAt *time.Time `json:"confirmation_requested_at,omitempty"`
 }
+
+// Pending tells whether the number was asked to confirm and has not.
+func (o *ExportedOptin) Pending() bool { return !o.Active && o.StoppedAt == nil && o.RequestedAt != nil }
 
 func exportOptin(tx *gorm.DB, e164 string) (*ExportedOptin, error) {
 	var o registration.Optin
@@ -90,7 +96,8 @@ func exportOptin(tx *gorm.DB, e164 string) (*ExportedOptin, error) {
 		return nil, err
 	}
 	return &ExportedOptin{Active: o.Active(), ConsentVersion: o.ConsentVersion, Lang: o.Lang, OptedInAt: o.OptedInAt,
-		CityID: o.CityID, PartnerID: o.PartnerID, Country: o.Country, StoppedAt: o.StoppedAt, StopMethod: o.StopMethod}, nil
+		CityID: o.CityID, PartnerID: o.PartnerID, Country: o.Country, StoppedAt: o.StoppedAt, StopMethod: o.StopMethod,
+		RequestedAt: o.RequestedAt}, nil
 }
 
 // forgetOptins deletes the announcement opt-ins of the numbers of these

@@ -200,6 +200,15 @@ func TestAnnouncementsThroughTheApp(t *testing.T) {
 		if o, _ := registration.OptinOf(t.Context(), db, "+84912000605"); o.Active() || o.StopMethod != registration.StopMyData {
 			t.Errorf("after my data's stop: %+v", o)
 		}
+		// A number asked but not confirmed: "my data" says so, and offers the stop.
+		visitor.register(past.ID, "en", withBox("Mai Anh", "0912 000 607"))
+		pend := ta.client()
+		wantRedirect(t, pend.post("/en/my-data", url.Values{"phone": {"0912 000 607"}}), "/en/my-data/code")
+		wantRedirect(t, pend.post("/en/my-data/code", url.Values{"code": {lastCode(t, db, "+84912000607")}}), "/en/my-data/view")
+		if doc := pend.page("/en/my-data/view", http.StatusOK); !strings.Contains(doc.Find("main").Text(), "Nothing is sent until it is confirmed") ||
+			doc.Find(`form[action="/en/my-data/announcements/stop"]`).Length() != 1 {
+			t.Errorf("my data of a pending opt-in: %.600s", doc.Find("main").Text())
+		}
 		// Erasing the data deletes the opt-in.
 		wantRedirect(t, cl.post("/en/my-data/erase", url.Values{"confirm": {"yes"}}), "/en/my-data")
 		if o, _ := registration.OptinOf(t.Context(), db, "+84912000605"); o != nil {
