@@ -3,7 +3,9 @@ package quiz
 import (
 	"context"
 	"errors"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -80,6 +82,37 @@ func GetQuiz(ctx context.Context, db *gorm.DB, id uint) (*Quiz, error) {
 		return nil, apperr.Wrap(apperr.NotFound, "error.quiz.not_found", err)
 	}
 	return &q, err
+}
+
+// OrderByPosition orders the questions by the positions typed beside them
+// (question id → "1", "2"…; ties by id). A position that is not a whole
+// number from 1 to 999 is a problem of the "questions" field.
+func OrderByPosition(typed map[uint]string) ([]uint, error) {
+	type pick struct {
+		id  uint
+		pos int
+	}
+	picks := make([]pick, 0, len(typed))
+	for id, v := range typed {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > 999 {
+			var fe apperr.FieldList
+			fe.Add("questions", "error.quiz.bad_position", nil)
+			return nil, fe.Err()
+		}
+		picks = append(picks, pick{id, n})
+	}
+	sort.Slice(picks, func(i, j int) bool {
+		if picks[i].pos != picks[j].pos {
+			return picks[i].pos < picks[j].pos
+		}
+		return picks[i].id < picks[j].id
+	})
+	ids := make([]uint, len(picks))
+	for i, p := range picks {
+		ids[i] = p.id
+	}
+	return ids, nil
 }
 
 // SaveQuiz creates (ID 0) or updates a quiz and replaces its ordered list of

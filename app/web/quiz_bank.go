@@ -2,7 +2,6 @@ package web
 
 import (
 	"maps"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -262,44 +261,18 @@ func (s *Server) quizSave(c *fiber.Ctx) error {
 	} else if f.Code != "" {
 		errs.Add("code", t.T("error.quiz.bad_quiz_code"))
 	}
+	// The positions typed beside the questions (pos_<question id>), kept
+	// as typed for the form; the quiz domain orders them.
 	pos := map[uint]string{}
-	type pick struct {
-		id  uint
-		pos int
-	}
-	var picks []pick
-	var perr bool
 	c.Request().PostArgs().VisitAll(func(k, v []byte) {
-		key := string(k)
-		if !strings.HasPrefix(key, "pos_") {
-			return
+		if qid, err := strconv.ParseUint(strings.TrimPrefix(string(k), "pos_"), 10, 32); err == nil && strings.HasPrefix(string(k), "pos_") {
+			if val := strings.TrimSpace(string(v)); val != "" {
+				pos[uint(qid)] = val
+			}
 		}
-		qid, err := strconv.ParseUint(key[4:], 10, 32)
-		val := strings.TrimSpace(string(v))
-		if err != nil || val == "" {
-			return
-		}
-		pos[uint(qid)] = val
-		n, err := strconv.Atoi(val)
-		if err != nil || n < 1 || n > 999 {
-			perr = true
-			return
-		}
-		picks = append(picks, pick{uint(qid), n})
 	})
-	if perr {
-		errs.Add("questions", t.T("error.quiz.bad_position"))
-	}
-	sort.SliceStable(picks, func(i, j int) bool {
-		if picks[i].pos != picks[j].pos {
-			return picks[i].pos < picks[j].pos
-		}
-		return picks[i].id < picks[j].id
-	})
-	ids := make([]uint, len(picks))
-	for i, p := range picks {
-		ids[i] = p.id
-	}
+	ids, err := quiz.OrderByPosition(pos)
+	errs.AddAll(t, err)
 	q := &quiz.Quiz{ID: id, Code: f.Code, Lang: f.Lang, Active: f.Active || id == 0, Title: quizTextOf(f.Titles)}
 	if f.ParallelID != 0 {
 		pid := f.ParallelID
