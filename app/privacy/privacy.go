@@ -84,7 +84,9 @@ type ExportedOptin struct {
 }
 
 // Pending tells whether the number was asked to confirm and has not.
-func (o *ExportedOptin) Pending() bool { return !o.Active && o.StoppedAt == nil && o.RequestedAt != nil }
+func (o *ExportedOptin) Pending() bool {
+	return !o.Active && o.StoppedAt == nil && o.RequestedAt != nil
+}
 
 func exportOptin(tx *gorm.DB, e164 string) (*ExportedOptin, error) {
 	var o registration.Optin

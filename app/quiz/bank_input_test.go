@@ -30,7 +30,7 @@ func TestOrderByPosition(t *testing.T) {
 // a question written only in Khmer is fine.
 func TestQuestionValidateEveryProblem(t *testing.T) {
 	q := &quiz.Question{Kind: quiz.KindSingle, Topic: quiz.Topics[0], Lang: "km",
-		Text: content.Text{"km": "សំណួរ", "lo": strings.Repeat("ກ", quiz.TextMax+1)},
+		Text:    content.Text{"km": "សំណួរ", "lo": strings.Repeat("ກ", quiz.TextMax+1)},
 		Choices: quiz.Choices{{Text: content.Text{"km": "ក"}}, {Text: content.Text{"km": "ខ"}}}}
 	got := map[string]string{}
 	for _, f := range apperr.FieldsOf(q.Validate()) {
