@@ -79,6 +79,7 @@ func MonthlyCosts(ctx context.Context, db *gorm.DB, from time.Time, rates map[st
 	defer rows.Close()
 	type key struct{ country, month, channel, kind string }
 	sums := map[key]*CostRow{}
+	numberCountry := map[string]string{}
 	for rows.Next() {
 		var at time.Time
 		var channel, kind, to, cc string
@@ -86,7 +87,15 @@ func MonthlyCosts(ctx context.Context, db *gorm.DB, from time.Time, rates map[st
 		if err := rows.Scan(&at, &channel, &kind, &segments, &to, &cc); err != nil {
 			return nil, err
 		}
-		cc = costCountry(cc, to, rates, home)
+		if _, ok := rates[cc]; !ok {
+			// No session's country: the number's, parsed once per number.
+			if known, seen := numberCountry[to]; seen {
+				cc = known
+			} else {
+				cc = costCountry(cc, to, rates, home)
+				numberCountry[to] = cc
+			}
+		}
 		loc := rates[cc].Loc
 		if loc == nil {
 			loc = time.UTC
