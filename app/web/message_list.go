@@ -32,6 +32,10 @@ type outboxRow struct {
 	Route     string
 	Held      string
 	Delivered string
+	// FellBack: Zalo accepted it but gave no receipt in time, and the next
+	// channel sent it; LateReceipt: Zalo's receipt came after all.
+	FellBack    string
+	LateReceipt string
 }
 
 type messageListPage struct {
@@ -147,12 +151,20 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 			at := m.DeliveredAt.In(zone)
 			r.Delivered = t.T("outbox.delivered", "At", t.DateShort(at)+" "+t.Time(at))
 		}
+		if m.FellBackAt != nil {
+			at := m.FellBackAt.In(zone)
+			r.FellBack = t.T("outbox.fell_back_no_receipt", "At", t.DateShort(at)+" "+t.Time(at))
+		}
+		if m.LateReceiptAt != nil {
+			at := m.LateReceiptAt.In(zone)
+			r.LateReceipt = t.T("outbox.late_receipt", "At", t.DateShort(at)+" "+t.Time(at))
+		}
 		data.Rows = append(data.Rows, r)
 	}
 	link := func(n int) string {
 		u := p.URL("/staff/messages?page=") + itoa(n)
 		if f.Status != "" {
-			u += "&f.Status=" + f.Status
+			u += "&status=" + f.Status
 		}
 		if eventID != 0 {
 			u += "&event=" + itoa(eventID)
