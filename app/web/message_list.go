@@ -10,6 +10,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/phone"
+	"github.com/lantern-ngo/lantern/app/zalochat"
 )
 
 type outboxRow struct {
@@ -38,9 +39,24 @@ type outboxRow struct {
 	LateReceipt string
 }
 
+// chatFailRow is an answer of the OA's chat that Zalo refused.
+type chatFailRow struct {
+	Created  string
+	To       string
+	Kind     string
+	Body     string
+	Lang     string
+	Error    string
+	Attempts int
+}
+
 type messageListPage struct {
 	Page
 	Rows     []outboxRow
+	// ChatFailed: the OA's chat answers that failed (the whole
+	// programme's staff only: they are about no session).
+	ChatFailed []chatFailRow
+	ChatCount  int64
 	Statuses []filterOption
 	Events   []filterOption
 	Count    int64
@@ -57,7 +73,8 @@ var outboxStatuses = []string{message.StatusQueued, message.StatusSending, messa
 const outboxPageSize = 50
 
 // messageList is the SMS outbox for organisers: every message with its
-// status, segments and cost, filterable by status and event.
+// status, segments and cost, filterable by status and event; then, for the
+// whole programme's staff, the Zalo chat answers that failed.
 func (s *Server) messageList(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p := s.page(c, "outbox.title")
@@ -160,6 +177,23 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 			r.LateReceipt = t.T("outbox.late_receipt", "At", t.DateShort(at)+" "+t.Time(at))
 		}
 		data.Rows = append(data.Rows, r)
+	}
+	if f.Scope.IsGlobal() && page == 1 {
+		failed, err := zalochat.Failed(ctx, s.db, outboxPageSize)
+		if err != nil {
+			return err
+		}
+		data.ChatCount = failed.Count
+		for _, r := range failed.Replies {
+			at := r.CreatedAt.In(message.RecipientZone(""))
+			body := r.Body
+			if r.Title != "" {
+				body = r.Title + "\n" + body
+			}
+			data.ChatFailed = append(data.ChatFailed, chatFailRow{Created: t.DateShort(at) + " " + t.Time(at),
+				To: phone.Mask(r.ZaloUserID), Kind: t.T("outbox.chat.kind." + r.Kind), Body: body, Lang: r.Lang,
+				Error: r.LastError, Attempts: r.Attempts})
+		}
 	}
 	link := func(n int) string {
 		u := p.URL("/staff/messages?page=") + itoa(n)
