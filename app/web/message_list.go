@@ -52,20 +52,20 @@ type chatFailRow struct {
 
 type messageListPage struct {
 	Page
-	Rows     []outboxRow
+	Rows []outboxRow
 	// ChatFailed: the OA's chat answers that failed (the whole
 	// programme's staff only: they are about no session).
 	ChatFailed []chatFailRow
 	ChatCount  int64
-	Statuses []filterOption
-	Events   []filterOption
-	Count    int64
-	Segments int64
-	Cost     string
-	Currency string
-	Filtered bool
-	PrevURL  string
-	NextURL  string
+	Statuses   []filterOption
+	Events     []filterOption
+	Count      int64
+	Segments   int64
+	Cost       string
+	Currency   string
+	Filtered   bool
+	PrevURL    string
+	NextURL    string
 }
 
 var outboxStatuses = []string{message.StatusQueued, message.StatusSending, message.StatusSent, message.StatusFailed, message.StatusKept}
