@@ -1,6 +1,7 @@
 package message_test
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/scope"
 	"github.com/lantern-ngo/lantern/app/testutil"
 )
 
@@ -155,6 +157,21 @@ func TestUrgentZaloMessageFallsBackWithoutReceipt(t *testing.T) {
 		}
 		if n := smsCalls(); n != 2 {
 			t.Errorf("%d SMS, want 2 (the first fallback and the code)", n)
+		}
+		// The cost page counts a fallen-back message for both channels.
+		rows, err := message.MonthlyCosts(t.Context(), db, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
+			map[string]message.Rate{"VN": {Loc: time.UTC, Prices: message.Prices{SMSSegment: 850, ZaloMessage: 300}}}, "VN", scope.Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var costs []string
+		for _, r := range rows {
+			costs = append(costs, fmt.Sprintf("%s %s %s %d", r.Month, r.Channel, r.Kind, r.Messages))
+		}
+		want := "2026-12 sms data_code 1|2026-12 zalo confirmation 1|2026-12 zalo data_code 1|" +
+			"2026-11 sms confirmation 1|2026-11 zalo confirmation 2|2026-11 zalo reminder 1"
+		if strings.Join(costs, "|") != want {
+			t.Errorf("costs:\n%s\nwant\n%s", strings.Join(costs, "|"), want)
 		}
 	})
 }
