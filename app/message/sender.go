@@ -159,7 +159,7 @@ func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	var routes countryRoutes // read once a run, when a message needs it
-	if s.ReceiptTimeout > 0 {
+	if s.ReceiptTimeout > 0 && s.hasChannel(ChannelZalo) {
 		if err := s.fallBack(db, &routes, now); err != nil {
 			return 0, err
 		}
@@ -264,6 +264,15 @@ func (s *Sender) channelsFor(db *gorm.DB, routes *countryRoutes, to string) ([]C
 		return all, nil
 	}
 	return out, nil
+}
+
+func (s *Sender) hasChannel(name string) bool {
+	for _, ch := range s.channels() {
+		if ch.Name() == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Sender) channels() []Channel {

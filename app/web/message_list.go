@@ -68,7 +68,8 @@ type messageListPage struct {
 	NextURL    string
 }
 
-var outboxStatuses = []string{message.StatusQueued, message.StatusSending, message.StatusSent, message.StatusFailed, message.StatusKept}
+var outboxStatuses = []string{message.StatusQueued, message.StatusSending, message.StatusSent, message.StatusFailed, message.StatusKept,
+	message.FilterFellBack}
 
 const outboxPageSize = 50
 

@@ -57,6 +57,15 @@ func TestZaloNoReceiptFallsBackToSMS(t *testing.T) {
 		if !strings.Contains(page, "Fallen back (no receipt)") || !strings.Contains(page, "no delivery receipt within 10m0s") {
 			t.Errorf("the outbox does not say it fell back: %s", page)
 		}
+		// The "fallen back" filter keeps it, and only it.
+		other := &message.Message{To: "+84912000202", Body: "x", Lang: "vi", Kind: "reminder", Status: message.StatusSent, Channel: message.ChannelZalo}
+		if err := message.Enqueue(db, other); err != nil {
+			t.Fatal(err)
+		}
+		if rows := org.page("/en/staff/messages?status=fell_back", http.StatusOK).Find("table.outbox tbody tr"); rows.Length() != 1 ||
+			!strings.Contains(rows.Text(), "…0201") {
+			t.Errorf("the fallen-back filter shows %d rows: %s", rows.Length(), rows.Text())
+		}
 		// The receipt comes late, through the webhook.
 		ta.setNow(now.Add(20 * time.Minute))
 		zalo.Withhold["84912000201"] = false
