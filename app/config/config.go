@@ -53,9 +53,12 @@ type Config struct {
 	ZaloOAInfoImageURL string
 	ZaloOAuthURL       string
 	// ZaloTemplates maps "kind.lang" (or "kind") to an approved template id.
-	ZaloTemplates   map[string]string
-	SMSGatewayURL   string
-	SMSGatewayToken string
+	ZaloTemplates map[string]string
+	// ZaloReceiptTimeout is how long an urgent message accepted by Zalo
+	// waits for Zalo's delivery receipt before it goes by SMS.
+	ZaloReceiptTimeout time.Duration
+	SMSGatewayURL      string
+	SMSGatewayToken    string
 	// WebhookAllowAddresses lets webhooks reach these internal addresses
 	// ("127.0.0.1:9999,10.0.0.5"), which the SSRF guard refuses otherwise.
 	WebhookAllowAddresses string
@@ -250,6 +253,7 @@ func Load(getenv Getenv) (*Config, error) {
 	c.ZaloOAuthURL = str("ZALO_OAUTH_URL", "https://oauth.zaloapp.com")
 	c.ZaloOAAPIURL = str("ZALO_OA_API_URL", "https://openapi.zalo.me")
 	c.ZaloOAInfoImageURL = str("ZALO_OA_INFO_IMAGE_URL", "")
+	c.ZaloReceiptTimeout = duration("ZALO_RECEIPT_TIMEOUT", 10*time.Minute)
 	c.ZaloTemplates = map[string]string{}
 	for _, pair := range strings.Split(str("ZALO_TEMPLATES", ""), ",") {
 		if k, v, ok := strings.Cut(strings.TrimSpace(pair), "="); ok && k != "" && v != "" {

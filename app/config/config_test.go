@@ -13,7 +13,8 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Port != 8080 || c.DatabaseURL != "sqlite:data/lantern.db" || !c.Demo || c.BaseURL != "http://localhost:8080" {
+	if c.Port != 8080 || c.DatabaseURL != "sqlite:data/lantern.db" || !c.Demo || c.BaseURL != "http://localhost:8080" ||
+		c.ZaloReceiptTimeout != 10*time.Minute {
 		t.Errorf("defaults = %+v", c)
 	}
 	c, err = Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "SECRET_KEY": strings.Repeat("k", 32)}))
@@ -40,6 +41,7 @@ func TestBadSettingsNameTheVariable(t *testing.T) {
 		"SMS_COST_PER_SEGMENT":  {"SMS_COST_PER_SEGMENT": "x"},
 		"TRUSTED_PROXIES":       {"TRUSTED_PROXIES": "10.0.0.2, proxy.internal"},
 		"CHECKIN_WINDOW_BEFORE": {"CHECKIN_WINDOW_BEFORE": "soon"},
+		"ZALO_RECEIPT_TIMEOUT":  {"ZALO_RECEIPT_TIMEOUT": "-5m"},
 		"CHECKIN_WINDOW_AFTER":  {"CHECKIN_WINDOW_AFTER": "60d"},
 		"DHIS2_URL":             {"DHIS2_URL": "dhis2.example.org", "DHIS2_TOKEN": "t"},
 		"DHIS2_TOKEN":           {"DHIS2_URL": "https://dhis2.example.org", "DHIS2_USERNAME": "lantern"},

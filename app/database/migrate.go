@@ -48,6 +48,7 @@ func migrations() []*gormigrate.Migration {
 		m0096ConsentCountry(),
 		m0097ZaloTemplates(),
 		m0098ZaloChat(),
+		m0099ZaloReceipts(),
 		m0101OptinConfirm(),
 	}
 }

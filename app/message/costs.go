@@ -15,7 +15,8 @@ import (
 
 // CostRow is what one kind of message cost through one channel in a month
 // in a country: the messages the provider accepted (kept and refused ones
-// cost nothing) and their SMS segments.
+// cost nothing) and their SMS segments. A message that fell back to SMS
+// for want of Zalo's receipt counts for both channels: both took it.
 type CostRow struct {
 	Country  string // the session's country, else the number's
 	Month    string // 2026-12, in the country's time zone
@@ -71,24 +72,19 @@ func MonthlyCosts(ctx context.Context, db *gorm.DB, from time.Time, rates map[st
 	earliest := from.AddDate(0, -1, 0) // every zone's first day is after it
 	rows, err := inScope(db.WithContext(ctx).Model(&Message{}), sc).
 		Joins("LEFT JOIN events ce ON ce.id = sms_messages.event_id").
-		Select("sms_messages.sent_at, sms_messages.channel, sms_messages.kind, sms_messages.segments, sms_messages.to_phone, COALESCE(ce.country, '')").
-		Where("sms_messages.status = ? AND sms_messages.sent_at >= ?", StatusSent, earliest.UTC()).Rows()
+		Select("sms_messages.sent_at, sms_messages.channel, sms_messages.kind, sms_messages.segments, sms_messages.to_phone, COALESCE(ce.country, ''), "+
+			"sms_messages.status, sms_messages.fell_back_at, sms_messages.fallback_provider_id").
+		Where("(sms_messages.status = ? AND sms_messages.sent_at >= ?) OR (sms_messages.fell_back_at >= ? AND sms_messages.fallback_provider_id <> '')",
+			StatusSent, earliest.UTC(), earliest.UTC()).Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	type key struct{ country, month, channel, kind string }
 	sums := map[key]*CostRow{}
-	numberCountry := map[string]string{}
-	for rows.Next() {
-		var at time.Time
-		var channel, kind, to, cc string
-		var segments int
-		if err := rows.Scan(&at, &channel, &kind, &segments, &to, &cc); err != nil {
-			return nil, err
-		}
+	numberCountry := map[string]string{} // a number without a session: parsed once per number
+	add := func(cc, to string, at time.Time, channel, kind string, segments int) {
 		if _, ok := rates[cc]; !ok {
-			// No session's country: the number's, parsed once per number.
 			if known, seen := numberCountry[to]; seen {
 				cc = known
 			} else {
@@ -101,7 +97,7 @@ func MonthlyCosts(ctx context.Context, db *gorm.DB, from time.Time, rates map[st
 			loc = time.UTC
 		}
 		if at.Before(time.Date(from.In(loc).Year(), from.In(loc).Month(), 1, 0, 0, 0, 0, loc)) {
-			continue
+			return
 		}
 		if channel == "" {
 			channel = ChannelSMS // sent before channels existed
@@ -115,6 +111,23 @@ func MonthlyCosts(ctx context.Context, db *gorm.DB, from time.Time, rates map[st
 		r.Messages++
 		if channel != ChannelZalo { // a Zalo message is paid whole, not by segment
 			r.Segments += segments
+		}
+	}
+	for rows.Next() {
+		var at *time.Time
+		var fellBack *time.Time
+		var channel, kind, to, cc, status, fallbackID string
+		var segments int
+		if err := rows.Scan(&at, &channel, &kind, &segments, &to, &cc, &status, &fellBack, &fallbackID); err != nil {
+			return nil, err
+		}
+		if status == StatusSent && at != nil {
+			add(cc, to, *at, channel, kind, segments)
+		}
+		// A message that fell back for want of Zalo's receipt was paid to
+		// Zalo too (Zalo took it), whatever became of the next channel.
+		if fellBack != nil && fallbackID != "" {
+			add(cc, to, *fellBack, ChannelZalo, kind, 0)
 		}
 	}
 	if err := rows.Err(); err != nil {

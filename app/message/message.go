@@ -51,6 +51,16 @@ type Message struct {
 	ChannelLog  string
 	HeldReason  string
 	DeliveredAt *time.Time
+	// ReceiptDueAt: an urgent message accepted by Zalo waits for Zalo's
+	// delivery receipt until then, else falls back to the next channel
+	// (Sender.ReceiptTimeout). FellBackAt is when it fell back for want of
+	// a receipt; FallbackProviderID the id Zalo gave that attempt (a late
+	// receipt still finds it); LateReceiptAt when that receipt came after
+	// all.
+	ReceiptDueAt       *time.Time
+	FellBackAt         *time.Time
+	FallbackProviderID string
+	LateReceiptAt      *time.Time
 	// Params fill a template (a Zalo template is not the SMS text): JSON.
 	Params string
 	// Sender is the brandname the gateway shows (Branding), set when the

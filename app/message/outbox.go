@@ -8,6 +8,11 @@ import (
 	"github.com/lantern-ngo/lantern/app/scope"
 )
 
+// FilterFellBack is the outbox filter of the messages that fell back to
+// the next channel for want of Zalo's delivery receipt (whatever their
+// status since).
+const FilterFellBack = "fell_back"
+
 // OutboxFilter narrows the outbox that organisers read (zero values: all).
 type OutboxFilter struct {
 	Status  string
@@ -39,7 +44,11 @@ type OutboxPage struct {
 // Outbox reads page (from 1) of the messages the filter keeps, size a page.
 func Outbox(ctx context.Context, db *gorm.DB, f OutboxFilter, page, size int) (*OutboxPage, error) {
 	q := inScope(db.WithContext(ctx).Model(&Message{}), f.Scope)
-	if f.Status != "" {
+	switch f.Status {
+	case "":
+	case FilterFellBack:
+		q = q.Where("fell_back_at IS NOT NULL")
+	default:
 		q = q.Where("status = ?", f.Status)
 	}
 	if f.EventID != 0 {

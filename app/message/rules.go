@@ -27,6 +27,26 @@ var codeKinds = map[string]bool{
 	"staff_password_link": true,
 }
 
+// urgentKinds are the messages someone needs in time (a ticket, a seat
+// freed for them, a session moved or cancelled, a one-time code): sent by
+// Zalo, they fall back to the next channel when Zalo's delivery receipt
+// does not come within Sender.ReceiptTimeout (docs/DECISIONS.md). A
+// reminder, a rating request or an announcement is not worth a second
+// copy.
+var urgentKinds = map[string]bool{
+	"confirmation":        true, // the ticket
+	"ticket_resent":       true,
+	"promotion":           true, // a seat freed: they must know to come
+	"event_changed":       true,
+	"event_cancelled":     true,
+	"data_code":           true,
+	"guardian_confirm":    true,
+	"staff_password_link": true,
+}
+
+// Urgent tells whether a kind falls back when no receipt comes in time.
+func Urgent(kind string) bool { return urgentKinds[kind] }
+
 // Class tells the class of a kind of message.
 func Class(kind string) string {
 	switch {

@@ -116,6 +116,10 @@ type Sender struct {
 	// AnnouncementCap is how many announcements a number receives in its
 	// local day (ANNOUNCEMENT_DAILY_CAP, default 1).
 	AnnouncementCap int
+	// ReceiptTimeout is how long an urgent message (Urgent) accepted by
+	// Zalo waits for Zalo's delivery receipt before it goes by the next
+	// channel (ZALO_RECEIPT_TIMEOUT, default 10 minutes); zero: never.
+	ReceiptTimeout time.Duration
 }
 
 // Backoff is the wait before attempt n+1: 30 s, 1 min, 2 min, … up to an hour.
@@ -154,14 +158,19 @@ func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		Updates(map[string]any{"status": StatusFailed, "locked_until": nil, "last_error": "interrupted while sending; not retried so that it is never sent twice"}).Error; err != nil {
 		return 0, err
 	}
+	var routes countryRoutes // read once a run, when a message needs it
+	if s.ReceiptTimeout > 0 && s.hasChannel(ChannelZalo) {
+		if err := s.fallBack(db, &routes, now); err != nil {
+			return 0, err
+		}
+	}
 	var ids []uint
 	if err := db.Model(&Message{}).Where("status = ? AND next_attempt_at <= ?", StatusQueued, now).
 		Order("next_attempt_at, id").Limit(s.Batch).Pluck("id", &ids).Error; err != nil {
 		return 0, err
 	}
 	handled := 0
-	var routes countryRoutes // read once a run, when a message needs it
-	var branding *Branding   // read once a run, when a message needs it
+	var branding *Branding // read once a run, when a message needs it
 	for _, id := range ids {
 		if ctx.Err() != nil {
 			break
@@ -257,6 +266,15 @@ func (s *Sender) channelsFor(db *gorm.DB, routes *countryRoutes, to string) ([]C
 	return out, nil
 }
 
+func (s *Sender) hasChannel(name string) bool {
+	for _, ch := range s.channels() {
+		if ch.Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Sender) channels() []Channel {
 	if len(s.Channels) > 0 {
 		return s.Channels
@@ -270,6 +288,16 @@ func (s *Sender) channels() []Channel {
 func (s *Sender) deliver(ctx context.Context, m *Message, chans []Channel, now time.Time) error {
 	step := min(max(m.Step, 0), len(chans)-1)
 	log := m.ChannelLog
+	if m.FellBackAt != nil && chans[step].Name() == ChannelZalo {
+		// It fell back from Zalo for want of a receipt, and the number's
+		// channels changed meanwhile: never Zalo twice.
+		if step+1 >= len(chans) {
+			return s.DB.WithContext(context.WithoutCancel(ctx)).Model(&Message{}).Where("id = ? AND status = ?", m.ID, StatusSending).
+				Updates(map[string]any{"status": StatusFailed, "locked_until": nil, "held_reason": "",
+					"last_error": "no channel left after Zalo gave no delivery receipt"}).Error
+		}
+		step++
+	}
 	note := func(ch Channel, err error) {
 		if log != "" {
 			log += "\n"
@@ -287,6 +315,11 @@ func (s *Sender) deliver(ctx context.Context, m *Message, chans []Channel, now t
 		case err == nil:
 			fields = map[string]any{"status": StatusSent, "sent_at": now, "provider_id": clip(providerID, 120), "locked_until": nil,
 				"last_error": "", "channel": ch.Name()}
+			if ch.Name() == ChannelZalo && s.ReceiptTimeout > 0 && Urgent(m.Kind) && step+1 < len(chans) && m.FellBackAt == nil {
+				// Zalo's "accepted" is not "delivered": without its
+				// receipt in time, the next channel sends it (fallBack).
+				fields["receipt_due_at"] = now.Add(s.ReceiptTimeout)
+			}
 		case errors.Is(err, ErrKept):
 			fields = map[string]any{"status": StatusKept, "locked_until": nil, "channel": ch.Name()}
 		case errors.Is(err, ErrFallback) || errors.As(err, &perm):
@@ -314,6 +347,54 @@ func (s *Sender) deliver(ctx context.Context, m *Message, chans []Channel, now t
 	// The outcome is written even when ctx was cancelled meanwhile.
 	return s.DB.WithContext(context.WithoutCancel(ctx)).Model(&Message{}).
 		Where("id = ? AND status = ?", m.ID, StatusSending).Updates(fields).Error
+}
+
+// fallBack puts back in the queue, for the next channel, the urgent
+// messages Zalo accepted whose delivery receipt did not come by
+// receipt_due_at. Each is taken by one conditional UPDATE (status still
+// sent, still undelivered, still due), so that of several instances one
+// re-queues it, once; the sender then claims it like any queued message
+// (quiet hours hold it, one-time codes excepted). The Zalo attempt's id is
+// kept (fallback_provider_id): a late receipt is recorded on it.
+func (s *Sender) fallBack(db *gorm.DB, routes *countryRoutes, now time.Time) error {
+	var due []Message
+	if err := db.Where("receipt_due_at <= ? AND status = ? AND delivered_at IS NULL", now, StatusSent).
+		Order("receipt_due_at, id").Limit(s.Batch).Find(&due).Error; err != nil {
+		return err
+	}
+	for i := range due {
+		m := &due[i]
+		chans, err := s.channelsFor(db, routes, m.To)
+		if err != nil {
+			return err
+		}
+		next := -1
+		for j, ch := range chans {
+			if ch.Name() == m.Channel && j+1 < len(chans) {
+				next = j + 1
+				break
+			}
+		}
+		q := db.Model(&Message{}).Where("id = ? AND status = ? AND delivered_at IS NULL AND receipt_due_at <= ?", m.ID, StatusSent, now)
+		if next < 0 {
+			// No channel behind Zalo any more for this number: it stays
+			// as Zalo took it.
+			if err := q.Update("receipt_due_at", nil).Error; err != nil {
+				return err
+			}
+			continue
+		}
+		log := m.ChannelLog
+		if log != "" {
+			log += "\n"
+		}
+		log += m.Channel + ": accepted (" + m.ProviderID + "), no delivery receipt within " + s.ReceiptTimeout.String()
+		if err := q.Updates(map[string]any{"status": StatusQueued, "step": next, "receipt_due_at": nil, "fell_back_at": now,
+			"fallback_provider_id": m.ProviderID, "next_attempt_at": now, "channel_log": log, "held_reason": ""}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func clip(s string, n int) string {

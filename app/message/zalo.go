@@ -288,6 +288,13 @@ func ZaloSignatureOK(cfg ZaloConfig, body []byte, header string) (timestamp stri
 
 // ZaloEvent applies an authenticated webhook event: a delivery receipt
 // marks its message delivered. It returns whether the event was known.
+//
+// A receipt for a message that fell back to SMS for want of it
+// (Sender.ReceiptTimeout) never makes it Zalo's again once the SMS has
+// gone: it is recorded on the Zalo attempt (late_receipt_at). When the
+// SMS has not gone yet (held for the night, waiting for a retry), the
+// receipt stops it, by the same conditional UPDATE on "queued" that the
+// sender's claim uses, so that exactly one of the two wins.
 func ZaloEvent(ctx context.Context, db *gorm.DB, body []byte, now time.Time) (bool, error) {
 	var ev struct {
 		EventName string `json:"event_name"`
@@ -301,8 +308,34 @@ func ZaloEvent(ctx context.Context, db *gorm.DB, body []byte, now time.Time) (bo
 	if ev.EventName != "user_received_message" || ev.Message.MsgID == "" {
 		return false, nil
 	}
-	res := db.WithContext(ctx).Model(&Message{}).
-		Where("provider_id = ? AND channel = ? AND delivered_at IS NULL", ev.Message.MsgID, ChannelZalo).
-		Update("delivered_at", now.UTC())
+	at := now.UTC()
+	db = db.WithContext(ctx)
+	res := db.Model(&Message{}).
+		Where("provider_id = ? AND channel = ? AND delivered_at IS NULL AND fell_back_at IS NULL", ev.Message.MsgID, ChannelZalo).
+		Updates(map[string]any{"delivered_at": at, "receipt_due_at": nil})
+	if res.Error != nil || res.RowsAffected > 0 {
+		return res.RowsAffected > 0, res.Error
+	}
+	// Fallen back, the SMS not gone yet: the receipt stops it.
+	var m Message
+	err := db.Where("fallback_provider_id = ? AND fell_back_at IS NOT NULL", ev.Message.MsgID).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if m.Status == StatusQueued {
+		log := m.ChannelLog + "\n" + ChannelZalo + ": delivery receipt came before the next channel sent it; not sent again"
+		res = db.Model(&Message{}).Where("id = ? AND status = ?", m.ID, StatusQueued).
+			Updates(map[string]any{"status": StatusSent, "channel": ChannelZalo, "provider_id": m.FallbackProviderID,
+				"delivered_at": at, "fell_back_at": nil, "fallback_provider_id": "", "held_reason": "", "last_error": "",
+				"step": max(m.Step-1, 0), "channel_log": log})
+		if res.Error != nil || res.RowsAffected > 0 {
+			return res.RowsAffected > 0, res.Error
+		}
+	}
+	// The next channel has it: the receipt is the Zalo attempt's, late.
+	res = db.Model(&Message{}).Where("id = ? AND late_receipt_at IS NULL", m.ID).Update("late_receipt_at", at)
 	return res.RowsAffected > 0, res.Error
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -154,4 +156,89 @@ func ParseZaloChatEvent(body []byte) (ev ZaloChatEvent, ok bool, err error) {
 	}
 	ev.Phone, ev.Key = clipRunes(strings.TrimSpace(raw.Info.Phone), 40), "info:"+ev.UserID+":"+ts
 	return ev, true, nil
+}
+
+// ZaloUserFeedback is the webhook event of a rating given inside a ZNS
+// rating template ("đánh giá dịch vụ").
+const ZaloUserFeedback = "user_feedback"
+
+// ZaloFeedback is a rating given inside a ZNS rating template, read from
+// the webhook.
+type ZaloFeedback struct {
+	// MsgID is Zalo's id of the template message rated (what its send
+	// answered); MessageID Lantern's, from the tracking id "lantern-<id>"
+	// (0 when Zalo left it out).
+	MsgID     string
+	MessageID uint
+	Stars     int
+	// Comment is the reasons the person ticked, then their note.
+	Comment string
+	// At is when the person submitted it (submit_time, else the event's
+	// timestamp).
+	At time.Time
+}
+
+// ParseZaloFeedbackEvent reads a user_feedback webhook body. ok is false
+// for other events; a feedback without the message's id, with stars other
+// than 1 to 5 or without a readable time is ErrZaloEventMalformed.
+//
+// The shape (docs/MESSAGING.md): Zalo's webhook envelope (app_id,
+// event_name, timestamp, oa_id) with, under "message", the fields Zalo's
+// ZNS rating API gives each rating — msg_id, tracking_id, rate, note,
+// feedbacks (the reasons ticked) and submit_time (milliseconds).
+func ParseZaloFeedbackEvent(body []byte) (fb ZaloFeedback, ok bool, err error) {
+	var raw struct {
+		EventName string          `json:"event_name"`
+		Timestamp json.RawMessage `json:"timestamp"`
+		Message   struct {
+			MsgID      string          `json:"msg_id"`
+			TrackingID string          `json:"tracking_id"`
+			Rate       json.RawMessage `json:"rate"`
+			Note       string          `json:"note"`
+			Feedbacks  []string        `json:"feedbacks"`
+			SubmitTime json.RawMessage `json:"submit_time"`
+		} `json:"message"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return fb, false, err
+	}
+	if raw.EventName != ZaloUserFeedback {
+		return fb, false, nil
+	}
+	m := raw.Message
+	if m.MsgID == "" || len(m.MsgID) > 100 || len(m.Feedbacks) > 20 {
+		return fb, false, ErrZaloEventMalformed
+	}
+	fb.MsgID = m.MsgID
+	if id, found := strings.CutPrefix(m.TrackingID, "lantern-"); found {
+		n, err := strconv.ParseUint(id, 10, 32)
+		if err != nil {
+			return fb, false, ErrZaloEventMalformed
+		}
+		fb.MessageID = uint(n)
+	}
+	fb.Stars, err = strconv.Atoi(strings.Trim(string(m.Rate), `"`))
+	if err != nil || fb.Stars < 1 || fb.Stars > 5 {
+		return fb, false, ErrZaloEventMalformed
+	}
+	ms := strings.Trim(string(m.SubmitTime), `"`)
+	if ms == "" || ms == "null" {
+		ms = strings.Trim(string(raw.Timestamp), `"`)
+	}
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil || n <= 0 {
+		return fb, false, ErrZaloEventMalformed
+	}
+	fb.At = time.UnixMilli(n).UTC()
+	var parts []string
+	for _, f := range m.Feedbacks {
+		if f = strings.TrimSpace(f); f != "" {
+			parts = append(parts, f)
+		}
+	}
+	if note := strings.TrimSpace(m.Note); note != "" {
+		parts = append(parts, note)
+	}
+	fb.Comment = clipRunes(strings.Join(parts, "; "), 2000)
+	return fb, true, nil
 }

@@ -82,7 +82,7 @@ func Submit(ctx context.Context, db *gorm.DB, token string, in Input, now time.T
 	}
 	at := now.UTC()
 	err = db.WithContext(ctx).Model(&Rating{}).Where("id = ?", req.Rating.ID).
-		Updates(map[string]any{"stars": stars, "comment": in.Comment, "rated_at": at}).Error
+		Updates(map[string]any{"stars": stars, "comment": in.Comment, "rated_at": at, "rating_source": SourceLink}).Error
 	if err != nil {
 		return req, err
 	}

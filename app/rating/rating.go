@@ -54,6 +54,8 @@ type Rating struct {
 	Comment        string
 	RequestedAt    time.Time
 	RatedAt        *time.Time
+	// RatingSource is where the answer came from (SourceLink, SourceZalo).
+	RatingSource string
 }
 
 // TableName keeps GORM on the migrated table (m0094).

@@ -10,6 +10,7 @@ import (
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/phone"
+	"github.com/lantern-ngo/lantern/app/zalochat"
 )
 
 type outboxRow struct {
@@ -32,28 +33,49 @@ type outboxRow struct {
 	Route     string
 	Held      string
 	Delivered string
+	// FellBack: Zalo accepted it but gave no receipt in time, and the next
+	// channel sent it; LateReceipt: Zalo's receipt came after all.
+	FellBack    string
+	LateReceipt string
+}
+
+// chatFailRow is an answer of the OA's chat that Zalo refused.
+type chatFailRow struct {
+	Created  string
+	To       string
+	Kind     string
+	Body     string
+	Lang     string
+	Error    string
+	Attempts int
 }
 
 type messageListPage struct {
 	Page
-	Rows     []outboxRow
-	Statuses []filterOption
-	Events   []filterOption
-	Count    int64
-	Segments int64
-	Cost     string
-	Currency string
-	Filtered bool
-	PrevURL  string
-	NextURL  string
+	Rows []outboxRow
+	// ChatFailed: the OA's chat answers that failed (the whole
+	// programme's staff only: they are about no session).
+	ChatFailed []chatFailRow
+	ChatCount  int64
+	Statuses   []filterOption
+	Events     []filterOption
+	Count      int64
+	Segments   int64
+	Cost       string
+	Currency   string
+	Filtered   bool
+	PrevURL    string
+	NextURL    string
 }
 
-var outboxStatuses = []string{message.StatusQueued, message.StatusSending, message.StatusSent, message.StatusFailed, message.StatusKept}
+var outboxStatuses = []string{message.StatusQueued, message.StatusSending, message.StatusSent, message.StatusFailed, message.StatusKept,
+	message.FilterFellBack}
 
 const outboxPageSize = 50
 
 // messageList is the SMS outbox for organisers: every message with its
-// status, segments and cost, filterable by status and event.
+// status, segments and cost, filterable by status and event; then, for the
+// whole programme's staff, the Zalo chat answers that failed.
 func (s *Server) messageList(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p := s.page(c, "outbox.title")
@@ -147,12 +169,37 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 			at := m.DeliveredAt.In(zone)
 			r.Delivered = t.T("outbox.delivered", "At", t.DateShort(at)+" "+t.Time(at))
 		}
+		if m.FellBackAt != nil {
+			at := m.FellBackAt.In(zone)
+			r.FellBack = t.T("outbox.fell_back_no_receipt", "At", t.DateShort(at)+" "+t.Time(at))
+		}
+		if m.LateReceiptAt != nil {
+			at := m.LateReceiptAt.In(zone)
+			r.LateReceipt = t.T("outbox.late_receipt", "At", t.DateShort(at)+" "+t.Time(at))
+		}
 		data.Rows = append(data.Rows, r)
+	}
+	if f.Scope.IsGlobal() && page == 1 {
+		failed, err := zalochat.Failed(ctx, s.db, outboxPageSize)
+		if err != nil {
+			return err
+		}
+		data.ChatCount = failed.Count
+		for _, r := range failed.Replies {
+			at := r.CreatedAt.In(message.RecipientZone(""))
+			body := r.Body
+			if r.Title != "" {
+				body = r.Title + "\n" + body
+			}
+			data.ChatFailed = append(data.ChatFailed, chatFailRow{Created: t.DateShort(at) + " " + t.Time(at),
+				To: phone.Mask(r.ZaloUserID), Kind: t.T("outbox.chat.kind." + r.Kind), Body: body, Lang: r.Lang,
+				Error: r.LastError, Attempts: r.Attempts})
+		}
 	}
 	link := func(n int) string {
 		u := p.URL("/staff/messages?page=") + itoa(n)
 		if f.Status != "" {
-			u += "&f.Status=" + f.Status
+			u += "&status=" + f.Status
 		}
 		if eventID != 0 {
 			u += "&event=" + itoa(eventID)

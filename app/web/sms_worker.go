@@ -33,6 +33,12 @@ func (s *Server) zaloConfig() message.ZaloConfig {
 		AppSecret: s.cfg.ZaloAppSecret, OASecret: s.cfg.ZaloOASecret, RefreshToken: s.cfg.ZaloRefreshToken, Templates: s.cfg.ZaloTemplates}
 }
 
+// messageSender sends the outbox through the channels, as the worker does.
+func (s *Server) messageSender() *message.Sender {
+	return &message.Sender{DB: s.db, Channels: s.channels(), AnnouncementCap: s.cfg.AnnouncementDailyCap,
+		ReceiptTimeout: s.cfg.ZaloReceiptTimeout}
+}
+
 // ratingRequester queues the rating requests of the sessions just held.
 func (s *Server) ratingRequester() *rating.Requester {
 	return &rating.Requester{BaseURL: s.cfg.BaseURL, Translator: s.bundle.For}
@@ -44,7 +50,7 @@ func (s *Server) ratingRequester() *rating.Requester {
 // claimed in the database, reminders carry a dedupe key, and a rating
 // request's row is unique per registration.
 func (s *Server) smsWorker(ctx context.Context) {
-	sender := &message.Sender{DB: s.db, Channels: s.channels(), AnnouncementCap: s.cfg.AnnouncementDailyCap}
+	sender := s.messageSender()
 	notify := s.notifier()
 	rater := s.ratingRequester()
 	var chat *zalochat.Sender

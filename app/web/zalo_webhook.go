@@ -4,12 +4,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/lantern-ngo/lantern/app/message"
+	"github.com/lantern-ngo/lantern/app/rating"
 	"github.com/lantern-ngo/lantern/app/zalochat"
 )
 
 // zaloEvents is POST /api/v1/zalo/events, the Official Account's webhook:
 // an unsigned, badly signed or malformed call is refused (4xx) and changes
-// nothing; a delivery receipt marks its message delivered; a follower's
+// nothing; a delivery receipt marks its message delivered; a rating given
+// in Zalo's rating template is recorded on its request; a follower's
 // text or shared information goes to the registration by chat, which only
 // queues its answers so that Zalo gets its 200 at once.
 func (s *Server) zaloEvents(c *fiber.Ctx) error {
@@ -30,6 +32,18 @@ func (s *Server) zaloEvents(c *fiber.Ctx) error {
 	}
 	if isChat {
 		return s.zaloChatEvent(c, chat)
+	}
+	fb, isFeedback, err := message.ParseZaloFeedbackEvent(body)
+	if err != nil {
+		return s.apiError(c, nil, fiber.StatusBadRequest, "error.bad_request", nil)
+	}
+	if isFeedback {
+		// A rating given inside Zalo's rating template.
+		applied, err := rating.FromZalo(c.UserContext(), s.db, fb, s.now())
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"ok": true, "known": applied})
 	}
 	known, err := message.ZaloEvent(c.UserContext(), s.db, body, s.now())
 	if err != nil {

@@ -3,6 +3,8 @@ package zalochat
 import (
 	"context"
 	"errors"
+	"regexp"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -130,4 +132,50 @@ func outcome(r *Reply, providerID string, err error, now time.Time) map[string]a
 	}
 	wait := 30 * time.Second << (r.Attempts - 1)
 	return map[string]any{"status": StatusQueued, "next_attempt_at": now.UTC().Add(wait), "last_error": reason}
+}
+
+// FailedReplies is the answers Zalo refused (or that failed after every
+// retry), newest first, as the back office reads them: at most limit,
+// with how many there are in all. They are kept a month (Sweep) and
+// never sent again.
+type FailedReplies struct {
+	Replies []Reply
+	Count   int64
+}
+
+// Failed reads the answers that failed. Each text is shown with the phone
+// numbers in it masked (MaskNumbers): the back office needs the reason,
+// not the number.
+func Failed(ctx context.Context, db *gorm.DB, limit int) (*FailedReplies, error) {
+	q := db.WithContext(ctx).Model(&Reply{}).Where("status = ?", StatusFailed)
+	out := &FailedReplies{}
+	if err := q.Session(&gorm.Session{}).Count(&out.Count).Error; err != nil {
+		return nil, err
+	}
+	if err := q.Session(&gorm.Session{}).Order("id DESC").Limit(limit).Find(&out.Replies).Error; err != nil {
+		return nil, err
+	}
+	for i := range out.Replies {
+		r := &out.Replies[i]
+		r.Title, r.Body, r.LastError = MaskNumbers(r.Title), MaskNumbers(r.Body), MaskNumbers(r.LastError)
+	}
+	return out, nil
+}
+
+// longDigits is a run of 8 or more digits (spaces, dots and dashes
+// between them allowed, a + before): a phone number as people write it.
+var longDigits = regexp.MustCompile(`\+?\d(?:[ .\-]?\d){7,}`)
+
+// MaskNumbers replaces every phone number in a text by its last four
+// digits ("…5678"), as the outbox shows numbers.
+func MaskNumbers(s string) string {
+	return longDigits.ReplaceAllStringFunc(s, func(n string) string {
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, n)
+		return "…" + digits[len(digits)-4:]
+	})
 }

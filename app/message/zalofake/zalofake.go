@@ -34,6 +34,12 @@ type Server struct {
 	Chat []ChatMessage
 	// Unreachable user ids: not following the OA, or outside its window.
 	Unreachable map[string]bool
+	// Withhold: phone numbers (84…) whose delivery receipts Zalo does not
+	// send (the handset is off, Zalo is late); DeliverReceipts skips them
+	// until they are taken out.
+	Withhold map[string]bool
+	// receipted: the msg_ids whose receipt was sent.
+	receipted map[string]bool
 }
 
 // ChatMessage is an OA chat message as Zalo received it.
@@ -51,7 +57,8 @@ var phone84 = regexp.MustCompile(`^84[0-9]{9}$`)
 // first refresh token is "ref-0".
 func New() *Server {
 	return &Server{AppID: "app-1", Secret: "app-secret", Refresh: "ref-0", NoZalo: map[string]bool{},
-		Templates: map[string]bool{"tpl-confirm-vi": true, "tpl-code": true}, Unreachable: map[string]bool{}}
+		Templates: map[string]bool{"tpl-confirm-vi": true, "tpl-code": true}, Unreachable: map[string]bool{},
+		Withhold: map[string]bool{}, receipted: map[string]bool{}}
 }
 
 // ChatTo returns the chat messages sent to a user, in order.
@@ -124,7 +131,8 @@ func (f *Server) template(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.N++
-	f.Sent = append(f.Sent, map[string]any{"phone": body.Phone, "template": body.TemplateID, "data": body.TemplateData, "tracking": body.TrackingID})
+	f.Sent = append(f.Sent, map[string]any{"phone": body.Phone, "template": body.TemplateID, "data": body.TemplateData, "tracking": body.TrackingID,
+		"msg_id": fmt.Sprintf("zmsg-%d", f.N)})
 	fmt.Fprintf(w, `{"error":0,"message":"Success","data":{"msg_id":"zmsg-%d","sent_time":"1733540000000"}}`, f.N)
 }
 
@@ -201,6 +209,73 @@ func SubmitInfoEvent(appID, userID, name, phone, timestamp string) string {
 		"app_id": appID, "user_id_by_app": "app-" + userID, "event_name": "user_submit_info", "timestamp": timestamp,
 		"sender": map[string]string{"id": userID}, "recipient": map[string]string{"id": "oa-1"},
 		"info": map[string]string{"name": name, "phone": phone, "address": "", "city": "", "district": "", "ward": ""},
+	})
+	return string(b)
+}
+
+// DeliverReceipts sends, through post (the OA's webhook), the signed
+// delivery receipt (user_received_message) of every template message
+// accepted and not yet receipted, except those to a Withhold number. It
+// returns how many it sent.
+func (f *Server) DeliverReceipts(oaSecret, timestamp string, post func(body, signature string) error) (int, error) {
+	f.Mu.Lock()
+	var bodies []string
+	for _, m := range f.Sent {
+		id, _ := m["msg_id"].(string)
+		if f.receipted[id] || f.Withhold[m["phone"].(string)] {
+			continue
+		}
+		f.receipted[id] = true
+		bodies = append(bodies, ReceiptEvent(f.AppID, id, m["tracking"].(string), timestamp))
+	}
+	f.Mu.Unlock()
+	for i, b := range bodies {
+		if err := post(b, Sign(f.AppID, b, timestamp, oaSecret)); err != nil {
+			return i, err
+		}
+	}
+	return len(bodies), nil
+}
+
+// MsgID is the msg_id Zalo gave the n-th template message to a phone (84…),
+// from 0; "" when there is none.
+func (f *Server) MsgID(phone string, n int) string {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	for _, m := range f.Sent {
+		if m["phone"] == phone {
+			if n == 0 {
+				return m["msg_id"].(string)
+			}
+			n--
+		}
+	}
+	return ""
+}
+
+// ReceiptEvent is the webhook body of a ZNS delivery receipt
+// (user_received_message): the message reached the person's Zalo.
+func ReceiptEvent(appID, msgID, trackingID, timestamp string) string {
+	b, _ := json.Marshal(map[string]any{
+		"app_id": appID, "event_name": "user_received_message", "timestamp": timestamp,
+		"sender": map[string]string{"id": "oa-1"}, "recipient": map[string]string{"id": "user-of-" + msgID},
+		"message": map[string]string{"msg_id": msgID, "tracking_id": trackingID, "delivery_time": timestamp},
+	})
+	return string(b)
+}
+
+// FeedbackEvent is the webhook body of a rating given inside a ZNS rating
+// template (user_feedback): the stars (rate, 1–5), the reasons the person
+// ticked (feedbacks) and their note, for the template message msgID sent
+// with trackingID.
+func FeedbackEvent(appID, msgID, trackingID string, rate int, note string, feedbacks []string, timestamp string) string {
+	if feedbacks == nil {
+		feedbacks = []string{}
+	}
+	b, _ := json.Marshal(map[string]any{
+		"app_id": appID, "oa_id": "oa-1", "event_name": "user_feedback", "timestamp": timestamp,
+		"message": map[string]any{"msg_id": msgID, "tracking_id": trackingID, "rate": rate, "note": note,
+			"feedbacks": feedbacks, "submit_time": timestamp},
 	})
 	return string(b)
 }
