@@ -94,7 +94,9 @@ func (p donorPage) Pct(v *float64) string {
 }
 
 // Points formats a knowledge gain in percentage points.
-func (p donorPage) Points(v *float64) string { return report.Figure(p.Translator, report.UnitPoints, v) }
+func (p donorPage) Points(v *float64) string {
+	return report.Figure(p.Translator, report.UnitPoints, v)
+}
 
 // Dec2 formats a ratio with two decimals (the normalised gain).
 func (p donorPage) Dec2(v *float64) string {
