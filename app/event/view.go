@@ -181,3 +181,37 @@ func Paragraphs(s string) []string {
 	}
 	return out
 }
+
+// TranslationMark flags a language whose text is missing or older than the
+// text in the event's own language.
+type TranslationMark struct {
+	Lang    string
+	Missing bool
+	Stale   bool
+}
+
+// TranslationMarks are the event's languages, other than its own, whose
+// text is missing or stale.
+func (e *Event) TranslationMarks() []TranslationMark {
+	byLang := map[string]Translation{}
+	for _, t := range e.Translations {
+		if t.Title != "" {
+			byLang[t.Lang] = t
+		}
+	}
+	own, hasOwn := byLang[e.Lang]
+	var out []TranslationMark
+	for _, l := range Languages {
+		if l == e.Lang {
+			continue
+		}
+		t, ok := byLang[l]
+		switch {
+		case !ok:
+			out = append(out, TranslationMark{Lang: l, Missing: true})
+		case hasOwn && t.UpdatedAt.Before(own.UpdatedAt):
+			out = append(out, TranslationMark{Lang: l, Stale: true})
+		}
+	}
+	return out
+}
