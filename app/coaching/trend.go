@@ -191,3 +191,91 @@ func BuildChart(sessions []Session, comps []Competency, dateLabel func(string) s
 	}
 	return c
 }
+
+// TrendRow is one competency's first and latest rating.
+type TrendRow struct {
+	Name     string
+	Class    string
+	First    int
+	Latest   int
+	Delta    int
+	Ratings  int
+	HasTrend bool
+}
+
+// Record is a coachee's coaching record as their page shows it.
+type Record struct {
+	History  []Session // newest first
+	Chart    *Chart
+	Legend   map[uint]string // competency → the chart series' class
+	Trend    []TrendRow
+	Open     []ActionPoint // by due date
+	Done     []ActionPoint
+	CompName map[uint]string // competency → its name
+}
+
+// ViewRecord lays out a coachee's sessions (oldest first, as History
+// reads them) with the competencies (comps) named in lang, dates on the
+// chart written by dateLabel.
+func ViewRecord(coacheeID uint, history []Session, comps []Competency, lang string, dateLabel func(string) string) Record {
+	r := Record{Legend: map[uint]string{}, CompName: map[uint]string{}}
+	for _, cp := range comps {
+		r.CompName[cp.ID] = cp.Name.String(lang)
+	}
+	r.Chart = BuildChart(history, comps, dateLabel)
+	if r.Chart != nil {
+		for _, sr := range r.Chart.Series {
+			r.Legend[sr.CompetencyID] = sr.Class
+		}
+	}
+	var points []RatingPoint
+	for _, h := range history {
+		for _, rt := range h.Ratings {
+			points = append(points, RatingPoint{CoacheeID: coacheeID, CompetencyID: rt.CompetencyID, HeldOn: h.HeldOn, SessionID: h.ID, Level: rt.Level})
+		}
+		for _, a := range h.ActionPoints {
+			if a.Done() {
+				r.Done = append(r.Done, a)
+			} else {
+				r.Open = append(r.Open, a)
+			}
+		}
+	}
+	changes := map[uint]Change{}
+	for _, ch := range Changes(points) {
+		changes[ch.CompetencyID] = ch
+	}
+	for _, cp := range comps {
+		row := TrendRow{Name: r.CompName[cp.ID], Class: r.Legend[cp.ID]}
+		for _, pt := range points {
+			if pt.CompetencyID == cp.ID {
+				if row.Ratings == 0 {
+					row.First = pt.Level
+				}
+				row.Latest = pt.Level
+				row.Ratings++
+			}
+		}
+		if ch, ok := changes[cp.ID]; ok {
+			row.First, row.Latest, row.Delta, row.HasTrend = ch.First, ch.Latest, ch.Delta(), true
+		}
+		if row.Ratings > 0 {
+			r.Trend = append(r.Trend, row)
+		}
+	}
+	sortByDue(r.Open)
+	for i := len(history) - 1; i >= 0; i-- {
+		r.History = append(r.History, history[i])
+	}
+	return r
+}
+
+// sortByDue sorts action points by due date, keeping the order of those
+// due the same day.
+func sortByDue(a []ActionPoint) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j].DueOn < a[j-1].DueOn; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}

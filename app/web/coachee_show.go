@@ -20,34 +20,17 @@ type ranSession struct {
 	HasReport bool
 }
 
-// trendRow is one competency's first and latest rating.
-type trendRow struct {
-	Name     string
-	Class    string
-	First    int
-	Latest   int
-	Delta    int
-	Ratings  int
-	HasTrend bool
-}
-
 type coacheePage struct {
 	Page
 	days
-	Coachee  *user.User
-	Coach    string
-	Access   coaching.Access
-	Own      bool
-	History  []coaching.Session // newest first for the list
-	Chart    *coaching.Chart
-	Legend   map[uint]string
-	Trend    []trendRow
-	Open     []coaching.ActionPoint
-	Done     []coaching.ActionPoint
-	Today    string
-	Ran      []ranSession
-	CompName map[uint]string
-	Modes    []string
+	Coachee *user.User
+	Coach   string
+	Access  coaching.Access
+	Own     bool
+	coaching.Record
+	Today string
+	Ran   []ranSession
+	Modes []string
 }
 
 // loadCoachee returns the coachee of the :id parameter and what the
@@ -83,7 +66,7 @@ func (s *Server) coacheeShow(c *fiber.Ctx) error {
 	p := s.page(c, "coachee.title")
 	p.Title = ce.Name
 	pg := coacheePage{Page: p, days: days{p.Translator}, Coachee: ce, Access: acc, Own: p.User.ID == ce.ID,
-		Today: s.today(), Legend: map[uint]string{}, CompName: map[uint]string{}, Modes: coaching.Modes}
+		Today: s.today(), Modes: coaching.Modes}
 	if ce.CoachID != nil {
 		if co, err := user.Get(ctx, s.db, *ce.CoachID); err == nil {
 			pg.Coach = co.Name
@@ -97,66 +80,11 @@ func (s *Server) coacheeShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	for _, cp := range comps {
-		pg.CompName[cp.ID] = cp.Name.String(p.Lang)
-	}
-	pg.Chart = coaching.BuildChart(history, comps, pg.Day)
-	if pg.Chart != nil {
-		for _, sr := range pg.Chart.Series {
-			pg.Legend[sr.CompetencyID] = sr.Class
-		}
-	}
-	var points []coaching.RatingPoint
-	for _, h := range history {
-		for _, r := range h.Ratings {
-			points = append(points, coaching.RatingPoint{CoacheeID: ce.ID, CompetencyID: r.CompetencyID, HeldOn: h.HeldOn, SessionID: h.ID, Level: r.Level})
-		}
-		for _, a := range h.ActionPoints {
-			if a.Done() {
-				pg.Done = append(pg.Done, a)
-			} else {
-				pg.Open = append(pg.Open, a)
-			}
-		}
-	}
-	changes := map[uint]coaching.Change{}
-	for _, ch := range coaching.Changes(points) {
-		changes[ch.CompetencyID] = ch
-	}
-	for _, cp := range comps {
-		row := trendRow{Name: pg.CompName[cp.ID], Class: pg.Legend[cp.ID]}
-		for _, pt := range points {
-			if pt.CompetencyID == cp.ID {
-				if row.Ratings == 0 {
-					row.First = pt.Level
-				}
-				row.Latest = pt.Level
-				row.Ratings++
-			}
-		}
-		if ch, ok := changes[cp.ID]; ok {
-			row.First, row.Latest, row.Delta, row.HasTrend = ch.First, ch.Latest, ch.Delta(), true
-		}
-		if row.Ratings > 0 {
-			pg.Trend = append(pg.Trend, row)
-		}
-	}
-	sortActions(pg.Open)
-	for i := len(history) - 1; i >= 0; i-- {
-		pg.History = append(pg.History, history[i])
-	}
+	pg.Record = coaching.ViewRecord(ce.ID, history, comps, p.Lang, pg.Day)
 	if pg.Ran, err = s.sessionsRan(c, ce.ID); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "coaching/coachee", pg)
-}
-
-func sortActions(a []coaching.ActionPoint) {
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j].DueOn < a[j-1].DueOn; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
-	}
 }
 
 // sessionsRan lists the last sessions the coachee ran (as assigned

@@ -1,33 +1,28 @@
 package web
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
+	"github.com/lantern-ngo/lantern/app/csrftoken"
 	"github.com/lantern-ngo/lantern/app/user"
 )
 
 // CSRF protection keeps nothing on the server. A form's token (field _csrf,
-// or header X-CSRF-Token for scripts) is an HMAC-SHA256, keyed with
-// SECRET_KEY, of what it is bound to and of the moment it ends, written
-// "end.mac" (end in base 36 Unix seconds, mac in base64url):
+// or header X-CSRF-Token for scripts) is signed with a key derived from
+// SECRET_KEY (app/csrftoken) and bound to:
 //
-//   - a staff member's token is bound to their session cookie: it is good
-//     for that session only, and a token seen in one staff member's page
-//     opens nothing for another;
-//   - an anonymous visitor's token is bound to a random value in the cookie
-//     lantern_csrf, set (HttpOnly, SameSite=Lax) with the first page that
-//     has a form. Another site can neither read that cookie nor make the
-//     token that goes with it.
+//   - a staff member's session cookie: it is good for that session only,
+//     and a token seen in one staff member's page opens nothing for
+//     another;
+//   - for an anonymous visitor, a random value in the cookie lantern_csrf,
+//     set (HttpOnly, SameSite=Lax) with the first page that has a form.
+//     Another site can neither read that cookie nor make the token that
+//     goes with it.
 //
 // A request that changes something passes only with a token that is valid
 // for the request's own cookie and has not ended. Every instance with the
@@ -36,80 +31,7 @@ import (
 // per cookieless visitor with a form on their page, which crawlers and link
 // previews grew without bound (issue 17).
 
-const (
-	csrfCookie = "lantern_csrf"
-	// csrfLifetime is how long a token rendered in a form stays valid.
-	csrfLifetime = 12 * time.Hour
-	// csrfCookieLifetime is how long the visitor cookie lives. It is renewed
-	// (same random value, so pages already open keep working) when a form is
-	// rendered and less than csrfLifetime remains: a token never outlives
-	// the cookie it is bound to.
-	csrfCookieLifetime = 7 * 24 * time.Hour
-)
-
-// csrfKey derives the key of the tokens from SECRET_KEY, apart from the
-// other uses of that secret (ticket signatures).
-func csrfKey(secret string) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("lantern csrf v1"))
-	return m.Sum(nil)
-}
-
-// csrfMAC is the token's signature of binding (kind "s" for a session, "a"
-// for a visitor cookie) and of end.
-func (s *Server) csrfMAC(kind, binding, end string) []byte {
-	m := hmac.New(sha256.New, s.csrfKey)
-	m.Write([]byte(kind))
-	m.Write([]byte{0})
-	m.Write([]byte(binding))
-	m.Write([]byte{0})
-	m.Write([]byte(end))
-	return m.Sum(nil)
-}
-
-// csrfMake makes a token bound to binding, valid until now+csrfLifetime.
-func (s *Server) csrfMake(kind, binding string, now time.Time) string {
-	end := strconv.FormatInt(now.Add(csrfLifetime).Unix(), 36)
-	return end + "." + base64.RawURLEncoding.EncodeToString(s.csrfMAC(kind, binding, end))
-}
-
-// csrfVerify tells whether tok is a token bound to binding that has not
-// ended at now.
-func (s *Server) csrfVerify(tok, kind, binding string, now time.Time) bool {
-	if binding == "" || len(tok) > 100 {
-		return false
-	}
-	end, mac, ok := strings.Cut(tok, ".")
-	if !ok {
-		return false
-	}
-	t, err := strconv.ParseInt(end, 36, 64)
-	if err != nil || t <= now.Unix() {
-		return false
-	}
-	got, err := base64.RawURLEncoding.DecodeString(mac)
-	return err == nil && hmac.Equal(got, s.csrfMAC(kind, binding, end))
-}
-
-// csrfVisitor splits the visitor cookie "random.renew" into its random
-// value (what tokens are bound to) and the moment the cookie ends (base 36
-// Unix seconds). ok is false for anything this server did not set.
-func csrfVisitor(cookie string) (random string, ends time.Time, ok bool) {
-	random, end, found := strings.Cut(cookie, ".")
-	if !found || len(random) < 22 || len(random) > 64 {
-		return "", time.Time{}, false
-	}
-	for _, r := range random {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return "", time.Time{}, false
-		}
-	}
-	t, err := strconv.ParseInt(end, 36, 64)
-	if err != nil {
-		return "", time.Time{}, false
-	}
-	return random, time.Unix(t, 0), true
-}
+const csrfCookie = "lantern_csrf"
 
 func isSafeMethod(m string) bool {
 	switch m {
@@ -146,14 +68,14 @@ func (s *Server) csrfValid(c *fiber.Ctx) bool {
 	}
 	now := s.now()
 	session := c.Cookies(sessionCookie)
-	if s.csrfVerify(sent, "s", session, now) {
+	if s.csrfSigner.Verify(sent, "s", session, now) {
 		return true
 	}
 	if currentUser(c) != nil {
 		return false
 	}
-	random, _, ok := csrfVisitor(c.Cookies(csrfCookie))
-	return ok && s.csrfVerify(sent, "a", random, now)
+	random, _, ok := csrftoken.Visitor(c.Cookies(csrfCookie))
+	return ok && s.csrfSigner.Verify(sent, "a", random, now)
 }
 
 // csrfProtection refuses unsafe requests without a valid token, with the
@@ -195,21 +117,21 @@ func (s *Server) csrfToken(c *fiber.Ctx) string {
 	now := s.now()
 	var tok string
 	if currentUser(c) != nil {
-		tok = s.csrfMake("s", c.Cookies(sessionCookie), now)
+		tok = s.csrfSigner.Make("s", c.Cookies(sessionCookie), now)
 	} else {
-		random, ends, ok := csrfVisitor(c.Cookies(csrfCookie))
+		random, ends, ok := csrftoken.Visitor(c.Cookies(csrfCookie))
 		if !ok {
 			random = user.RandomToken(24)
 		} else {
 			random = utils.CopyString(random)
 		}
-		if !ok || ends.Sub(now) < csrfLifetime {
-			ends = now.Add(csrfCookieLifetime)
-			c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: random + "." + strconv.FormatInt(ends.Unix(), 36),
+		if !ok || ends.Sub(now) < csrftoken.Lifetime {
+			ends = now.Add(csrftoken.CookieLifetime)
+			c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: csrftoken.VisitorCookie(random, ends),
 				Path: "/", HTTPOnly: true, Secure: s.cfg.CookieSecure,
-				SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(csrfCookieLifetime.Seconds())})
+				SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(csrftoken.CookieLifetime.Seconds())})
 		}
-		tok = s.csrfMake("a", random, now)
+		tok = s.csrfSigner.Make("a", random, now)
 	}
 	c.Locals(csrfContextKey, tok)
 	return tok

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/lantern-ngo/lantern/app/config"
+	"github.com/lantern-ngo/lantern/app/csrftoken"
 	"github.com/lantern-ngo/lantern/app/testutil"
 	"github.com/lantern-ngo/lantern/app/user"
 )
@@ -202,13 +203,13 @@ func TestAnonymousCSRFTokenIsStateless(t *testing.T) {
 		}
 
 		// Twelve hours on, the token has ended, on every instance.
-		b.setNow(now.Add(csrfLifetime + time.Minute))
+		b.setNow(now.Add(csrftoken.Lifetime + time.Minute))
 		refused("an expired token", post(b, cookie, tok))
 
 		// Six and a half days on, the visitor's cookie is renewed with the
 		// same random value: a page left open still posts, and so does the
 		// new page's token.
-		later6 := now.Add(csrfCookieLifetime - csrfLifetime/2)
+		later6 := now.Add(csrftoken.CookieLifetime - csrftoken.Lifetime/2)
 		a.setNow(later6.Add(-time.Hour))
 		b.setNow(later6.Add(-time.Hour))
 		oldPage := formToken(t, a, visitor.get(path), "event page before the renewal")
@@ -280,11 +281,11 @@ func TestStaffCSRFTokenBoundToSession(t *testing.T) {
 // csrfFromCookieOnly is the anonymous token for the client's visitor cookie,
 // even when it is signed in.
 func (c *client) csrfFromCookieOnly() string {
-	random, _, ok := csrfVisitor(c.cookies[csrfCookie])
+	random, _, ok := csrftoken.Visitor(c.cookies[csrfCookie])
 	if !ok {
 		c.ta.t.Fatalf("no visitor cookie")
 	}
-	return c.ta.srv.csrfMake("a", random, c.ta.srv.now())
+	return c.ta.srv.csrfSigner.Make("a", random, c.ta.srv.now())
 }
 
 // Codes typed or followed (tickets, quiz links, certificates) are limited by

@@ -18,8 +18,8 @@ type dashboardPage struct {
 	PartnerName string
 	Query       string
 	R           *report.Indicators
-	Progress    []progressRow
-	Tables      []disTable
+	Progress    []report.ProgressRow
+	Tables      []report.DisTable
 	Ratings     *report.Ratings
 	Datasets    []string
 	Personal    []string // datasets with a personal-data version
@@ -58,7 +58,7 @@ func (s *Server) dashboardShow(c *fiber.Ctx) error {
 		return err
 	}
 	data := dashboardPage{Ratings: ratings, Page: p, Filter: f, FilterError: filterErr, Partners: partners, PartnerName: chosen,
-		Query: filterQuery(f), R: r, Progress: progressRows(p.Translator, r), Tables: disTables(p.Translator, r),
+		Query: filterQuery(f), R: r, Progress: report.ProgressRows(p.Translator, r), Tables: report.DisTables(p.Translator, r),
 		Datasets: report.Datasets}
 	if status != fiber.StatusOK {
 		// Keep what was typed in the date fields.

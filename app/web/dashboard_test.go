@@ -92,7 +92,7 @@ func TestDashboardFigures(t *testing.T) {
 		doc.Find(`li.indicator`).Each(func(_ int, s *goquery.Selection) {
 			code, _ := s.Attr("data-code")
 			v, _ := s.Attr("data-value")
-			if got := api.Get(code); got == nil || rawValue(got.Value) != v {
+			if got := api.Get(code); got == nil || report.RawValue(got.Value) != v {
 				t.Errorf("indicator %s: page %q, API %+v", code, v, got)
 			}
 			compared++
@@ -105,11 +105,11 @@ func TestDashboardFigures(t *testing.T) {
 			ind := api.Get(code)
 			want := ""
 			if key == "total" {
-				want = rawValue(ind.Value)
+				want = report.RawValue(ind.Value)
 			} else {
 				for _, c := range ind.Dis(dim).Cells {
 					if c.Key == key {
-						want = rawValue(c.Value)
+						want = report.RawValue(c.Value)
 					}
 				}
 			}

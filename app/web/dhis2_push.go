@@ -47,14 +47,11 @@ func (s *Server) dhis2Run(push bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		pg := newDHIS2Page(p, sc, mapValues(sc.Map), errs, s.now())
+		pg := newDHIS2Page(p, sc, dhis2.ValuesOf(sc.Map), errs, s.now())
 		pg.Period = period
 		pg.Plan, pg.Result = plan, res
 		if plan != nil {
-			for _, u := range plan.Unmapped {
-				pg.Unmapped = append(pg.Unmapped, p.T("dhis2.unmapped."+u.What, "Indicator", p.T("indicator.name."+u.Code),
-					"City", u.City, "Cell", cellLabel(p, u.Key), "N", u.Value))
-			}
+			pg.Unmapped = plan.UnmappedTexts(p.Translator)
 		}
 		if res != nil && res.Err != nil {
 			pg.ResultError = p.T(apperr.KeyOf(res.Err))
@@ -64,11 +61,4 @@ func (s *Server) dhis2Run(push bool) fiber.Handler {
 		}
 		return s.render(c, status, "admin/dhis2", pg)
 	}
-}
-
-func cellLabel(p Page, key string) string {
-	if key == "total" {
-		return p.T("dhis2.coc.total")
-	}
-	return sexAgeLabel(p, key)
 }

@@ -13,8 +13,8 @@ type donorPage struct {
 	D           *report.Donor
 	Period      string
 	PartnerName string
-	Progress    []progressRow
-	Reach       []disTable
+	Progress    []report.ProgressRow
+	Reach       []report.DisTable
 	Query       string
 }
 
@@ -65,33 +65,8 @@ func (s *Server) donorShow(c *fiber.Ctx) error {
 		return err
 	}
 	p := s.page(c, "donor.title")
-	var reach []disTable
-	for _, tbl := range disTables(p.Translator, d.Indicators) {
-		// Reach tables: people reached and authority participants only.
-		keep := map[string]bool{report.CodePeopleReached: true, report.CodeAuthorityParticipants: true}
-		var cols []disCol
-		var idx []int
-		for i, col := range tbl.Cols {
-			if keep[col.Code] {
-				cols = append(cols, col)
-				idx = append(idx, i)
-			}
-		}
-		pick := func(r disRow) disRow {
-			out := disRow{Key: r.Key, Label: r.Label}
-			for _, i := range idx {
-				out.Cells = append(out.Cells, r.Cells[i])
-			}
-			return out
-		}
-		nt := disTable{Dim: tbl.Dim, Title: tbl.Title, Cols: cols, Total: pick(tbl.Total)}
-		for _, r := range tbl.Rows {
-			nt.Rows = append(nt.Rows, pick(r))
-		}
-		reach = append(reach, nt)
-	}
 	return s.render(c, fiber.StatusOK, "dashboard/donor", donorPage{Page: p, D: d, Period: period, PartnerName: partner,
-		Progress: progressRows(p.Translator, d.Indicators), Reach: reach, Query: filterQuery(d.Filter)})
+		Progress: report.ProgressRows(p.Translator, d.Indicators), Reach: report.ReachTables(p.Translator, d.Indicators), Query: filterQuery(d.Filter)})
 }
 
 // donorXLSX is the donor report as a workbook, in the language of the URL.
@@ -119,7 +94,9 @@ func (p donorPage) Pct(v *float64) string {
 }
 
 // Points formats a knowledge gain in percentage points.
-func (p donorPage) Points(v *float64) string { return figure(p.Translator, report.UnitPoints, v) }
+func (p donorPage) Points(v *float64) string {
+	return report.Figure(p.Translator, report.UnitPoints, v)
+}
 
 // Dec2 formats a ratio with two decimals (the normalised gain).
 func (p donorPage) Dec2(v *float64) string {
@@ -144,4 +121,4 @@ func (p donorPage) Dec1(v *float64) string {
 }
 
 // Raw is a value as the API writes it (for data- attributes).
-func (p donorPage) Raw(v *float64) string { return rawValue(v) }
+func (p donorPage) Raw(v *float64) string { return report.RawValue(v) }

@@ -2,9 +2,7 @@ package web
 
 import (
 	"errors"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -14,85 +12,13 @@ import (
 	"github.com/lantern-ngo/lantern/app/registration"
 )
 
-// eventForm is the organiser's event form as typed: numbers and dates stay
-// strings so that bad input comes back exactly as it was written.
-type eventForm struct {
-	Kind            string   `form:"kind" validate:"required,oneof=film_debate authority_workshop info_session life_skills" label:"eventform.kind"`
-	Lang            string   `form:"lang" validate:"required,max=8" label:"eventform.lang"`
-	StartsAt        string   `form:"starts_at" validate:"required,max=20" label:"eventform.starts_at"`
-	EndsAt          string   `form:"ends_at" validate:"required,max=20" label:"eventform.ends_at"`
-	VenueID         string   `form:"venue_id" validate:"required,max=12" label:"eventform.venue"`
-	PartnerID       string   `form:"partner_id" validate:"max=12" label:"eventform.partner"`
-	Capacity        string   `form:"capacity" validate:"required,max=12" label:"eventform.capacity"`
-	Deadline        string   `form:"deadline" validate:"max=20" label:"eventform.deadline"`
-	Audience        string   `form:"audience" validate:"omitempty,oneof=families children_youth authorities partner_staff general" label:"eventform.audience"`
-	Trainers        []string `form:"trainers" validate:"max=50,dive,max=12" label:"eventform.trainers"`
-	ConfirmConflict string   `form:"confirm_conflict"`
-	// Texts are the title, description and film of each language, read
-	// from title_<lang>, description_<lang> and film_<lang> (one list of
-	// languages: event.Languages); the domain checks their lengths.
-	Texts map[string]event.Text `form:"-"`
-}
-
-// localInput is the value of a datetime-local input.
-const localInput = "2006-01-02T15:04"
-
-func (f *eventForm) title(lang string) string { return f.Texts[lang].Title }
-
-func (f *eventForm) description(lang string) string { return f.Texts[lang].Description }
-
-// formFromEvent fills the form with a saved event, in its time zone.
-func formFromEvent(e *event.Event, trainers []uint) eventForm {
-	loc := e.Location()
-	f := eventForm{Kind: string(e.Kind), Lang: e.Lang, StartsAt: e.StartsAt.In(loc).Format(localInput),
-		EndsAt: e.EndsAt.In(loc).Format(localInput), VenueID: itoa(int(e.VenueID)),
-		Capacity: itoa(e.Capacity), Audience: e.Audience, Texts: map[string]event.Text{}}
-	if e.PartnerID != nil {
-		f.PartnerID = itoa(int(*e.PartnerID))
-	}
-	if e.RegistrationDeadline != nil {
-		f.Deadline = e.RegistrationDeadline.In(loc).Format(localInput)
-	}
-	for _, t := range e.Translations {
-		f.Texts[t.Lang] = event.Text{Title: t.Title, Description: t.Description, Film: t.Film}
-	}
-	if own := f.Texts[e.Lang]; own.Film == "" && e.Film != "" {
-		// Saved before films had languages: the film was in the own language.
-		own.Film = e.Film
-		f.Texts[e.Lang] = own
-	}
-	for _, id := range trainers {
-		f.Trainers = append(f.Trainers, itoa(int(id)))
-	}
-	return f
-}
-
-// langBlock is one language's title and description on the form.
-type langBlock struct {
-	Lang        string
-	Name        string
-	Title       string
-	Description string
-	Film        string
-	Own         bool
-	Missing     bool
-	Stale       bool
-}
+// eventForm is the organiser's event form as typed (event.Form).
+type eventForm = event.Form
 
 type trainerOption struct {
 	ID      string
 	Name    string
 	Checked bool
-}
-
-type conflictView struct {
-	ID       uint
-	Code     string
-	Title    string
-	When     string
-	Venue    string
-	SameSite bool
-	Trainers string
 }
 
 type eventFormPage struct {
@@ -101,14 +27,14 @@ type eventFormPage struct {
 	EventView eventView
 	Form      eventForm
 	Errors    FieldErrors
-	Langs3    []langBlock
+	Langs3    []event.LangBlock
 	Kinds     []filterOption
 	LangOpts  []filterOption
 	Venues    []filterOption
 	Partners  []filterOption
 	Audiences []filterOption
 	Trainers  []trainerOption
-	Conflicts []conflictView
+	Conflicts []event.ConflictView
 	TimeZone  string
 	// ChangeReach: who would be told if the session moved (a published one
 	// not yet started), and ChangeCost what it costs by SMS.
@@ -174,23 +100,7 @@ func (s *Server) fillEventForm(c *fiber.Ctx, p *eventFormPage) error {
 		id := itoa(int(u.ID))
 		p.Trainers = append(p.Trainers, trainerOption{ID: id, Name: u.Name, Checked: chosen[id]})
 	}
-	// Translation markers: missing, or older than the text of the event's
-	// own language (only saved texts have dates).
-	saved := map[string]event.Translation{}
-	if p.Event != nil {
-		for _, tr := range p.Event.Translations {
-			saved[tr.Lang] = tr
-		}
-	}
-	own := saved[f.Lang]
-	for _, l := range event.Languages {
-		b := langBlock{Lang: l, Name: p.LangName(l), Title: f.title(l), Description: f.description(l), Film: f.Texts[l].Film, Own: l == f.Lang}
-		b.Missing = !b.Own && strings.TrimSpace(b.Title) == ""
-		if tr, ok := saved[l]; ok && !b.Own && own.ID != 0 && tr.UpdatedAt.Before(own.UpdatedAt) {
-			b.Stale = true
-		}
-		p.Langs3 = append(p.Langs3, b)
-	}
+	p.Langs3 = f.LangBlocks(p.Event, p.LangName)
 	p.TimeZone = locale.DefaultTimeZone
 	if p.Event != nil {
 		p.TimeZone = p.Event.TimeZone
@@ -198,71 +108,16 @@ func (s *Server) fillEventForm(c *fiber.Ctx, p *eventFormPage) error {
 	return nil
 }
 
-// toInput converts the checked form into the domain input; field errors
-// land in errs.
+// eventInput converts the checked form into the domain input; field
+// errors land in errs.
 func (s *Server) eventInput(c *fiber.Ctx, p *eventFormPage, errs FieldErrors) event.Input {
 	t := p.Translator
-	f := &p.Form
-	in := event.Input{Kind: event.Kind(f.Kind), Lang: f.Lang, Audience: f.Audience,
-		ConfirmConflict: f.ConfirmConflict == "1", Texts: map[string]event.Text{}, Scope: staffScope(c)}
-	for _, l := range event.Languages {
-		in.Texts[l] = f.Texts[l]
-	}
-	// Times are typed in the venue's time zone.
-	loc, _ := locale.LoadLocation(locale.DefaultTimeZone)
-	if id, err := strconv.ParseUint(strings.TrimSpace(f.VenueID), 10, 32); err == nil && id > 0 {
-		in.VenueID = uint(id)
-		if v, err := s.venueTZ(c, in.VenueID); err == nil && v != nil {
-			loc = v
-		}
-	} else if _, bad := errs["venue_id"]; !bad {
+	in, err := p.Form.Input(c.UserContext(), s.db, staffScope(c))
+	if in.VenueID == 0 {
 		errs.Add("venue_id", t.T("validation.required", "Field", t.T("eventform.venue")))
 	}
-	if f.PartnerID != "" {
-		if id, err := strconv.ParseUint(f.PartnerID, 10, 32); err == nil && id > 0 {
-			pid := uint(id)
-			in.PartnerID = &pid
-		} else {
-			errs.Add("partner_id", t.T("error.eventform.partner"))
-		}
-	}
-	parse := func(field, v string) (time.Time, bool) {
-		// datetime-local sends 2026-12-02T18:30; an old phone browser shows a
-		// text box where people type 2026-12-02 18:30 or 02/12/2026 18:30.
-		var tm time.Time
-		var err error
-		for _, layout := range []string{localInput, "2006-01-02T15:04:05", "2006-01-02 15:04", "02/01/2006 15:04", "2/1/2006 15:04"} {
-			if tm, err = time.ParseInLocation(layout, strings.TrimSpace(v), loc); err == nil {
-				break
-			}
-		}
-		if err != nil {
-			if _, bad := errs[field]; !bad {
-				errs.Add(field, t.T("error.eventform.datetime"))
-			}
-			return time.Time{}, false
-		}
-		return tm.UTC(), true
-	}
-	in.StartsAt, _ = parse("starts_at", f.StartsAt)
-	in.EndsAt, _ = parse("ends_at", f.EndsAt)
-	if strings.TrimSpace(f.Deadline) != "" {
-		if d, ok := parse("deadline", f.Deadline); ok {
-			in.Deadline = &d
-		}
-	}
-	// Not a number: 0 seats, which the event's rules refuse.
-	in.Capacity, _ = strconv.Atoi(strings.TrimSpace(f.Capacity))
-	for _, s := range f.Trainers {
-		if id, err := strconv.ParseUint(s, 10, 32); err == nil {
-			in.TrainerIDs = append(in.TrainerIDs, uint(id))
-		}
-	}
+	errs.AddAll(t, err)
 	return in
-}
-
-func (s *Server) venueTZ(c *fiber.Ctx, id uint) (*time.Location, error) {
-	return event.VenueLocation(c.UserContext(), s.db, id)
 }
 
 // saveError turns a domain error into form errors (or returns it).
@@ -274,11 +129,7 @@ func (s *Server) saveError(p *eventFormPage, err error, errs FieldErrors) error 
 		errs.AddAll(t, err)
 		return nil
 	case errors.As(err, &ce):
-		for _, cf := range ce.Conflicts {
-			v := viewEvent(t, &cf.Event, s.now())
-			p.Conflicts = append(p.Conflicts, conflictView{ID: cf.Event.ID, Code: cf.Event.Code, Title: v.Title,
-				When: v.When, Venue: v.Venue, SameSite: cf.Venue, Trainers: strings.Join(cf.Trainers, ", ")})
-		}
+		p.Conflicts = event.ConflictViews(t, ce, s.now())
 		errs.Add("confirm_conflict", t.T("error.eventform.conflict"))
 		return nil
 	}
@@ -348,7 +199,7 @@ func (s *Server) eventEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := eventFormPage{Page: s.page(c, ""), Event: e, Form: formFromEvent(e, trainers), Errors: FieldErrors{}}
+	p := eventFormPage{Page: s.page(c, ""), Event: e, Form: event.FormOf(e, trainers), Errors: FieldErrors{}}
 	p.EventView = viewEvent(p.Translator, e, s.now())
 	p.Title = p.T("eventform.title_edit", "Code", e.Code)
 	if err := s.fillEventForm(c, &p); err != nil {

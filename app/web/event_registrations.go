@@ -9,32 +9,9 @@ import (
 
 	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/event"
-	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"github.com/lantern-ngo/lantern/app/textnorm"
 )
-
-// registrationRow is a registration as the staff list shows it: the phone
-// number masked (the full number is only in exports).
-type registrationRow struct {
-	ID          uint
-	Code        string
-	Name        string
-	Phone       string
-	Kind        string
-	KindLabel   string
-	GroupSize   int
-	Status      string
-	StatusLabel string
-	Source      string
-	Registered  string
-	Anonymised  bool
-	Child       bool // registered by a guardian (KindLabel says so)
-	// Grid is a group's sex × age grid in words ("Female · Under 16: 12,
-	// …"), or says it was not recorded (a group registered before the grid).
-	Grid        string
-	GridUnknown bool
-}
 
 type eventRegistrationsPage struct {
 	Page
@@ -43,7 +20,7 @@ type eventRegistrationsPage struct {
 	Q         string
 	Statuses  []filterOption
 	Counts    []filterOption
-	Rows      []registrationRow
+	Rows      []registration.ListRow
 	Total     int
 	Filtered  bool
 	ExportURL string
@@ -93,30 +70,6 @@ func registrationQuery(c *fiber.Ctx) (registration.Filter, url.Values, int) {
 	return q, v, pageNum
 }
 
-func (s *Server) registrationRows(p Page, regs []registration.Registration, loc func() string) []registrationRow {
-	t := p.Translator
-	rows := make([]registrationRow, len(regs))
-	for i, r := range regs {
-		row := registrationRow{ID: r.ID, Code: r.Code, Name: r.Name, Kind: r.Kind, KindLabel: t.T("registrations.kind." + r.Kind),
-			GroupSize: r.GroupSize, Status: string(r.Status), StatusLabel: t.T("registrations.status." + string(r.Status)),
-			Source: r.Source, Anonymised: r.AnonymisedAt != nil}
-		if r.Phone != nil && *r.Phone != "" {
-			row.Phone = phone.Mask(*r.Phone)
-		}
-		if r.Kind == registration.KindGroup {
-			row.Grid, row.GridUnknown = gridWords(p, r.GroupBreakdown)
-		}
-		if r.AgeDetail != "" {
-			// A child registered by a guardian: the number is the guardian's.
-			row.Child = true
-			row.KindLabel = t.T("registrations.kind.child", "Age", t.T("register.age."+r.AgeDetail), "Guardian", r.GuardianName)
-		}
-		row.Registered = t.DateShort(p.Local(r.CreatedAt, loc())) + " · " + t.Time(p.Local(r.CreatedAt, loc()))
-		rows[i] = row
-	}
-	return rows
-}
-
 // eventRegistrations lists an event's registrations: search by name
 // (without case or diacritics) or phone, filter by status, export.
 func (s *Server) eventRegistrations(c *fiber.Ctx) error {
@@ -158,7 +111,7 @@ func (s *Server) renderRegistrations(c *fiber.Ctx, e *event.Event, status int, r
 	if err := s.logRead(c, audit.ReadRegistrations, e.ID, len(regs), nil); err != nil {
 		return err
 	}
-	p.Rows = s.registrationRows(p.Page, regs, func() string { return e.TimeZone })
+	p.Rows = registration.ListRows(t, regs, e.TimeZone)
 	base := "/staff/events/" + itoa(int(e.ID)) + "/registrations"
 	p.ExportURL = p.URL(base + "/export")
 	p.SearchURL = p.URL(base)
@@ -188,23 +141,4 @@ func regBackURL(c *fiber.Ctx, eventID uint, flash string) string {
 		u += "&status=" + url.QueryEscape(st)
 	}
 	return u
-}
-
-// gridWords says a group's sex × age grid in words, cell by cell (age
-// bands, then sexes); unknown: a group registered before the grid, whose
-// crossing is not recorded.
-func gridWords(p Page, stored string) (string, bool) {
-	bd := registration.ParseBreakdown(stored)
-	if !bd.Crossed() {
-		return p.T("indicator.sex_age.not_recorded"), true
-	}
-	var parts []string
-	for _, band := range registration.AgeBands {
-		for _, sex := range registration.Sexes {
-			if n := bd.Grid[sex][band]; n > 0 {
-				parts = append(parts, p.T("register.sex."+sex)+" · "+p.T("register.age."+band)+": "+strconv.Itoa(n))
-			}
-		}
-	}
-	return strings.Join(parts, ", "), false
 }

@@ -8,42 +8,10 @@ import (
 	"github.com/lantern-ngo/lantern/app/event"
 )
 
-// translationMark flags a language whose text is missing or older than the
-// text in the event's own language.
-type translationMark struct {
-	Lang    string
-	Missing bool
-	Stale   bool
-}
-
-func translationMarks(e *event.Event) []translationMark {
-	byLang := map[string]event.Translation{}
-	for _, t := range e.Translations {
-		if t.Title != "" {
-			byLang[t.Lang] = t
-		}
-	}
-	own, hasOwn := byLang[e.Lang]
-	var out []translationMark
-	for _, l := range event.Languages {
-		if l == e.Lang {
-			continue
-		}
-		t, ok := byLang[l]
-		switch {
-		case !ok:
-			out = append(out, translationMark{Lang: l, Missing: true})
-		case hasOwn && t.UpdatedAt.Before(own.UpdatedAt):
-			out = append(out, translationMark{Lang: l, Stale: true})
-		}
-	}
-	return out
-}
-
 type staffEventRow struct {
 	eventView
 	StatusLabel string
-	Marks       []translationMark
+	Marks       []event.TranslationMark
 	Taken       int
 }
 
@@ -133,7 +101,7 @@ func (s *Server) staffEventList(c *fiber.Ctx) error {
 	for i := range events {
 		e := &events[i]
 		row := staffEventRow{eventView: viewEvent(t, e, now),
-			StatusLabel: t.T("staff.events.status." + string(e.Status)), Marks: translationMarks(e), Taken: e.SeatsTaken}
+			StatusLabel: t.T("staff.events.status." + string(e.Status)), Marks: e.TranslationMarks(), Taken: e.SeatsTaken}
 		// The list comes upcoming first, then past (event.ListStaff).
 		if e.Past(now) {
 			data.Past = append(data.Past, row)

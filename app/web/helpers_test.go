@@ -19,6 +19,7 @@ import (
 
 	lantern "github.com/lantern-ngo/lantern"
 	"github.com/lantern-ngo/lantern/app/config"
+	"github.com/lantern-ngo/lantern/app/csrftoken"
 	"github.com/lantern-ngo/lantern/app/testutil"
 	"github.com/lantern-ngo/lantern/app/user"
 )
@@ -129,7 +130,7 @@ func (c *client) csrf() string {
 	c.mu.Unlock()
 	srv := c.ta.srv
 	if session != "" {
-		return srv.csrfMake("s", session, srv.now())
+		return srv.csrfSigner.Make("s", session, srv.now())
 	}
 	if visitor == "" {
 		c.get("/vi/login")
@@ -137,11 +138,11 @@ func (c *client) csrf() string {
 		visitor = c.cookies[csrfCookie]
 		c.mu.Unlock()
 	}
-	random, _, ok := csrfVisitor(visitor)
+	random, _, ok := csrftoken.Visitor(visitor)
 	if !ok {
 		return ""
 	}
-	return srv.csrfMake("a", random, srv.now())
+	return srv.csrfSigner.Make("a", random, srv.now())
 }
 
 // post sends a form with the CSRF token (unless the form has its own _csrf).

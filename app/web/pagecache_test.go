@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/lantern-ngo/lantern/app/csrftoken"
 	"github.com/lantern-ngo/lantern/app/registration"
 	"io"
 	"log/slog"
@@ -54,12 +55,12 @@ func TestPageCacheServesSharedPagesWithOwnTokens(t *testing.T) {
 		}
 		tokA, _ := docA.Find(`input[name=_csrf]`).Attr("value")
 		tokB, _ := docB.Find(`input[name=_csrf]`).Attr("value")
-		randA, _, okA := csrfVisitor(a.cookies[csrfCookie])
-		randB, _, okB := csrfVisitor(b.cookies[csrfCookie])
+		randA, _, okA := csrftoken.Visitor(a.cookies[csrfCookie])
+		randB, _, okB := csrftoken.Visitor(b.cookies[csrfCookie])
 		now := ta.srv.now()
 		if tokA == "" || tokB == "" || tokA == tokB || !okA || !okB || randA == randB ||
-			!ta.srv.csrfVerify(tokA, "a", randA, now) || !ta.srv.csrfVerify(tokB, "a", randB, now) ||
-			ta.srv.csrfVerify(tokA, "a", randB, now) || ta.srv.csrfVerify(tokB, "a", randA, now) {
+			!ta.srv.csrfSigner.Verify(tokA, "a", randA, now) || !ta.srv.csrfSigner.Verify(tokB, "a", randB, now) ||
+			ta.srv.csrfSigner.Verify(tokA, "a", randB, now) || ta.srv.csrfSigner.Verify(tokB, "a", randA, now) {
 			t.Fatalf("tokens in the forms: %q and %q, each must be bound to its own visitor's cookie (%q and %q)",
 				tokA, tokB, a.cookies[csrfCookie], b.cookies[csrfCookie])
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/csrftoken"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/testutil"
 )
@@ -392,8 +393,8 @@ func TestCSRFTokenOnlyForForms(t *testing.T) {
 	doc := c.page("/vi/login", http.StatusOK)
 	tok := doc.Find(`input[name=_csrf]`).AttrOr("value", "")
 	cookie := c.cookies["lantern_csrf"]
-	random, _, ok := csrfVisitor(cookie)
-	if tok == "" || !ok || !ta.srv.csrfVerify(tok, "a", random, ta.srv.now()) {
+	random, _, ok := csrftoken.Visitor(cookie)
+	if tok == "" || !ok || !ta.srv.csrfSigner.Verify(tok, "a", random, ta.srv.now()) {
 		t.Fatalf("form token %q, cookie %q", tok, cookie)
 	}
 	resp := c.get("/fr/login")
@@ -403,7 +404,7 @@ func TestCSRFTokenOnlyForForms(t *testing.T) {
 			t.Errorf("the second form set the visitor cookie again: %v", ck)
 		}
 	}
-	if !ta.srv.csrfVerify(got, "a", random, ta.srv.now()) {
+	if !ta.srv.csrfSigner.Verify(got, "a", random, ta.srv.now()) {
 		t.Errorf("the second form's token %q is not bound to the first cookie", got)
 	}
 	var n int64

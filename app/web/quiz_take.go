@@ -136,13 +136,7 @@ func (s *Server) quizBegin(c *fiber.Ctx) error {
 	return c.Redirect("/"+langOf(c)+"/quiz/"+a.Token, fiber.StatusSeeOther)
 }
 
-type anonForm struct {
-	Initials string `form:"initials" validate:"max=80"`
-	BirthDay string `form:"birth_day" validate:"max=2"`
-	Code     string `form:"code" validate:"max=30"`
-	Sex      string `form:"sex" validate:"omitempty,oneof=female male other not_stated"`
-	AgeBand  string `form:"age_band" validate:"omitempty,oneof=under_16 16_17 18_24 25_59 60_plus"`
-}
+type anonForm = quiz.AnonForm
 
 type quizAnonPage struct {
 	quizIntroPage
@@ -205,21 +199,9 @@ func (s *Server) quizAnonBegin(c *fiber.Ctx) error {
 	errs := s.check(t, &f)
 	code := ""
 	if !errs.Any() {
-		if strings.TrimSpace(f.Code) != "" {
-			var ok bool
-			if code, ok = quiz.NormaliseCode(f.Code); !ok {
-				errs.Add("code", t.T("error.quiz.bad_code"))
-			}
-		} else {
-			var problem string
-			code, problem = quiz.BuildAnonCode(f.Initials, f.BirthDay)
-			switch problem {
-			case "error.quiz.initials":
-				errs.Add("initials", t.T(problem))
-			case "error.quiz.birth_day":
-				errs.Add("birth_day", t.T(problem))
-			}
-		}
+		var cerr error
+		code, cerr = f.AnonCode()
+		errs.AddAll(t, cerr)
 	}
 	if errs.Any() {
 		return s.renderAnon(c, f, errs, fiber.StatusUnprocessableEntity)
@@ -242,29 +224,6 @@ func (s *Server) quizAnonBegin(c *fiber.Ctx) error {
 	return c.Redirect("/"+langOf(c)+"/quiz/"+a.Token, fiber.StatusSeeOther)
 }
 
-type quizChoiceView struct {
-	Letter   string
-	Text     string
-	Lang     string // set when the text is in another language
-	Checked  bool
-	Correct  bool
-	Selected bool
-}
-
-type quizQuestionView struct {
-	Pos      int
-	Text     string
-	Lang     string // set when the text is in another language
-	Multiple bool
-	Choices  []quizChoiceView
-	// FellBack names the language shown when the question or a choice is
-	// not written in the page's language ("" when all is).
-	FellBack string
-	// review after the post quiz
-	Right       bool
-	Explanation string
-}
-
 type quizTakePage struct {
 	Page
 	Token      string
@@ -273,47 +232,9 @@ type quizTakePage struct {
 	AnonCode   string
 	Total      int
 	Answered   int
-	Q          *quizQuestionView
-	Prev       int
-	Last       bool
 	Error      string
-	Done       bool
 	Attempt    *quiz.Attempt
-	Review     []quizQuestionView
-}
-
-func viewQuestion(t interface{ T(string, ...any) string }, lang string, pos int, q *quiz.Question, chosen string) *quizQuestionView {
-	v := &quizQuestionView{Pos: pos, Multiple: q.Kind == quiz.KindMultiple}
-	text, fell := q.TextIn(lang)
-	v.Text = text
-	if fell {
-		v.Lang = q.Lang
-	}
-	correct := q.CorrectLetters()
-	for i := range q.Choices {
-		l := quiz.Letter(i)
-		cv := quizChoiceView{Letter: l, Checked: strings.Contains(chosen, l), Correct: strings.Contains(correct, l)}
-		cv.Selected = cv.Checked
-		if q.Kind == quiz.KindTrueFalse {
-			cv.Text = t.T([]string{"question.true", "question.false"}[i%2])
-		} else {
-			s, fell := q.ChoiceIn(i, lang)
-			cv.Text = s
-			if fell {
-				cv.Lang = q.Lang
-			}
-		}
-		v.Choices = append(v.Choices, cv)
-		if cv.Lang != "" && v.FellBack == "" {
-			v.FellBack = cv.Lang
-		}
-	}
-	if v.Lang != "" {
-		v.FellBack = v.Lang
-	}
-	v.Right = chosen == correct
-	v.Explanation = q.Explanation.String(lang)
-	return v
+	quiz.TakeView
 }
 
 // quizTake (GET /{lang}/quiz/{token}) shows the first unanswered question
@@ -354,23 +275,7 @@ func (s *Server) loadTake(c *fiber.Ctx) (*quiz.Take, *quizTakePage, error) {
 }
 
 func (s *Server) fillTake(data *quizTakePage, take *quiz.Take, pos int) {
-	if take.Attempt.Submitted() || pos == 0 {
-		data.Done = true
-		if take.Attempt.Phase == quiz.PhasePost {
-			for _, it := range take.Items {
-				q := it.Question
-				data.Review = append(data.Review, *viewQuestion(data.Translator, data.Lang, it.Position, &q, take.Answers[it.QuestionID].Choices))
-			}
-		}
-		return
-	}
-	it, _ := take.Item(pos)
-	q := it.Question
-	data.Q = viewQuestion(data.Translator, data.Lang, pos, &q, take.Answers[it.QuestionID].Choices)
-	data.Last = pos == len(take.Items)
-	if pos > 1 {
-		data.Prev = pos - 1
-	}
+	data.TakeView = take.View(data.Translator, data.Lang, pos)
 }
 
 // quizAnswer (POST /{lang}/quiz/{token}) saves one answer and goes on.

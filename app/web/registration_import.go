@@ -1,21 +1,16 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/url"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
-	"github.com/lantern-ngo/lantern/app/csvsafe"
 	"github.com/lantern-ngo/lantern/app/event"
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/message"
-	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
 
@@ -34,16 +29,6 @@ import (
 // Imported people get the same SMS as someone an organiser registers by
 // phone (their ticket, or their place on the waiting list): the page says so
 // and the preview shows the number of messages and their cost.
-
-// importCarried is a row as the confirm form carries it.
-type importCarried struct {
-	Row   int    `json:"r"`
-	Name  string `json:"n"`
-	Phone string `json:"p"`
-	Org   string `json:"o,omitempty"`
-	Role  string `json:"l,omitempty"`
-	Old   string `json:"x,omitempty"`
-}
 
 type importHelpColumn struct {
 	Name     string
@@ -69,24 +54,6 @@ type importPage struct {
 	BackURL     string
 }
 
-type importPreviewRow struct {
-	Row          int
-	Name         string
-	Phone        string
-	Organisation string
-	Role         string
-	Outcome      string
-	OutcomeLabel string
-	Notes        []string
-}
-
-type importPreviewError struct {
-	Row     int
-	Name    string
-	Phone   string
-	Message string
-}
-
 type importPreviewPage struct {
 	Page
 	Event      eventView
@@ -94,8 +61,8 @@ type importPreviewPage struct {
 	MsgLang    string // the language of the messages to the people imported
 	SMSLang    string // its name
 	Header     bool
-	Rows       []importPreviewRow
-	Errors     []importPreviewError
+	Rows       []registration.ImportPreviewRow
+	Errors     []registration.ImportPreviewError
 	Blank      int
 	Plan       *registration.ImportPlan
 	Existing   int
@@ -117,30 +84,7 @@ func importBase(eventID uint) string {
 // importOptions gives the parser the role labels of every language and the
 // session's phone region.
 func (s *Server) importOptions(region string) registration.ImportOptions {
-	labels := map[string]string{}
-	for _, l := range locale.Supported {
-		t := s.bundle.For(l)
-		for _, r := range registration.Roles {
-			for _, prefix := range []string{"register.role.", "quiz.role."} {
-				if v := t.T(prefix + r); v != prefix+r {
-					labels[v] = r
-				}
-			}
-		}
-	}
-	return registration.ImportOptions{RoleLabels: labels, Region: region}
-}
-
-// importLang is the language of the imported people's SMS: the one chosen,
-// or the event's.
-func importLang(v string, e *event.Event) string {
-	if locale.IsSupported(v) {
-		return v
-	}
-	if locale.IsSupported(e.Lang) {
-		return e.Lang
-	}
-	return locale.Default
+	return registration.ImportOptionsFor(s.bundle, region)
 }
 
 func (s *Server) importPageData(c *fiber.Ctx, e *event.Event, lang string) importPage {
@@ -177,7 +121,7 @@ func (s *Server) registrationImportForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := s.importPageData(c, e, importLang(c.Query("lang"), e))
+	p := s.importPageData(c, e, registration.ImportLang(c.Query("lang"), e.Lang))
 	if c.Query("too_large") == "1" {
 		// A file over the server's body limit (see importTooLargeRedirect).
 		p.Error = importTooLarge(translator(c))
@@ -205,19 +149,13 @@ func (s *Server) registrationImportTemplate(c *fiber.Ctx) error {
 		return err
 	}
 	t := translator(c)
-	var buf bytes.Buffer
-	w := csvsafe.NewWriter(&buf)
-	if t.Lang != "en" {
-		w.Comma = ';'
-	}
-	w.UseCRLF = true
-	_ = w.WriteStrings([]string{t.T("import.col.name"), t.T("import.col.phone"), t.T("import.col.organisation"), t.T("import.col.role")})
-	if err := w.Flush(); err != nil {
+	body, err := registration.ImportTemplate(t)
+	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="lantern-import-`+t.Lang+`.csv"`)
-	return c.Send(buf.Bytes())
+	return c.Send(body)
 }
 
 // importRefused shows the upload page again with a message (422).
@@ -242,7 +180,7 @@ func (s *Server) importPost(c *fiber.Ctx) (*event.Event, *locale.Translator, str
 	if err != nil {
 		return nil, nil, "", err
 	}
-	return e, translator(c), importLang(utils.CopyString(c.FormValue("lang")), e), nil
+	return e, translator(c), registration.ImportLang(utils.CopyString(c.FormValue("lang")), e.Lang), nil
 }
 
 // importTooLarge is the message for a file over the import's size limit.
@@ -290,44 +228,12 @@ func (s *Server) registrationImportUpload(c *fiber.Ctx) error {
 	if !plan.Open {
 		p.Closed = t.T("import.closed")
 	}
-	var carried []importCarried
-	for i, r := range file.Rows {
-		row := importPreviewRow{Row: r.Row, Name: r.Name, Phone: phone.Mask(r.Phone), Organisation: r.Organisation, Outcome: plan.Outcomes[i]}
-		if r.Role != "" {
-			row.Role = t.T("register.role." + r.Role)
-		}
-		switch row.Outcome {
-		case registration.OutcomeExisting:
-			row.OutcomeLabel = t.T("import.outcome.existing", "Status", t.T("registrations.status."+string(plan.Existing[registration.PersonKey(r.Phone, r.Name)])))
-			p.Existing++
-		default:
-			row.OutcomeLabel = t.T("import.outcome." + row.Outcome)
-		}
-		if r.Renumbered {
-			row.Notes = append(row.Notes, t.T("import.note.renumbered", "Old", r.OldPhone, "New", phone.National(r.Phone, e.PhoneRegion)))
-		}
-		if r.RoleUnknown != "" {
-			row.Notes = append(row.Notes, t.T("import.note.role_unknown", "Role", r.RoleUnknown))
-		}
-		p.Rows = append(p.Rows, row)
-		if row.Outcome != registration.OutcomeExisting {
-			carried = append(carried, importCarried{Row: r.Row, Name: r.Name, Phone: r.Phone, Org: r.Organisation, Role: r.Role, Old: r.OldPhone})
-		}
+	pv, err := registration.PreviewImport(t, file, plan, e.PhoneRegion)
+	if err != nil {
+		return err
 	}
-	for _, re := range file.Errors {
-		p.Errors = append(p.Errors, importPreviewError{Row: re.Row, Name: re.Name, Phone: re.Phone, Message: t.TMap(re.Key, re.Args)})
-	}
-	if len(carried) > 0 {
-		// No HTML escaping in the JSON (html/template escapes the
-		// attribute): an "&" stays one byte, so that the confirm form of
-		// the largest file stays under the server's body limit.
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(carried); err != nil {
-			return err
-		}
-		p.Payload = strings.TrimSpace(b.String())
+	p.Rows, p.Errors, p.Existing, p.Payload = pv.Rows, pv.Errors, pv.Existing, pv.Payload
+	if pv.Payload != "" {
 		conf, wait, err := s.notifier().SampleMessages(ctx, s.db, e.ID, lang)
 		if err != nil {
 			return err
@@ -353,17 +259,9 @@ func (s *Server) registrationImportConfirm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var carried []importCarried
-	raw := c.FormValue("rows")
-	if raw == "" || len(raw) > 2*registration.ImportMaxBytes || json.Unmarshal([]byte(raw), &carried) != nil ||
-		len(carried) == 0 || len(carried) > registration.ImportMaxRows {
+	rows, carried := registration.CarriedRows(c.FormValue("rows"))
+	if !carried {
 		return s.importRefused(c, e, lang, t.T("error.import.payload"))
-	}
-	rows := make([]registration.ImportRow, len(carried))
-	for i, r := range carried {
-		// json.Unmarshal copies: nothing here points into Fiber's buffers.
-		rows[i] = registration.ImportRow{Row: r.Row, Name: r.Name, Phone: r.Phone, Organisation: r.Org, Role: r.Role,
-			Renumbered: r.Old != "", OldPhone: r.Old}
 	}
 	ok, bad := registration.CheckImportRows(rows, s.importOptions(e.PhoneRegion))
 	if len(bad) > 0 {

@@ -2,8 +2,6 @@ package web
 
 import (
 	"errors"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,34 +12,8 @@ import (
 	"github.com/lantern-ngo/lantern/app/locale"
 	"github.com/lantern-ngo/lantern/app/rating"
 	"github.com/lantern-ngo/lantern/app/sessionreport"
-	"github.com/lantern-ngo/lantern/app/textnorm"
 	"github.com/lantern-ngo/lantern/app/user"
 )
-
-// reportForm is the session report form as typed (kept as text so that a
-// form sent back with errors loses nothing).
-type reportForm struct {
-	Covered   string            `form:"covered" validate:"required,max=5000" label:"report.covered"`
-	HowItWent string            `form:"how_it_went" validate:"max=5000" label:"report.how_it_went"`
-	Questions string            `form:"questions" validate:"max=5000" label:"report.questions"`
-	Topics    []string          `form:"-"`
-	FollowUps []followUpRow     `form:"-"`
-	Referrals map[string]string `form:"-"` // service -> count as typed
-}
-
-// HasTopic tells the template whether a topic is ticked.
-func (f reportForm) HasTopic(t string) bool { return slices.Contains(f.Topics, t) }
-
-// Referral returns the count typed for a service.
-func (f reportForm) Referral(s string) string { return f.Referrals[s] }
-
-type followUpRow struct {
-	Index  int
-	Action string
-	Owner  string
-	DueOn  string
-	Err    string
-}
 
 type reportPage struct {
 	Page
@@ -52,7 +24,7 @@ type reportPage struct {
 	Access   sessionreport.Access
 	Report   *sessionreport.Report
 	Author   string
-	Form     reportForm
+	Form     sessionreport.Form
 	Errors   FieldErrors
 	Figures  *sessionreport.Figures
 	Ratings  *rating.EventRatings
@@ -111,11 +83,11 @@ func (s *Server) loadReportPage(c *fiber.Ctx) (*reportPage, error) {
 			return nil, err
 		}
 		pg.Author = names[r.AuthorID]
-		pg.Form = formFromReport(r)
+		pg.Form = sessionreport.FormOf(r)
 	} else {
-		pg.Form = reportForm{Referrals: map[string]string{}}
+		pg.Form = sessionreport.Form{Referrals: map[string]string{}}
 	}
-	pg.Form.FollowUps = padFollowUps(pg.Form.FollowUps)
+	pg.Form.FollowUps = sessionreport.PadFollowUps(pg.Form.FollowUps)
 	if p.User.Has(user.RoleCoach, user.RoleOrganiser, user.RoleAdmin) {
 		trainers, err := event.TrainerUsers(ctx, s.db, e.ID)
 		if err != nil {
@@ -128,25 +100,6 @@ func (s *Server) loadReportPage(c *fiber.Ctx) (*reportPage, error) {
 		}
 	}
 	return pg, nil
-}
-
-func formFromReport(r *sessionreport.Report) reportForm {
-	f := reportForm{Covered: r.Covered, HowItWent: r.HowItWent, Questions: r.Questions, Topics: r.TopicList(), Referrals: map[string]string{}}
-	for i, fu := range r.FollowUps {
-		f.FollowUps = append(f.FollowUps, followUpRow{Index: i, Action: fu.Action, Owner: fu.Owner, DueOn: fu.DueOn})
-	}
-	for _, ref := range r.Referrals {
-		f.Referrals[ref.Service] = strconv.Itoa(ref.Count)
-	}
-	return f
-}
-
-// padFollowUps leaves two empty rows to fill in, up to the maximum.
-func padFollowUps(rows []followUpRow) []followUpRow {
-	for n := len(rows) + 2; len(rows) < n && len(rows) < sessionreport.MaxFollowUps; {
-		rows = append(rows, followUpRow{Index: len(rows)})
-	}
-	return rows
 }
 
 // reportShow shows a session's report beside its figures, with the form
@@ -170,59 +123,16 @@ func (s *Server) reportSave(c *fiber.Ctx) error {
 	if !pg.Access.Write {
 		return apperr.New(apperr.Forbidden, "error.report.forbidden")
 	}
-	var f reportForm
+	var f sessionreport.Form
 	if err := bindForm(c, &f); err != nil {
 		return err
 	}
 	for _, t := range c.Request().PostArgs().PeekMulti("topics") {
 		f.Topics = append(f.Topics, string(t)) // string() copies: safe after the handler
 	}
-	f.Covered = textnorm.CleanText(f.Covered)
-	errs := s.check(pg.Translator, &f)
-	in := sessionreport.Input{
-		EventID: pg.EventID, Lang: pg.Lang, Covered: f.Covered, HowItWent: f.HowItWent, Questions: f.Questions,
-		Topics: f.Topics, Referrals: map[string]int{},
-	}
-	for i := 0; i < sessionreport.MaxFollowUps; i++ {
-		k := strconv.Itoa(i)
-		row := followUpRow{Index: i,
-			Action: strings.TrimSpace(c.FormValue("fu_action_" + k)),
-			Owner:  strings.TrimSpace(c.FormValue("fu_owner_" + k)),
-			DueOn:  strings.TrimSpace(c.FormValue("fu_due_" + k)),
-		}
-		if row.Action == "" && row.Owner == "" && row.DueOn == "" {
-			continue
-		}
-		switch {
-		case row.Action == "":
-			row.Err = pg.T("error.report.follow_up_action")
-		case len([]rune(row.Action)) > 300 || len([]rune(row.Owner)) > 120:
-			row.Err = pg.T("error.report.follow_up_long")
-		case row.DueOn != "" && !validDate(row.DueOn):
-			row.Err = pg.T("error.report.follow_up_date")
-		}
-		row.Index = len(f.FollowUps)
-		f.FollowUps = append(f.FollowUps, strings2row(row))
-		if row.Err != "" {
-			errs.Add("follow_ups", row.Err)
-		} else {
-			in.FollowUps = append(in.FollowUps, sessionreport.FollowUp{Action: row.Action, Owner: row.Owner, DueOn: row.DueOn})
-		}
-	}
-	f.Referrals = map[string]string{}
-	for _, svc := range sessionreport.Services {
-		raw := strings.TrimSpace(c.FormValue("ref_" + svc))
-		f.Referrals[svc] = strings.Clone(raw)
-		if raw == "" {
-			continue
-		}
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 0 || n > 10000 {
-			errs.Add("ref_"+svc, pg.T("error.report.referral_count"))
-			continue
-		}
-		in.Referrals[svc] = n
-	}
+	in, ferr := f.Read(pg.Translator, pg.EventID, pg.Lang, func(k string) string { return strings.Clone(c.FormValue(k)) })
+	errs := s.check(pg.Translator, &f) // after Read, which cleans the text
+	errs.AddAll(pg.Translator, ferr)
 	if !errs.Any() {
 		_, err = sessionreport.Save(c.UserContext(), s.db, in, pg.User.ID, s.now())
 		var ae *apperr.Error
@@ -234,23 +144,12 @@ func (s *Server) reportSave(c *fiber.Ctx) error {
 	}
 	if errs.Any() {
 		pg.Form = f
-		pg.Form.FollowUps = padFollowUps(f.FollowUps)
+		pg.Form.FollowUps = sessionreport.PadFollowUps(f.FollowUps)
 		pg.Errors = errs
 		pg.Editing = true
 		return s.render(c, fiber.StatusUnprocessableEntity, "coaching/report", pg)
 	}
 	return c.Redirect(pg.URL("/staff/events/"+itoa(int(pg.EventID))+"/report?flash=report_saved"), fiber.StatusSeeOther)
-}
-
-// strings2row copies a row's strings out of Fiber's buffers.
-func strings2row(r followUpRow) followUpRow {
-	r.Action, r.Owner, r.DueOn = strings.Clone(r.Action), strings.Clone(r.Owner), strings.Clone(r.DueOn)
-	return r
-}
-
-func validDate(s string) bool {
-	_, ok := coaching.ParseDate(s)
-	return ok
 }
 
 // days formats stored YYYY-MM-DD dates for templates: {{.Day .DueOn}}.

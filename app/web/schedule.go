@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,43 +10,13 @@ import (
 	"github.com/lantern-ngo/lantern/app/locale"
 )
 
-// sessionItem is one session in the calendar or the agenda.
-type sessionItem struct {
-	ID        uint
-	Code      string
-	Title     string
-	Time      string // "18:30–20:30"
-	KindLabel string
-	Status    string
-	Venue     string
-	City      string
-	Trainers  string
-	Seats     string
-	Link      string
-	Conflict  bool
-	Lang      string // the title's language when it is not the page's
-}
-
-type calendarDay struct {
-	Day     int
-	Full    string
-	InMonth bool
-	Today   bool
-	Items   []sessionItem
-}
-
-type agendaDay struct {
-	Full  string
-	Items []sessionItem
-}
-
 type schedulePage struct {
 	Page
 	Staff      bool
 	MonthTitle string
 	Weekdays   []string
-	Weeks      [][]calendarDay
-	Days       []agendaDay
+	Weeks      [][]event.CalendarDay
+	Days       []event.AgendaDay
 	Cities     []filterOption
 	Kinds      []filterOption
 	TrainerOps []filterOption
@@ -100,7 +68,7 @@ func (s *Server) scheduleQuery(c *fiber.Ctx, p *schedulePage, f *event.StaffFilt
 
 // scheduleSessions applies the page's filters and loads the sessions of the
 // period with their display items (calendar and agenda alike).
-func (s *Server) scheduleSessions(c *fiber.Ctx, p *schedulePage, f *event.StaffFilter) (url.Values, []event.Event, []sessionItem, error) {
+func (s *Server) scheduleSessions(c *fiber.Ctx, p *schedulePage, f *event.StaffFilter) (url.Values, []event.Event, []event.SessionItem, error) {
 	q, err := s.scheduleQuery(c, p, f)
 	if err != nil {
 		return nil, nil, nil, err
@@ -113,12 +81,11 @@ func (s *Server) scheduleSessions(c *fiber.Ctx, p *schedulePage, f *event.StaffF
 	return q, events, items, err
 }
 
-// sessionItems builds the items of a list of events, with their trainers on
-// staff pages and a conflict flag for overlapping bookings of a trainer or
-// a venue among them.
-func (s *Server) sessionItems(c *fiber.Ctx, p *schedulePage, events []event.Event) ([]sessionItem, error) {
-	t := p.Translator
+// sessionItems builds the items of a list of events, with their trainers
+// and conflicts on staff pages.
+func (s *Server) sessionItems(c *fiber.Ctx, p *schedulePage, events []event.Event) ([]event.SessionItem, error) {
 	var trainers map[uint][]event.TrainerRef
+	path := "/events/"
 	if p.Staff {
 		ids := make([]uint, len(events))
 		for i := range events {
@@ -128,62 +95,10 @@ func (s *Server) sessionItems(c *fiber.Ctx, p *schedulePage, events []event.Even
 		if trainers, err = event.TrainersOf(c.UserContext(), s.db, ids); err != nil {
 			return nil, err
 		}
+		path = "/staff/events/"
 	}
-	items := make([]sessionItem, len(events))
-	now := s.now()
-	for i := range events {
-		e := &events[i]
-		v := viewEvent(t, e, now)
-		it := sessionItem{ID: e.ID, Code: e.Code, Title: v.Title, Time: t.Time(v.Starts) + "–" + t.Time(v.Ends),
-			KindLabel: v.KindLabel, Status: string(e.Status), Venue: v.Venue, City: v.City,
-			Seats: itoa(e.SeatsTaken) + "/" + itoa(e.Capacity), Link: p.URL("/events/" + itoa(int(e.ID)))}
-		if v.FellBack {
-			it.Lang = v.ContentLang
-		}
-		if p.Staff {
-			it.Link = p.URL("/staff/events/" + itoa(int(e.ID)))
-			var names []string
-			for _, tr := range trainers[e.ID] {
-				names = append(names, tr.Name)
-			}
-			it.Trainers = strings.Join(names, ", ")
-		}
-		items[i] = it
-	}
-	if p.Staff {
-		// Events come in start order: compare each with the later ones that
-		// start before it ends.
-		for i := range events {
-			a := &events[i]
-			if a.Status == event.StatusCancelled {
-				continue
-			}
-			for j := i + 1; j < len(events) && events[j].StartsAt.Before(a.EndsAt); j++ {
-				b := &events[j]
-				if b.Status == event.StatusCancelled {
-					continue
-				}
-				clash := a.VenueID == b.VenueID
-				for _, x := range trainers[a.ID] {
-					for _, y := range trainers[b.ID] {
-						clash = clash || x.UserID == y.UserID
-					}
-				}
-				if clash {
-					items[i].Conflict, items[j].Conflict = true, true
-				}
-			}
-		}
-	}
-	return items, nil
-}
-
-func weekdays(t *locale.Translator) []string {
-	out := make([]string, 7)
-	for i := range out {
-		out[i] = t.T("schedule.weekday." + strconv.Itoa(i+1))
-	}
-	return out
+	link := func(id uint) string { return p.URL(path + itoa(int(id))) }
+	return event.SessionItems(p.Translator, events, trainers, p.Staff, s.now(), link), nil
 }
 
 // scheduleCalendar is the month calendar: a table on wide screens, a list
@@ -192,41 +107,18 @@ func (s *Server) scheduleCalendar(c *fiber.Ctx, staff bool) error {
 	p := schedulePage{Page: s.page(c, "schedule.title_calendar"), Staff: staff}
 	t := p.Translator
 	loc, _ := locale.LoadLocation(locale.DefaultTimeZone)
-	now := s.now().In(loc)
-	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
-	if m, err := time.ParseInLocation("2006-01", c.Query("month"), loc); err == nil && m.Year() >= 2000 && m.Year() <= 2100 {
-		first = m
-	}
+	first := event.CalendarMonth(c.Query("month"), s.now(), loc)
 	next := first.AddDate(0, 1, 0)
 	f := event.StaffFilter{From: first.UTC(), To: next.UTC()}
 	q, events, items, err := s.scheduleSessions(c, &p, &f)
 	if err != nil {
 		return err
 	}
-	byDay := map[int][]sessionItem{}
-	for i := range events {
-		d := events[i].StartsAt.In(loc).Day()
-		byDay[d] = append(byDay[d], items[i])
-	}
 	p.Empty = len(events) == 0
-	p.Weekdays = weekdays(t)
+	p.Weekdays = event.Weekdays(t)
 	p.Month = first.Format("2006-01")
-	p.MonthTitle = t.T("schedule.month."+strconv.Itoa(int(first.Month())), "Year", first.Year())
-	// Weeks start on Monday.
-	start := first.AddDate(0, 0, -((int(first.Weekday()) + 6) % 7))
-	for day := start; day.Before(next); {
-		week := make([]calendarDay, 7)
-		for i := range week {
-			cd := calendarDay{Day: day.Day(), Full: t.DateFull(day), InMonth: day.Month() == first.Month()}
-			cd.Today = day.Year() == now.Year() && day.YearDay() == now.YearDay()
-			if cd.InMonth {
-				cd.Items = byDay[day.Day()]
-			}
-			week[i] = cd
-			day = day.AddDate(0, 0, 1)
-		}
-		p.Weeks = append(p.Weeks, week)
-	}
+	p.MonthTitle = event.MonthTitle(t, first)
+	p.Weeks = event.CalendarWeeks(t, first, s.now(), loc, events, items)
 	base := "/events/calendar"
 	if staff {
 		base = "/staff/schedule"
@@ -264,11 +156,7 @@ func (s *Server) staffAgenda(c *fiber.Ctx) error {
 	p := schedulePage{Page: s.page(c, "schedule.title_agenda"), Staff: true}
 	t := p.Translator
 	loc, _ := locale.LoadLocation(locale.DefaultTimeZone)
-	now := s.now().In(loc)
-	from := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-	if d, err := time.ParseInLocation("2006-01-02", c.Query("from"), loc); err == nil && d.Year() >= 2000 && d.Year() <= 2100 {
-		from = d
-	}
+	from := event.AgendaStart(c.Query("from"), s.now(), loc)
 	to := from.Add(agendaSpan)
 	p.From = from.Format("2006-01-02")
 	f := event.StaffFilter{From: from.UTC(), To: to.UTC()}
@@ -276,13 +164,7 @@ func (s *Server) staffAgenda(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	for i := range events {
-		full := t.DateFull(events[i].StartsAt.In(loc))
-		if n := len(p.Days); n == 0 || p.Days[n-1].Full != full {
-			p.Days = append(p.Days, agendaDay{Full: full})
-		}
-		p.Days[len(p.Days)-1].Items = append(p.Days[len(p.Days)-1].Items, items[i])
-	}
+	p.Days = event.AgendaDays(t, loc, events, items)
 	p.Empty = len(events) == 0
 	p.MonthTitle = t.T("schedule.agenda_range", "From", t.DateShort(from), "To", t.DateShort(to.Add(-time.Hour)))
 	link := func(d time.Time) string {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"github.com/lantern-ngo/lantern/app/apidoc"
+	"github.com/lantern-ngo/lantern/app/csrftoken"
 	"github.com/lantern-ngo/lantern/app/database"
 	"github.com/lantern-ngo/lantern/app/pagecache"
 	"html/template"
@@ -45,9 +46,9 @@ type Server struct {
 	proxies []netip.Prefix
 	// apiDoc is the API's OpenAPI document (app/apidoc).
 	apiDoc *apidoc.Document
-	// csrfKey signs the CSRF tokens (derived from SECRET_KEY, see csrf.go).
-	csrfKey []byte
-	now     func() time.Time
+	// csrfSigner signs the CSRF tokens (keyed from SECRET_KEY, see csrf.go).
+	csrfSigner csrftoken.Signer
+	now        func() time.Time
 	// dhis2 is the DHIS2 client (DHIS2_URL…; not configured when unset).
 	dhis2 *dhis2.Client
 	// background work started by the server (SMS sender, janitor); stopped on shutdown.
@@ -87,7 +88,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: o.Config, db: o.DB, log: o.Logger, bundle: bundle, assets: assets, proxies: proxies, now: o.Now,
-		csrfKey: csrfKey(o.Config.SecretKey),
+		csrfSigner: csrftoken.New(o.Config.SecretKey),
 		dhis2: dhis2.NewClient(dhis2.Settings{URL: o.Config.DHIS2URL, Token: o.Config.DHIS2Token,
 			Username: o.Config.DHIS2Username, Password: o.Config.DHIS2Password})}
 	s.renderer, err = NewRenderer(o.Assets, s.templateFuncs())
