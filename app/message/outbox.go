@@ -39,6 +39,10 @@ type OutboxPage struct {
 	More     bool
 	Count    int64
 	Segments int64
+	// SegmentsByCountry are the SMS segments by the country of the
+	// messages' sessions ("" for messages about no session), so that each
+	// is priced in its own currency.
+	SegmentsByCountry map[string]int64
 }
 
 // Outbox reads page (from 1) of the messages the filter keeps, size a page.
@@ -47,22 +51,30 @@ func Outbox(ctx context.Context, db *gorm.DB, f OutboxFilter, page, size int) (*
 	switch f.Status {
 	case "":
 	case FilterFellBack:
-		q = q.Where("fell_back_at IS NOT NULL")
+		q = q.Where("sms_messages.fell_back_at IS NOT NULL")
 	default:
-		q = q.Where("status = ?", f.Status)
+		q = q.Where("sms_messages.status = ?", f.Status)
 	}
 	if f.EventID != 0 {
-		q = q.Where("event_id = ?", f.EventID)
+		q = q.Where("sms_messages.event_id = ?", f.EventID)
 	}
-	out := &OutboxPage{}
-	var totals struct {
-		N   int64
-		Seg int64
+	out := &OutboxPage{SegmentsByCountry: map[string]int64{}}
+	var totals []struct {
+		Country string
+		N       int64
+		Seg     int64
 	}
-	if err := q.Session(&gorm.Session{}).Select("COUNT(*) AS n, COALESCE(SUM(segments), 0) AS seg").Scan(&totals).Error; err != nil {
+	if err := q.Session(&gorm.Session{}).Joins("LEFT JOIN events oc ON oc.id = sms_messages.event_id").
+		Select("COALESCE(oc.country, '') AS country, COUNT(*) AS n, COALESCE(SUM(sms_messages.segments), 0) AS seg").
+		Group("COALESCE(oc.country, '')").Scan(&totals).Error; err != nil {
 		return nil, err
 	}
-	out.Count, out.Segments = totals.N, totals.Seg
+	for _, t := range totals {
+		out.Count, out.Segments = out.Count+t.N, out.Segments+t.Seg
+		if t.Seg > 0 {
+			out.SegmentsByCountry[t.Country] += t.Seg
+		}
+	}
 	if err := q.Session(&gorm.Session{}).Order("id DESC").Limit(size + 1).Offset((page - 1) * size).
 		Find(&out.Messages).Error; err != nil {
 		return nil, err

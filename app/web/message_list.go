@@ -1,7 +1,10 @@
 package web
 
 import (
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -62,7 +65,6 @@ type messageListPage struct {
 	Count      int64
 	Segments   int64
 	Cost       string
-	Currency   string
 	Filtered   bool
 	PrevURL    string
 	NextURL    string
@@ -119,19 +121,37 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 		return err
 	}
 	data.Count, data.Segments = box.Count, box.Segments
-	// At the prices of the organiser's country; of the default one for the
-	// whole programme (an estimate where countries mix).
-	cc := f.Scope.Country
-	if cc == "" {
-		if home, err := country.Default(ctx, s.db); err == nil {
-			cc = home.Code
+	// Each country's segments at its prices, in its currency; messages
+	// about no session at the organiser's country's, else the default's.
+	home := f.Scope.Country
+	if home == "" {
+		if d, err := country.Default(ctx, s.db); err == nil {
+			home = d.Code
 		}
 	}
-	prices, cur, err := s.pricesOf(c, t, cc)
-	if err != nil {
-		return err
+	segments := map[string]int64{}
+	for cc, n := range box.SegmentsByCountry {
+		if cc == "" {
+			cc = home
+		}
+		segments[cc] += n
 	}
-	data.Cost, data.Currency = t.Number(float64(box.Segments*int64(prices.SMSSegment)), 0), cur
+	var costs []string
+	for _, cc := range slices.Sorted(maps.Keys(segments)) {
+		prices, cur, err := s.pricesOf(c, t, cc)
+		if err != nil {
+			return err
+		}
+		costs = append(costs, t.Number(float64(segments[cc]*int64(prices.SMSSegment)), 0)+" "+cur)
+	}
+	if len(costs) == 0 {
+		_, cur, err := s.pricesOf(c, t, home)
+		if err != nil {
+			return err
+		}
+		costs = append(costs, t.Number(0, 0)+" "+cur)
+	}
+	data.Cost = strings.Join(costs, " + ")
 	msgs, more := box.Messages, box.More
 	// The texts may name people (a re-sent ticket lists whose tickets a
 	// phone carries): the registrations shown are logged as looked at.

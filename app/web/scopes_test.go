@@ -334,8 +334,23 @@ func TestMessagingCostsPerCountry(t *testing.T) {
 		if vn := sections["Vietnam"]; !strings.Contains(vn, "Cost (VND)") || !strings.Contains(vn, "Month total11850") {
 			t.Errorf("Vietnam's costs: %q", vn)
 		}
+		// The outbox's total: each country's session messages at its prices,
+		// in its currency; messages about no session at the default's.
+		khEvent := heldIn(t, db, venueIn(t, db, "PNH", "KH", "Asia/Phnom_Penh"), "KH", "KH09", "Phnom Penh screening", ta.srv.now())
+		m := &message.Message{To: "+85512345670", Body: "x", Lang: "km", Kind: "confirmation", EventID: &khEvent.ID}
+		if err := message.Enqueue(db, m); err != nil {
+			t.Fatal(err)
+		}
+		db.Model(m).Update("segments", 2)
+		totals := text(ta.parse(global.get("/en/staff/messages"), http.StatusOK, "outbox"), ".totals")
+		if totals != "Messages: 4 · SMS segments: 5 · cost about 200 riels + 2,550 VND." {
+			t.Errorf("the whole programme's outbox total: %q (want VND and riels, each at its prices)", totals)
+		}
 		khOrg := ta.client()
 		khOrg.login(scopedOrganiser(t, db, "KH"))
+		if totals := text(ta.parse(khOrg.get("/en/staff/messages"), http.StatusOK, "KH outbox"), ".totals"); !strings.Contains(totals, "Messages: 1 · SMS segments: 2") || strings.Contains(totals, "VND") {
+			t.Errorf("Cambodia's outbox total: %q", totals)
+		}
 		if body := bodyOf(t, khOrg.get("/en/staff/messages/costs")); strings.Contains(body, "Vietnam") || strings.Contains(body, "VND") {
 			t.Error("Cambodia's organiser reads Vietnam's costs")
 		}
