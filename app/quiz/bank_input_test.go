@@ -4,10 +4,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/content"
 	"github.com/lantern-ngo/lantern/app/quiz"
+	"github.com/lantern-ngo/lantern/app/scope"
 )
 
 // The positions typed beside the questions order them (ties by id); one
@@ -50,5 +52,22 @@ func TestQuestionValidateEveryProblem(t *testing.T) {
 	empty := &quiz.Question{Kind: quiz.KindSingle, Topic: quiz.Topics[0], Lang: "fil", Choices: q.Choices}
 	if fs := apperr.FieldsOf(empty.Validate()); len(fs) != 1 || fs[0].Field != "text_fil" {
 		t.Errorf("no text at all: %v", fs)
+	}
+}
+
+// The knowledge-gain filter's dates are read in the reader's zone: Manila's
+// day starts an hour before Ho Chi Minh City's.
+func TestGainFilterDatesInTheReadersZone(t *testing.T) {
+	ff := quiz.FilterForm{From: "2026-11-01", To: "2026-11-30"}
+	vn, ph := ff, ff
+	fv, fp := vn.Filter(scope.Scope{}, ""), ph.Filter(scope.Scope{Country: "PH"}, "Asia/Manila")
+	if got := fv.From.Format(time.RFC3339); got != "2026-10-31T17:00:00Z" {
+		t.Errorf("programme's from = %s", got)
+	}
+	if got := fp.From.Format(time.RFC3339); got != "2026-10-31T16:00:00Z" {
+		t.Errorf("Manila's from = %s", got)
+	}
+	if got := fp.To.Format(time.RFC3339); got != "2026-11-30T16:00:00Z" {
+		t.Errorf("Manila's to (the whole last day) = %s", got)
 	}
 }

@@ -220,11 +220,18 @@ type FilterForm struct {
 }
 
 // Filter reads the form into a filter of sc's part of the programme, dates
-// in the programme's zone (the To day included). A value that is not valid
-// is left out, and cleared in the form.
-func (ff *FilterForm) Filter(sc scope.Scope) Filter {
+// in the zone tz (the reader's country's; the programme's when ""), the
+// To day included. A value that is not valid is left out, and cleared in
+// the form.
+func (ff *FilterForm) Filter(sc scope.Scope, tz string) Filter {
 	f := Filter{CityID: ff.City, Scope: sc}
-	loc, _ := locale.LoadLocation(locale.DefaultTimeZone)
+	if tz == "" {
+		tz = locale.DefaultTimeZone
+	}
+	loc, err := locale.LoadLocation(tz)
+	if err != nil {
+		loc, _ = locale.LoadLocation(locale.DefaultTimeZone)
+	}
 	if d, err := time.ParseInLocation("2006-01-02", ff.From, loc); err == nil {
 		u := d.UTC()
 		f.From = &u

@@ -56,7 +56,16 @@ func (s *Server) gainProgramme(c *fiber.Ctx) error {
 	if err := c.QueryParser(&ff); err != nil {
 		return fiber.ErrBadRequest
 	}
-	f := ff.Filter(staffScope(c))
+	// A scoped staff member's dates are read in their country's zone.
+	home, err := s.staffCountry(c)
+	if err != nil {
+		return err
+	}
+	tz := ""
+	if home != nil {
+		tz = home.TimeZone
+	}
+	f := ff.Filter(staffScope(c), tz)
 	g, err := quiz.Report(ctx, s.db, f)
 	if err != nil {
 		return err
