@@ -50,6 +50,7 @@ func migrations() []*gormigrate.Migration {
 		m0098ZaloChat(),
 		m0099ZaloReceipts(),
 		m0101OptinConfirm(),
+		m0102UnloggedLimits(),
 	}
 }
 
