@@ -66,6 +66,12 @@ type Counter struct {
 	Limit Limit
 }
 
+// hitRow is a counter's count after a hit.
+type hitRow struct {
+	Key   string
+	Count int
+}
+
 // HitAll counts one hit on every counter in a single statement (a public
 // form limited per address and per phone number costs one round trip, not
 // two) and tells whether all allow it; retryAfter is the longest wait among
@@ -97,11 +103,10 @@ func HitAll(ctx context.Context, db *gorm.DB, now time.Time, counters ...Counter
 		args = append(args, c.Key, start.Unix(), start.Add(c.Limit.Window))
 	}
 	sql.WriteString(" ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING key, count")
-	var rows []struct {
-		Key   string
-		Count int
-	}
-	if err := db.WithContext(ctx).Raw(sql.String(), args...).Scan(&rows).Error; err != nil {
+	var rows []hitRow
+	// Find, not Scan: GORM's Scan renders the statement with its values
+	// for a trace on every call, a cost paid on every registration.
+	if err := db.WithContext(ctx).Raw(sql.String(), args...).Find(&rows).Error; err != nil {
 		return false, 0, err
 	}
 	allowed = true
