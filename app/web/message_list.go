@@ -205,6 +205,13 @@ func (s *Server) messageList(c *fiber.Ctx) error {
 			return err
 		}
 		data.ChatCount = failed.Count
+		// An answer may name its person (a ticket by chat): the look is
+		// logged like the outbox's messages, by count (no registration).
+		if len(failed.Replies) > 0 {
+			if err := s.logRead(c, audit.ReadOutbox, 0, len(failed.Replies), nil); err != nil {
+				return err
+			}
+		}
 		for _, r := range failed.Replies {
 			at := r.CreatedAt.In(message.RecipientZone(""))
 			body := r.Body

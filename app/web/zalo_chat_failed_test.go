@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/lantern-ngo/lantern/app/audit"
 	"github.com/lantern-ngo/lantern/app/testutil"
 	"github.com/lantern-ngo/lantern/app/zalochat"
 )
@@ -50,6 +51,11 @@ func TestOutboxShowsFailedChatAnswers(t *testing.T) {
 			if strings.Contains(doc.Text(), leak) {
 				t.Errorf("the page shows %q in full", leak)
 			}
+		}
+		var reads []audit.Read
+		db.Where("kind = ? AND people = ?", audit.ReadOutbox, 2).Find(&reads)
+		if len(reads) != 1 {
+			t.Errorf("the look at the two chat answers logged %d times, want 1", len(reads))
 		}
 		kh := z.ta.client()
 		kh.login(scopedOrganiser(t, db, "KH"))
