@@ -26,6 +26,7 @@ func TestPagesRenderConcurrently(t *testing.T) {
 		staff := ta.client()
 		staff.login(d.sweeper)
 		stop := stopLinkFixture(t, db, now)
+		ask := confirmLinkFixture(t, db, now)
 		rate := ratingPath(t, ta, db, now)
 		type job struct{ lang, path string }
 		var jobs []job
@@ -39,7 +40,7 @@ func TestPagesRenderConcurrently(t *testing.T) {
 			for _, p := range paths {
 				jobs = append(jobs, job{lang, p})
 			}
-			for _, p := range []string{"/events", "/events/" + itoa(int(d.next)), "/my-data", "/privacy", stop, rate} {
+			for _, p := range []string{"/events", "/events/" + itoa(int(d.next)), "/my-data", "/privacy", stop, ask, rate} {
 				jobs = append(jobs, job{lang, "/" + lang + p})
 			}
 		}
