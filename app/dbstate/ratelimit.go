@@ -1,10 +1,12 @@
 package dbstate
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"slices"
-	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -66,59 +68,173 @@ type Counter struct {
 	Limit Limit
 }
 
-// hitRow is a counter's count after a hit.
-type hitRow struct {
-	Key   string
-	Count int
-}
-
-// HitAll counts one hit on every counter in a single statement (a public
-// form limited per address and per phone number costs one round trip, not
-// two) and tells whether all allow it; retryAfter is the longest wait among
-// those that refuse. Every counter counts the hit, allowed or not, as Hit
-// does. Rows are written in key order, so two requests sharing counters
-// never wait on each other in a cycle.
+// HitAll counts one hit on every counter and tells whether all allow it;
+// retryAfter is the longest wait among those that refuse. Every counter
+// counts the hit, allowed or not, as Hit does.
+//
+// A crowd registering at once makes every request start with its hits, a
+// statement each: the hits of the requests that arrive while one statement
+// runs are written together by the next (group commit, as the
+// registrations of a hot session are), one round trip and one commit for
+// many. Nothing waits for a timer: a hit alone is written at once.
 func HitAll(ctx context.Context, db *gorm.DB, now time.Time, counters ...Counter) (allowed bool, retryAfter time.Duration, err error) {
 	if len(counters) == 0 {
 		return true, 0, nil
 	}
-	sorted := make([]Counter, 0, len(counters))
+	j := &hitJob{now: now.UTC(), done: make(chan struct{})}
 	for _, c := range counters {
-		if !slices.ContainsFunc(sorted, func(o Counter) bool { return o.Key == c.Key }) {
-			sorted = append(sorted, c) // one row can be upserted once a statement
+		if !slices.ContainsFunc(j.counters, func(o Counter) bool { return o.Key == c.Key }) {
+			j.counters = append(j.counters, c) // a key counts one hit a request
 		}
 	}
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Key < sorted[j].Key })
-	var sql strings.Builder
-	sql.WriteString("INSERT INTO rate_limits (key, window_start, count, expires_at) VALUES ")
-	args := make([]any, 0, 3*len(sorted))
-	starts := make(map[string]time.Time, len(sorted))
-	for i, c := range sorted {
-		if i > 0 {
-			sql.WriteString(", ")
+	hitBatcherFor(db).submit(ctx, db, j)
+	return j.allowed, j.retryAfter, j.err
+}
+
+// hitJob is one request's hits and, once done is closed, their answer.
+type hitJob struct {
+	counters   []Counter
+	now        time.Time
+	allowed    bool
+	retryAfter time.Duration
+	err        error
+	done       chan struct{}
+}
+
+const hitBatchMax = 64
+
+type hitBatcher struct {
+	mu      sync.Mutex
+	pending []*hitJob
+	running bool
+}
+
+var hitBatchers sync.Map // gorm.ConnPool → *hitBatcher
+
+func hitBatcherFor(db *gorm.DB) *hitBatcher {
+	if b, ok := hitBatchers.Load(db.Statement.ConnPool); ok {
+		return b.(*hitBatcher)
+	}
+	b, _ := hitBatchers.LoadOrStore(db.Statement.ConnPool, &hitBatcher{})
+	return b.(*hitBatcher)
+}
+
+// submit adds j to the next statement and waits for its answer; the caller
+// that finds no statement running writes batches until none is left.
+func (b *hitBatcher) submit(ctx context.Context, db *gorm.DB, j *hitJob) {
+	b.mu.Lock()
+	b.pending = append(b.pending, j)
+	if b.running {
+		b.mu.Unlock()
+		<-j.done
+		return
+	}
+	b.running = true
+	// The statement answers the others too: it outlives this request.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for {
+		n := min(len(b.pending), hitBatchMax)
+		jobs := b.pending[:n:n]
+		b.pending = append([]*hitJob(nil), b.pending[n:]...)
+		b.mu.Unlock()
+		writeHits(wctx, db, jobs)
+		b.mu.Lock()
+		if len(b.pending) == 0 {
+			b.running = false
+			b.mu.Unlock()
+			break
 		}
-		sql.WriteString("(?, ?, 1, ?)")
-		start := now.UTC().Truncate(c.Limit.Window)
-		starts[c.Key] = start
-		args = append(args, c.Key, start.Unix(), start.Add(c.Limit.Window))
 	}
-	sql.WriteString(" ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING key, count")
-	var rows []hitRow
-	// Find, not Scan: GORM's Scan renders the statement with its values
-	// for a trace on every call, a cost paid on every registration.
-	if err := db.WithContext(ctx).Raw(sql.String(), args...).Find(&rows).Error; err != nil {
-		return false, 0, err
+	<-j.done
+}
+
+// hitRow is a counter's count after the statement.
+type hitRow struct {
+	Key         string
+	WindowStart int64
+	Count       int
+}
+
+// writeHits counts the jobs' hits in one statement: each counter's window
+// is upserted once with the number of hits it takes, in key order (two
+// statements sharing counters never wait on each other in a cycle), and
+// each hit is given the count it makes in the order the jobs came.
+func writeHits(ctx context.Context, db *gorm.DB, jobs []*hitJob) {
+	type window struct {
+		key   string
+		start int64 // unix seconds, as stored
 	}
-	allowed = true
-	for _, r := range rows {
-		for _, c := range sorted {
-			if c.Key == r.Key && r.Count > c.Limit.Max {
-				allowed = false
-				if wait := starts[c.Key].Add(c.Limit.Window).Sub(now); wait > retryAfter {
-					retryAfter = wait
-				}
+	windowOf := func(j *hitJob, c Counter) window {
+		return window{c.Key, j.now.Truncate(c.Limit.Window).Unix()}
+	}
+	hits := map[window]int{}
+	var windows []window
+	var err error
+	for _, j := range jobs {
+		for _, c := range j.counters {
+			w := windowOf(j, c)
+			if hits[w] == 0 {
+				windows = append(windows, w)
+			}
+			hits[w]++
+		}
+	}
+	ends := map[window]time.Time{}
+	for _, j := range jobs {
+		for _, c := range j.counters {
+			w := windowOf(j, c)
+			if end := time.Unix(w.start, 0).Add(c.Limit.Window); end.After(ends[w]) {
+				ends[w] = end
 			}
 		}
 	}
-	return allowed, retryAfter, nil
+	slices.SortFunc(windows, func(a, b window) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.start, b.start)
+	})
+	var sql strings.Builder
+	sql.WriteString("INSERT INTO rate_limits (key, window_start, count, expires_at) VALUES ")
+	args := make([]any, 0, 4*len(windows))
+	for i, w := range windows {
+		if i > 0 {
+			sql.WriteString(", ")
+		}
+		sql.WriteString("(?, ?, ?, ?)")
+		args = append(args, w.key, w.start, hits[w], ends[w].UTC())
+	}
+	sql.WriteString(" ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + excluded.count RETURNING key, window_start, count")
+	var rows []hitRow
+	// Find, not Scan: GORM's Scan renders the statement with its values
+	// for a trace on every call, a cost paid on every registration.
+	err = db.WithContext(ctx).Raw(sql.String(), args...).Find(&rows).Error
+	final := make(map[window]int, len(rows))
+	for _, r := range rows {
+		final[window{r.Key, r.WindowStart}] = r.Count
+	}
+	if err == nil && len(final) != len(windows) {
+		err = fmt.Errorf("dbstate: %d rate-limit windows written, %d answered", len(windows), len(final))
+	}
+	// The first job's hit on a window is the first of the hits it took.
+	next := make(map[window]int, len(windows))
+	for w, n := range hits {
+		next[w] = final[w] - n + 1
+	}
+	for _, j := range jobs {
+		j.err, j.allowed = err, err == nil
+		for _, c := range j.counters {
+			w := windowOf(j, c)
+			count := next[w]
+			next[w]++
+			if err == nil && count > c.Limit.Max {
+				j.allowed = false
+				if wait := time.Unix(w.start, 0).Add(c.Limit.Window).Sub(j.now); wait > j.retryAfter {
+					j.retryAfter = wait
+				}
+			}
+		}
+		close(j.done)
+	}
 }

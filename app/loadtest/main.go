@@ -56,6 +56,7 @@ var (
 	rate      = flag.Float64("rate", 0, "requests per second over all clients, sent on schedule (open loop); 0: each client sends as soon as its last answer came (closed loop)")
 	sessions  = flag.Int("sessions", 10, "staff sessions shared by the clients of staff scenarios (phones signed in)")
 	requests  = flag.Int64("n", 0, "stop each scenario after this many requests over all clients (0: run for -d)")
+	timeline  = flag.Bool("timeline", false, "also print, to stderr, each second's requests and latencies (by when each was due): a tail's stalls show as the seconds they happened in")
 )
 
 // origins are the servers' origins (-base).
@@ -332,6 +333,7 @@ func run(ctx context.Context, sc scenario) (*result, error) {
 	var (
 		mu       sync.Mutex
 		lat      []time.Duration
+		seconds  = map[int][]time.Duration{} // -timeline: latencies by the second the request was due
 		n, errs  atomic.Int64
 		sent     atomic.Int64
 		firstErr atomic.Value
@@ -351,6 +353,7 @@ func run(ctx context.Context, sc scenario) (*result, error) {
 		go func(cl *client) {
 			defer wg.Done()
 			local := make([]time.Duration, 0, 4096)
+			bySecond := map[int][]time.Duration{}
 			var i int64
 			next := start.Add(every * time.Duration(k) / time.Duration(len(clients)))
 			for time.Now().Before(deadline) {
@@ -370,7 +373,12 @@ func run(ctx context.Context, sc scenario) (*result, error) {
 					next = next.Add(every)
 				}
 				err := sc.step(ctx, cl, i)
-				local = append(local, time.Since(t0))
+				took := time.Since(t0)
+				local = append(local, took)
+				if *timeline {
+					sec := int(t0.Sub(start) / time.Second)
+					bySecond[sec] = append(bySecond[sec], took)
+				}
 				n.Add(1)
 				if err != nil {
 					errs.Add(1)
@@ -379,6 +387,9 @@ func run(ctx context.Context, sc scenario) (*result, error) {
 			}
 			mu.Lock()
 			lat = append(lat, local...)
+			for sec, ds := range bySecond {
+				seconds[sec] = append(seconds[sec], ds...)
+			}
 			mu.Unlock()
 		}(cl)
 	}
@@ -388,6 +399,18 @@ func run(ctx context.Context, sc scenario) (*result, error) {
 	r := &result{name: sc.name, n: n.Load(), errors: errs.Load(), rps: float64(n.Load()) / elapsed.Seconds(), lat: lat}
 	if v, ok := firstErr.Load().(string); ok {
 		r.firstErr = v
+	}
+	if *timeline {
+		for sec := 0; sec <= int(elapsed/time.Second); sec++ {
+			ds := seconds[sec]
+			if len(ds) == 0 {
+				continue
+			}
+			sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+			sr := &result{lat: ds}
+			fmt.Fprintf(os.Stderr, "%s second %d: %d requests, p50 %s, p99 %s, max %s\n", sc.name, sec, len(ds),
+				ms(sr.pct(0.50)), ms(sr.pct(0.99)), ms(ds[len(ds)-1]))
+		}
 	}
 	return r, nil
 }

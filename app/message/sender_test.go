@@ -222,3 +222,88 @@ func TestInterruptedSendIsNotRetried(t *testing.T) {
 		}
 	})
 }
+
+// stuckDriver holds its first message until the send's deadline (a gateway
+// that does not answer), then accepts the others at once.
+type stuckDriver struct {
+	calls atomic.Int32
+	sent  sync.Map
+}
+
+func (d *stuckDriver) Send(ctx context.Context, m *message.Message) (string, error) {
+	if d.calls.Add(1) == 1 {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	d.sent.Store(m.ID, true)
+	return "ok", nil
+}
+
+// A sender claims a batch in one statement under one lease. A message whose
+// turn comes after half the lease goes back to the queue untried (its
+// attempt not counted), so that no other sender can take it for
+// interrupted while this one still holds it.
+func TestBatchClaimGivesBackWhatItCannotSendWithinTheLease(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		var ids []uint
+		for i := 0; i < 5; i++ {
+			ids = append(ids, enqueue(t, db, fmt.Sprintf("m%d", i)).ID)
+		}
+		d := &stuckDriver{}
+		s := &message.Sender{DB: db, Driver: d, Lease: 400 * time.Millisecond}
+		n, err := s.RunOnce(t.Context(), t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("handled %d, want the stuck one only", n)
+		}
+		first := reload(t, db, ids[0])
+		if first.Status != message.StatusQueued || first.Attempts != 1 || !first.NextAttemptAt.After(t0) {
+			t.Errorf("stuck message: status %s, %d attempts, next %v; want queued for a retry after its one attempt", first.Status, first.Attempts, first.NextAttemptAt)
+		}
+		for _, id := range ids[1:] {
+			m := reload(t, db, id)
+			if m.Status != message.StatusQueued || m.Attempts != 0 || m.LockedUntil != nil || !m.NextAttemptAt.Equal(t0) {
+				t.Errorf("message %d: status %s, %d attempts, locked %v, next %v; want given back untried", id, m.Status, m.Attempts, m.LockedUntil, m.NextAttemptAt)
+			}
+			if _, ok := d.sent.Load(id); ok {
+				t.Errorf("message %d was sent after half the lease", id)
+			}
+		}
+		// The next run sends them (the stuck one waits for its backoff).
+		if n, err := s.RunOnce(t.Context(), t0); err != nil || n != 4 {
+			t.Errorf("second run handled %d (%v), want 4", n, err)
+		}
+	})
+}
+
+// A run claims one batch, never the queue: the rest stay queued, untouched,
+// for the next run or another sender.
+func TestARunClaimsOneBatch(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		for i := 0; i < 300; i++ {
+			enqueue(t, db, fmt.Sprintf("m%d", i))
+		}
+		d := &slowDriver{}
+		s := &message.Sender{DB: db, Driver: d, Batch: 50}
+		if n, err := s.RunOnce(t.Context(), t0); err != nil || n != 50 {
+			t.Fatalf("first run handled %d (%v), want a batch of 50", n, err)
+		}
+		var sent, queued, untouched int64
+		db.Model(&message.Message{}).Where("status = ?", message.StatusSent).Count(&sent)
+		db.Model(&message.Message{}).Where("status = ?", message.StatusQueued).Count(&queued)
+		db.Model(&message.Message{}).Where("status = ? AND attempts = 0", message.StatusQueued).Count(&untouched)
+		if sent != 50 || queued != 250 || untouched != 250 {
+			t.Errorf("after one run: %d sent, %d queued (%d untouched); want 50, 250, 250", sent, queued, untouched)
+		}
+		// The oldest first.
+		var first message.Message
+		db.Where("status = ?", message.StatusSent).Order("id").First(&first)
+		var oldest message.Message
+		db.Order("id").First(&oldest)
+		if first.ID != oldest.ID {
+			t.Errorf("first sent %d, want the oldest %d", first.ID, oldest.ID)
+		}
+	})
+}
