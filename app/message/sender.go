@@ -408,8 +408,18 @@ func (s *Sender) deliver(ctx context.Context, m *Message, chans []Channel, now t
 	// The text as it went (the branding may have changed it).
 	fields["body"], fields["encoding"], fields["segments"] = m.Body, m.Encoding, m.Segments
 	// The outcome is written even when ctx was cancelled meanwhile.
-	return s.DB.WithContext(context.WithoutCancel(ctx)).Model(&Message{}).
-		Where("id = ? AND status = ?", m.ID, StatusSending).Updates(fields).Error
+	mine := s.DB.WithContext(context.WithoutCancel(ctx)).Model(&Message{}).Where("id = ? AND status = ?", m.ID, StatusSending)
+	if s.DB.Dialector.Name() == "postgres" {
+		// Committed without waiting for the disk (synchronous_commit off
+		// for this statement's own transaction: set_config's third
+		// argument is SET LOCAL). Losing it in a database crash leaves the
+		// message "sending" under its claim, which was committed before
+		// the send: after the lease it is failed as interrupted, never sent
+		// again. Waiting for a flush for each message sent made a crowd's
+		// tickets compete with its registrations for the WAL (issue 17).
+		mine = mine.Where("set_config('synchronous_commit', 'off', true) <> ''")
+	}
+	return mine.Updates(fields).Error
 }
 
 // fallBack puts back in the queue, for the next channel, the urgent

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -251,7 +251,13 @@ func writeBatch(db *gorm.DB, eventID uint, jobs []*job) (bool, error) {
 		fmt.Fprintf(&q, "%d AS i, r%d.id, r%d.status, LEAST(claim.waiting + %d - claim.free + 1, %d) AS place FROM r%d JOIN m%d ON true, claim",
 			i, i, i, i, PlacesCounted+1, i, i)
 	}
-	rows, err := db.Raw(q.String(), args...).Rows()
+	// Sent as it is, numbered for PostgreSQL, past GORM's rendering of each
+	// value (a statement of hundreds of values, on every batch of a crowd);
+	// GORM's logger still traces it (slow statements are logged).
+	sqlText := numberPlaceholders(q.String())
+	begin := time.Now()
+	rows, err := db.Statement.ConnPool.QueryContext(db.Statement.Context, sqlText, args...)
+	db.Logger.Trace(db.Statement.Context, begin, func() (string, int64) { return sqlText, int64(len(jobs)) }, err)
 	if err != nil {
 		return false, err
 	}
@@ -287,7 +293,27 @@ func writeBatch(db *gorm.DB, eventID uint, jobs []*job) (bool, error) {
 	return true, nil
 }
 
-var bindVar = regexp.MustCompile(`\$\d+`)
+// numberPlaceholders turns the statement's ? into PostgreSQL's $1, $2, …
+// in order, leaving quoted text alone.
+func numberPlaceholders(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + len(q)/8)
+	n, quoted := 0, false
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; {
+		case c == '\'':
+			quoted = !quoted
+			b.WriteByte(c)
+		case c == '?' && !quoted:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
 
 // override replaces a column's placeholder in an insert's select list by an
 // expression and its arguments.

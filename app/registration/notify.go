@@ -74,7 +74,10 @@ var plain = strings.NewReplacer("’", "'", "‘", "'", "“", "\"", "”", "\""
 // Cheapest returns body, or its unaccented variant when that costs fewer SMS
 // segments.
 func Cheapest(body string) string {
-	_, seg := message.Segments(body)
+	enc, seg := message.Segments(body)
+	if enc == "GSM7" {
+		return body // plain already: nothing to save
+	}
 	u := plain.Replace(textnorm.Unaccent(body))
 	if _, su := message.Segments(u); su < seg {
 		return u

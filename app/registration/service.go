@@ -124,6 +124,30 @@ type Input struct {
 	// Region is where a number typed without + belongs: the session's
 	// country's phone region. Empty: the Event's, or read from the session.
 	Region string
+
+	parsed *parsedPhone // PhoneNumber's last reading
+}
+
+type parsedPhone struct {
+	raw, region string
+	num         phone.Number
+	err         error
+}
+
+// PhoneNumber reads the number typed in the session's region, once for
+// the caller and Register both: the public form keys its rate limit on it
+// before registering, and a crowd's registrations should not parse each
+// number twice.
+func (in *Input) PhoneNumber() (phone.Number, error) {
+	region := in.Region
+	if region == "" && in.Event != nil {
+		region = in.Event.PhoneRegion
+	}
+	if p := in.parsed; p == nil || p.raw != in.Phone || p.region != region {
+		num, err := phone.ParseIn(in.Phone, region)
+		in.parsed = &parsedPhone{raw: in.Phone, region: region, num: num, err: err}
+	}
+	return in.parsed.num, in.parsed.err
 }
 
 // Result tells what Register did.
@@ -287,7 +311,7 @@ func (in *Input) normalise() (phone.Number, error) {
 	if in.Region == "" && in.Event != nil {
 		in.Region = in.Event.PhoneRegion
 	}
-	num, err := phone.ParseIn(in.Phone, in.Region)
+	num, err := in.PhoneNumber()
 	if err != nil {
 		fe.Add("phone", err.Error(), nil)
 	}

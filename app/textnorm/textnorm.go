@@ -136,6 +136,9 @@ func Fold(s string) string {
 // Unaccent removes Vietnamese diacritics but keeps case, for SMS bodies that
 // must fit GSM-7 segments.
 func Unaccent(s string) string {
+	if isASCII(s) {
+		return s
+	}
 	s = norm.NFD.String(s)
 	s = strings.Map(func(r rune) rune {
 		if unicode.Is(unicode.Mn, r) {
@@ -143,5 +146,17 @@ func Unaccent(s string) string {
 		}
 		return r
 	}, s)
-	return strings.NewReplacer("đ", "d", "Đ", "D").Replace(norm.NFC.String(s))
+	return dStroke.Replace(norm.NFC.String(s))
+}
+
+// đ and Đ are letters of their own, not d with a mark: NFD keeps them.
+var dStroke = strings.NewReplacer("đ", "d", "Đ", "D")
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

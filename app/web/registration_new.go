@@ -10,7 +10,6 @@ import (
 	"github.com/lantern-ngo/lantern/app/apperr"
 	"github.com/lantern-ngo/lantern/app/dbstate"
 	"github.com/lantern-ngo/lantern/app/event"
-	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/registration"
 )
 
@@ -214,7 +213,7 @@ func (s *Server) registrationCreate(c *fiber.Ctx) error {
 	// Signed-in staff registering people who phoned in are not limited.
 	if currentUser(c) == nil {
 		limits := []dbstate.Counter{{Key: "register:ip:" + s.clientIP(c), Limit: registerLimitPerIP}}
-		if num, err := phone.ParseIn(f.Phone, e.PhoneRegion); err == nil {
+		if num, err := in.PhoneNumber(); err == nil {
 			limits = append(limits, dbstate.Counter{Key: "register:phone:" + num.E164, Limit: registerLimitPerPhone})
 		}
 		if err := s.rateLimitAll(ctx, c, limits...); err != nil {
