@@ -1,10 +1,11 @@
 package message
 
 import (
-	"github.com/lantern-ngo/lantern/app/locale"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/lantern-ngo/lantern/app/locale"
 )
 
 // Decree 91/2020/ND-CP on unsolicited messages: an invitation to a future
@@ -93,7 +94,7 @@ func RecipientZone(e164 string) *time.Location {
 	if err != nil || len(zones) == 0 {
 		return defaultZone
 	}
-	loc, err := time.LoadLocation(zones[0])
+	loc, err := locale.LoadLocation(zones[0]) // read once a zone, not once a message
 	if err != nil {
 		return defaultZone
 	}
