@@ -190,6 +190,17 @@ func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		}
 		handled += len(ids)
 	}
+	out := &outcomes{db: s.DB.WithContext(context.WithoutCancel(ctx)), groups: map[string]*outcomeGroup{}}
+	sent, err := s.sendEach(ctx, db, rest, &routes, now, out)
+	if ferr := out.flush(); err == nil {
+		err = ferr
+	}
+	return handled + sent, err
+}
+
+// sendEach sends the claimed messages in turn; their outcomes go to out.
+func (s *Sender) sendEach(ctx context.Context, db *gorm.DB, rest []Message, routes *countryRoutes, now time.Time, out *outcomes) (int, error) {
+	handled := 0
 	var branding *Branding // read once a run, when a message needs it
 	started := time.Now()
 	for k := range rest {
@@ -201,6 +212,10 @@ func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		if ctx.Err() != nil || time.Since(started) > s.Lease/2 {
 			s.release(ctx, rest[k:])
 			break
+		}
+		if err := out.flushIfWaiting(); err != nil {
+			s.release(ctx, rest[k:])
+			return handled, err
 		}
 		if held, err := s.holdOrDropAnnouncement(db, &m, now); err != nil || held {
 			if err != nil {
@@ -218,19 +233,104 @@ func (s *Sender) RunOnce(ctx context.Context, now time.Time) (int, error) {
 			}
 			branding = &b
 		}
+		queued := m
 		branding.Apply(&m)
-		chans, err := s.channelsFor(db, &routes, m.To)
+		chans, err := s.channelsFor(db, routes, m.To)
 		if err != nil {
 			s.release(ctx, rest[k:])
 			return handled, err
 		}
-		if err := s.deliver(ctx, &m, chans, now); err != nil {
-			s.release(ctx, rest[k+1:])
-			return handled, err
+		began := time.Now()
+		fields := s.deliver(ctx, &m, chans, now)
+		slow := time.Since(began) >= outcomeWait
+		if m.Body != queued.Body || m.Encoding != queued.Encoding || m.Segments != queued.Segments {
+			// The text as it went (the branding changed it).
+			fields["body"], fields["encoding"], fields["segments"] = m.Body, m.Encoding, m.Segments
 		}
+		out.add(m.ID, fields)
 		handled++
+		if slow {
+			// A gateway this slow: written now, before the next send.
+			if err := out.flush(); err != nil {
+				s.release(ctx, rest[k+1:])
+				return handled, err
+			}
+		}
 	}
 	return handled, nil
+}
+
+// outcomes are the sent messages' results waiting to be written. Those
+// that write the same (the outbox's "kept", a retry at the same time) are
+// written by one statement: a batch that went out at once costs a
+// statement or a few, not one a message. They wait about outcomeWait at
+// most, and a send that took longer has its outcome written before the
+// next send: through a slow gateway a stop loses at most the one in flight
+// (left "sending", then failed as interrupted: never sent twice).
+type outcomes struct {
+	db     *gorm.DB
+	groups map[string]*outcomeGroup
+	order  []string
+	since  time.Time
+}
+
+type outcomeGroup struct {
+	fields map[string]any
+	ids    []uint
+}
+
+const outcomeWait = 50 * time.Millisecond
+
+func (o *outcomes) add(id uint, fields map[string]any) {
+	cols := make([]string, 0, len(fields))
+	for c := range fields {
+		cols = append(cols, c)
+	}
+	slices.Sort(cols)
+	var key strings.Builder
+	for _, c := range cols {
+		fmt.Fprintf(&key, "%s=%T:%v;", c, fields[c], fields[c])
+	}
+	g := o.groups[key.String()]
+	if g == nil {
+		g = &outcomeGroup{fields: fields}
+		o.groups[key.String()] = g
+		o.order = append(o.order, key.String())
+	}
+	if len(o.order) == 1 && len(g.ids) == 0 {
+		o.since = time.Now()
+	}
+	g.ids = append(g.ids, id)
+}
+
+func (o *outcomes) flushIfWaiting() error {
+	if len(o.order) > 0 && time.Since(o.since) >= outcomeWait {
+		return o.flush()
+	}
+	return nil
+}
+
+// flush writes the outcomes, each group in one statement. On PostgreSQL it
+// commits without waiting for the disk (synchronous_commit off for the
+// statement's own transaction: set_config's third argument is SET LOCAL).
+// Losing an outcome in a database crash leaves its message "sending" under
+// its claim, which was committed before the send: after the lease it is
+// failed as interrupted, never sent again. Waiting for a flush for each
+// message sent made a crowd's tickets compete with its registrations for
+// the WAL (issue 17).
+func (o *outcomes) flush() error {
+	defer func() { clear(o.groups); o.order = o.order[:0] }()
+	for _, key := range o.order {
+		g := o.groups[key]
+		mine := o.db.Model(&Message{}).Where("id IN ? AND status = ?", g.ids, StatusSending)
+		if o.db.Dialector.Name() == "postgres" {
+			mine = mine.Where("set_config('synchronous_commit', 'off', true) <> ''")
+		}
+		if err := mine.Updates(g.fields).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // claim takes up to a batch of the messages due at now in one statement
@@ -348,16 +448,15 @@ func (s *Sender) channels() []Channel {
 // deliver tries m's channel, and the next ones while a channel cannot carry
 // it (no Zalo on the number, no approved template, a refusal): the message
 // is claimed throughout, so it is never sent twice.
-func (s *Sender) deliver(ctx context.Context, m *Message, chans []Channel, now time.Time) error {
+func (s *Sender) deliver(ctx context.Context, m *Message, chans []Channel, now time.Time) map[string]any {
 	step := min(max(m.Step, 0), len(chans)-1)
 	log := m.ChannelLog
 	if m.FellBackAt != nil && chans[step].Name() == ChannelZalo {
 		// It fell back from Zalo for want of a receipt, and the number's
 		// channels changed meanwhile: never Zalo twice.
 		if step+1 >= len(chans) {
-			return s.DB.WithContext(context.WithoutCancel(ctx)).Model(&Message{}).Where("id = ? AND status = ?", m.ID, StatusSending).
-				Updates(map[string]any{"status": StatusFailed, "locked_until": nil, "held_reason": "",
-					"last_error": "no channel left after Zalo gave no delivery receipt"}).Error
+			return map[string]any{"status": StatusFailed, "locked_until": nil, "held_reason": "",
+				"last_error": "no channel left after Zalo gave no delivery receipt"}
 		}
 		step++
 	}
@@ -405,21 +504,7 @@ func (s *Sender) deliver(ctx context.Context, m *Message, chans []Channel, now t
 		}
 	}
 	fields["step"], fields["channel_log"], fields["held_reason"] = step, log, ""
-	// The text as it went (the branding may have changed it).
-	fields["body"], fields["encoding"], fields["segments"] = m.Body, m.Encoding, m.Segments
-	// The outcome is written even when ctx was cancelled meanwhile.
-	mine := s.DB.WithContext(context.WithoutCancel(ctx)).Model(&Message{}).Where("id = ? AND status = ?", m.ID, StatusSending)
-	if s.DB.Dialector.Name() == "postgres" {
-		// Committed without waiting for the disk (synchronous_commit off
-		// for this statement's own transaction: set_config's third
-		// argument is SET LOCAL). Losing it in a database crash leaves the
-		// message "sending" under its claim, which was committed before
-		// the send: after the lease it is failed as interrupted, never sent
-		// again. Waiting for a flush for each message sent made a crowd's
-		// tickets compete with its registrations for the WAL (issue 17).
-		mine = mine.Where("set_config('synchronous_commit', 'off', true) <> ''")
-	}
-	return mine.Updates(fields).Error
+	return fields
 }
 
 // fallBack puts back in the queue, for the next channel, the urgent

@@ -307,3 +307,69 @@ func TestARunClaimsOneBatch(t *testing.T) {
 		}
 	})
 }
+
+// A batch that went out at once has its outcomes written together: twenty
+// messages kept by the outbox cost one statement, not twenty.
+func TestOutcomesOfABatchAreWrittenTogether(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		for i := 0; i < 20; i++ {
+			enqueue(t, db, fmt.Sprintf("m%d", i))
+		}
+		var writes atomic.Int32
+		if err := db.Callback().Update().After("gorm:update").Register("count_kept", func(tx *gorm.DB) {
+			for _, v := range tx.Statement.Vars {
+				if v == message.StatusKept {
+					writes.Add(1)
+				}
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s := &message.Sender{DB: db, Driver: message.OutboxDriver{}}
+		if n, err := s.RunOnce(t.Context(), t0); err != nil || n != 20 {
+			t.Fatalf("handled %d (%v), want 20", n, err)
+		}
+		var kept int64
+		db.Model(&message.Message{}).Where("status = ? AND locked_until IS NULL", message.StatusKept).Count(&kept)
+		if kept != 20 || writes.Load() != 1 {
+			t.Errorf("%d kept in %d statements; want 20 in 1", kept, writes.Load())
+		}
+	})
+}
+
+// seenDriver takes its time over each message and notes, as each send
+// begins, the status the previous message has in the database.
+type seenDriver struct {
+	db   *gorm.DB
+	prev uint
+	seen []string
+}
+
+func (d *seenDriver) Send(ctx context.Context, m *message.Message) (string, error) {
+	if d.prev != 0 {
+		var p message.Message
+		d.db.Take(&p, d.prev)
+		d.seen = append(d.seen, p.Status)
+	}
+	d.prev = m.ID
+	time.Sleep(60 * time.Millisecond)
+	return fmt.Sprintf("gw-%d", m.ID), nil
+}
+
+// Through a gateway slower than outcomeWait, each outcome is written before
+// the next send: a stop mid-batch loses at most the one in flight.
+func TestASlowGatewaysOutcomesAreWrittenAsTheyCome(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		for i := 0; i < 3; i++ {
+			enqueue(t, db, fmt.Sprintf("m%d", i))
+		}
+		d := &seenDriver{db: db}
+		s := &message.Sender{DB: db, Driver: d}
+		if n, err := s.RunOnce(t.Context(), t0); err != nil || n != 3 {
+			t.Fatalf("handled %d (%v), want 3", n, err)
+		}
+		if len(d.seen) != 2 || d.seen[0] != message.StatusSent || d.seen[1] != message.StatusSent {
+			t.Errorf("previous message's status as each send began: %v, want [sent sent]", d.seen)
+		}
+	})
+}
