@@ -3,6 +3,7 @@ package dbstate
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/lantern-ngo/lantern/app/groupcommit"
 )
 
 // Limit is a number of hits allowed per window.
@@ -74,7 +77,7 @@ type Counter struct {
 //
 // A crowd registering at once makes every request start with its hits, a
 // statement each: the hits of the requests that arrive while one statement
-// runs are written together by the next (group commit, as the
+// runs are written together by the next (app/groupcommit, as the
 // registrations of a hot session are), one round trip and one commit for
 // many. Nothing waits for a timer: a hit alone is written at once.
 func HitAll(ctx context.Context, db *gorm.DB, now time.Time, counters ...Counter) (allowed bool, retryAfter time.Duration, err error) {
@@ -87,7 +90,8 @@ func HitAll(ctx context.Context, db *gorm.DB, now time.Time, counters ...Counter
 			j.counters = append(j.counters, c) // a key counts one hit a request
 		}
 	}
-	hitBatcherFor(db).submit(ctx, db, j)
+	hitQueueFor(db).Submit(ctx, j, func(wctx context.Context, jobs []*hitJob) { writeHits(wctx, db, jobs) })
+	<-j.done
 	return j.allowed, j.retryAfter, j.err
 }
 
@@ -103,50 +107,14 @@ type hitJob struct {
 
 const hitBatchMax = 64
 
-type hitBatcher struct {
-	mu      sync.Mutex
-	pending []*hitJob
-	running bool
-}
+var hitQueues sync.Map // gorm.ConnPool → *groupcommit.Queue[*hitJob]
 
-var hitBatchers sync.Map // gorm.ConnPool → *hitBatcher
-
-func hitBatcherFor(db *gorm.DB) *hitBatcher {
-	if b, ok := hitBatchers.Load(db.Statement.ConnPool); ok {
-		return b.(*hitBatcher)
+func hitQueueFor(db *gorm.DB) *groupcommit.Queue[*hitJob] {
+	if q, ok := hitQueues.Load(db.Statement.ConnPool); ok {
+		return q.(*groupcommit.Queue[*hitJob])
 	}
-	b, _ := hitBatchers.LoadOrStore(db.Statement.ConnPool, &hitBatcher{})
-	return b.(*hitBatcher)
-}
-
-// submit adds j to the next statement and waits for its answer; the caller
-// that finds no statement running writes batches until none is left.
-func (b *hitBatcher) submit(ctx context.Context, db *gorm.DB, j *hitJob) {
-	b.mu.Lock()
-	b.pending = append(b.pending, j)
-	if b.running {
-		b.mu.Unlock()
-		<-j.done
-		return
-	}
-	b.running = true
-	// The statement answers the others too: it outlives this request.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	for {
-		n := min(len(b.pending), hitBatchMax)
-		jobs := b.pending[:n:n]
-		b.pending = append([]*hitJob(nil), b.pending[n:]...)
-		b.mu.Unlock()
-		writeHits(wctx, db, jobs)
-		b.mu.Lock()
-		if len(b.pending) == 0 {
-			b.running = false
-			b.mu.Unlock()
-			break
-		}
-	}
-	<-j.done
+	q, _ := hitQueues.LoadOrStore(db.Statement.ConnPool, &groupcommit.Queue[*hitJob]{Max: hitBatchMax})
+	return q.(*groupcommit.Queue[*hitJob])
 }
 
 // hitRow is a counter's count after the statement.
@@ -161,6 +129,15 @@ type hitRow struct {
 // statements sharing counters never wait on each other in a cycle), and
 // each hit is given the count it makes in the order the jobs came.
 func writeHits(ctx context.Context, db *gorm.DB, jobs []*hitJob) {
+	// Every job is answered, even if this panics: its request waits for it.
+	for _, j := range jobs {
+		j.err = errHitsNotWritten
+	}
+	defer func() {
+		for _, j := range jobs {
+			close(j.done)
+		}
+	}()
 	type window struct {
 		key   string
 		start int64 // unix seconds, as stored
@@ -235,6 +212,7 @@ func writeHits(ctx context.Context, db *gorm.DB, jobs []*hitJob) {
 				}
 			}
 		}
-		close(j.done)
 	}
 }
+
+var errHitsNotWritten = errors.New("dbstate: the rate-limit hits were not written")

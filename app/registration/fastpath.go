@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm/schema"
 
 	"github.com/lantern-ngo/lantern/app/event"
+	"github.com/lantern-ngo/lantern/app/groupcommit"
 	"github.com/lantern-ngo/lantern/app/message"
 	"github.com/lantern-ngo/lantern/app/phone"
 	"github.com/lantern-ngo/lantern/app/webhook"
@@ -76,9 +77,8 @@ func fastRegister(ctx context.Context, db *gorm.DB, in *Input, num phone.Number,
 }
 
 // The batches: the registrations of one session that arrive while its
-// statement runs wait for the next, and one caller (the first that found
-// no statement running) writes them until none is left. Nothing waits for
-// a timer: a registration alone is written at once.
+// statement runs wait for the next (app/groupcommit). Nothing waits for a
+// timer: a registration alone is written at once.
 const batchMax = 32
 
 type job struct {
@@ -98,9 +98,7 @@ type batcherKey struct {
 
 type batcher struct {
 	eventID uint
-	mu      sync.Mutex
-	pending []*job
-	running bool
+	queue   groupcommit.Queue[*job]
 }
 
 var batchers sync.Map // batcherKey → *batcher
@@ -110,37 +108,15 @@ func batcherFor(db *gorm.DB, eventID uint) *batcher {
 	if b, ok := batchers.Load(key); ok {
 		return b.(*batcher)
 	}
-	b, _ := batchers.LoadOrStore(key, &batcher{eventID: eventID})
+	b, _ := batchers.LoadOrStore(key, &batcher{eventID: eventID, queue: groupcommit.Queue[*job]{Max: batchMax}})
 	return b.(*batcher)
 }
 
 // submit adds j to the next batch and tells whether it was registered.
+// Even if this request is given up, the batch may write it: the answer is
+// awaited, never a registration nobody was told about.
 func (b *batcher) submit(ctx context.Context, db *gorm.DB, j *job) bool {
-	b.mu.Lock()
-	b.pending = append(b.pending, j)
-	if b.running {
-		b.mu.Unlock()
-		// Even if this request is given up, the batch may write it: the
-		// answer is awaited, never a registration nobody was told about.
-		return <-j.done
-	}
-	b.running = true
-	// The statements outlive this request if others joined them.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	for {
-		n := min(len(b.pending), batchMax)
-		jobs := b.pending[:n:n]
-		b.pending = append([]*job(nil), b.pending[n:]...)
-		b.mu.Unlock()
-		b.write(wctx, db, jobs)
-		b.mu.Lock()
-		if len(b.pending) == 0 {
-			b.running = false
-			b.mu.Unlock()
-			break
-		}
-	}
+	b.queue.Submit(ctx, j, func(wctx context.Context, jobs []*job) { b.write(wctx, db, jobs) })
 	return <-j.done
 }
 
