@@ -464,3 +464,38 @@ func TestPanicBecomesTranslatedPage(t *testing.T) {
 		t.Errorf("the panic leaked to the person")
 	}
 }
+
+// Fiber reuses a request's memory once it is answered: a label taken from
+// it unchanged (the method) turns into another request's bytes, and the
+// scrape then fails on two series with the same labels. Requests of
+// several methods, then a scrape that answers every one of them.
+func TestMetricsKeepEachRequestsLabels(t *testing.T) {
+	ta := newTestApp(t, testutil.New(t, "sqlite").DB)
+	ta.srv.cfg.MetricsToken = "metrics-secret"
+	c := ta.client()
+	for i := 0; i < 20; i++ {
+		c.do(httptest.NewRequest("POST", "/vi/events", strings.NewReader("x=1")))
+		c.do(httptest.NewRequest("DELETE", "/vi/events", nil))
+		c.get("/vi/events")
+		c.do(httptest.NewRequest("HEAD", "/vi/events", nil))
+	}
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer metrics-secret")
+	resp := c.do(req)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(body), "collected before") {
+		t.Fatalf("scrape: %d\n%.600s", resp.StatusCode, body)
+	}
+	for _, want := range []string{`method="GET",route="/vi/events"`, `method="POST"`, `method="DELETE"`, `method="HEAD"`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if t.Failed() {
+		for _, l := range strings.Split(string(body), "\n") {
+			if strings.HasPrefix(l, "lantern_http_request_duration_seconds_count") {
+				t.Log(l)
+			}
+		}
+	}
+}
